@@ -1,0 +1,10 @@
+//! `tumen names` (being built; see the open issue).
+
+use crate::globals::Globals;
+
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_g: &Globals, _a: Args) -> anyhow::Result<()> {
+    anyhow::bail!("`tumen names` is not available in this build yet")
+}

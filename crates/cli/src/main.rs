@@ -1,0 +1,85 @@
+//! `tumen`: the command line. It only wires the libraries together: parsing
+//! arguments, reading files and the passphrase, printing results. Every rule
+//! about records, names, linkage, estimation or access lives in a library.
+
+mod cmd;
+mod globals;
+
+use clap::{Parser, Subcommand};
+use globals::Globals;
+
+#[derive(Parser)]
+#[command(
+    name = "tumen",
+    version,
+    about = "Document, protect, link, count and report forced repatriations from China to North Korea",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(flatten)]
+    globals: Globals,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new encrypted database in the data directory.
+    Init(cmd::records::InitArgs),
+    /// Build a demo database from the bundled dataset and print a summary.
+    Demo(cmd::records::DemoArgs),
+    /// Add one record from flags or from a JSON/TOML file.
+    Add(cmd::records::AddArgs),
+    /// Import records from CSV or JSON Lines; all or nothing.
+    Import(cmd::records::ImportArgs),
+    /// Export records as JSON Lines or CSV.
+    Export(cmd::records::ExportArgs),
+    /// Show one record.
+    Show(cmd::records::ShowArgs),
+    /// List records matching filters.
+    #[command(alias = "query")]
+    List(cmd::records::ListArgs),
+    /// Events and acts in date order.
+    Timeline(cmd::records::TimelineArgs),
+    /// Counts by act type, place, category, year.
+    Stats(cmd::records::StatsArgs),
+    /// The revision history of one record.
+    History(cmd::records::HistoryArgs),
+    /// The controlled vocabularies, and extending them.
+    Vocab(cmd::records::VocabArgs),
+    /// Names across scripts: romanize, compare.
+    Names(cmd::names::Args),
+    /// Multiple systems estimation: how many were never documented.
+    Estimate(cmd::estimate::Args),
+    /// Record linkage: find the same person across sources.
+    Link(cmd::link::Args),
+    /// Verify the tamper-evident ledger; print tree heads and proofs.
+    Verify(cmd::ledger::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Init(a) => cmd::records::init(&cli.globals, a),
+        Command::Demo(a) => cmd::records::demo(&cli.globals, a),
+        Command::Add(a) => cmd::records::add(&cli.globals, a),
+        Command::Import(a) => cmd::records::import(&cli.globals, a),
+        Command::Export(a) => cmd::records::export(&cli.globals, a),
+        Command::Show(a) => cmd::records::show(&cli.globals, a),
+        Command::List(a) => cmd::records::list(&cli.globals, a),
+        Command::Timeline(a) => cmd::records::timeline(&cli.globals, a),
+        Command::Stats(a) => cmd::records::stats(&cli.globals, a),
+        Command::History(a) => cmd::records::history(&cli.globals, a),
+        Command::Vocab(a) => cmd::records::vocab(&cli.globals, a),
+        Command::Names(a) => cmd::names::run(&cli.globals, a),
+        Command::Estimate(a) => cmd::estimate::run(&cli.globals, a),
+        Command::Link(a) => cmd::link::run(&cli.globals, a),
+        Command::Verify(a) => cmd::ledger::run(&cli.globals, a),
+    };
+    if let Err(e) = result {
+        // `{:#}` prints the whole context chain on one line: "import people.csv:
+        // line 4, field birth_date: 2023-02-30 is not a date (February has 28 days)".
+        eprintln!("tumen: error: {e:#}");
+        std::process::exit(1);
+    }
+}

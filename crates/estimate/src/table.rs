@@ -1,0 +1,80 @@
+//! The capture table: how many people were seen on exactly which lists.
+//!
+//! Cell `p` (a bit mask, bit `i` set = seen on list `i`) holds the number of
+//! people whose capture pattern is `p`. Cell 0, the people on no list, is the
+//! unknown every method estimates, so it is always 0 here.
+
+use serde::{Deserialize, Serialize};
+
+/// Most lists a table may have: 2^15 − 1 observable cells.
+pub const MAX_LISTS: usize = 15;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaptureTable {
+    lists: Vec<String>,
+    counts: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TableError {
+    #[error("{0} list(s) given: capture–recapture needs at least two lists")]
+    TooFewLists(usize),
+    #[error("{0} lists given: at most {MAX_LISTS} are supported")]
+    TooManyLists(usize),
+    #[error("list name {0:?} appears twice")]
+    DuplicateList(String),
+    #[error("the table has {got} cells but {lists} lists need {want}")]
+    WrongCellCount { lists: usize, got: usize, want: usize },
+    #[error("the all-zero pattern (people on no list) cannot be observed; its count must be 0")]
+    UnobservedCellNonZero,
+}
+
+impl CaptureTable {
+    /// Build from list names and a dense vector of `2^k` counts indexed by
+    /// pattern bit mask (index 0 must be 0).
+    pub fn new(lists: Vec<String>, counts: Vec<u64>) -> Result<Self, TableError> {
+        let k = lists.len();
+        if k < 2 {
+            return Err(TableError::TooFewLists(k));
+        }
+        if k > MAX_LISTS {
+            return Err(TableError::TooManyLists(k));
+        }
+        for (i, a) in lists.iter().enumerate() {
+            if lists[..i].contains(a) {
+                return Err(TableError::DuplicateList(a.clone()));
+            }
+        }
+        let want = 1usize << k;
+        if counts.len() != want {
+            return Err(TableError::WrongCellCount { lists: k, got: counts.len(), want });
+        }
+        if counts[0] != 0 {
+            return Err(TableError::UnobservedCellNonZero);
+        }
+        Ok(CaptureTable { lists, counts })
+    }
+
+    pub fn lists(&self) -> &[String] {
+        &self.lists
+    }
+    pub fn num_lists(&self) -> usize {
+        self.lists.len()
+    }
+    /// Count for pattern `mask` (bit `i` = seen on list `i`).
+    pub fn count(&self, mask: usize) -> u64 {
+        self.counts[mask]
+    }
+    /// Dense counts, index = pattern mask; index 0 is always 0.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+    /// Number of distinct people observed on at least one list.
+    pub fn observed(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+    /// Number of people seen on list `i`.
+    pub fn list_total(&self, i: usize) -> u64 {
+        (1..self.counts.len()).filter(|m| m & (1 << i) != 0).map(|m| self.counts[m]).sum()
+    }
+}

@@ -1,0 +1,1 @@
+//! tumen-ledger (placeholder; see ARCHITECTURE.md)

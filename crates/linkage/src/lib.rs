@@ -1,0 +1,1 @@
+//! tumen-linkage (placeholder; see ARCHITECTURE.md)

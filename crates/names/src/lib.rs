@@ -1,0 +1,1 @@
+//! tumen-names (placeholder; see ARCHITECTURE.md)

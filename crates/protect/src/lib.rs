@@ -1,0 +1,1 @@
+//! tumen-protect (placeholder; see ARCHITECTURE.md)

@@ -1,0 +1,1 @@
+//! tumen-service (placeholder; see ARCHITECTURE.md)

@@ -1,0 +1,1 @@
+//! tumen-store (placeholder; see ARCHITECTURE.md)
