@@ -156,6 +156,9 @@ pub struct IndexTerms {
     pub date_lo: Option<i64>,
     /// Latest possible day of the record's date, if it has one.
     pub date_hi: Option<i64>,
+    /// The parent of a place or organization (for "place including
+    /// sub-places" and organization hierarchies).
+    pub parent: Option<RecordId>,
     /// Places the record happened at (not their ancestors: the store expands
     /// "place including sub-places" through the place hierarchy).
     pub places: Vec<RecordId>,
@@ -169,4 +172,16 @@ pub struct IndexTerms {
     /// Names and labels for text search. Only filled from fields whose
     /// sensitivity allows it: the store encrypts them all the same.
     pub text: Vec<String>,
+}
+
+/// What access control needs to know about a record without decoding it:
+/// stored beside the (encrypted) body by every backend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub id: RecordId,
+    pub kind: RecordKind,
+    pub sensitivity: Sensitivity,
+    /// Per-case access groups ("only the team working this case"): when not
+    /// empty, a reader must belong to one of them, whatever their role.
+    pub access_groups: Vec<String>,
 }

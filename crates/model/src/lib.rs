@@ -9,4 +9,4 @@
 
 pub mod envelope;
 
-pub use envelope::{IndexTerms, RecordId, RecordKind, Sensitivity};
+pub use envelope::{Envelope, IndexTerms, RecordId, RecordKind, Sensitivity};
