@@ -3,6 +3,7 @@
 //!
 //! * [`table`] — the capture table every method consumes.
 
+pub mod lcmcr;
 pub mod table;
 
 pub use table::{CaptureTable, TableError};
