@@ -2,8 +2,17 @@
 //! lists) with honest uncertainty. Pure computation: no I/O.
 //!
 //! * [`table`] — the capture table every method consumes.
+//! * [`input`] — counts per capture pattern from CSV text, with strata.
+//! * [`glm`] — Poisson regression (IRLS) as R's `glm` fits it.
+//! * [`model`] — M0, Mt, heterogeneity and hierarchical log-linear models.
+//! * [`special`] — log-gamma and normal quantiles.
 
+pub mod glm;
+pub mod input;
 pub mod lcmcr;
+pub mod model;
+pub mod special;
 pub mod table;
 
+pub use input::{InputError, StratifiedCounts, parse_counts_csv, parse_counts_csv_stratified};
 pub use table::{CaptureTable, TableError};

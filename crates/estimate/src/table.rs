@@ -27,6 +27,12 @@ pub enum TableError {
     WrongCellCount { lists: usize, got: usize, want: usize },
     #[error("the all-zero pattern (people on no list) cannot be observed; its count must be 0")]
     UnobservedCellNonZero,
+    #[error("list {0:?} has no records: drop it or check the linkage of its records")]
+    EmptyList(String),
+    #[error("the table holds no records at all")]
+    NoRecords,
+    #[error("all {0} records are on list {1:?} alone: with no second list there is nothing to compare, so nothing can be estimated")]
+    AllOnOneList(u64, String),
 }
 
 impl CaptureTable {
@@ -76,5 +82,66 @@ impl CaptureTable {
     /// Number of people seen on list `i`.
     pub fn list_total(&self, i: usize) -> u64 {
         (1..self.counts.len()).filter(|m| m & (1 << i) != 0).map(|m| self.counts[m]).sum()
+    }
+}
+
+impl CaptureTable {
+    /// Number of people seen on every list in `lists_mask` (and possibly
+    /// others): the sufficient statistic of the interaction of those lists.
+    pub fn overlap(&self, lists_mask: usize) -> u64 {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| m & lists_mask == lists_mask)
+            .map(|(_, c)| *c)
+            .sum()
+    }
+
+    /// Number of people seen on two or more lists.
+    pub fn recaptured(&self) -> u64 {
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(m, _)| m.count_ones() >= 2)
+            .map(|(_, c)| *c)
+            .sum()
+    }
+
+    /// Check that an estimate can be attempted at all: every list has a
+    /// record, and the records are not all on one single list.
+    pub fn check_estimable(&self) -> Result<(), TableError> {
+        if self.observed() == 0 {
+            return Err(TableError::NoRecords);
+        }
+        let nonempty: Vec<usize> = (0..self.num_lists()).filter(|&i| self.list_total(i) > 0).collect();
+        if let [only] = nonempty.as_slice() {
+            return Err(TableError::AllOnOneList(self.observed(), self.lists[*only].clone()));
+        }
+        for (i, name) in self.lists.iter().enumerate() {
+            if self.list_total(i) == 0 {
+                return Err(TableError::EmptyList(name.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The table restricted to the lists in `keep` (a bit mask over this
+    /// table's lists), people seen only on dropped lists leaving it.
+    pub fn sub_table(&self, keep: usize) -> Result<CaptureTable, TableError> {
+        let idx: Vec<usize> = (0..self.num_lists()).filter(|i| keep & (1 << i) != 0).collect();
+        let lists: Vec<String> = idx.iter().map(|&i| self.lists[i].clone()).collect();
+        let mut counts = vec![0u64; 1usize << idx.len()];
+        for (m, &c) in self.counts.iter().enumerate() {
+            let mut nm = 0usize;
+            for (j, &i) in idx.iter().enumerate() {
+                if m & (1 << i) != 0 {
+                    nm |= 1 << j;
+                }
+            }
+            if nm != 0 {
+                counts[nm] += c;
+            }
+        }
+        CaptureTable::new(lists, counts)
     }
 }
