@@ -6,13 +6,19 @@
 //! * [`glm`] — Poisson regression (IRLS) as R's `glm` fits it.
 //! * [`model`] — M0, Mt, heterogeneity and hierarchical log-linear models.
 //! * [`special`] — log-gamma and normal quantiles.
+//! * [`interval`] — profile-likelihood (Cormack) and log-normal intervals.
+//! * [`twolist`] — Lincoln–Petersen and Chapman.
+//! * [`search`] — all hierarchical models ranked by AIC/BIC; stepwise.
 
 pub mod glm;
 pub mod input;
+pub mod interval;
 pub mod lcmcr;
 pub mod model;
+pub mod search;
 pub mod special;
 pub mod table;
+pub mod twolist;
 
 pub use input::{InputError, StratifiedCounts, parse_counts_csv, parse_counts_csv_stratified};
 pub use table::{CaptureTable, TableError};
