@@ -1,1 +1,33 @@
-//! tumen-store (placeholder; see ARCHITECTURE.md)
+//! tumen-store: the encrypted embedded store.
+//!
+//! Records are kept as opaque JSON bodies beside the [`tumen_model::Envelope`]
+//! (what access control needs) and the [`tumen_model::IndexTerms`] (what
+//! filters need), so no backend holds model logic. Every change is an
+//! immutable revision with a sequence number, an origin (replica id), an
+//! actor and a time, written in the same transaction as the change together
+//! with a ledger leaf for the tamper-evident log.
+//!
+//! * [`api`] — the object-safe [`Store`] trait and the values crossing it;
+//! * [`sqlite`] — the SQLite/SQLCipher backend ([`SqliteStore`]);
+//! * [`keyring`] — passphrase → Argon2id → key-encryption key → data key;
+//! * [`migrations`] — numbered SQL files applied by `user_version`;
+//! * [`leaf`] — canonical bytes of ledger leaves;
+//! * [`error`] — [`StoreError`].
+
+pub mod api;
+pub mod error;
+pub mod keyring;
+pub mod leaf;
+pub mod migrations;
+pub mod sqlite;
+
+pub use api::{
+    Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Put, Revision, RowError,
+    Store, StoredRecord, VocabEntry, Written,
+};
+pub use error::StoreError;
+pub use keyring::{Cipher, KdfParams, KeyringError};
+pub use sqlite::{DB_FILE, InitOptions, SqliteStore};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,479 @@
+//! The keyring: how a passphrase unlocks the archive's data key.
+//!
+//! The archive is encrypted with a random 256-bit **data key** that never
+//! leaves memory in the clear. The keyring file `DIR/keyring.json` holds that
+//! key *wrapped* (XChaCha20-Poly1305) under a key-encryption key derived from
+//! the passphrase with Argon2id (memory-hard; its parameters and salt are
+//! stored beside the wrapped key, and bound into the AEAD's associated data so
+//! that tampering with them fails like a wrong passphrase).
+//!
+//! Why a wrapped data key rather than "passphrase → database key":
+//! * changing the passphrase rewraps 32 bytes and never re-encrypts the
+//!   database (no downtime);
+//! * more *slots* can wrap the same data key later (a recovery key split among
+//!   trustees with Shamir secret sharing, issue 6) without touching the data;
+//! * every other encrypted artefact (evidence files, backups, pseudonym keys)
+//!   gets its own key from [`DataKey::derive_subkey`], so one secret unlocks
+//!   everything but no two purposes share a key.
+//!
+//! The key SQLCipher receives is itself derived from the data key
+//! (`derive_subkey("sqlcipher-database")`): key separation, so that the same
+//! bytes are never used both as the database's raw key and as an HKDF input.
+//!
+//! A wrong passphrase makes the AEAD tag check fail: that, and only that, is
+//! reported as [`KeyringError::WrongPassphrase`].
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hmac::{Hmac, Mac};
+use rand::TryRngCore;
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use zeroize::{Zeroize, Zeroizing};
+
+/// The file name of the keyring inside the data directory.
+pub const KEYRING_FILE: &str = "keyring.json";
+const FORMAT: &str = "tumen-keyring-v1";
+
+/// Errors reading, unlocking or writing the keyring. They never contain key
+/// material or the passphrase.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyringError {
+    #[error("wrong passphrase: it does not unlock the keyring {0}")]
+    WrongPassphrase(PathBuf),
+    #[error("no keyring at {0}: is this a tumen data directory? (run `tumen init` first)")]
+    Missing(PathBuf),
+    #[error("the keyring {path} is corrupt: {why}")]
+    Corrupt { path: PathBuf, why: String },
+    #[error("cannot read or write the keyring {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the passphrase is empty")]
+    EmptyPassphrase,
+    #[error("invalid key-derivation parameters: {0}")]
+    BadParams(String),
+    #[error("the operating system's random number generator failed: {0}")]
+    Random(String),
+}
+
+/// Argon2id parameters (memory in KiB, passes, lanes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KdfParams {
+    pub m_kib: u32,
+    pub t: u32,
+    pub p: u32,
+}
+
+impl KdfParams {
+    /// The production setting: 256 MiB, 3 passes, 1 lane — about half a
+    /// second in release on the development machine (see BENCHMARKS.md,
+    /// "Store (issue 2)"), and memory-hard enough to make guessing
+    /// passphrases on GPUs expensive.
+    pub const DEFAULT: KdfParams = KdfParams {
+        m_kib: 256 * 1024,
+        t: 3,
+        p: 1,
+    };
+
+    /// Cheap parameters so that test suites can create many archives.
+    /// **Never** use them for real data: a passphrase wrapped with them can
+    /// be guessed quickly by anyone who copies the keyring.
+    pub const fn insecure_fast_for_tests() -> KdfParams {
+        KdfParams {
+            m_kib: 64,
+            t: 1,
+            p: 1,
+        }
+    }
+
+    fn argon2(&self) -> Result<argon2::Argon2<'static>, KeyringError> {
+        let params = argon2::Params::new(self.m_kib, self.t, self.p, Some(32))
+            .map_err(|e| KeyringError::BadParams(e.to_string()))?;
+        Ok(argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            params,
+        ))
+    }
+}
+
+/// The archive's data key (32 bytes), wiped from memory when dropped.
+pub struct DataKey(Zeroizing<[u8; 32]>);
+
+impl DataKey {
+    /// A fresh random key from the operating system.
+    pub fn generate() -> Result<DataKey, KeyringError> {
+        let mut k = Zeroizing::new([0u8; 32]);
+        random_bytes(&mut k[..])?;
+        Ok(DataKey(k))
+    }
+
+    /// A 32-byte key for one purpose (e.g. `"evidence-files"`,
+    /// `"backup"`, `"pseudonyms"`), derived with HKDF-SHA256 (RFC 5869):
+    /// extract with the salt `"tumen-subkey-v1"`, expand with the purpose as
+    /// info. Different purposes give independent keys; the same purpose
+    /// always gives the same key for the same archive.
+    pub fn derive_subkey(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        hkdf_sha256(b"tumen-subkey-v1", &self.0[..], purpose.as_bytes())
+    }
+
+    /// The raw key handed to SQLCipher, as the 64 hex digits of its
+    /// `PRAGMA key = "x'…'"` form (wiped on drop).
+    pub(crate) fn sqlcipher_key_hex(&self) -> Zeroizing<String> {
+        let k = self.derive_subkey("sqlcipher-database");
+        Zeroizing::new(hex::encode(&k[..]))
+    }
+}
+
+/// HKDF-SHA256 producing one 32-byte block (L = 32), per RFC 5869.
+fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8]) -> Zeroizing<[u8; 32]> {
+    type H = Hmac<Sha256>;
+    // Extract. HMAC accepts keys of any length, so new_from_slice cannot fail.
+    let mut ext = <H as Mac>::new_from_slice(salt).unwrap_or_else(|_| unreachable!());
+    ext.update(ikm);
+    let mut prk = Zeroizing::new([0u8; 32]);
+    prk.copy_from_slice(&ext.finalize().into_bytes());
+    // Expand: T(1) = HMAC(PRK, info || 0x01).
+    let mut exp = <H as Mac>::new_from_slice(&prk[..]).unwrap_or_else(|_| unreachable!());
+    exp.update(info);
+    exp.update(&[1u8]);
+    let mut okm = Zeroizing::new([0u8; 32]);
+    okm.copy_from_slice(&exp.finalize().into_bytes());
+    okm
+}
+
+fn random_bytes(buf: &mut [u8]) -> Result<(), KeyringError> {
+    rand::rngs::OsRng
+        .try_fill_bytes(buf)
+        .map_err(|e| KeyringError::Random(e.to_string()))
+}
+
+/// How the database file itself is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cipher {
+    /// SQLCipher 4 (AES-256 + HMAC-SHA512 per page) with a raw key.
+    Sqlcipher,
+    /// No encryption of the database file. Exists only so the benchmark can
+    /// measure the cost of encryption; no public command creates it.
+    NoneBenchmarkOnly,
+}
+
+/// One wrapping of the data key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Slot {
+    /// `"passphrase"` now; `"recovery"` (Shamir) later.
+    kind: String,
+    kdf: String,
+    params: KdfParams,
+    salt: String,
+    nonce: String,
+    wrapped_key: String,
+}
+
+/// The keyring file's contents (no secret in it is usable without a slot's
+/// passphrase).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Keyring {
+    format: String,
+    cipher: Cipher,
+    slots: Vec<Slot>,
+}
+
+impl Keyring {
+    /// A new keyring wrapping `key` under `passphrase`.
+    pub fn create(
+        key: &DataKey,
+        passphrase: &str,
+        params: KdfParams,
+        cipher: Cipher,
+    ) -> Result<Keyring, KeyringError> {
+        let slot = wrap_slot(key, passphrase, params)?;
+        Ok(Keyring {
+            format: FORMAT.into(),
+            cipher,
+            slots: vec![slot],
+        })
+    }
+
+    pub fn cipher(&self) -> Cipher {
+        self.cipher
+    }
+
+    /// The Argon2id parameters of the passphrase slot.
+    pub fn passphrase_params(&self) -> Option<KdfParams> {
+        self.slots
+            .iter()
+            .find(|s| s.kind == "passphrase")
+            .map(|s| s.params)
+    }
+
+    /// Unwrap the data key with the passphrase.
+    pub fn unlock(&self, passphrase: &str, path: &Path) -> Result<DataKey, KeyringError> {
+        let corrupt = |why: &str| KeyringError::Corrupt {
+            path: path.to_path_buf(),
+            why: why.to_string(),
+        };
+        let slot = self
+            .slots
+            .iter()
+            .find(|s| s.kind == "passphrase")
+            .ok_or_else(|| corrupt("it has no passphrase slot"))?;
+        if slot.kdf != "argon2id-v19" {
+            return Err(corrupt("unknown key-derivation function"));
+        }
+        let salt = hex::decode(&slot.salt).map_err(|_| corrupt("salt is not hex"))?;
+        let nonce = hex::decode(&slot.nonce).map_err(|_| corrupt("nonce is not hex"))?;
+        let ct = hex::decode(&slot.wrapped_key).map_err(|_| corrupt("wrapped key is not hex"))?;
+        if salt.len() < 16 || nonce.len() != 24 || ct.len() != 32 + 16 {
+            return Err(corrupt("salt, nonce or wrapped key has the wrong length"));
+        }
+        let kek = derive_kek(passphrase, &salt, slot.params)?;
+        let cipher =
+            XChaCha20Poly1305::new_from_slice(&kek[..]).map_err(|_| corrupt("bad key length"))?;
+        let aad = slot_aad(&slot.kind, slot.params, &salt);
+        let mut pt = cipher
+            .decrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &ct,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| KeyringError::WrongPassphrase(path.to_path_buf()))?;
+        let mut k = Zeroizing::new([0u8; 32]);
+        if pt.len() != 32 {
+            pt.zeroize();
+            return Err(corrupt("unwrapped key has the wrong length"));
+        }
+        k.copy_from_slice(&pt);
+        pt.zeroize();
+        Ok(DataKey(k))
+    }
+
+    /// Replace the passphrase slot with a wrapping under `new_passphrase`.
+    /// The caller must already hold the data key (i.e. have unlocked).
+    pub fn rewrap(
+        &mut self,
+        key: &DataKey,
+        new_passphrase: &str,
+        params: KdfParams,
+    ) -> Result<(), KeyringError> {
+        let slot = wrap_slot(key, new_passphrase, params)?;
+        self.slots.retain(|s| s.kind != "passphrase");
+        self.slots.insert(0, slot);
+        Ok(())
+    }
+
+    /// Read `DIR/keyring.json`.
+    pub fn load(dir: &Path) -> Result<Keyring, KeyringError> {
+        let path = dir.join(KEYRING_FILE);
+        let text = match fs::read(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(KeyringError::Missing(path));
+            }
+            Err(e) => return Err(KeyringError::Io { path, source: e }),
+        };
+        let kr: Keyring = serde_json::from_slice(&text).map_err(|e| KeyringError::Corrupt {
+            path: path.clone(),
+            why: format!(
+                "not valid keyring JSON (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
+        })?;
+        if kr.format != FORMAT {
+            return Err(KeyringError::Corrupt {
+                path,
+                why: format!("unknown format {:?}", kr.format),
+            });
+        }
+        Ok(kr)
+    }
+
+    /// Write `DIR/keyring.json` atomically (temporary file in the same
+    /// directory, fsync, rename), so a crash never leaves half a keyring.
+    pub fn save(&self, dir: &Path) -> Result<(), KeyringError> {
+        let path = dir.join(KEYRING_FILE);
+        let tmp = dir.join(format!("{KEYRING_FILE}.tmp"));
+        let io = |e: std::io::Error| KeyringError::Io {
+            path: path.clone(),
+            source: e,
+        };
+        let text = serde_json::to_vec_pretty(self).map_err(|e| KeyringError::Corrupt {
+            path: path.clone(),
+            why: format!("cannot serialize: {e}"),
+        })?;
+        {
+            let mut f = fs::File::create(&tmp).map_err(io)?;
+            f.write_all(&text).map_err(io)?;
+            f.sync_all().map_err(io)?;
+        }
+        fs::rename(&tmp, &path).map_err(io)?;
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    }
+}
+
+fn slot_aad(kind: &str, p: KdfParams, salt: &[u8]) -> Vec<u8> {
+    format!(
+        "{FORMAT}|{kind}|argon2id-v19|m={}|t={}|p={}|salt={}",
+        p.m_kib,
+        p.t,
+        p.p,
+        hex::encode(salt)
+    )
+    .into_bytes()
+}
+
+fn derive_kek(
+    passphrase: &str,
+    salt: &[u8],
+    params: KdfParams,
+) -> Result<Zeroizing<[u8; 32]>, KeyringError> {
+    if passphrase.is_empty() {
+        return Err(KeyringError::EmptyPassphrase);
+    }
+    let mut kek = Zeroizing::new([0u8; 32]);
+    params
+        .argon2()?
+        .hash_password_into(passphrase.as_bytes(), salt, &mut kek[..])
+        .map_err(|e| KeyringError::BadParams(e.to_string()))?;
+    Ok(kek)
+}
+
+fn wrap_slot(key: &DataKey, passphrase: &str, params: KdfParams) -> Result<Slot, KeyringError> {
+    let mut salt = [0u8; 16];
+    random_bytes(&mut salt)?;
+    let mut nonce = [0u8; 24];
+    random_bytes(&mut nonce)?;
+    let kek = derive_kek(passphrase, &salt, params)?;
+    let cipher = XChaCha20Poly1305::new_from_slice(&kek[..])
+        .map_err(|_| KeyringError::BadParams("key length".into()))?;
+    let aad = slot_aad("passphrase", params, &salt);
+    let ct = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &key.0[..],
+                aad: &aad,
+            },
+        )
+        .map_err(|_| KeyringError::BadParams("encryption failed".into()))?;
+    Ok(Slot {
+        kind: "passphrase".into(),
+        kdf: "argon2id-v19".into(),
+        params,
+        salt: hex::encode(salt),
+        nonce: hex::encode(nonce),
+        wrapped_key: hex::encode(ct),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hkdf_matches_rfc5869_test_case_1() {
+        // RFC 5869, A.1: IKM = 0x0b*22, salt = 0x00..0x0c, info = 0xf0..0xf9;
+        // the first 32 bytes of OKM.
+        let ikm = [0x0bu8; 22];
+        let salt: Vec<u8> = (0x00..=0x0c).collect();
+        let info: Vec<u8> = (0xf0..=0xf9).collect();
+        let okm = hkdf_sha256(&salt, &ikm, &info);
+        assert_eq!(
+            hex::encode(&okm[..]),
+            "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf"
+        );
+    }
+
+    #[test]
+    fn unlock_round_trip_and_wrong_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = DataKey::generate().unwrap();
+        let kr = Keyring::create(
+            &key,
+            "correct horse",
+            KdfParams::insecure_fast_for_tests(),
+            Cipher::Sqlcipher,
+        )
+        .unwrap();
+        kr.save(dir.path()).unwrap();
+        let kr2 = Keyring::load(dir.path()).unwrap();
+        let k2 = kr2.unlock("correct horse", dir.path()).unwrap();
+        assert_eq!(&k2.0[..], &key.0[..]);
+        assert!(matches!(
+            kr2.unlock("wrong horse", dir.path()),
+            Err(KeyringError::WrongPassphrase(_))
+        ));
+        assert!(matches!(
+            kr2.unlock("", dir.path()),
+            Err(KeyringError::EmptyPassphrase)
+        ));
+    }
+
+    #[test]
+    fn tampered_parameters_fail_like_a_wrong_passphrase() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = DataKey::generate().unwrap();
+        let mut kr = Keyring::create(
+            &key,
+            "pw",
+            KdfParams::insecure_fast_for_tests(),
+            Cipher::Sqlcipher,
+        )
+        .unwrap();
+        kr.slots[0].params.t = 2;
+        assert!(matches!(
+            kr.unlock("pw", dir.path()),
+            Err(KeyringError::WrongPassphrase(_))
+        ));
+    }
+
+    #[test]
+    fn rewrap_changes_passphrase_but_not_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = DataKey::generate().unwrap();
+        let p = KdfParams::insecure_fast_for_tests();
+        let mut kr = Keyring::create(&key, "old", p, Cipher::Sqlcipher).unwrap();
+        kr.rewrap(&key, "new", p).unwrap();
+        assert!(matches!(
+            kr.unlock("old", dir.path()),
+            Err(KeyringError::WrongPassphrase(_))
+        ));
+        assert_eq!(&kr.unlock("new", dir.path()).unwrap().0[..], &key.0[..]);
+    }
+
+    #[test]
+    fn subkeys_are_separated_by_purpose() {
+        let key = DataKey::generate().unwrap();
+        let a = key.derive_subkey("evidence-files");
+        let b = key.derive_subkey("backup");
+        assert_ne!(&a[..], &b[..]);
+        assert_eq!(&a[..], &key.derive_subkey("evidence-files")[..]);
+        assert_ne!(&a[..], &key.0[..]);
+    }
+
+    #[test]
+    fn corrupt_and_missing_keyrings_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            Keyring::load(dir.path()),
+            Err(KeyringError::Missing(_))
+        ));
+        std::fs::write(dir.path().join(KEYRING_FILE), b"{not json").unwrap();
+        assert!(matches!(
+            Keyring::load(dir.path()),
+            Err(KeyringError::Corrupt { .. })
+        ));
+    }
+}

@@ -1,0 +1,1427 @@
+//! The SQLite backend: one encrypted file `DIR/tumen.db` (SQLCipher), WAL,
+//! versioned migrations, and the keyring `DIR/keyring.json` beside it.
+//!
+//! Every write runs in a transaction that also appends the revision (with its
+//! full body) and the ledger leaf, so history and ledger can never disagree
+//! with the records. Temporary tables and sort files stay in memory
+//! (`temp_store = MEMORY`), so nothing decrypted ever reaches a temp file.
+
+use crate::api::*;
+use crate::error::{Ctx, StoreError};
+use crate::keyring::{Cipher, DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError};
+use crate::leaf::RevisionLeaf;
+use crate::migrations;
+use rusqlite::types::Value;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
+use sha2::{Digest, Sha256};
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use tumen_model::{Envelope, IndexTerms, RecordId, RecordKind, Sensitivity};
+use zeroize::Zeroizing;
+
+/// The database file name inside the data directory.
+pub const DB_FILE: &str = "tumen.db";
+
+/// Sentinels for the date columns (see migration 0001).
+const OPEN_LO: i64 = i64::MIN;
+const OPEN_HI: i64 = i64::MAX;
+const TEXT_SEP: char = '\u{1F}';
+/// Longest actor name accepted (it goes into every revision and leaf).
+const MAX_ACTOR: usize = 256;
+
+/// How to create an archive.
+#[derive(Debug, Clone, Copy)]
+pub struct InitOptions {
+    pub kdf: KdfParams,
+    pub cipher: Cipher,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        InitOptions {
+            kdf: KdfParams::DEFAULT,
+            cipher: Cipher::Sqlcipher,
+        }
+    }
+}
+
+impl InitOptions {
+    /// Encrypted, but with cheap key derivation: for test suites only.
+    pub fn insecure_fast_for_tests() -> Self {
+        InitOptions {
+            kdf: KdfParams::insecure_fast_for_tests(),
+            cipher: Cipher::Sqlcipher,
+        }
+    }
+}
+
+/// An open SQLite archive.
+pub struct SqliteStore {
+    conn: Connection,
+    dir: PathBuf,
+    key: DataKey,
+    origin: String,
+    cipher: Cipher,
+}
+
+fn sens_to_int(s: Sensitivity) -> i64 {
+    match s {
+        Sensitivity::Public => 0,
+        Sensitivity::Restricted => 1,
+        Sensitivity::Confidential => 2,
+    }
+}
+
+fn int_to_sens(i: i64) -> Option<Sensitivity> {
+    match i {
+        0 => Some(Sensitivity::Public),
+        1 => Some(Sensitivity::Restricted),
+        2 => Some(Sensitivity::Confidential),
+        _ => None,
+    }
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::Io {
+        path: path.to_path_buf(),
+        source: e,
+    }
+}
+
+fn is_not_a_db(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::NotADatabase)
+}
+
+/// Open (or create) the database file and hand SQLCipher the key.
+fn connect(
+    db: &Path,
+    key: &DataKey,
+    cipher: Cipher,
+    create: bool,
+) -> Result<Connection, StoreError> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(db, flags).map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::CannotOpen => {
+            StoreError::DatabaseMissing(db.to_path_buf())
+        }
+        e => StoreError::Sqlite {
+            context: "opening the database",
+            source: e,
+        },
+    })?;
+    if cipher == Cipher::Sqlcipher {
+        // SQLCipher would otherwise log decryption failures to stderr.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE")
+            .ctx("configuring SQLCipher")?;
+        let version: Option<String> = conn
+            .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+            .optional()
+            .ctx("asking for SQLCipher")?;
+        if version.map(|v| v.is_empty()).unwrap_or(true) {
+            return Err(StoreError::NoEncryption);
+        }
+        // The raw-key form "x'<64 hex>'" makes SQLCipher use the key as is
+        // (no PBKDF2). Passed through sqlite3_key, not SQL text, so it is
+        // never copied into a statement's SQL.
+        let hexkey = key.sqlcipher_key_hex();
+        let raw = Zeroizing::new(format!("x'{}'", hexkey.as_str()));
+        // SAFETY: `conn.handle()` is a valid open connection for the duration
+        // of the call; the pointer and length describe `raw`, which outlives it.
+        let rc = unsafe {
+            rusqlite::ffi::sqlite3_key(
+                conn.handle(),
+                raw.as_ptr().cast(),
+                raw.len() as std::os::raw::c_int,
+            )
+        };
+        if rc != rusqlite::ffi::SQLITE_OK {
+            return Err(StoreError::Sqlite {
+                context: "setting the database key",
+                source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None),
+            });
+        }
+    }
+    // Reading the schema proves the key opens the file.
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => {}
+        Err(e) if is_not_a_db(&e) => return Err(StoreError::KeyMismatch(db.to_path_buf())),
+        Err(e) => {
+            return Err(StoreError::Sqlite {
+                context: "reading the schema",
+                source: e,
+            });
+        }
+    }
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+        .ctx("switching to WAL")?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::Invalid(format!(
+            "the database refused WAL mode (it is in {mode} mode)"
+        )));
+    }
+    conn.execute_batch(
+        "PRAGMA synchronous = FULL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 10000;
+         PRAGMA cache_size = -262144;",
+    )
+    .ctx("setting connection options")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl SqliteStore {
+    /// Create a new archive in `dir` with production key derivation.
+    /// Refuses if `dir` already holds a keyring or a database.
+    pub fn init(dir: &Path, passphrase: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::init_with(dir, passphrase, InitOptions::default())
+    }
+
+    /// Create a new archive with explicit options (tests use
+    /// [`InitOptions::insecure_fast_for_tests`]; the benchmark compares
+    /// [`Cipher::NoneBenchmarkOnly`]).
+    pub fn init_with(
+        dir: &Path,
+        passphrase: &str,
+        opts: InitOptions,
+    ) -> Result<SqliteStore, StoreError> {
+        if passphrase.is_empty() {
+            return Err(KeyringError::EmptyPassphrase.into());
+        }
+        fs::create_dir_all(dir).map_err(io_err(dir))?;
+        let db = dir.join(DB_FILE);
+        let created: Vec<PathBuf> = [DB_FILE, "tumen.db-wal", "tumen.db-shm", KEYRING_FILE]
+            .iter()
+            .map(|f| dir.join(f))
+            .collect();
+        if created.iter().any(|p| p.exists()) {
+            return Err(StoreError::AlreadyInitialized(dir.to_path_buf()));
+        }
+        let key = DataKey::generate()?;
+        let keyring = Keyring::create(&key, passphrase, opts.kdf, opts.cipher)?;
+        let attempt = (|| -> Result<(Connection, String), StoreError> {
+            let mut conn = connect(&db, &key, opts.cipher, true)?;
+            migrations::migrate(&mut conn, &db)?;
+            let mut o = [0u8; 16];
+            rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut o)
+                .map_err(|e| KeyringError::Random(e.to_string()))?;
+            let origin = hex::encode(o);
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES ('store.origin', ?1)",
+                [&origin],
+            )
+            .ctx("recording the replica id")?;
+            keyring.save(dir)?;
+            Ok((conn, origin))
+        })();
+        match attempt {
+            Ok((conn, origin)) => Ok(SqliteStore {
+                conn,
+                dir: dir.to_path_buf(),
+                key,
+                origin,
+                cipher: opts.cipher,
+            }),
+            Err(e) => {
+                // Leave the directory as we found it.
+                for p in &created {
+                    let _ = fs::remove_file(p);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Open an existing archive. A wrong passphrase is
+    /// [`KeyringError::WrongPassphrase`]; a missing or foreign database is
+    /// [`StoreError::DatabaseMissing`] / [`StoreError::KeyMismatch`]; nothing
+    /// is ever created here.
+    pub fn open(dir: &Path, passphrase: &str) -> Result<SqliteStore, StoreError> {
+        let keyring = Keyring::load(dir)?;
+        let db = dir.join(DB_FILE);
+        if !db.is_file() {
+            return Err(StoreError::DatabaseMissing(db));
+        }
+        let key = keyring.unlock(passphrase, &dir.join(KEYRING_FILE))?;
+        let mut conn = connect(&db, &key, keyring.cipher(), false)?;
+        let version: u32 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .ctx("reading the schema version")?;
+        if version == 0 {
+            // An empty file (e.g. truncated) must not silently become a new archive.
+            return Err(StoreError::KeyMismatch(db));
+        }
+        migrations::migrate(&mut conn, &db)?;
+        let origin: String = conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'store.origin'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .ctx("reading the replica id")?
+            .ok_or_else(|| StoreError::CorruptRow {
+                table: "settings",
+                column: "value",
+                row: "store.origin".into(),
+                why: "missing".into(),
+            })?;
+        Ok(SqliteStore {
+            conn,
+            dir: dir.to_path_buf(),
+            key,
+            origin,
+            cipher: keyring.cipher(),
+        })
+    }
+
+    /// Change the passphrase: rewraps the data key, never re-encrypts data.
+    pub fn change_passphrase(
+        &mut self,
+        old: &str,
+        new: &str,
+        params: Option<KdfParams>,
+    ) -> Result<(), StoreError> {
+        let mut keyring = Keyring::load(&self.dir)?;
+        let key = keyring.unlock(old, &self.dir.join(KEYRING_FILE))?;
+        if key.derive_subkey("keyring-check")[..] != self.key.derive_subkey("keyring-check")[..] {
+            return Err(StoreError::KeyMismatch(self.dir.join(KEYRING_FILE)));
+        }
+        let p = params
+            .or(keyring.passphrase_params())
+            .unwrap_or(KdfParams::DEFAULT);
+        keyring.rewrap(&key, new, p)?;
+        keyring.save(&self.dir)?;
+        Ok(())
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn cipher(&self) -> Cipher {
+        self.cipher
+    }
+
+    /// Move the WAL into the main file and truncate it.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .ctx("checkpointing the WAL")
+    }
+
+    /// Refresh the query planner's statistics (worth doing after a large import).
+    pub fn optimize(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch("PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA optimize;")
+            .ctx("analysing")
+    }
+
+    /// The raw connection, for the test suite's own checks.
+    #[cfg(test)]
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn begin(&mut self, actor: &str) -> Result<SqliteBatch<'_>, StoreError> {
+        check_actor(actor)?;
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .ctx("starting a transaction")?;
+        let mut b = SqliteBatch {
+            conn: &self.conn,
+            origin: &self.origin,
+            actor: actor.to_string(),
+            at: now_rfc3339(),
+            next_seq: 0,
+            next_leaf: 0,
+            rows: 0,
+            errors: Vec::new(),
+            pending: Vec::new(),
+            known: HashSet::new(),
+            summary: BatchSummary::default(),
+            done: false,
+        };
+        b.next_seq = b
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM revisions", [], |r| {
+                r.get(0)
+            })
+            .ctx("reading seq")?;
+        b.next_leaf = b
+            .conn
+            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger", [], |r| {
+                r.get(0)
+            })
+            .ctx("reading ledger")?;
+        Ok(b)
+    }
+}
+
+fn check_actor(actor: &str) -> Result<(), StoreError> {
+    if actor.trim().is_empty() || actor.len() > MAX_ACTOR || actor.chars().any(|c| c.is_control()) {
+        return Err(StoreError::Invalid(format!(
+            "the actor name must be 1–{MAX_ACTOR} bytes without control characters"
+        )));
+    }
+    Ok(())
+}
+
+const RECORD_COLS: &str = "r.id, r.kind, r.sensitivity, r.access_groups, r.rev, r.head_seq, h.body, r.index_json, \
+     c.at, c.actor, h.at, h.actor";
+const RECORD_FROM: &str =
+    "records r JOIN revisions h ON h.seq = r.head_seq JOIN revisions c ON c.seq = r.created_seq";
+
+/// The raw columns of a record row, decoded after the statement step so that
+/// decoding errors can name the row.
+struct RawRecord {
+    id: String,
+    kind: String,
+    sensitivity: i64,
+    groups: String,
+    rev: i64,
+    seq: i64,
+    body: Option<String>,
+    index: String,
+    created_at: String,
+    created_by: String,
+    updated_at: String,
+    updated_by: String,
+}
+
+fn raw_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
+    Ok(RawRecord {
+        id: r.get(0)?,
+        kind: r.get(1)?,
+        sensitivity: r.get(2)?,
+        groups: r.get(3)?,
+        rev: r.get(4)?,
+        seq: r.get(5)?,
+        body: r.get(6)?,
+        index: r.get(7)?,
+        created_at: r.get(8)?,
+        created_by: r.get(9)?,
+        updated_at: r.get(10)?,
+        updated_by: r.get(11)?,
+    })
+}
+
+fn corrupt(
+    table: &'static str,
+    column: &'static str,
+    row: &str,
+    why: impl Into<String>,
+) -> StoreError {
+    StoreError::CorruptRow {
+        table,
+        column,
+        row: row.to_string(),
+        why: why.into(),
+    }
+}
+
+fn decode_envelope(
+    id: &str,
+    kind: &str,
+    sens: i64,
+    groups: &str,
+    table: &'static str,
+) -> Result<Envelope, StoreError> {
+    Ok(Envelope {
+        id: RecordId::new(id).map_err(|e| corrupt(table, "id", id, e.to_string()))?,
+        kind: RecordKind::parse(kind).ok_or_else(|| corrupt(table, "kind", id, "unknown kind"))?,
+        sensitivity: int_to_sens(sens)
+            .ok_or_else(|| corrupt(table, "sensitivity", id, "out of range"))?,
+        access_groups: serde_json::from_str(groups)
+            .map_err(|_| corrupt(table, "access_groups", id, "not a JSON list"))?,
+    })
+}
+
+impl RawRecord {
+    fn decode(self) -> Result<StoredRecord, StoreError> {
+        let envelope = decode_envelope(
+            &self.id,
+            &self.kind,
+            self.sensitivity,
+            &self.groups,
+            "records",
+        )?;
+        let index: IndexTerms = serde_json::from_str(&self.index)
+            .map_err(|_| corrupt("records", "index_json", &self.id, "not index terms"))?;
+        Ok(StoredRecord {
+            rev: self.rev as u64,
+            seq: self.seq as u64,
+            body: self.body.ok_or_else(|| {
+                corrupt("revisions", "body", &self.id, "head revision has no body")
+            })?,
+            index,
+            created_at: self.created_at,
+            created_by: self.created_by,
+            updated_at: self.updated_at,
+            updated_by: self.updated_by,
+            envelope,
+        })
+    }
+}
+
+const REVISION_COLS: &str =
+    "seq, origin, id, rev, op, actor, at, kind, sensitivity, access_groups, body, body_sha256";
+
+#[allow(clippy::type_complexity)]
+fn raw_revision(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(
+    i64,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Vec<u8>,
+)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+        r.get(8)?,
+        r.get(9)?,
+        r.get(10)?,
+        r.get(11)?,
+    ))
+}
+
+#[allow(clippy::type_complexity)]
+fn decode_revision(
+    raw: (
+        i64,
+        String,
+        String,
+        i64,
+        String,
+        String,
+        String,
+        String,
+        i64,
+        String,
+        Option<String>,
+        Vec<u8>,
+    ),
+) -> Result<Revision, StoreError> {
+    let (seq, origin, id, rev, op, actor, at, kind, sens, groups, body, hash) = raw;
+    let env = decode_envelope(&id, &kind, sens, &groups, "revisions")?;
+    let body_sha256: [u8; 32] = hash
+        .as_slice()
+        .try_into()
+        .map_err(|_| corrupt("revisions", "body_sha256", &id, "not 32 bytes"))?;
+    Ok(Revision {
+        seq: seq as u64,
+        origin,
+        rev: rev as u64,
+        op: Op::parse(&op).ok_or_else(|| corrupt("revisions", "op", &id, "unknown op"))?,
+        actor,
+        at,
+        kind: env.kind,
+        sensitivity: env.sensitivity,
+        access_groups: env.access_groups,
+        id: env.id,
+        body,
+        body_before: None,
+        body_sha256,
+    })
+}
+
+fn get_record(conn: &Connection, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
+    let mut st = conn
+        .prepare_cached(&format!(
+            "SELECT {RECORD_COLS} FROM {RECORD_FROM} WHERE r.id = ?1"
+        ))
+        .ctx("preparing a read")?;
+    let raw = st
+        .query_row([id.as_str()], raw_record)
+        .optional()
+        .ctx("reading a record")?;
+    raw.map(RawRecord::decode).transpose()
+}
+
+/// The WHERE clause (with a leading CTE for places) and its parameters.
+fn build_query(f: &Filter) -> (String, String, Vec<Value>) {
+    let mut cte = String::new();
+    let mut conds: Vec<String> = Vec::new();
+    let mut p: Vec<Value> = Vec::new();
+    let qs = |n: usize| vec!["?"; n].join(", ");
+    if !f.places.is_empty() {
+        cte = format!(
+            "WITH RECURSIVE sub(id) AS (VALUES {} UNION SELECT c.id FROM records c JOIN sub ON c.parent = sub.id) ",
+            vec!["(?)"; f.places.len()].join(", ")
+        );
+        p.extend(f.places.iter().map(|x| Value::Text(x.as_str().to_string())));
+    }
+    if !f.kinds.is_empty() {
+        conds.push(format!("r.kind IN ({})", qs(f.kinds.len())));
+        p.extend(f.kinds.iter().map(|k| Value::Text(k.as_str().to_string())));
+    }
+    if let Some(from) = f.date_from {
+        conds.push("r.date_hi >= ?".into());
+        p.push(Value::Integer(from));
+    }
+    if let Some(to) = f.date_to {
+        conds.push("r.date_lo <= ?".into());
+        p.push(Value::Integer(to));
+    }
+    if !f.places.is_empty() {
+        conds.push(
+            "r.rid IN (SELECT rp.rid FROM record_places rp WHERE rp.place IN (SELECT id FROM sub))"
+                .into(),
+        );
+    }
+    for t in &f.terms {
+        conds.push("r.rid IN (SELECT rt.rid FROM record_terms rt WHERE rt.term = ?)".into());
+        p.push(Value::Text(t.clone()));
+    }
+    for t in &f.refs {
+        conds.push("r.rid IN (SELECT rr.rid FROM record_refs rr WHERE rr.target = ?)".into());
+        p.push(Value::Text(t.as_str().to_string()));
+    }
+    if let Some(text) = &f.text {
+        conds.push("instr(lower(r.text), lower(?)) > 0".into());
+        p.push(Value::Text(text.clone()));
+    }
+    if let Some(max) = f.max_sensitivity {
+        conds.push("r.sensitivity <= ?".into());
+        p.push(Value::Integer(sens_to_int(max)));
+    }
+    if let Some(groups) = &f.access_groups {
+        if groups.is_empty() {
+            conds.push("r.has_groups = 0".into());
+        } else {
+            conds.push(format!(
+                "(r.has_groups = 0 OR EXISTS (SELECT 1 FROM json_each(r.access_groups) j WHERE j.value IN ({})))",
+                qs(groups.len())
+            ));
+            p.extend(groups.iter().map(|g| Value::Text(g.clone())));
+        }
+    }
+    let where_ = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    (cte, where_, p)
+}
+
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    fn get(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
+        get_record(&self.conn, id)
+    }
+
+    fn get_many(&self, ids: &[RecordId]) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(r) = get_record(&self.conn, id)? {
+                out.push(r);
+            }
+        }
+        Ok(out)
+    }
+
+    fn put(&mut self, actor: &str, put: Put) -> Result<Written, StoreError> {
+        let mut b = self.begin(actor)?;
+        let w = b.put_row(put)?;
+        let errs = b.check_rows()?;
+        if let Some(e) = errs.into_iter().next() {
+            return Err(StoreError::Dangling {
+                id: w.id,
+                target: RecordId::new(e.target.unwrap_or_default())
+                    .map_err(|x| StoreError::Invalid(x.to_string()))?,
+            });
+        }
+        b.finish()?;
+        Ok(w)
+    }
+
+    fn delete(
+        &mut self,
+        actor: &str,
+        id: &RecordId,
+        expected_rev: Option<u64>,
+    ) -> Result<Written, StoreError> {
+        let mut b = self.begin(actor)?;
+        let w = b.delete_row(id, expected_rev)?;
+        b.finish()?;
+        Ok(w)
+    }
+
+    fn query(&self, f: &Filter) -> Result<Vec<StoredRecord>, StoreError> {
+        let mut out = Vec::new();
+        self.query_each(f, &mut |r| {
+            out.push(r);
+            Ok(true)
+        })?;
+        Ok(out)
+    }
+
+    fn query_each(
+        &self,
+        f: &Filter,
+        each: &mut dyn FnMut(StoredRecord) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let (cte, where_, mut p) = build_query(f);
+        let order = match f.order {
+            Order::Id => "ORDER BY r.id",
+            Order::DateAsc => "ORDER BY r.date_lo, r.id",
+            Order::DateDesc => "ORDER BY r.date_lo = 9223372036854775807, r.date_lo DESC, r.id",
+        };
+        let mut sql = format!("{cte}SELECT {RECORD_COLS} FROM {RECORD_FROM}{where_} {order}");
+        if f.limit.is_some() || f.offset > 0 {
+            sql.push_str(" LIMIT ? OFFSET ?");
+            p.push(Value::Integer(
+                f.limit.map(|l| l.min(i64::MAX as u64) as i64).unwrap_or(-1),
+            ));
+            p.push(Value::Integer(f.offset.min(i64::MAX as u64) as i64));
+        }
+        let mut st = self.conn.prepare_cached(&sql).ctx("preparing a query")?;
+        let mut rows = st.query(params_from_iter(p)).ctx("running a query")?;
+        while let Some(row) = rows.next().ctx("reading query results")? {
+            let rec = raw_record(row).ctx("reading query results")?.decode()?;
+            if !each(rec)? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn count(&self, f: &Filter) -> Result<u64, StoreError> {
+        let (cte, where_, p) = build_query(f);
+        let sql = format!("{cte}SELECT count(*) FROM records r{where_}");
+        let mut st = self.conn.prepare_cached(&sql).ctx("preparing a count")?;
+        let n: i64 = st
+            .query_row(params_from_iter(p), |r| r.get(0))
+            .ctx("counting")?;
+        Ok(n as u64)
+    }
+
+    fn referrers(&self, id: &RecordId, limit: usize) -> Result<Vec<RecordId>, StoreError> {
+        referrers(&self.conn, id, limit)
+    }
+
+    fn history(&self, id: &RecordId) -> Result<Vec<Revision>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {REVISION_COLS} FROM revisions WHERE id = ?1 ORDER BY rev"
+            ))
+            .ctx("preparing history")?;
+        let raws = st
+            .query_map([id.as_str()], raw_revision)
+            .ctx("reading history")?
+            .collect::<Result<Vec<_>, _>>()
+            .ctx("reading history")?;
+        let mut out: Vec<Revision> = Vec::with_capacity(raws.len());
+        for raw in raws {
+            let mut r = decode_revision(raw)?;
+            r.body_before = out.last().and_then(|prev| prev.body.clone());
+            out.push(r);
+        }
+        Ok(out)
+    }
+
+    fn revisions_since(&self, after_seq: u64, limit: usize) -> Result<Vec<Revision>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {REVISION_COLS} FROM revisions WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+            ))
+            .ctx("preparing revisions")?;
+        let raws = st
+            .query_map(
+                params![
+                    after_seq.min(i64::MAX as u64) as i64,
+                    limit.min(i64::MAX as usize) as i64
+                ],
+                raw_revision,
+            )
+            .ctx("reading revisions")?
+            .collect::<Result<Vec<_>, _>>()
+            .ctx("reading revisions")?;
+        raws.into_iter().map(decode_revision).collect()
+    }
+
+    fn begin_batch<'a>(&'a mut self, actor: &str) -> Result<Box<dyn Batch + 'a>, StoreError> {
+        Ok(Box::new(self.begin(actor)?))
+    }
+
+    fn ledger_len(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM ledger", [], |r| r.get(0))
+            .ctx("counting the ledger")?;
+        Ok(n as u64)
+    }
+
+    fn ledger_leaves(&self, from_seq: u64, limit: usize) -> Result<Vec<LedgerLeaf>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT seq, leaf FROM ledger WHERE seq >= ?1 ORDER BY seq LIMIT ?2")
+            .ctx("preparing ledger read")?;
+        st.query_map(
+            params![
+                from_seq.min(i64::MAX as u64) as i64,
+                limit.min(i64::MAX as usize) as i64
+            ],
+            |r| {
+                Ok(LedgerLeaf {
+                    seq: r.get::<_, i64>(0)? as u64,
+                    bytes: r.get(1)?,
+                })
+            },
+        )
+        .ctx("reading the ledger")?
+        .collect::<Result<Vec<_>, _>>()
+        .ctx("reading the ledger")
+    }
+
+    fn vocab_terms(&self) -> Result<Vec<VocabEntry>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT vocab, term, definition, added_by, added_at FROM vocab_terms ORDER BY vocab, term")
+            .ctx("preparing vocabulary read")?;
+        st.query_map([], |r| {
+            Ok(VocabEntry {
+                vocab: r.get(0)?,
+                term: r.get(1)?,
+                definition: r.get(2)?,
+                added_by: r.get(3)?,
+                added_at: r.get(4)?,
+            })
+        })
+        .ctx("reading vocabulary terms")?
+        .collect::<Result<Vec<_>, _>>()
+        .ctx("reading vocabulary terms")
+    }
+
+    fn add_vocab_term(
+        &mut self,
+        actor: &str,
+        vocab: &str,
+        term: &str,
+        definition: &str,
+    ) -> Result<(), StoreError> {
+        check_actor(actor)?;
+        let ok = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        if !ok(vocab) || !ok(term) {
+            return Err(StoreError::Invalid(
+                "vocabulary and term names must be 1–64 characters of a–z, 0–9 and _".into(),
+            ));
+        }
+        let n = self
+            .conn
+            .execute(
+                "INSERT OR IGNORE INTO vocab_terms (vocab, term, definition, added_by, added_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![vocab, term, definition, actor, now_rfc3339()],
+            )
+            .ctx("adding a vocabulary term")?;
+        if n == 0 {
+            return Err(StoreError::VocabExists {
+                vocab: vocab.into(),
+                term: term.into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()
+            .ctx("reading a setting")
+    }
+
+    fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
+        if key.is_empty() || key.starts_with("store.") {
+            return Err(StoreError::Invalid(format!(
+                "the setting name {key:?} is empty or reserved by the store"
+            )));
+        }
+        self.conn
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [key, value],
+            )
+            .ctx("writing a setting")?;
+        Ok(())
+    }
+
+    fn derive_subkey(&self, purpose: &str) -> Result<Zeroizing<[u8; 32]>, StoreError> {
+        if purpose.is_empty() || purpose == "sqlcipher-database" || purpose == "keyring-check" {
+            return Err(StoreError::Invalid(format!(
+                "the key purpose {purpose:?} is empty or reserved"
+            )));
+        }
+        Ok(self.key.derive_subkey(purpose))
+    }
+}
+
+fn referrers(conn: &Connection, id: &RecordId, limit: usize) -> Result<Vec<RecordId>, StoreError> {
+    let mut st = conn
+        .prepare_cached(
+            "SELECT r.id FROM record_refs rr JOIN records r ON r.rid = rr.rid \
+             WHERE rr.target = ?1 AND r.id <> ?1 ORDER BY r.id LIMIT ?2",
+        )
+        .ctx("preparing a reference look-up")?;
+    let ids = st
+        .query_map(
+            params![id.as_str(), limit.min(i64::MAX as usize) as i64],
+            |r| r.get::<_, String>(0),
+        )
+        .ctx("looking up references")?
+        .collect::<Result<Vec<_>, _>>()
+        .ctx("looking up references")?;
+    ids.into_iter()
+        .map(|s| RecordId::new(s.clone()).map_err(|e| corrupt("records", "id", &s, e.to_string())))
+        .collect()
+}
+
+/// A reference that did not resolve when its row was written.
+struct Pending {
+    row: usize,
+    id: String,
+    target: String,
+}
+
+/// A row error with, for dangling references, the target.
+struct CheckedError {
+    error: RowError,
+    target: Option<String>,
+}
+
+/// An open write transaction (`BEGIN IMMEDIATE` … `COMMIT`).
+struct SqliteBatch<'a> {
+    conn: &'a Connection,
+    origin: &'a str,
+    actor: String,
+    at: String,
+    next_seq: i64,
+    next_leaf: i64,
+    rows: usize,
+    errors: Vec<RowError>,
+    pending: Vec<Pending>,
+    /// Ids known to exist (cache for reference checks; cleared on delete).
+    known: HashSet<String>,
+    summary: BatchSummary,
+    done: bool,
+}
+
+/// The ids a record's index points at, without duplicates or itself.
+fn targets(id: &str, ix: &IndexTerms) -> Vec<String> {
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut out = Vec::new();
+    for t in ix
+        .refs
+        .iter()
+        .chain(ix.places.iter())
+        .chain(ix.parent.iter())
+    {
+        if t.as_str() != id && seen.insert(t.as_str()) {
+            out.push(t.as_str().to_string());
+        }
+    }
+    out
+}
+
+fn dedup<'s>(items: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
+    let mut seen = HashSet::new();
+    items.filter(|s| seen.insert(*s)).collect()
+}
+
+impl<'a> SqliteBatch<'a> {
+    fn exists(&self, id: &str) -> Result<bool, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT 1 FROM records WHERE id = ?1")
+            .ctx("preparing a look-up")?;
+        st.exists([id]).ctx("looking up a record")
+    }
+
+    fn append_revision(
+        &mut self,
+        id: &str,
+        rev: i64,
+        op: Op,
+        env: &Envelope,
+        groups_json: &str,
+        body: Option<&str>,
+    ) -> Result<i64, StoreError> {
+        let hash = sha256(body.unwrap_or("").as_bytes());
+        let seq = self.next_seq;
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO revisions (seq, origin, id, rev, op, actor, at, kind, sensitivity, access_groups, body, body_sha256) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )
+            .ctx("preparing a revision")?;
+        st.execute(params![
+            seq,
+            self.origin,
+            id,
+            rev,
+            op.as_str(),
+            self.actor,
+            self.at,
+            env.kind.as_str(),
+            sens_to_int(env.sensitivity),
+            groups_json,
+            body,
+            &hash[..]
+        ])
+        .ctx("writing a revision")?;
+        let leaf = RevisionLeaf {
+            seq: seq as u64,
+            origin: self.origin.to_string(),
+            id: id.to_string(),
+            rev: rev as u64,
+            op,
+            actor: self.actor.clone(),
+            at: self.at.clone(),
+            body_sha256: hash,
+        }
+        .encode();
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO ledger (seq, leaf) VALUES (?1, ?2)")
+            .ctx("preparing a leaf")?;
+        st.execute(params![self.next_leaf, leaf])
+            .ctx("appending to the ledger")?;
+        self.next_seq += 1;
+        self.next_leaf += 1;
+        self.summary.first_seq.get_or_insert(seq as u64);
+        self.summary.last_seq = Some(seq as u64);
+        Ok(seq)
+    }
+
+    fn remove_index_rows(
+        &self,
+        rid: i64,
+        old_index_json: &str,
+        id: &str,
+    ) -> Result<(), StoreError> {
+        let old: IndexTerms = serde_json::from_str(old_index_json)
+            .map_err(|_| corrupt("records", "index_json", id, "not index terms"))?;
+        let mut st = self
+            .conn
+            .prepare_cached("DELETE FROM record_places WHERE place = ?1 AND rid = ?2")
+            .ctx("prep")?;
+        for p in &old.places {
+            st.execute(params![p.as_str(), rid])
+                .ctx("removing index rows")?;
+        }
+        let mut st = self
+            .conn
+            .prepare_cached("DELETE FROM record_terms WHERE term = ?1 AND rid = ?2")
+            .ctx("prep")?;
+        for t in &old.terms {
+            st.execute(params![t, rid]).ctx("removing index rows")?;
+        }
+        let mut st = self
+            .conn
+            .prepare_cached("DELETE FROM record_refs WHERE target = ?1 AND rid = ?2")
+            .ctx("prep")?;
+        for t in targets(id, &old) {
+            st.execute(params![t, rid]).ctx("removing index rows")?;
+        }
+        Ok(())
+    }
+
+    fn insert_index_rows(&self, rid: i64, id: &str, ix: &IndexTerms) -> Result<(), StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO record_places (place, rid) VALUES (?1, ?2)")
+            .ctx("prep")?;
+        for p in dedup(ix.places.iter().map(|p| p.as_str())) {
+            st.execute(params![p, rid]).ctx("indexing places")?;
+        }
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO record_terms (term, rid) VALUES (?1, ?2)")
+            .ctx("prep")?;
+        for t in dedup(ix.terms.iter().map(|t| t.as_str())) {
+            st.execute(params![t, rid]).ctx("indexing terms")?;
+        }
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO record_refs (target, rid) VALUES (?1, ?2)")
+            .ctx("prep")?;
+        for t in targets(id, ix) {
+            st.execute(params![t, rid]).ctx("indexing references")?;
+        }
+        Ok(())
+    }
+
+    fn put_row(&mut self, p: Put) -> Result<Written, StoreError> {
+        let id = p.envelope.id.as_str().to_string();
+        let existing: Option<(i64, i64, String, String)> = {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT rid, rev, kind, index_json FROM records WHERE id = ?1")
+                .ctx("preparing a look-up")?;
+            st.query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .optional()
+                .ctx("looking up")?
+        };
+        match (&existing, p.expect) {
+            (None, Expect::Rev(_)) => return Err(StoreError::NotFound(p.envelope.id.clone())),
+            (Some(_), Expect::Absent) => return Err(StoreError::Exists(p.envelope.id.clone())),
+            (Some((_, rev, _, _)), Expect::Rev(want)) if *rev as u64 != want => {
+                return Err(StoreError::Conflict {
+                    id: p.envelope.id.clone(),
+                    expected: want,
+                    actual: *rev as u64,
+                });
+            }
+            (Some((_, _, kind, _)), _) if kind != p.envelope.kind.as_str() => {
+                return Err(StoreError::KindChange {
+                    id: p.envelope.id.clone(),
+                    from: RecordKind::parse(kind)
+                        .ok_or_else(|| corrupt("records", "kind", &id, "unknown kind"))?,
+                    to: p.envelope.kind,
+                });
+            }
+            _ => {}
+        }
+        // References: resolve now if possible, else remember for check().
+        for t in targets(&id, &p.index) {
+            if self.known.contains(&t) {
+                continue;
+            }
+            if self.exists(&t)? {
+                self.known.insert(t);
+            } else {
+                self.pending.push(Pending {
+                    row: self.rows,
+                    id: id.clone(),
+                    target: t,
+                });
+            }
+        }
+        let groups_json = serde_json::to_string(&p.envelope.access_groups)
+            .map_err(|e| StoreError::Invalid(format!("access groups of {id}: {e}")))?;
+        let index_json = serde_json::to_string(&p.index)
+            .map_err(|e| StoreError::Invalid(format!("index terms of {id}: {e}")))?;
+        let (date_lo, date_hi) = match (p.index.date_lo, p.index.date_hi) {
+            (None, None) => (OPEN_HI, OPEN_LO), // undated: an empty interval
+            (lo, hi) => (lo.unwrap_or(OPEN_LO), hi.unwrap_or(OPEN_HI)),
+        };
+        if date_lo > date_hi && (p.index.date_lo.is_some() || p.index.date_hi.is_some()) {
+            return Err(StoreError::Invalid(format!(
+                "record {id}: its date's lower bound is after its upper bound"
+            )));
+        }
+        let text: String = p.index.text.join(&TEXT_SEP.to_string());
+        let parent = p.index.parent.as_ref().map(|x| x.as_str());
+        let has_groups = !p.envelope.access_groups.is_empty();
+        let sens = sens_to_int(p.envelope.sensitivity);
+        let kind = p.envelope.kind.as_str();
+
+        let (op, rev) = match &existing {
+            Some((_, rev, _, _)) => (Op::Update, rev + 1),
+            None => {
+                let mut st = self
+                    .conn
+                    .prepare_cached("SELECT rev FROM tombstones WHERE id = ?1")
+                    .ctx("preparing a look-up")?;
+                let last: Option<i64> = st
+                    .query_row([&id], |r| r.get(0))
+                    .optional()
+                    .ctx("looking up")?;
+                (Op::Create, last.unwrap_or(0) + 1)
+            }
+        };
+        let seq = self.append_revision(&id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
+        match existing {
+            Some((rid, _, _, old_index)) => {
+                self.remove_index_rows(rid, &old_index, &id)?;
+                let mut st = self
+                    .conn
+                    .prepare_cached(
+                        "UPDATE records SET sensitivity = ?2, access_groups = ?3, has_groups = ?4, rev = ?5, head_seq = ?6, \
+                         date_lo = ?7, date_hi = ?8, parent = ?9, text = ?10, index_json = ?11 WHERE rid = ?1",
+                    )
+                    .ctx("preparing an update")?;
+                st.execute(params![
+                    rid,
+                    sens,
+                    groups_json,
+                    has_groups,
+                    rev,
+                    seq,
+                    date_lo,
+                    date_hi,
+                    parent,
+                    text,
+                    index_json
+                ])
+                .ctx("updating a record")?;
+                self.insert_index_rows(rid, &id, &p.index)?;
+                self.summary.updated += 1;
+            }
+            None => {
+                if rev > 1 {
+                    let mut st = self
+                        .conn
+                        .prepare_cached("DELETE FROM tombstones WHERE id = ?1")
+                        .ctx("prep")?;
+                    st.execute([&id]).ctx("clearing a tombstone")?;
+                }
+                let mut st = self
+                    .conn
+                    .prepare_cached(
+                        "INSERT INTO records (id, kind, sensitivity, access_groups, has_groups, rev, head_seq, created_seq, \
+                         date_lo, date_hi, parent, text, index_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    )
+                    .ctx("preparing an insert")?;
+                st.execute(params![
+                    id,
+                    kind,
+                    sens,
+                    groups_json,
+                    has_groups,
+                    rev,
+                    seq,
+                    date_lo,
+                    date_hi,
+                    parent,
+                    text,
+                    index_json
+                ])
+                .ctx("inserting a record")?;
+                let rid = self.conn.last_insert_rowid();
+                self.insert_index_rows(rid, &id, &p.index)?;
+                self.summary.created += 1;
+            }
+        }
+        self.known.insert(id);
+        Ok(Written {
+            id: p.envelope.id,
+            rev: rev as u64,
+            seq: seq as u64,
+            op,
+        })
+    }
+
+    fn delete_row(
+        &mut self,
+        id: &RecordId,
+        expected_rev: Option<u64>,
+    ) -> Result<Written, StoreError> {
+        let row: Option<(i64, i64, String, i64, String, String)> = {
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT rid, rev, kind, sensitivity, access_groups, index_json FROM records WHERE id = ?1")
+                .ctx("preparing a look-up")?;
+            st.query_row([id.as_str()], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .optional()
+            .ctx("looking up")?
+        };
+        let Some((rid, rev, kind, sens, groups, index_json)) = row else {
+            return Err(StoreError::NotFound(id.clone()));
+        };
+        if let Some(want) = expected_rev {
+            if want != rev as u64 {
+                return Err(StoreError::Conflict {
+                    id: id.clone(),
+                    expected: want,
+                    actual: rev as u64,
+                });
+            }
+        }
+        let by = referrers(self.conn, id, 20)?;
+        if !by.is_empty() {
+            return Err(StoreError::Referenced { id: id.clone(), by });
+        }
+        let env = decode_envelope(id.as_str(), &kind, sens, &groups, "records")?;
+        let seq = self.append_revision(id.as_str(), rev + 1, Op::Delete, &env, &groups, None)?;
+        self.remove_index_rows(rid, &index_json, id.as_str())?;
+        let mut st = self
+            .conn
+            .prepare_cached("DELETE FROM records WHERE rid = ?1")
+            .ctx("prep")?;
+        st.execute([rid]).ctx("deleting a record")?;
+        let mut st = self
+            .conn
+            .prepare_cached("INSERT INTO tombstones (id, rev) VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET rev = excluded.rev")
+            .ctx("prep")?;
+        st.execute(params![id.as_str(), rev + 1])
+            .ctx("writing a tombstone")?;
+        self.known.remove(id.as_str());
+        self.summary.deleted += 1;
+        Ok(Written {
+            id: id.clone(),
+            rev: rev as u64 + 1,
+            seq: seq as u64,
+            op: Op::Delete,
+        })
+    }
+
+    /// Row errors so far plus unresolved references.
+    fn check_rows(&mut self) -> Result<Vec<CheckedError>, StoreError> {
+        let mut out: Vec<CheckedError> = self
+            .errors
+            .iter()
+            .map(|e| CheckedError {
+                error: e.clone(),
+                target: None,
+            })
+            .collect();
+        let mut still_refers = self
+            .conn
+            .prepare_cached(
+                "SELECT 1 FROM record_refs rr JOIN records r ON r.rid = rr.rid WHERE r.id = ?1 AND rr.target = ?2",
+            )
+            .ctx("preparing a reference check")?;
+        for p in &self.pending {
+            if self.known.contains(&p.target) || self.exists(&p.target)? {
+                continue;
+            }
+            // The referring row may have been changed or deleted later in the batch.
+            if !still_refers
+                .exists([&p.id, &p.target])
+                .ctx("checking references")?
+            {
+                continue;
+            }
+            out.push(CheckedError {
+                error: RowError {
+                    row: p.row,
+                    id: p.id.clone(),
+                    reason: format!(
+                        "refers to {}, which is neither in the database nor in this batch",
+                        p.target
+                    ),
+                },
+                target: Some(p.target.clone()),
+            });
+        }
+        out.sort_by_key(|e| e.error.row);
+        Ok(out)
+    }
+
+    fn finish(mut self) -> Result<BatchSummary, StoreError> {
+        self.conn.execute_batch("COMMIT").ctx("committing")?;
+        self.done = true;
+        Ok(std::mem::take(&mut self.summary))
+    }
+
+    fn record_error(&mut self, id: &str, e: &StoreError) {
+        self.errors.push(RowError {
+            row: self.rows,
+            id: id.to_string(),
+            reason: e.to_string(),
+        });
+    }
+}
+
+impl Drop for SqliteBatch<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl Batch for SqliteBatch<'_> {
+    fn put(&mut self, put: Put) -> Result<Written, StoreError> {
+        let id = put.envelope.id.as_str().to_string();
+        let r = self.put_row(put);
+        if let Err(e) = &r {
+            self.record_error(&id, e);
+        }
+        self.rows += 1;
+        r
+    }
+
+    fn delete(&mut self, id: &RecordId, expected_rev: Option<u64>) -> Result<Written, StoreError> {
+        let r = self.delete_row(id, expected_rev);
+        if let Err(e) = &r {
+            self.record_error(id.as_str(), e);
+        }
+        self.rows += 1;
+        r
+    }
+
+    fn get(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError> {
+        get_record(self.conn, id)
+    }
+
+    fn check(&mut self) -> Result<Vec<RowError>, StoreError> {
+        Ok(self.check_rows()?.into_iter().map(|e| e.error).collect())
+    }
+
+    fn len(&self) -> usize {
+        self.rows
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<BatchSummary, StoreError> {
+        let errors = self.check()?;
+        if !errors.is_empty() {
+            // Drop rolls back.
+            return Err(StoreError::BatchRejected { errors });
+        }
+        let this = *self;
+        this.finish()
+    }
+
+    fn rollback(mut self: Box<Self>) -> Result<(), StoreError> {
+        self.done = true;
+        self.conn.execute_batch("ROLLBACK").ctx("rolling back")
+    }
+}

@@ -1,0 +1,963 @@
+//! Tests of the SQLite store through the public trait: round trip,
+//! transactions, migrations, filters, history, concurrency, references,
+//! ledger, and encryption at rest (canary scans, header, wrong passphrase).
+
+use crate::*;
+use std::path::Path;
+use tumen_model::{Envelope, IndexTerms, RecordId, RecordKind, Sensitivity};
+
+const PW: &str = "correct horse battery staple";
+
+fn rid(s: &str) -> RecordId {
+    RecordId::new(s).unwrap()
+}
+
+fn new_store(dir: &Path) -> SqliteStore {
+    SqliteStore::init_with(dir, PW, InitOptions::insecure_fast_for_tests()).unwrap()
+}
+
+fn env(id: &str, kind: RecordKind, s: Sensitivity) -> Envelope {
+    Envelope {
+        id: rid(id),
+        kind,
+        sensitivity: s,
+        access_groups: vec![],
+    }
+}
+
+fn put(id: &str, kind: RecordKind, index: IndexTerms, body: &str) -> Put {
+    Put {
+        envelope: env(id, kind, Sensitivity::Restricted),
+        index,
+        body: body.to_string(),
+        expect: Expect::Absent,
+    }
+}
+
+fn place(id: &str, parent: Option<&str>) -> Put {
+    let ix = IndexTerms {
+        parent: parent.map(rid),
+        refs: parent.map(rid).into_iter().collect(),
+        text: vec![id.to_string()],
+        ..Default::default()
+    };
+    put(
+        id,
+        RecordKind::Place,
+        ix,
+        &format!(r#"{{"kind":"place","id":"{id}"}}"#),
+    )
+}
+
+fn act(id: &str, lo: i64, hi: i64, at: &str, term: &str, victim: &str) -> Put {
+    let ix = IndexTerms {
+        date_lo: Some(lo),
+        date_hi: Some(hi),
+        places: vec![rid(at)],
+        terms: vec![term.to_string()],
+        refs: vec![rid(victim), rid(at)],
+        ..Default::default()
+    };
+    put(
+        id,
+        RecordKind::Act,
+        ix,
+        &format!(r#"{{"kind":"act","id":"{id}"}}"#),
+    )
+}
+
+fn person(id: &str, name: &str) -> Put {
+    let ix = IndexTerms {
+        text: vec![name.to_string()],
+        ..Default::default()
+    };
+    put(
+        id,
+        RecordKind::Person,
+        ix,
+        &format!(r#"{{"kind":"person","id":"{id}","name":"{name}"}}"#),
+    )
+}
+
+fn ids(rs: &[StoredRecord]) -> Vec<&str> {
+    rs.iter().map(|r| r.envelope.id.as_str()).collect()
+}
+
+fn count_rows(s: &SqliteStore, table: &str) -> i64 {
+    s.conn()
+        .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn round_trip_survives_close_and_reopen() {
+    let d = tempfile::tempdir().unwrap();
+    let body = r#"{"kind":"person","names":["김철수"]}"#;
+    {
+        let mut s = new_store(d.path());
+        let w = s.put("admin", person("prs-1", "김철수")).unwrap();
+        assert_eq!((w.rev, w.op), (1, Op::Create));
+        let _ = body;
+    }
+    let s = SqliteStore::open(d.path(), PW).unwrap();
+    let r = s
+        .get(&rid("prs-1"))
+        .unwrap()
+        .expect("record is there after reopen");
+    assert_eq!(r.envelope.kind, RecordKind::Person);
+    assert_eq!(r.envelope.sensitivity, Sensitivity::Restricted);
+    assert_eq!(r.body, r#"{"kind":"person","id":"prs-1","name":"김철수"}"#);
+    assert_eq!(r.index.text, vec!["김철수".to_string()]);
+    assert_eq!(r.rev, 1);
+    assert_eq!(r.created_by, "admin");
+    assert!(s.get(&rid("prs-2")).unwrap().is_none());
+    let many = s.get_many(&[rid("prs-2"), rid("prs-1")]).unwrap();
+    assert_eq!(ids(&many), vec!["prs-1"]);
+}
+
+#[test]
+fn init_refuses_to_overwrite_and_open_refuses_to_create() {
+    let d = tempfile::tempdir().unwrap();
+    drop(new_store(d.path()));
+    assert!(matches!(
+        SqliteStore::init_with(d.path(), PW, InitOptions::insecure_fast_for_tests()),
+        Err(StoreError::AlreadyInitialized(_))
+    ));
+    let empty = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        SqliteStore::open(empty.path(), PW),
+        Err(StoreError::Keyring(KeyringError::Missing(_)))
+    ));
+    assert!(
+        !empty.path().join(DB_FILE).exists(),
+        "open must not create a database"
+    );
+}
+
+#[test]
+fn wrong_passphrase_is_a_clear_error() {
+    let d = tempfile::tempdir().unwrap();
+    drop(new_store(d.path()));
+    let e = SqliteStore::open(d.path(), "wrong")
+        .err()
+        .expect("must fail");
+    assert!(
+        matches!(e, StoreError::Keyring(KeyringError::WrongPassphrase(_))),
+        "{e}"
+    );
+    assert!(e.to_string().contains("wrong passphrase"));
+}
+
+#[test]
+fn missing_truncated_or_foreign_database_is_a_clear_error() {
+    let d = tempfile::tempdir().unwrap();
+    drop(new_store(d.path()));
+    // A database from another archive under this keyring.
+    let other = tempfile::tempdir().unwrap();
+    {
+        let mut s = new_store(other.path());
+        s.put("admin", person("prs-1", "x")).unwrap();
+    }
+    std::fs::copy(other.path().join(DB_FILE), d.path().join(DB_FILE)).unwrap();
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::KeyMismatch(_))
+    ));
+    // Truncated to nothing.
+    std::fs::write(d.path().join(DB_FILE), b"").unwrap();
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::KeyMismatch(_))
+    ));
+    // Missing.
+    std::fs::remove_file(d.path().join(DB_FILE)).unwrap();
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::DatabaseMissing(_))
+    ));
+    // Corrupt keyring.
+    std::fs::write(d.path().join("keyring.json"), b"{").unwrap();
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::Keyring(KeyringError::Corrupt { .. }))
+    ));
+}
+
+#[test]
+fn migrations_run_from_empty_and_reopen_is_idempotent() {
+    let d = tempfile::tempdir().unwrap();
+    let s = new_store(d.path());
+    let v: u32 = s
+        .conn()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, migrations::latest());
+    let tables: i64 = s
+        .conn()
+        .query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('records','revisions','ledger','vocab_terms','settings')", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tables, 5);
+    let origin = s.origin().to_string();
+    drop(s);
+    for _ in 0..2 {
+        let s = SqliteStore::open(d.path(), PW).unwrap();
+        let v: u32 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, migrations::latest());
+        assert_eq!(s.origin(), origin);
+    }
+}
+
+#[test]
+fn a_database_from_a_newer_program_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    {
+        let s = new_store(d.path());
+        s.conn()
+            .execute_batch(&format!(
+                "PRAGMA user_version = {}",
+                migrations::latest() + 1
+            ))
+            .unwrap();
+    }
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::TooNew { .. })
+    ));
+}
+
+#[test]
+fn optimistic_concurrency_conflict() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("a", person("prs-1", "one")).unwrap();
+    let mut p = person("prs-1", "two");
+    p.expect = Expect::Rev(1);
+    assert_eq!(s.put("b", p.clone()).unwrap().rev, 2);
+    // A second writer who also read revision 1 loses.
+    let e = s.put("c", p).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            StoreError::Conflict {
+                expected: 1,
+                actual: 2,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // Creating what exists, updating what does not.
+    assert!(matches!(
+        s.put("a", person("prs-1", "x")),
+        Err(StoreError::Exists(_))
+    ));
+    let mut q = person("prs-9", "x");
+    q.expect = Expect::Rev(1);
+    assert!(matches!(s.put("a", q), Err(StoreError::NotFound(_))));
+    // A kind cannot change.
+    let mut k = place("prs-1", None);
+    k.expect = Expect::Any;
+    assert!(matches!(s.put("a", k), Err(StoreError::KindChange { .. })));
+    assert_eq!(s.get(&rid("prs-1")).unwrap().unwrap().rev, 2);
+}
+
+#[test]
+fn history_keeps_who_when_and_what() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("alice", person("prs-1", "one")).unwrap();
+    let mut p = person("prs-1", "two");
+    p.expect = Expect::Rev(1);
+    s.put("bob", p).unwrap();
+    s.delete("carol", &rid("prs-1"), Some(2)).unwrap();
+    let mut again = person("prs-1", "three");
+    again.expect = Expect::Absent;
+    let w = s.put("dave", again).unwrap();
+    assert_eq!((w.rev, w.op), (4, Op::Create));
+    let h = s.history(&rid("prs-1")).unwrap();
+    let summary: Vec<(u64, Op, &str)> = h.iter().map(|r| (r.rev, r.op, r.actor.as_str())).collect();
+    assert_eq!(
+        summary,
+        vec![
+            (1, Op::Create, "alice"),
+            (2, Op::Update, "bob"),
+            (3, Op::Delete, "carol"),
+            (4, Op::Create, "dave")
+        ]
+    );
+    assert!(h[1].body.as_deref().unwrap().contains("two"));
+    assert!(h[1].body_before.as_deref().unwrap().contains("one"));
+    assert_eq!(h[2].body, None);
+    assert!(h[2].body_before.as_deref().unwrap().contains("two"));
+    assert_eq!(h[3].body_before, None);
+    assert!(h.windows(2).all(|w| w[0].seq < w[1].seq), "seq increases");
+    assert!(h.iter().all(|r| r.origin == s.origin()));
+    assert!(chrono::DateTime::parse_from_rfc3339(&h[0].at).is_ok());
+    // Revisions and ledger are append-only even to raw SQL.
+    assert!(
+        s.conn()
+            .execute("UPDATE revisions SET actor = 'mallory'", [])
+            .is_err()
+    );
+    assert!(s.conn().execute("DELETE FROM ledger", []).is_err());
+}
+
+#[test]
+fn every_revision_has_a_ledger_leaf_matching_it() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("alice", person("prs-1", "one")).unwrap();
+    s.put("alice", person("prs-2", "two")).unwrap();
+    s.delete("bob", &rid("prs-2"), None).unwrap();
+    assert_eq!(s.ledger_len().unwrap(), 3);
+    let leaves = s.ledger_leaves(1, 100).unwrap();
+    let revs = s.revisions_since(0, 100).unwrap();
+    assert_eq!(leaves.len(), revs.len());
+    for (l, r) in leaves.iter().zip(&revs) {
+        let decoded = leaf::RevisionLeaf::decode(&l.bytes).expect("well-formed leaf");
+        assert_eq!(decoded.seq, r.seq);
+        assert_eq!(decoded.id, r.id.as_str());
+        assert_eq!((decoded.rev, decoded.op), (r.rev, r.op));
+        assert_eq!(decoded.actor, r.actor);
+        assert_eq!(decoded.at, r.at);
+        let body_hash: [u8; 32] =
+            <sha2::Sha256 as sha2::Digest>::digest(r.body.as_deref().unwrap_or("").as_bytes())
+                .into();
+        assert_eq!(decoded.body_sha256, body_hash);
+        assert_eq!(r.body_sha256, body_hash);
+    }
+}
+
+#[test]
+fn delete_is_refused_while_referenced() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("a", place("plc-kp", None)).unwrap();
+    s.put("a", person("prs-1", "v")).unwrap();
+    s.put(
+        "a",
+        act("act-1", 10, 10, "plc-kp", "act_type:torture", "prs-1"),
+    )
+    .unwrap();
+    let e = s.delete("a", &rid("prs-1"), None).unwrap_err();
+    match &e {
+        StoreError::Referenced { by, .. } => assert_eq!(by, &vec![rid("act-1")]),
+        other => panic!("wrong error {other}"),
+    }
+    assert!(s.get(&rid("prs-1")).unwrap().is_some());
+    assert_eq!(s.referrers(&rid("plc-kp"), 10).unwrap(), vec![rid("act-1")]);
+    s.delete("a", &rid("act-1"), Some(1)).unwrap();
+    s.delete("a", &rid("prs-1"), None).unwrap();
+    assert!(s.get(&rid("prs-1")).unwrap().is_none());
+    assert!(matches!(
+        s.delete("a", &rid("prs-1"), None),
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+#[test]
+fn a_dangling_reference_is_refused_and_nothing_is_written() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("a", place("plc-kp", None)).unwrap();
+    let before = (
+        count_rows(&s, "revisions"),
+        count_rows(&s, "ledger"),
+        count_rows(&s, "records"),
+    );
+    let e = s
+        .put(
+            "a",
+            act("act-1", 1, 1, "plc-kp", "act_type:arrest", "prs-missing"),
+        )
+        .unwrap_err();
+    assert!(
+        matches!(&e, StoreError::Dangling { target, .. } if target.as_str() == "prs-missing"),
+        "{e}"
+    );
+    assert_eq!(
+        before,
+        (
+            count_rows(&s, "revisions"),
+            count_rows(&s, "ledger"),
+            count_rows(&s, "records")
+        )
+    );
+}
+
+#[test]
+fn batch_is_all_or_nothing_and_reports_every_row_error() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("a", place("plc-kp", None)).unwrap();
+    s.put("a", person("prs-0", "existing")).unwrap();
+    let before = (
+        count_rows(&s, "revisions"),
+        count_rows(&s, "ledger"),
+        count_rows(&s, "records"),
+        count_rows(&s, "record_refs"),
+    );
+    let ops = vec![
+        // forward reference to a person later in the batch: fine
+        BatchOp::Put(act("act-1", 1, 1, "plc-kp", "act_type:arrest", "prs-1")),
+        BatchOp::Put(person("prs-1", "new")),
+        // row 2: already exists
+        BatchOp::Put(person("prs-0", "dup")),
+        // row 3: dangling
+        BatchOp::Put(act(
+            "act-2",
+            1,
+            1,
+            "plc-kp",
+            "act_type:arrest",
+            "prs-nobody",
+        )),
+        // row 4: fine
+        BatchOp::Put(person("prs-2", "fine")),
+    ];
+    let e = s.apply_batch("importer", ops).unwrap_err();
+    let StoreError::BatchRejected { errors } = e else {
+        panic!("wrong error")
+    };
+    let got: Vec<(usize, &str)> = errors.iter().map(|e| (e.row, e.id.as_str())).collect();
+    assert_eq!(got, vec![(2, "prs-0"), (3, "act-2")]);
+    assert!(errors[1].reason.contains("prs-nobody"));
+    let after = (
+        count_rows(&s, "revisions"),
+        count_rows(&s, "ledger"),
+        count_rows(&s, "records"),
+        count_rows(&s, "record_refs"),
+    );
+    assert_eq!(before, after, "nothing half-written");
+    assert!(s.get(&rid("prs-1")).unwrap().is_none());
+    // The same batch without the bad rows lands whole.
+    let ops = vec![
+        BatchOp::Put(act("act-1", 1, 1, "plc-kp", "act_type:arrest", "prs-1")),
+        BatchOp::Put(person("prs-1", "new")),
+        BatchOp::Put(person("prs-2", "fine")),
+    ];
+    let sum = s.apply_batch("importer", ops).unwrap();
+    assert_eq!((sum.created, sum.updated, sum.deleted), (3, 0, 0));
+    assert_eq!(
+        s.get(&rid("act-1")).unwrap().unwrap().created_by,
+        "importer"
+    );
+}
+
+#[test]
+fn a_batch_dropped_without_commit_rolls_back() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    {
+        let mut b = s.begin_batch("a").unwrap();
+        b.put(person("prs-1", "x")).unwrap();
+        assert!(
+            b.get(&rid("prs-1")).unwrap().is_some(),
+            "visible inside the transaction"
+        );
+    }
+    assert!(s.get(&rid("prs-1")).unwrap().is_none());
+    assert_eq!(count_rows(&s, "revisions"), 0);
+    // and the store is usable afterwards
+    s.put("a", person("prs-1", "x")).unwrap();
+}
+
+#[test]
+fn a_delete_inside_a_batch_cannot_leave_references_dangling() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("a", place("plc-kp", None)).unwrap();
+    s.put("a", person("prs-1", "v")).unwrap();
+    let ops = vec![
+        BatchOp::Put(act("act-1", 1, 1, "plc-kp", "act_type:arrest", "prs-1")),
+        BatchOp::Delete {
+            id: rid("prs-1"),
+            expected_rev: None,
+        },
+    ];
+    let e = s.apply_batch("a", ops).unwrap_err();
+    let StoreError::BatchRejected { errors } = e else {
+        panic!()
+    };
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].row, 1);
+    assert!(s.get(&rid("act-1")).unwrap().is_none());
+}
+
+/// A place tree: kp > north_hamgyong > (hoeryong, onsong); kp > ryanggang > hyesan.
+fn place_tree(s: &mut SqliteStore) {
+    for (id, parent) in [
+        ("plc-kp", None),
+        ("plc-nh", Some("plc-kp")),
+        ("plc-hoeryong", Some("plc-nh")),
+        ("plc-onsong", Some("plc-nh")),
+        ("plc-ry", Some("plc-kp")),
+        ("plc-hyesan", Some("plc-ry")),
+        ("plc-cn", None),
+    ] {
+        s.put("a", place(id, parent)).unwrap();
+    }
+    s.put("a", person("prs-1", "v")).unwrap();
+}
+
+#[test]
+fn query_by_place_includes_sub_places() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    place_tree(&mut s);
+    s.put(
+        "a",
+        act("act-1", 1, 1, "plc-hoeryong", "act_type:torture", "prs-1"),
+    )
+    .unwrap();
+    s.put(
+        "a",
+        act("act-2", 1, 1, "plc-onsong", "act_type:torture", "prs-1"),
+    )
+    .unwrap();
+    s.put(
+        "a",
+        act("act-3", 1, 1, "plc-hyesan", "act_type:torture", "prs-1"),
+    )
+    .unwrap();
+    s.put(
+        "a",
+        act("act-4", 1, 1, "plc-cn", "act_type:torture", "prs-1"),
+    )
+    .unwrap();
+    s.put(
+        "a",
+        act("act-5", 1, 1, "plc-nh", "act_type:torture", "prs-1"),
+    )
+    .unwrap();
+    let q = |places: &[&str]| {
+        let f = Filter {
+            kinds: vec![RecordKind::Act],
+            places: places.iter().map(|p| rid(p)).collect(),
+            ..Default::default()
+        };
+        ids(&s.query(&f).unwrap())
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(q(&["plc-nh"]), vec!["act-1", "act-2", "act-5"]);
+    assert_eq!(q(&["plc-kp"]), vec!["act-1", "act-2", "act-3", "act-5"]);
+    assert_eq!(q(&["plc-onsong"]), vec!["act-2"]);
+    assert_eq!(q(&["plc-onsong", "plc-cn"]), vec!["act-2", "act-4"]);
+    assert_eq!(q(&["plc-nowhere"]), Vec::<String>::new());
+}
+
+#[test]
+fn query_by_date_overlap_with_partial_date_bounds() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    place_tree(&mut s);
+    // Day numbers (days since 0000-03-01), computed independently with
+    // Python's `date(y, m, d).toordinal() + 305`: 2023-01-01 = 738826,
+    // 2023-07-01 = 739007, 2023-08-01 = 739038, 2023-08-31 = 739068,
+    // 2023-09-30 = 739098, 2023-10-09 = 739107, 2023-12-31 = 739190.
+    s.put(
+        "a",
+        act(
+            "act-aug",
+            739038,
+            739068,
+            "plc-kp",
+            "act_type:arrest",
+            "prs-1",
+        ),
+    )
+    .unwrap(); // "2023-08"
+    s.put(
+        "a",
+        act(
+            "act-oct9",
+            739107,
+            739107,
+            "plc-kp",
+            "act_type:forced_repatriation",
+            "prs-1",
+        ),
+    )
+    .unwrap();
+    s.put(
+        "a",
+        act(
+            "act-2023",
+            738826,
+            739190,
+            "plc-kp",
+            "act_type:detention",
+            "prs-1",
+        ),
+    )
+    .unwrap(); // "2023"
+    // "after 2023-08": open upper bound
+    let mut open = act(
+        "act-after",
+        739038,
+        0,
+        "plc-kp",
+        "act_type:detention",
+        "prs-1",
+    );
+    open.index.date_hi = None;
+    s.put("a", open).unwrap();
+    // undated
+    let mut undated = act("act-undated", 0, 0, "plc-kp", "act_type:detention", "prs-1");
+    undated.index.date_lo = None;
+    undated.index.date_hi = None;
+    s.put("a", undated).unwrap();
+    let q = |from: Option<i64>, to: Option<i64>| {
+        let f = Filter {
+            kinds: vec![RecordKind::Act],
+            date_from: from,
+            date_to: to,
+            order: Order::DateAsc,
+            ..Default::default()
+        };
+        ids(&s.query(&f).unwrap())
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    // 2023-Q3 = 2023-07-01 ..= 2023-09-30 overlaps "2023-08", "2023" and
+    // "after 2023-08" (the last two start on the same day: then by id).
+    assert_eq!(
+        q(Some(739007), Some(739098)),
+        vec!["act-2023", "act-after", "act-aug"]
+    );
+    // Just 2023-10-09.
+    assert_eq!(
+        q(Some(739107), Some(739107)),
+        vec!["act-2023", "act-after", "act-oct9"]
+    );
+    // 2024 onwards: only the open range.
+    assert_eq!(q(Some(739191), None), vec!["act-after"]);
+    // Before 2023-08-01.
+    assert_eq!(q(None, Some(739037)), vec!["act-2023"]);
+    // No date filter: everything, undated last in date order.
+    assert_eq!(
+        q(None, None).last().map(String::as_str),
+        Some("act-undated")
+    );
+    // A record whose date bounds are reversed is refused.
+    let bad = act("act-bad", 10, 5, "plc-kp", "act_type:arrest", "prs-1");
+    assert!(matches!(s.put("a", bad), Err(StoreError::Invalid(_))));
+}
+
+#[test]
+fn query_by_terms_refs_text_sensitivity_groups_and_paging() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    place_tree(&mut s);
+    s.put("a", person("prs-2", "Park Ji-hyun")).unwrap();
+    let mut a1 = act("act-1", 1, 1, "plc-kp", "act_type:torture", "prs-1");
+    a1.index.terms.push("category:it_worker".into());
+    s.put("a", a1).unwrap();
+    s.put(
+        "a",
+        act("act-2", 2, 2, "plc-kp", "act_type:torture", "prs-2"),
+    )
+    .unwrap();
+    let mut a3 = act("act-3", 3, 3, "plc-kp", "act_type:arrest", "prs-2");
+    a3.envelope.sensitivity = Sensitivity::Confidential;
+    s.put("a", a3).unwrap();
+    let mut a4 = act("act-4", 4, 4, "plc-kp", "act_type:arrest", "prs-2");
+    a4.envelope.access_groups = vec!["case-7".into()];
+    s.put("a", a4).unwrap();
+
+    fn run(s: &SqliteStore, f: Filter) -> Vec<String> {
+        ids(&s.query(&f).unwrap())
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+    let q = |f: Filter| run(&s, f);
+    let acts = || Filter {
+        kinds: vec![RecordKind::Act],
+        ..Default::default()
+    };
+    assert_eq!(
+        q(Filter {
+            terms: vec!["act_type:torture".into()],
+            ..acts()
+        }),
+        vec!["act-1", "act-2"]
+    );
+    assert_eq!(
+        q(Filter {
+            terms: vec!["act_type:torture".into(), "category:it_worker".into()],
+            ..acts()
+        }),
+        vec!["act-1"]
+    );
+    assert_eq!(
+        q(Filter {
+            refs: vec![rid("prs-2")],
+            ..acts()
+        }),
+        vec!["act-2", "act-3", "act-4"]
+    );
+    assert_eq!(
+        q(Filter {
+            text: Some("park".into()),
+            ..Default::default()
+        }),
+        vec!["prs-2"]
+    );
+    assert_eq!(
+        q(Filter {
+            max_sensitivity: Some(Sensitivity::Restricted),
+            ..acts()
+        }),
+        vec!["act-1", "act-2", "act-4"]
+    );
+    assert_eq!(
+        q(Filter {
+            access_groups: Some(vec![]),
+            ..acts()
+        }),
+        vec!["act-1", "act-2", "act-3"]
+    );
+    assert_eq!(
+        q(Filter {
+            access_groups: Some(vec!["case-7".into()]),
+            ..acts()
+        }),
+        vec!["act-1", "act-2", "act-3", "act-4"]
+    );
+    assert_eq!(
+        q(Filter {
+            limit: Some(2),
+            offset: 1,
+            ..acts()
+        }),
+        vec!["act-2", "act-3"]
+    );
+    assert_eq!(
+        q(Filter {
+            order: Order::DateDesc,
+            limit: Some(2),
+            ..acts()
+        }),
+        vec!["act-4", "act-3"]
+    );
+    let f = Filter {
+        max_sensitivity: Some(Sensitivity::Restricted),
+        access_groups: Some(vec![]),
+        ..acts()
+    };
+    assert_eq!(s.count(&f).unwrap(), 2);
+    // Updating a record re-indexes it.
+    let mut a2 = act("act-2", 2, 2, "plc-kp", "act_type:arrest", "prs-2");
+    a2.expect = Expect::Rev(1);
+    s.put("a", a2).unwrap();
+    assert_eq!(
+        run(
+            &s,
+            Filter {
+                terms: vec!["act_type:torture".into()],
+                ..acts()
+            }
+        ),
+        vec!["act-1"]
+    );
+}
+
+#[test]
+fn vocabulary_terms_and_settings() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.add_vocab_term(
+        "admin",
+        "act_type",
+        "sleep_deprivation",
+        r#"{"en":"sleep deprivation","ko":"잠 안 재우기"}"#,
+    )
+    .unwrap();
+    assert!(matches!(
+        s.add_vocab_term("admin", "act_type", "sleep_deprivation", "{}"),
+        Err(StoreError::VocabExists { .. })
+    ));
+    assert!(matches!(
+        s.add_vocab_term("admin", "Act Type", "x", "{}"),
+        Err(StoreError::Invalid(_))
+    ));
+    let v = s.vocab_terms().unwrap();
+    assert_eq!(v.len(), 1);
+    assert_eq!(
+        (
+            v[0].vocab.as_str(),
+            v[0].term.as_str(),
+            v[0].added_by.as_str()
+        ),
+        ("act_type", "sleep_deprivation", "admin")
+    );
+    s.set_setting("publish.k", "5").unwrap();
+    s.set_setting("publish.k", "7").unwrap();
+    assert_eq!(s.setting("publish.k").unwrap().as_deref(), Some("7"));
+    assert_eq!(s.setting("nothing").unwrap(), None);
+    assert!(s.set_setting("store.origin", "x").is_err());
+}
+
+#[test]
+fn subkeys_are_stable_across_reopen_and_reserved_purposes_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let k1 = {
+        let s = new_store(d.path());
+        assert!(s.derive_subkey("sqlcipher-database").is_err());
+        *s.derive_subkey("evidence-files").unwrap()
+    };
+    let s = SqliteStore::open(d.path(), PW).unwrap();
+    assert_eq!(k1, *s.derive_subkey("evidence-files").unwrap());
+    assert_ne!(k1, *s.derive_subkey("backup").unwrap());
+}
+
+#[test]
+fn changing_the_passphrase_keeps_the_data() {
+    let d = tempfile::tempdir().unwrap();
+    {
+        let mut s = new_store(d.path());
+        s.put("a", person("prs-1", "x")).unwrap();
+        assert!(
+            s.change_passphrase(
+                "not it",
+                "new one",
+                Some(KdfParams::insecure_fast_for_tests())
+            )
+            .is_err()
+        );
+        s.change_passphrase(PW, "new one", Some(KdfParams::insecure_fast_for_tests()))
+            .unwrap();
+    }
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::Keyring(KeyringError::WrongPassphrase(_)))
+    ));
+    let s = SqliteStore::open(d.path(), "new one").unwrap();
+    assert!(s.get(&rid("prs-1")).unwrap().is_some());
+}
+
+// ---- encryption at rest ----
+
+const CANARY: &str = "Canary-Ri Sol-ju 7f3a9c";
+
+fn utf16le(s: &str) -> Vec<u8> {
+    s.encode_utf16().flat_map(|u| u.to_le_bytes()).collect()
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every file under `dir` (recursively), with its bytes.
+fn all_files(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(all_files(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+fn assert_no_canary(dir: &Path, needles: &[Vec<u8>]) -> usize {
+    let files = all_files(dir);
+    for (p, bytes) in &files {
+        for n in needles {
+            assert!(!contains(bytes, n), "canary found in {}", p.display());
+        }
+    }
+    files.len()
+}
+
+fn confidential_canary_record(s: &mut SqliteStore) {
+    let mut p = person("prs-canary", CANARY);
+    p.envelope.sensitivity = Sensitivity::Confidential;
+    p.body = format!(r#"{{"kind":"person","names":[{{"text":"{CANARY}"}}],"note":"{CANARY}"}}"#);
+    s.put("investigator", p).unwrap();
+    s.add_vocab_term(
+        "investigator",
+        "category",
+        "canary_term",
+        &format!(r#"{{"en":"{CANARY}"}}"#),
+    )
+    .unwrap();
+}
+
+#[test]
+fn canary_is_absent_from_every_file_while_open_and_after_close() {
+    let d = tempfile::tempdir().unwrap();
+    let needles = vec![
+        CANARY.as_bytes().to_vec(),
+        utf16le(CANARY),
+        b"Canary-Ri".to_vec(),
+    ];
+    {
+        let mut s = new_store(d.path());
+        confidential_canary_record(&mut s);
+        // Open, WAL present and holding the write.
+        let wal = d.path().join("tumen.db-wal");
+        assert!(
+            wal.exists() && std::fs::metadata(&wal).unwrap().len() > 0,
+            "the WAL holds the write"
+        );
+        let n = assert_no_canary(d.path(), &needles);
+        assert!(n >= 3, "db, wal, shm and keyring were scanned ({n} files)");
+        // The scan can fail: the record really is readable through the store.
+        assert!(
+            s.get(&rid("prs-canary"))
+                .unwrap()
+                .unwrap()
+                .body
+                .contains(CANARY)
+        );
+    }
+    assert_no_canary(d.path(), &needles);
+    // A control: the same write into an unencrypted (benchmark-only) archive
+    // does show the canary, so the scan is able to find it.
+    let plain = tempfile::tempdir().unwrap();
+    {
+        let opts = InitOptions {
+            kdf: KdfParams::insecure_fast_for_tests(),
+            cipher: Cipher::NoneBenchmarkOnly,
+        };
+        let mut s = SqliteStore::init_with(plain.path(), PW, opts).unwrap();
+        confidential_canary_record(&mut s);
+    }
+    let found = all_files(plain.path())
+        .iter()
+        .any(|(_, b)| contains(b, CANARY.as_bytes()));
+    assert!(
+        found,
+        "control: the scan finds the canary in an unencrypted archive"
+    );
+}
+
+#[test]
+fn the_database_file_has_no_plaintext_sqlite_header() {
+    let d = tempfile::tempdir().unwrap();
+    {
+        let mut s = new_store(d.path());
+        s.put("a", person("prs-1", "x")).unwrap();
+        s.checkpoint().unwrap();
+    }
+    let bytes = std::fs::read(d.path().join(DB_FILE)).unwrap();
+    assert!(bytes.len() >= 4096);
+    assert!(!bytes.starts_with(b"SQLite format 3\0"));
+    // and a plain SQLite connection cannot read it
+    let c = rusqlite::Connection::open(d.path().join(DB_FILE)).unwrap();
+    assert!(
+        c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r
+            .get::<_, i64>(0))
+            .is_err()
+    );
+}
