@@ -122,9 +122,9 @@ enum Sub {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Day {
+enum DayPart {
     None,
-    Day(u8),
+    Known(u8),
     /// `-XX`: some day of the month (day precision).
     Unspecified,
 }
@@ -134,7 +134,7 @@ enum Day {
 pub struct DatePoint {
     year: Year,
     sub: Sub,
-    day: Day,
+    day: DayPart,
     qualifier: Qualifier,
 }
 
@@ -263,7 +263,7 @@ impl DatePoint {
             }
             Year::Unspecified { prefix, xs: xs as u8 }
         };
-        let mut p = DatePoint { year, sub: Sub::None, day: Day::None, qualifier };
+        let mut p = DatePoint { year, sub: Sub::None, day: DayPart::None, qualifier };
         if i == b.len() {
             return Ok(p);
         }
@@ -311,13 +311,13 @@ impl DatePoint {
         i += 1;
         let d = two(i)?;
         p.day = match d {
-            [b'X', b'X'] => Day::Unspecified,
+            [b'X', b'X'] => DayPart::Unspecified,
             [x, y] if x.is_ascii_digit() && y.is_ascii_digit() => {
                 let n = (x - b'0') * 10 + (y - b'0');
                 if !(1..=31).contains(&n) {
                     return Err(DateError::Day);
                 }
-                Day::Day(n)
+                DayPart::Known(n)
             }
             _ => return Err(DateError::Syntax { at: at(i), expected: "a two-digit day or XX" }),
         };
@@ -330,8 +330,8 @@ impl DatePoint {
         }
         match (p.sub, p.day) {
             (Sub::Division(_) | Sub::Quarter(_), _) => return Err(DateError::DayAfterDivision),
-            (Sub::MonthUnspecified, Day::Day(_)) => return Err(DateError::DayAfterUnspecifiedMonth),
-            (Sub::Month(mo), Day::Day(dd)) => {
+            (Sub::MonthUnspecified, DayPart::Known(_)) => return Err(DateError::DayAfterUnspecifiedMonth),
+            (Sub::Month(mo), DayPart::Known(dd)) => {
                 let y = match p.year {
                     Year::Known(y) => y,
                     Year::Unspecified { .. } => return Err(DateError::UnspecifiedYearWithMonth),
@@ -373,7 +373,7 @@ impl DatePoint {
         };
         Some(match (self.sub, self.day) {
             (Sub::None, _) | (Sub::MonthUnspecified, _) => months(1, 12),
-            (Sub::Month(m), Day::Day(d)) => {
+            (Sub::Month(m), DayPart::Known(d)) => {
                 let n = day_number(y, m, d);
                 (n, n)
             }
@@ -434,9 +434,9 @@ impl fmt::Display for DatePoint {
             Sub::Quarter(q) => write!(f, "-Q{q}")?,
         }
         match self.day {
-            Day::None => {}
-            Day::Day(d) => write!(f, "-{d:02}")?,
-            Day::Unspecified => f.write_str("-XX")?,
+            DayPart::None => {}
+            DayPart::Known(d) => write!(f, "-{d:02}")?,
+            DayPart::Unspecified => f.write_str("-XX")?,
         }
         f.write_str(self.qualifier.as_str())
     }

@@ -11,10 +11,12 @@
 //! * [`count`] — approximate counts: `about 500`, `500–600`, `at least 406`.
 //! * [`vocab`] — controlled vocabularies with English and Korean labels.
 //! * [`record`] — the seven record kinds, claims, validation, redaction.
+//! * [`flat`] — CSV rows ↔ records, for import and export.
 
 pub mod count;
 pub mod date;
 pub mod envelope;
+pub mod flat;
 pub mod record;
 pub mod vocab;
 
