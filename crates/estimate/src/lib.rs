@@ -9,16 +9,19 @@
 //! * [`interval`] — profile-likelihood (Cormack) and log-normal intervals.
 //! * [`twolist`] — Lincoln–Petersen and Chapman.
 //! * [`search`] — all hierarchical models ranked by AIC/BIC; stepwise.
+//! * [`report`] — [`estimate`]: one call from table and request to report.
 
 pub mod glm;
 pub mod input;
 pub mod interval;
 pub mod lcmcr;
 pub mod model;
+pub mod report;
 pub mod search;
 pub mod special;
 pub mod table;
 pub mod twolist;
 
 pub use input::{InputError, StratifiedCounts, parse_counts_csv, parse_counts_csv_stratified};
+pub use report::{EstimateReport, EstimateRequest, StratifiedReport, estimate, estimate_stratified};
 pub use table::{CaptureTable, TableError};
