@@ -282,6 +282,9 @@ pub trait Store: Send {
     ) -> Result<(), StoreError>;
     /// How many records match (ignores limit/offset).
     fn count(&self, filter: &Filter) -> Result<u64, StoreError>;
+    /// `roots` and every record below them through `IndexTerms.parent`
+    /// (the sub-places a place filter includes).
+    fn descendants(&self, roots: &[RecordId]) -> Result<Vec<RecordId>, StoreError>;
     /// Records that refer to `id` (at most `limit`).
     fn referrers(&self, id: &RecordId, limit: usize) -> Result<Vec<RecordId>, StoreError>;
 

@@ -738,6 +738,34 @@ impl Store for SqliteStore {
         referrers(&self.conn, id, limit)
     }
 
+    fn descendants(&self, roots: &[RecordId]) -> Result<Vec<RecordId>, StoreError> {
+        if roots.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "WITH RECURSIVE sub(id) AS (VALUES {} UNION SELECT c.id FROM records c JOIN sub ON c.parent = sub.id) \
+             SELECT id FROM sub ORDER BY id",
+            vec!["(?)"; roots.len()].join(", ")
+        );
+        let mut st = self
+            .conn
+            .prepare_cached(&sql)
+            .ctx("preparing a hierarchy look-up")?;
+        let ids = st
+            .query_map(params_from_iter(roots.iter().map(|r| r.as_str())), |r| {
+                r.get::<_, String>(0)
+            })
+            .ctx("walking the hierarchy")?
+            .collect::<Result<Vec<_>, _>>()
+            .ctx("walking the hierarchy")?;
+        ids.into_iter()
+            .map(|s| {
+                RecordId::new(s.clone())
+                    .map_err(|e| corrupt("records", "parent", &s, e.to_string()))
+            })
+            .collect()
+    }
+
     fn history(&self, id: &RecordId) -> Result<Vec<Revision>, StoreError> {
         let mut st = self
             .conn

@@ -549,6 +549,13 @@ fn query_by_place_includes_sub_places() {
     assert_eq!(q(&["plc-onsong"]), vec!["act-2"]);
     assert_eq!(q(&["plc-onsong", "plc-cn"]), vec!["act-2", "act-4"]);
     assert_eq!(q(&["plc-nowhere"]), Vec::<String>::new());
+    let d: Vec<String> = s
+        .descendants(&[rid("plc-nh")])
+        .unwrap()
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(d, vec!["plc-hoeryong", "plc-nh", "plc-onsong"]);
 }
 
 #[test]
