@@ -447,6 +447,8 @@ struct Chain {
     /// suffix sums.
     w: Vec<f64>,
     suffix: Vec<f64>,
+    /// Classes by decreasing π, the visiting order of the multinomial.
+    order: Vec<usize>,
     /// Scratch: `Π_j (1 − λ_jk)` per class.
     miss: Vec<f64>,
 }
@@ -472,6 +474,7 @@ impl Chain {
             class_s: vec![0; k * j],
             w: vec![0.0; k],
             suffix: vec![0.0; k + 1],
+            order: (0..k).collect(),
             miss: vec![0.0; k],
         };
         // Start from a random allocation of everyone (observed, plus a guess
@@ -494,21 +497,25 @@ impl Chain {
     /// class totals.
     fn allocate(&mut self, mask: u32, count: u64, lists: usize) {
         let k = self.k;
+        // Classes are visited in `order` (largest π first), so the chain of
+        // binomials usually ends after the few classes that matter: any
+        // order gives the same multinomial.
         let mut acc = 0.0;
-        for h in (0..k).rev() {
-            acc += self.w[h];
-            self.suffix[h] = acc;
+        for i in (0..k).rev() {
+            acc += self.w[self.order[i]];
+            self.suffix[i] = acc;
         }
         self.suffix[k] = 0.0;
         let mut left = count;
-        for h in 0..k {
+        for i in 0..k {
             if left == 0 {
                 break;
             }
-            let m = if h + 1 == k || self.suffix[h + 1] <= 0.0 {
+            let h = self.order[i];
+            let m = if i + 1 == k || self.suffix[i + 1] <= 0.0 {
                 left
             } else {
-                let p = self.w[h] / self.suffix[h];
+                let p = self.w[h] / self.suffix[i];
                 binomial(&mut self.rng, left, p)
             };
             if m > 0 {
@@ -556,6 +563,9 @@ impl Chain {
                 log_left += log_1mv;
             }
         }
+        let pi = &self.pi;
+        self.order
+            .sort_unstable_by(|&a, &b| pi[b].total_cmp(&pi[a]));
         // 3. α | V.
         if k > 1 {
             let shape = self.a_alpha + (k - 1) as f64;
@@ -567,14 +577,20 @@ impl Chain {
         let mut pi0 = 0.0;
         let mut seen = 0.0;
         for h in 0..k {
-            let mut log_miss = 0.0;
-            for j in 0..lists {
-                log_miss += (-self.lambda[h * lists + j]).ln_1p();
-            }
-            let miss = log_miss.exp();
+            let lam = &self.lambda[h * lists..(h + 1) * lists];
+            let mut miss: f64 = lam.iter().map(|l| 1.0 - l).product();
+            // 1 − miss loses digits only when miss is near 1; redo that rare
+            // case in log space.
+            let seen_h = if miss < 0.5 {
+                1.0 - miss
+            } else {
+                let log_miss: f64 = lam.iter().map(|l| (-l).ln_1p()).sum();
+                miss = log_miss.exp();
+                -log_miss.exp_m1()
+            };
             self.miss[h] = miss;
             pi0 += self.pi[h] * miss;
-            seen += self.pi[h] * -log_miss.exp_m1();
+            seen += self.pi[h] * seen_h;
         }
         let odds = pi0 / seen;
         let g = gamma(&mut self.rng, data.observed as f64) * odds;
@@ -957,16 +973,13 @@ fn rhat_of(flat: &[f64], n: usize) -> f64 {
 fn ess_of(flat: &[f64], n: usize) -> f64 {
     let m = flat.len() / n;
     let means: Vec<f64> = flat.chunks(n).map(mean).collect();
-    // Autocovariance with 1/n normalisation, computed lag by lag as needed.
-    let acov = |chain: usize, lag: usize| -> f64 {
-        let c = &flat[chain * n..(chain + 1) * n];
-        let mu = means[chain];
-        let mut s = 0.0;
-        for i in 0..n - lag {
-            s += (c[i] - mu) * (c[i + lag] - mu);
-        }
-        s / n as f64
-    };
+    // Autocovariance with 1/n normalisation of every chain, by FFT.
+    let acovs: Vec<Vec<f64>> = flat
+        .chunks(n)
+        .zip(&means)
+        .map(|(c, &mu)| autocovariance(c, mu))
+        .collect();
+    let acov = |chain: usize, lag: usize| -> f64 { acovs[chain][lag] };
     let mean_acov = |lag: usize| -> f64 { (0..m).map(|c| acov(c, lag)).sum::<f64>() / m as f64 };
     let chain_var_mean = mean_acov(0) * n as f64 / (n as f64 - 1.0);
     let mut var_plus = chain_var_mean * (n as f64 - 1.0) / n as f64;
@@ -1018,6 +1031,76 @@ fn ess_of(flat: &[f64], n: usize) -> f64 {
         ess.min(total * total.log10())
     } else {
         0.0
+    }
+}
+
+/// Autocovariances `γ(t) = (1/n) Σ_i (x_i − μ)(x_{i+t} − μ)`, t = 0..n−1,
+/// by zero-padded radix-2 FFT (O(n log n); the direct sum is O(n²) and
+/// dominated a run with long chains).
+fn autocovariance(x: &[f64], mu: f64) -> Vec<f64> {
+    let n = x.len();
+    let size = (2 * n).next_power_of_two();
+    let mut re = vec![0.0; size];
+    let mut im = vec![0.0; size];
+    for (r, v) in re.iter_mut().zip(x) {
+        *r = v - mu;
+    }
+    fft(&mut re, &mut im, false);
+    for (r, i) in re.iter_mut().zip(im.iter_mut()) {
+        *r = *r * *r + *i * *i;
+        *i = 0.0;
+    }
+    fft(&mut re, &mut im, true);
+    re.truncate(n);
+    for v in re.iter_mut() {
+        *v /= n as f64;
+    }
+    re
+}
+
+/// In-place iterative radix-2 FFT; `inverse` includes the 1/size factor.
+/// `re.len()` must be a power of two.
+fn fft(re: &mut [f64], im: &mut [f64], inverse: bool) {
+    let size = re.len();
+    let mut j = 0;
+    for i in 1..size {
+        let mut bit = size >> 1;
+        while j & bit != 0 {
+            j ^= bit;
+            bit >>= 1;
+        }
+        j |= bit;
+        if i < j {
+            re.swap(i, j);
+            im.swap(i, j);
+        }
+    }
+    let sign = if inverse { 1.0 } else { -1.0 };
+    let mut len = 2;
+    while len <= size {
+        let ang = sign * 2.0 * std::f64::consts::PI / len as f64;
+        let (wr, wi) = (ang.cos(), ang.sin());
+        for start in (0..size).step_by(len) {
+            let (mut cr, mut ci) = (1.0, 0.0);
+            for k in 0..len / 2 {
+                let (a, b) = (start + k, start + k + len / 2);
+                let tr = re[b] * cr - im[b] * ci;
+                let ti = re[b] * ci + im[b] * cr;
+                re[b] = re[a] - tr;
+                im[b] = im[a] - ti;
+                re[a] += tr;
+                im[a] += ti;
+                let ncr = cr * wr - ci * wi;
+                ci = cr * wi + ci * wr;
+                cr = ncr;
+            }
+        }
+        len <<= 1;
+    }
+    if inverse {
+        let f = 1.0 / size as f64;
+        re.iter_mut().for_each(|v| *v *= f);
+        im.iter_mut().for_each(|v| *v *= f);
     }
 }
 
@@ -1476,6 +1559,25 @@ mod tests {
         assert!((mu - 0.3).abs() < 0.002, "beta mean {mu}");
         let (lv, l1v) = log_beta(&mut rng, 1.0, 1e-3);
         assert!(lv.is_finite() && l1v.is_finite() && l1v < 0.0);
+    }
+
+    #[test]
+    fn fft_autocovariance_equals_the_direct_sum() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let x = ar1(&mut rng, 777, 0.6, 2.0);
+        let mu = x.iter().sum::<f64>() / x.len() as f64;
+        let fast = autocovariance(&x, mu);
+        for lag in [0usize, 1, 2, 10, 400, 776] {
+            let direct: f64 = (0..x.len() - lag)
+                .map(|i| (x[i] - mu) * (x[i + lag] - mu))
+                .sum::<f64>()
+                / x.len() as f64;
+            assert!(
+                (fast[lag] - direct).abs() < 1e-9,
+                "lag {lag}: {} vs {direct}",
+                fast[lag]
+            );
+        }
     }
 
     #[test]
