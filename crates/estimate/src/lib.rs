@@ -16,6 +16,7 @@ pub mod input;
 pub mod interval;
 pub mod lcmcr;
 pub mod model;
+pub mod plot;
 pub mod report;
 pub mod search;
 pub mod special;
