@@ -1,1 +1,552 @@
-//! tumen-names (placeholder; see ARCHITECTURE.md)
+//! tumen-names: one North Korean person's name across scripts.
+//!
+//! The same person reaches documenters as 김철진, 金哲鎭 / 金哲镇, "Kim Chol
+//! Jin", "Kim Ch'ŏl-chin", "Gim Cheol-jin" or pinyin "Jin Zhezhen". This crate
+//! reads a name in any of these into Korean syllables ([`parse`]), keys and
+//! scores pairs of names cheaply for linkage ([`key`], [`score`],
+//! [`blocking_keys`]), explains a decision for a reviewer ([`compare`]) and
+//! romanizes Hangul in the South Korean, McCune–Reischauer and North Korean
+//! systems ([`romanize`]). Pure library: no I/O; the Hanja and surname tables
+//! are compiled in (see `data/README.md` for their provenance).
+
+pub mod hangul;
+pub mod normalize;
+pub mod parse;
+pub mod romanize;
+pub mod tables;
+
+use parse::{Cand, EXACT, Kind, PINYIN, syl_match};
+
+/// A romanization system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum System {
+    /// Revised Romanization of Korean (South Korea, 2000).
+    Rr,
+    /// McCune–Reischauer with breves and apostrophes (ALA-LC practice).
+    Mr,
+    /// McCune–Reischauer without breves and apostrophes.
+    MrPlain,
+    /// The DPRK's official system (1992/2002).
+    Dprk,
+}
+
+impl std::str::FromStr for System {
+    type Err = NameError;
+    fn from_str(s: &str) -> Result<System, NameError> {
+        match s.to_ascii_lowercase().as_str() {
+            "rr" => Ok(System::Rr),
+            "mr" => Ok(System::Mr),
+            "mr-plain" | "mrplain" | "mr_plain" => Ok(System::MrPlain),
+            "dprk" | "nk" => Ok(System::Dprk),
+            _ => Err(NameError::UnknownSystem),
+        }
+    }
+}
+
+/// Why a name could not be romanized. Messages name positions and kinds of
+/// characters, never the name itself (names are confidential).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("the name is empty")]
+    Empty,
+    #[error("character {position} of the name is a {kind}, not a Hangul syllable")]
+    NotHangul { position: usize, kind: &'static str },
+    #[error("the name is longer than {max} syllables")]
+    TooLong { max: usize },
+    #[error("unknown romanization system (expected rr, mr, mr-plain or dprk)")]
+    UnknownSystem,
+}
+
+pub use hangul::{Syllable, compose, decompose, from_jamo, to_jamo};
+pub use romanize::romanize;
+
+/// Score at or above which two names are taken to be the same name.
+/// A full syllable-by-syllable agreement scores ≥ 0.95 (1.0 when both sides
+/// are Hangul/Hanja); any disagreement scores < 0.9.
+pub const SAME_THRESHOLD: f64 = 0.93;
+
+const HEADER: u64 = 1 << 63;
+
+/// Normalized comparison key of a name: its candidate readings packed in a
+/// small boxed slice of words (header word per candidate, then one word per
+/// syllable). Built once per name; [`score`] compares two keys without
+/// allocating.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct NameKey {
+    data: Box<[u64]>,
+}
+
+impl NameKey {
+    /// Whether nothing readable was found in the name.
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// Number of candidate readings.
+    pub fn candidates(&self) -> usize {
+        self.iter().count()
+    }
+
+    fn iter(&self) -> KeyIter<'_> {
+        KeyIter { d: &self.data }
+    }
+}
+
+struct KeyIter<'a> {
+    d: &'a [u64],
+}
+
+struct KCand<'a> {
+    syl: &'a [u64],
+    n_sur: usize,
+    pinyin: bool,
+}
+
+impl<'a> Iterator for KeyIter<'a> {
+    type Item = KCand<'a>;
+    fn next(&mut self) -> Option<KCand<'a>> {
+        let (&h, rest) = self.d.split_first()?;
+        let n = (h & 0xFF) as usize;
+        let n_sur = ((h >> 8) & 0xFF) as usize;
+        let pinyin = (h >> 16) & 0xFF == Kind::Pinyin as u64;
+        let n = n.min(rest.len());
+        let (syl, rest) = rest.split_at(n);
+        self.d = rest;
+        Some(KCand { syl, n_sur, pinyin })
+    }
+}
+
+fn encode(cands: &[Cand]) -> NameKey {
+    let mut v = Vec::with_capacity(cands.iter().map(|c| c.syl.len() + 1).sum());
+    for c in cands {
+        v.push(HEADER | c.syl.len() as u64 | ((c.n_sur as u64) << 8) | ((c.kind as u64) << 16));
+        v.extend_from_slice(&c.syl);
+    }
+    NameKey { data: v.into_boxed_slice() }
+}
+
+/// The normalized comparison key of a name in any script.
+pub fn key(name: &str) -> NameKey {
+    encode(&parse::read(name, false).cands)
+}
+
+const W_INI: f64 = 0.30;
+const W_VOW: f64 = 0.45;
+const W_FIN: f64 = 0.25;
+
+#[inline]
+fn part(a: u64, b: u64) -> (f64, bool) {
+    let (i, v, f) = syl_match(a, b);
+    let s = if i { W_INI } else { 0.0 } + if v { W_VOW } else { 0.0 } + if f { W_FIN } else { 0.0 };
+    (s, i && v && f)
+}
+
+/// Score of two candidate syllable sequences.
+#[inline]
+fn pair_score(a: &[u64], b: &[u64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    if a.len() == b.len() {
+        let mut all = true;
+        let mut exact = true;
+        let mut pinyin = false;
+        let mut sum = 0.0;
+        for (&x, &y) in a.iter().zip(b) {
+            let (s, full) = part(x, y);
+            sum += s;
+            all &= full;
+            exact &= x & y & EXACT != 0;
+            pinyin |= (x | y) & PINYIN != 0;
+        }
+        if all {
+            return if exact {
+                1.0
+            } else if pinyin {
+                0.95
+            } else {
+                0.97
+            };
+        }
+        return 0.9 * sum / a.len() as f64;
+    }
+    let (s, l) = if a.len() < b.len() { (a, b) } else { (b, a) };
+    let mut best = 0.0f64;
+    for off in 0..=(l.len() - s.len()) {
+        let sum: f64 = s.iter().zip(&l[off..]).map(|(&x, &y)| part(x, y).0).sum();
+        best = best.max(sum);
+    }
+    0.85 * best / l.len() as f64
+}
+
+/// Fast similarity of two keys in 0..=1 (≥ [`SAME_THRESHOLD`] means the same
+/// name). No allocation.
+pub fn score(a: &NameKey, b: &NameKey) -> f64 {
+    let mut best = 0.0f64;
+    for ca in a.iter() {
+        for cb in b.iter() {
+            let s = pair_score(ca.syl, cb.syl);
+            if s > best {
+                best = s;
+                if best >= 1.0 {
+                    return 1.0;
+                }
+            }
+        }
+    }
+    best
+}
+
+/// Coarse class of an initial-consonant set: ㄱㄲㅋ, ㄷㄸㅌ, ㅂㅃㅍ, ㅈㅉㅊ,
+/// ㅅㅆ, ㅁ, ㅎ, and ㄴㄹㅇ together (the initial-sound rule moves between them).
+fn coarse_classes(m: u64) -> u16 {
+    use hangul::ini::*;
+    if m & parse::OPAQUE != 0 {
+        return 1 << 9;
+    }
+    let groups: [(u64, u16); 8] = [
+        ((1 << G) | (1 << GG) | (1 << K), 0),
+        ((1 << D) | (1 << DD) | (1 << T), 1),
+        ((1 << B) | (1 << BB) | (1 << P), 2),
+        ((1 << J) | (1 << JJ) | (1 << CH), 3),
+        ((1 << S) | (1 << SS), 4),
+        (1 << M, 5),
+        (1 << H, 6),
+        ((1 << N) | (1 << R) | (1 << NG), 7),
+    ];
+    groups.iter().filter(|(g, _)| m & g != 0).fold(0, |acc, (_, c)| acc | (1 << c))
+}
+
+/// A few small blocking keys such that two spellings of one name share at
+/// least one: (surname initial class × given-name initial class) for every
+/// candidate reading. Empty for an empty name.
+pub fn blocking_keys(name: &str) -> Vec<u64> {
+    let k = key(name);
+    let mut out = Vec::new();
+    for c in k.iter() {
+        let Some(&s0) = c.syl.first() else { continue };
+        let sc = coarse_classes(s0);
+        let gc = c.syl.get(c.n_sur).map_or(1 << 10, |&g| coarse_classes(g));
+        for s in 0..16u64 {
+            if sc & (1 << s) == 0 {
+                continue;
+            }
+            for g in 0..16u64 {
+                if gc & (1 << g) != 0 {
+                    out.push(0x4E4B_0000 | (s << 4) | g);
+                }
+            }
+        }
+        let _ = c.pinyin;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The canonical (South Korean) Hangul reading of a name's surname, from
+/// the surname table: "Ri Sol Ju" → "이", "玄" → "현", "Park" → "박". For an
+/// ambiguous Latin spelling the most common surname is given ("Jung" → "정").
+/// `None` when the surname is not in the table or the name is empty.
+pub fn surname_reading(name: &str) -> Option<&'static str> {
+    let t = tables::tables();
+    let mut pieces = Vec::new();
+    normalize::pieces(name, parse::MAX_CHARS, &mut pieces);
+    // Words as text, split on spaces/commas and script changes.
+    let mut words: Vec<(String, bool)> = Vec::new(); // (text, latin)
+    let mut comma = None;
+    let mut cur = String::new();
+    let mut cur_latin = false;
+    let flush = |cur: &mut String, latin: bool, words: &mut Vec<(String, bool)>| {
+        if !cur.is_empty() {
+            words.push((std::mem::take(cur), latin));
+        }
+    };
+    for p in &pieces {
+        match *p {
+            normalize::Piece::Latin(b) => {
+                if !cur_latin {
+                    flush(&mut cur, cur_latin, &mut words);
+                }
+                cur_latin = true;
+                cur.push(b as char);
+            }
+            normalize::Piece::Hangul(c) | normalize::Piece::Han(c) => {
+                if cur_latin {
+                    flush(&mut cur, cur_latin, &mut words);
+                }
+                cur_latin = false;
+                cur.push(c);
+            }
+            normalize::Piece::Hyphen | normalize::Piece::Other => {}
+            normalize::Piece::Space => flush(&mut cur, cur_latin, &mut words),
+            normalize::Piece::Comma => {
+                flush(&mut cur, cur_latin, &mut words);
+                if comma.is_none() {
+                    comma = Some(words.len());
+                }
+            }
+        }
+    }
+    flush(&mut cur, cur_latin, &mut words);
+    let lookup = |w: &str, latin: bool| -> Option<usize> {
+        let ids = if latin {
+            t.surname_by_latin.get(w).or_else(|| t.surname_by_pinyin.get(w))
+        } else {
+            t.surname_by_hangul.get(w).or_else(|| t.surname_by_hanja.get(w))
+        };
+        ids.and_then(|v| v.first().copied())
+    };
+    let first = words.first()?;
+    let found = if words.len() == 1 && !first.1 {
+        // One Hangul/Hanja word: two-syllable surname, else the first char.
+        let chars: Vec<char> = first.0.chars().collect();
+        let two: String = chars.iter().take(2).collect();
+        let one: String = chars.iter().take(1).collect();
+        (if chars.len() >= 3 { lookup(&two, false) } else { None }).or_else(|| lookup(&one, false))
+    } else if comma.is_some() || words.len() == 1 {
+        lookup(&first.0, first.1)
+    } else {
+        let last = words.last()?;
+        lookup(&first.0, first.1).or_else(|| lookup(&last.0, last.1))
+    };
+    found.and_then(|i| t.surnames.get(i)).map(|s| s.hangul)
+}
+
+/// The outcome of comparing two names, for people.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Comparison {
+    pub same: bool,
+    pub score: f64,
+    pub explanation: String,
+}
+
+fn describe_side(label: &str, input: &str, r: &parse::Reading) -> String {
+    use parse::Script;
+    let mut s = String::new();
+    let scripts: Vec<&str> = {
+        let mut v: Vec<&str> = r
+            .scripts
+            .iter()
+            .map(|x| match x {
+                Script::Hangul => "Hangul",
+                Script::Han => "Chinese characters",
+                Script::Latin => "Latin",
+            })
+            .collect();
+        v.dedup();
+        v
+    };
+    s.push_str(&format!("{label} '{}' ({})", input.trim(), if scripts.is_empty() { "nothing readable".to_string() } else { scripts.join(" + ") }));
+    if let Some(h) = &r.hanja_reading {
+        s.push_str(&format!(" read as {h}"));
+    }
+    if r.ignored > 0 {
+        s.push_str(&format!(", {} character(s) ignored", r.ignored));
+    }
+    if r.truncated {
+        s.push_str(&format!(", cut to {} characters", parse::MAX_CHARS));
+    }
+    s
+}
+
+fn syl_text(c: &Cand, k: usize) -> String {
+    c.text.get(k).cloned().unwrap_or_default()
+}
+
+fn hangul_of(c: &Cand) -> Option<String> {
+    // A candidate is Hangul-exact when every syllable is exact: rebuild it.
+    let mut out = String::new();
+    for &m in &c.syl {
+        if m & EXACT == 0 {
+            return None;
+        }
+        let i = (m & parse::INI_ALL).trailing_zeros();
+        let v = ((m & parse::VOW_ALL) >> parse::VOW_SHIFT).trailing_zeros();
+        let _ = (i, v);
+    }
+    if c.text.iter().all(|t| t.chars().count() == 1 && t.chars().all(hangul::is_syllable)) {
+        out.extend(c.text.iter().map(|s| s.as_str()));
+        return Some(out);
+    }
+    None
+}
+
+/// Compare two names in any scripts, with an explanation for a reviewer.
+pub fn compare(a: &str, b: &str) -> Comparison {
+    let ra = parse::read(a, true);
+    let rb = parse::read(b, true);
+    let mut best: Option<(f64, &Cand, &Cand)> = None;
+    for ca in &ra.cands {
+        for cb in &rb.cands {
+            let s = pair_score(&ca.syl, &cb.syl);
+            if best.is_none_or(|(bs, _, _)| s > bs) {
+                best = Some((s, ca, cb));
+            }
+        }
+    }
+    let mut ex = format!("{}; {}. ", describe_side("A", a, &ra), describe_side("B", b, &rb));
+    let Some((score, ca, cb)) = best else {
+        ex.push_str("Nothing to compare: a name with no readable letters matches nothing.");
+        return Comparison { same: false, score: 0.0, explanation: ex };
+    };
+    let same = score >= SAME_THRESHOLD;
+    let order = |c: &Cand| {
+        if c.kind == Kind::Pinyin {
+            " as Mandarin pinyin"
+        } else if c.surname_last {
+            " with the surname last"
+        } else {
+            ""
+        }
+    };
+    let seg = |c: &Cand| -> String {
+        c.text.iter().filter(|t| !t.is_empty()).cloned().collect::<Vec<_>>().join("|")
+    };
+    if same {
+        ex.push_str(&format!("Same name (score {score:.2}): "));
+        let ha = hangul_of(ca);
+        let hb = hangul_of(cb);
+        match (ha.as_ref().or(ra.hanja_reading.as_ref()), hb.as_ref().or(rb.hanja_reading.as_ref())) {
+            (Some(x), Some(y)) if score >= 1.0 => {
+                ex.push_str(&format!("same Hangul reading {x}"));
+                if x != y {
+                    ex.push_str(&format!(" / {y} (North/South spelling of the initial sound)"));
+                }
+            }
+            (Some(h), None) | (None, Some(h)) => {
+                let (lat, latc) = if ha.is_some() || (ra.hanja_reading.is_some() && hb.is_none()) { (b, cb) } else { (a, ca) };
+                let roms: Vec<String> = [System::Mr, System::Rr, System::Dprk]
+                    .iter()
+                    .filter_map(|&s| romanize(h, s).ok().map(|r| format!("{} '{r}'", match s {
+                        System::Mr => "MR",
+                        System::Rr => "RR",
+                        System::Dprk => "DPRK",
+                        System::MrPlain => "MR",
+                    })))
+                    .collect();
+                ex.push_str(&format!(
+                    "'{}' read{} as {} fits {h} syllable by syllable ({} ~ '{}')",
+                    lat.trim(),
+                    order(latc),
+                    seg(latc),
+                    roms.join(", "),
+                    lat.trim()
+                ));
+            }
+            _ => {
+                ex.push_str(&format!(
+                    "both spellings fit one Korean reading syllable by syllable: {}{} ~ {}{}",
+                    seg(ca),
+                    order(ca),
+                    seg(cb),
+                    order(cb)
+                ));
+            }
+        }
+        ex.push('.');
+    } else {
+        ex.push_str(&format!("Different names (score {score:.2}): "));
+        if ca.syl.len() != cb.syl.len() {
+            ex.push_str(&format!("{} syllable(s) vs {}", ca.syl.len(), cb.syl.len()));
+        } else {
+            let mut diffs = Vec::new();
+            for k in 0..ca.syl.len() {
+                let (i, v, f) = syl_match(ca.syl[k], cb.syl[k]);
+                if !(i && v && f) {
+                    let mut what = Vec::new();
+                    if !i {
+                        what.push("initial consonant");
+                    }
+                    if !v {
+                        what.push("vowel");
+                    }
+                    if !f {
+                        what.push("final consonant");
+                    }
+                    diffs.push(format!(
+                        "syllable {} '{}' vs '{}' differ in {}",
+                        k + 1,
+                        syl_text(ca, k),
+                        syl_text(cb, k),
+                        what.join(" and ")
+                    ));
+                }
+            }
+            ex.push_str(&diffs.join("; "));
+        }
+        ex.push('.');
+    }
+    Comparison { same, score, explanation: ex }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_examples_are_one_name() {
+        let forms = ["김철진", "金哲镇", "金哲鎭", "Kim Chol Jin", "Kim Chol-jin", "Gim Cheol-jin", "Jin Zhezhen", "Chol Jin Kim", "KIM  chol-JIN", "Kim, Chol Jin"];
+        for a in forms {
+            for b in forms {
+                let c = compare(a, b);
+                assert!(c.same, "{a} vs {b}: {}", c.explanation);
+                let s = score(&key(a), &key(b));
+                assert!((s - c.score).abs() < 1e-12, "{a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn hard_negatives() {
+        for (a, b) in [("김정은", "김정운"), ("Kim Jong Un", "Kim Jong Il"), ("김정은", "Kim Jong Il"), ("박철", "최철")] {
+            let c = compare(a, b);
+            assert!(!c.same, "{a} vs {b}: {}", c.explanation);
+            assert!(c.score < SAME_THRESHOLD);
+        }
+    }
+
+    #[test]
+    fn hangul_identity_scores_one() {
+        assert_eq!(score(&key("김정은"), &key("김 정은")), 1.0);
+        assert_eq!(score(&key("리설주"), &key("이설주")), 1.0);
+        assert_eq!(score(&key("金哲鎭"), &key("김철진")), 1.0);
+        let c = compare("金哲鎭", "김철진");
+        assert!(c.explanation.contains("김철진"), "{}", c.explanation);
+    }
+
+    #[test]
+    fn surnames() {
+        assert_eq!(surname_reading("Ri Sol Ju"), Some("이"));
+        assert_eq!(surname_reading("玄松月"), Some("현"));
+        assert_eq!(surname_reading("Park Ji-sung"), Some("박"));
+        assert_eq!(surname_reading("Chol Jin Kim"), Some("김"));
+        assert_eq!(surname_reading("남궁민"), Some("남궁"));
+        assert_eq!(surname_reading("Piao Zhezhen"), Some("박"));
+        assert_eq!(surname_reading(""), None);
+        assert_eq!(surname_reading("Xzqy Abc"), None);
+    }
+
+    #[test]
+    fn blocking_shared() {
+        let forms = ["김철진", "金哲镇", "Kim Chol Jin", "Gim Cheol-jin", "Jin Zhezhen", "Chol Jin Kim"];
+        let keys: Vec<Vec<u64>> = forms.iter().map(|f| blocking_keys(f)).collect();
+        for (i, a) in keys.iter().enumerate() {
+            for (j, b) in keys.iter().enumerate() {
+                assert!(a.iter().any(|x| b.contains(x)), "{} / {}", forms[i], forms[j]);
+            }
+        }
+        assert!(blocking_keys("").is_empty());
+    }
+
+    #[test]
+    fn empty_and_junk() {
+        assert!(key("").is_empty());
+        assert_eq!(score(&key(""), &key("")), 0.0);
+        assert!(!compare("", "").same);
+        assert!(!compare("😀", "😀").same);
+        let long = "김".repeat(10_000);
+        let _ = compare(&long, &long);
+        let _ = blocking_keys(&"a\u{0}b\u{7}".repeat(3000));
+    }
+}

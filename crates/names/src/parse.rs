@@ -1,0 +1,932 @@
+//! Reading a name written in any script into candidate syllable sequences.
+//!
+//! A *reading* is what a name sounds like in Korean, syllable by syllable.
+//! Each syllable is held as one `u64` of three bit sets — the possible initial
+//! consonants (19 bits), vowels (21 bits) and final-consonant classes
+//! (8 bits) — plus flags. A Hangul syllable sets one bit in each set; a Latin
+//! spelling sets every Hangul jamo it can stand for ("o" = ㅓ or ㅗ, "ch" =
+//! ㅈ ㅊ ㅉ) and a Chinese character the union of its readings. Two syllables
+//! can be the same when all three sets intersect, so comparing a Latin
+//! spelling with Hangul never has to commit to one reading, and comparing two
+//! names is a handful of AND instructions per syllable.
+//!
+//! Because Latin text can be cut into syllables in several ways ("Jongun" =
+//! Jong-un or Jon-gun) and surname-first vs given-first order is not always
+//! known, a name yields a few *candidates*; two names match when some pair
+//! of candidates does.
+
+use crate::hangul::{self, fin, ini, vow, Syllable};
+use crate::normalize::{self, Piece};
+use crate::tables::{self, tables};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+pub const VOW_SHIFT: u32 = 19;
+pub const FIN_SHIFT: u32 = 40;
+pub const INI_ALL: u64 = (1 << 19) - 1;
+pub const VOW_ALL: u64 = ((1 << 21) - 1) << VOW_SHIFT;
+pub const FIN_ALL: u64 = 0xFF << FIN_SHIFT;
+/// Both sides of a comparison being exact makes a full match score 1.0.
+pub const EXACT: u64 = 1 << 48;
+/// The syllable was read as Mandarin pinyin.
+pub const PINYIN: u64 = 1 << 49;
+/// An unreadable unit (unknown word or character): bits 0..32 hold a hash;
+/// it matches only an identical unit.
+pub const OPAQUE: u64 = 1 << 50;
+
+/// Most candidates kept per name.
+pub const MAX_CANDS: usize = 8;
+/// Most syllables kept per candidate.
+pub const MAX_SYL: usize = 16;
+/// Characters of input considered.
+pub const MAX_CHARS: usize = 256;
+/// Longest Latin word cut into syllables.
+const MAX_WORD: usize = 32;
+
+#[inline]
+pub const fn ib(i: u8) -> u64 {
+    1 << i
+}
+#[inline]
+pub const fn vb(v: u8) -> u64 {
+    1 << (VOW_SHIFT + v as u32)
+}
+#[inline]
+const fn fb(c: u8) -> u64 {
+    1 << (FIN_SHIFT + c as u32)
+}
+
+/// Final consonant classes (as finals are pronounced and romanized).
+pub mod fc {
+    pub const NONE: u8 = 0;
+    pub const K: u8 = 1;
+    pub const N: u8 = 2;
+    pub const T: u8 = 3;
+    pub const L: u8 = 4;
+    pub const M: u8 = 5;
+    pub const P: u8 = 6;
+    pub const NG: u8 = 7;
+}
+
+pub fn fin_class(f: u8) -> u8 {
+    match f {
+        fin::NONE => fc::NONE,
+        fin::G | fin::GG | fin::GS | fin::K | fin::LG => fc::K,
+        fin::N | fin::NJ | fin::NH => fc::N,
+        fin::L | fin::LB | fin::LS | fin::LT | fin::LH => fc::L,
+        fin::M | fin::LM => fc::M,
+        fin::B | fin::BS | fin::P | fin::LP => fc::P,
+        fin::NG => fc::NG,
+        _ => fc::T,
+    }
+}
+
+/// The mask of one Hangul syllable (exact).
+pub fn syllable_mask(s: Syllable) -> u64 {
+    ib(s.initial) | vb(s.vowel) | fb(fin_class(s.fin)) | EXACT
+}
+
+const IOTIZED: u64 = (1 << (VOW_SHIFT + vow::I as u32))
+    | (1 << (VOW_SHIFT + vow::YA as u32))
+    | (1 << (VOW_SHIFT + vow::YAE as u32))
+    | (1 << (VOW_SHIFT + vow::YEO as u32))
+    | (1 << (VOW_SHIFT + vow::YE as u32))
+    | (1 << (VOW_SHIFT + vow::YO as u32))
+    | (1 << (VOW_SHIFT + vow::YU as u32));
+const LIQ: u64 = (1 << ini::R) | (1 << ini::N);
+const LIQ0: u64 = LIQ | (1 << ini::NG);
+
+/// The initial-sound rule (두음법칙) at the start of a surname or given
+/// name: North Korea writes 리 로 류 녀 where the South writes 이 노 유 여, so
+/// at those positions ㄹ, ㄴ and ㅇ are interchangeable as the rule allows.
+pub fn word_start(m: u64) -> u64 {
+    if m & OPAQUE != 0 || m & LIQ0 == 0 {
+        return m;
+    }
+    let mut out = m;
+    if m & IOTIZED != 0 {
+        out |= LIQ0;
+    }
+    if m & VOW_ALL & !IOTIZED != 0 && m & LIQ != 0 {
+        out |= LIQ;
+    }
+    out
+}
+
+/// Which components of two syllables agree: (initial, vowel, final).
+#[inline]
+pub fn syl_match(a: u64, b: u64) -> (bool, bool, bool) {
+    if (a | b) & OPAQUE != 0 {
+        let eq = (a ^ b) & (OPAQUE | 0xFFFF_FFFF) == 0;
+        return (eq, eq, eq);
+    }
+    let x = a & b;
+    (x & INI_ALL != 0, x & VOW_ALL != 0, x & FIN_ALL != 0)
+}
+
+/// How a candidate was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Hangul, Hanja or a Korean romanization.
+    Korean = 0,
+    /// Mandarin pinyin of the Chinese characters.
+    Pinyin = 1,
+}
+
+/// One way of reading a name.
+#[derive(Debug, Clone)]
+pub struct Cand {
+    pub syl: Vec<u64>,
+    pub n_sur: usize,
+    pub kind: Kind,
+    /// Display text of each syllable (only when explaining).
+    pub text: Vec<String>,
+    /// Whether the candidate puts the surname last in the written order.
+    pub surname_last: bool,
+}
+
+/// Script of a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Script {
+    Hangul,
+    Han,
+    Latin,
+}
+
+/// What the parser saw, for explanations.
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    pub cands: Vec<Cand>,
+    pub scripts: Vec<Script>,
+    /// Characters ignored (digits, emoji, controls, other scripts).
+    pub ignored: usize,
+    pub truncated: bool,
+    /// Hangul reading of a Hanja name (surname reading for the first
+    /// character), for explanations.
+    pub hanja_reading: Option<String>,
+}
+
+/// One syllable-unit alternative of a word: masks and texts.
+type Alt = (Vec<u64>, Vec<String>);
+
+struct Word {
+    script: Script,
+    /// Syllable sequences this word can be read as.
+    alts: Vec<Alt>,
+    /// Masks when the word is read as a surname (known surname).
+    surname: Option<Alt>,
+    /// Latin letters (for the pinyin reading).
+    letters: Vec<u8>,
+    /// Original text (Hangul/Han) for explanations.
+    chars: Vec<char>,
+}
+
+fn fnv(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x100_0000_01b3);
+    }
+    h
+}
+
+fn opaque(bytes: impl IntoIterator<Item = u8>) -> u64 {
+    OPAQUE | (fnv(bytes) & 0xFFFF_FFFF)
+}
+
+// ---------------------------------------------------------------- Latin --
+
+struct Spelling {
+    s: &'static [u8],
+    m: u64,
+}
+
+macro_rules! sp {
+    ($s:literal, $m:expr) => {
+        Spelling { s: $s, m: $m }
+    };
+}
+
+use ini as I;
+use vow as V;
+
+/// Initial consonant spellings of RR, MR, the DPRK system and common
+/// informal spellings, longest first.
+static ONSETS: &[Spelling] = &[
+    sp!(b"tch", ib(I::JJ) | ib(I::J)),
+    sp!(b"chh", ib(I::CH)),
+    sp!(b"jj", ib(I::JJ) | ib(I::J)),
+    sp!(b"ch", ib(I::J) | ib(I::CH) | ib(I::JJ)),
+    sp!(b"kk", ib(I::GG) | ib(I::G)),
+    sp!(b"gg", ib(I::GG) | ib(I::G)),
+    sp!(b"kh", ib(I::K)),
+    sp!(b"tt", ib(I::DD) | ib(I::D)),
+    sp!(b"dd", ib(I::DD) | ib(I::D)),
+    sp!(b"th", ib(I::T)),
+    sp!(b"pp", ib(I::BB) | ib(I::B)),
+    sp!(b"bb", ib(I::BB) | ib(I::B)),
+    sp!(b"ph", ib(I::P)),
+    sp!(b"ss", ib(I::SS) | ib(I::S)),
+    sp!(b"sh", ib(I::S)),
+    sp!(b"rh", ib(I::R)),
+    sp!(b"g", ib(I::G) | ib(I::GG)),
+    sp!(b"k", ib(I::G) | ib(I::K) | ib(I::GG)),
+    sp!(b"n", ib(I::N)),
+    sp!(b"d", ib(I::D) | ib(I::DD)),
+    sp!(b"t", ib(I::D) | ib(I::T) | ib(I::DD)),
+    sp!(b"r", ib(I::R)),
+    sp!(b"l", ib(I::R) | ib(I::N)),
+    sp!(b"m", ib(I::M)),
+    sp!(b"b", ib(I::B) | ib(I::BB)),
+    sp!(b"p", ib(I::B) | ib(I::P) | ib(I::BB)),
+    sp!(b"f", ib(I::P) | ib(I::B)),
+    sp!(b"v", ib(I::B)),
+    sp!(b"s", ib(I::S) | ib(I::SS)),
+    sp!(b"j", ib(I::J) | ib(I::JJ)),
+    sp!(b"z", ib(I::J)),
+    sp!(b"h", ib(I::H)),
+    sp!(b"", ib(I::NG)),
+];
+
+/// Vowel spellings, longest first. Each stands for every vowel it is used
+/// for in some system or in common practice (Jung = 정, Hyun = 현, Hee = 희).
+static VOWELS: &[Spelling] = &[
+    sp!(b"yeo", vb(V::YEO)),
+    sp!(b"yae", vb(V::YAE) | vb(V::YE)),
+    sp!(b"wae", vb(V::WAE) | vb(V::WE) | vb(V::OE)),
+    sp!(b"weo", vb(V::WO)),
+    sp!(b"eui", vb(V::UI)),
+    sp!(b"yoo", vb(V::YU)),
+    sp!(b"you", vb(V::YU) | vb(V::YEO)),
+    sp!(b"woo", vb(V::U)),
+    sp!(b"wee", vb(V::WI)),
+    sp!(b"ae", vb(V::AE) | vb(V::E)),
+    sp!(b"ai", vb(V::AE) | vb(V::E)),
+    sp!(b"ya", vb(V::YA)),
+    sp!(b"eo", vb(V::EO)),
+    sp!(b"ye", vb(V::YE) | vb(V::YAE)),
+    sp!(b"yo", vb(V::YO) | vb(V::YEO)),
+    sp!(b"yu", vb(V::YU) | vb(V::YEO)),
+    sp!(b"wa", vb(V::WA)),
+    sp!(b"wo", vb(V::WO)),
+    sp!(b"we", vb(V::WE) | vb(V::WAE) | vb(V::OE)),
+    sp!(b"wi", vb(V::WI)),
+    sp!(b"oe", vb(V::OE) | vb(V::WE)),
+    sp!(b"oi", vb(V::OE)),
+    sp!(b"oy", vb(V::OE)),
+    sp!(b"eu", vb(V::EU)),
+    sp!(b"ui", vb(V::UI) | vb(V::WI)),
+    sp!(b"oo", vb(V::U)),
+    sp!(b"ou", vb(V::U)),
+    sp!(b"ee", vb(V::I) | vb(V::UI)),
+    sp!(b"yi", vb(V::I) | vb(V::UI)),
+    sp!(b"a", vb(V::A)),
+    sp!(b"e", vb(V::E) | vb(V::AE)),
+    sp!(b"o", vb(V::O) | vb(V::EO)),
+    sp!(b"u", vb(V::U) | vb(V::EU) | vb(V::EO)),
+    sp!(b"i", vb(V::I) | vb(V::UI)),
+];
+
+/// Final consonant spellings, longest first ("" = no final).
+static CODAS: &[Spelling] = &[
+    sp!(b"ng", fb(fc::NG)),
+    sp!(b"kk", fb(fc::K)),
+    sp!(b"ck", fb(fc::K)),
+    sp!(b"rk", fb(fc::K)),
+    sp!(b"ll", fb(fc::L)),
+    sp!(b"tt", fb(fc::T)),
+    sp!(b"ss", fb(fc::T)),
+    sp!(b"ch", fb(fc::T)),
+    sp!(b"k", fb(fc::K)),
+    sp!(b"g", fb(fc::K)),
+    sp!(b"n", fb(fc::N)),
+    sp!(b"l", fb(fc::L)),
+    sp!(b"r", fb(fc::L)),
+    sp!(b"m", fb(fc::M)),
+    sp!(b"p", fb(fc::P)),
+    sp!(b"b", fb(fc::P)),
+    sp!(b"t", fb(fc::T)),
+    sp!(b"d", fb(fc::T)),
+    sp!(b"s", fb(fc::T)),
+    sp!(b"j", fb(fc::T)),
+    sp!(b"", fb(fc::NONE)),
+];
+
+const HYPHEN: u8 = b'-';
+
+fn is_vowel_letter(b: u8) -> bool {
+    matches!(b, b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w')
+}
+
+/// Informal spellings rewritten before syllabification: "wh" → "hw"
+/// (Whang = Hwang), and an h after a vowel that closes a syllable is silent
+/// (Ahn, Oh, Kahng, Uhm, Suh).
+fn preprocess(word: &[u8]) -> Vec<u8> {
+    let mut w: Vec<u8> = Vec::with_capacity(word.len());
+    let mut i = 0;
+    while i < word.len() {
+        let b = word[i];
+        if b == b'w' && word.get(i + 1) == Some(&b'h') && word.get(i + 2).is_some_and(|&c| is_vowel_letter(c)) {
+            w.extend_from_slice(b"hw");
+            i += 2;
+            continue;
+        }
+        if b == b'h'
+            && i > 0
+            && matches!(word[i - 1], b'a' | b'e' | b'i' | b'o' | b'u')
+            && !word.get(i + 1).is_some_and(|&c| is_vowel_letter(c))
+        {
+            i += 1;
+            continue;
+        }
+        w.push(b);
+        i += 1;
+    }
+    w
+}
+
+/// All ways of cutting `w` (letters and hyphens) into syllables, at most
+/// `MAX_CANDS`. Hyphens must fall between syllables.
+fn syllabify(w: &[u8], explain: bool) -> Vec<Alt> {
+    let mut out = Vec::new();
+    if w.iter().filter(|&&b| b != HYPHEN).count() > MAX_WORD {
+        return out;
+    }
+    let mut cur: Alt = (Vec::new(), Vec::new());
+    walk(w, 0, fc::NONE, false, &mut cur, &mut out, explain);
+    out
+}
+
+fn starts(w: &[u8], at: usize, s: &[u8]) -> bool {
+    w.get(at..at + s.len()) == Some(s)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(w: &[u8], mut pos: usize, prev_coda: u8, prev_nonempty: bool, cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
+    if out.len() >= MAX_CANDS || cur.0.len() >= MAX_SYL {
+        return;
+    }
+    while w.get(pos) == Some(&HYPHEN) {
+        pos += 1;
+    }
+    if pos >= w.len() {
+        if !cur.0.is_empty() {
+            out.push(cur.clone());
+        }
+        return;
+    }
+    for on in ONSETS {
+        if !starts(w, pos, on.s) {
+            continue;
+        }
+        let mut om = on.m;
+        // Sound changes MR writes across a syllable boundary: 응렬 ŭng-nyŏl,
+        // 신라 Silla (ㄹ heard as ㄴ and the reverse).
+        if on.s == b"n" && prev_nonempty {
+            om |= ib(I::R);
+        }
+        let _ = prev_coda;
+        let vpos = pos + on.s.len();
+        for v in VOWELS {
+            if !starts(w, vpos, v.s) {
+                continue;
+            }
+            let cpos = vpos + v.s.len();
+            for co in CODAS {
+                if !starts(w, cpos, co.s) {
+                    continue;
+                }
+                let next = cpos + co.s.len();
+                // A syllable may not be split by a hyphen; the empty onset
+                // is only allowed where a syllable can begin.
+                let mut cm = co.m;
+                let nb = w.get(next).copied();
+                // Nasalized finals written by MR before n/m (박명 Pang-myŏng)
+                // and ㄴ written l before l (신라 Sil-la).
+                if matches!(nb, Some(b'n') | Some(b'm')) {
+                    match co.s {
+                        b"ng" => cm |= fb(fc::K),
+                        b"m" => cm |= fb(fc::P),
+                        b"n" => cm |= fb(fc::T),
+                        _ => {}
+                    }
+                }
+                if nb == Some(b'l') && co.s == b"l" {
+                    cm |= fb(fc::N);
+                }
+                cur.0.push(om | v.m | cm);
+                if explain {
+                    cur.1.push(String::from_utf8_lossy(&w[pos..next]).into_owned());
+                }
+                walk(w, next, 0, !co.s.is_empty(), cur, out, explain);
+                cur.0.pop();
+                if explain {
+                    cur.1.pop();
+                }
+                if out.len() >= MAX_CANDS {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+// --------------------------------------------------------------- pinyin --
+
+fn pinyin_masks() -> &'static HashMap<String, u64> {
+    static P: OnceLock<HashMap<String, u64>> = OnceLock::new();
+    P.get_or_init(|| {
+        let t = tables();
+        let mut m: HashMap<String, u64> = HashMap::new();
+        for (p, rs) in &t.pinyin_readings {
+            let mask = rs.iter().fold(0u64, |acc, &s| acc | syllable_mask(s)) & !EXACT;
+            *m.entry((*p).to_string()).or_default() |= mask | PINYIN;
+            if p.contains('v') {
+                *m.entry(p.replace('v', "u")).or_default() |= mask | PINYIN;
+            }
+        }
+        m
+    })
+}
+
+/// All ways (≤ 4) of reading `w` as pinyin syllables.
+fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
+    let map = pinyin_masks();
+    let letters: Vec<u8> = w.iter().copied().filter(|&b| b != HYPHEN).collect();
+    let mut out = Vec::new();
+    if letters.is_empty() || letters.len() > MAX_WORD {
+        return out;
+    }
+    let mut cur: Alt = (Vec::new(), Vec::new());
+    fn go(l: &[u8], pos: usize, map: &HashMap<String, u64>, cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
+        if out.len() >= 4 || cur.0.len() >= MAX_SYL {
+            return;
+        }
+        if pos == l.len() {
+            out.push(cur.clone());
+            return;
+        }
+        for len in (1..=6).rev() {
+            let Some(piece) = l.get(pos..pos + len) else { continue };
+            let Ok(s) = std::str::from_utf8(piece) else { continue };
+            if let Some(&m) = map.get(s) {
+                cur.0.push(m);
+                if explain {
+                    cur.1.push(s.to_string());
+                }
+                go(l, pos + len, map, cur, out, explain);
+                cur.0.pop();
+                if explain {
+                    cur.1.pop();
+                }
+            }
+        }
+    }
+    go(&letters, 0, map, &mut cur, &mut out, explain);
+    out
+}
+
+// ---------------------------------------------------------------- words --
+
+fn surname_alt(ids: &[usize], explain: bool) -> Option<Alt> {
+    let t = tables();
+    let first = *ids.first()?;
+    let len = t.surnames.get(first)?.syllables.len();
+    let mut masks = vec![0u64; len];
+    let mut forms: Vec<&str> = Vec::new();
+    for &i in ids {
+        let s = &t.surnames[i];
+        if s.syllables.len() != len {
+            continue;
+        }
+        forms.push(s.hangul);
+        let north: Vec<Syllable> = s.north.map(|n| n.chars().filter_map(hangul::decompose).collect()).unwrap_or_default();
+        for (k, m) in masks.iter_mut().enumerate() {
+            if let Some(&syl) = s.syllables.get(k) {
+                *m |= syllable_mask(syl);
+            }
+            if let Some(&syl) = north.get(k) {
+                *m |= syllable_mask(syl) & !EXACT;
+            }
+        }
+    }
+    // Exact only when every entry is the same Hangul surname.
+    let same = forms.windows(2).all(|w| w[0] == w[1]);
+    if !same {
+        for m in &mut masks {
+            *m &= !EXACT;
+        }
+    }
+    let text = if explain { vec![forms.first().copied().unwrap_or_default().to_string()] } else { Vec::new() };
+    Some((masks, text))
+}
+
+/// Two-syllable surnames (남궁, 황보, 제갈, 선우, 독고, 사공, 서문).
+pub fn is_compound_surname(s: &[Syllable]) -> bool {
+    let t = tables();
+    s.len() == 2 && t.surnames.iter().any(|x| x.syllables == s)
+}
+
+fn hangul_word(chars: &[char], explain: bool) -> Word {
+    let masks: Vec<u64> = chars.iter().filter_map(|&c| hangul::decompose(c)).map(syllable_mask).collect();
+    let text = if explain { chars.iter().map(|c| c.to_string()).collect() } else { Vec::new() };
+    let word: String = chars.iter().collect();
+    let t = tables();
+    let surname = t.surname_by_hangul.get(word.as_str()).and_then(|ids| surname_alt(ids, explain)).map(|(m, tx)| {
+        // Keep the written syllable (exact) rather than the union of forms.
+        let _ = m;
+        (chars.iter().filter_map(|&c| hangul::decompose(c)).map(syllable_mask).collect(), tx)
+    });
+    Word { script: Script::Hangul, alts: vec![(masks, text)], surname, letters: Vec::new(), chars: chars.to_vec() }
+}
+
+fn han_mask(c: char) -> u64 {
+    match tables::hanja_readings(c) {
+        Some(rs) if rs.len() == 1 => syllable_mask(rs[0]),
+        Some(rs) => rs.iter().fold(0, |a, &s| a | syllable_mask(s)) & !EXACT,
+        None => {
+            let mut b = [0u8; 4];
+            opaque(c.encode_utf8(&mut b).bytes())
+        }
+    }
+}
+
+fn han_word(chars: &[char], explain: bool) -> Word {
+    let masks: Vec<u64> = chars.iter().map(|&c| han_mask(c)).collect();
+    let text = if explain { chars.iter().map(|c| c.to_string()).collect() } else { Vec::new() };
+    let word: String = chars.iter().collect();
+    let t = tables();
+    let surname = t.surname_by_hanja.get(word.as_str()).and_then(|ids| surname_alt(ids, explain));
+    Word { script: Script::Han, alts: vec![(masks, text)], surname, letters: Vec::new(), chars: chars.to_vec() }
+}
+
+fn latin_word(letters: &[u8], explain: bool) -> Word {
+    let w = preprocess(letters);
+    let mut alts = syllabify(&w, explain);
+    if alts.is_empty() {
+        let text = if explain { vec![String::from_utf8_lossy(letters).into_owned()] } else { Vec::new() };
+        alts.push((vec![opaque(letters.iter().copied().filter(|&b| b != HYPHEN))], text));
+    }
+    let t = tables();
+    let plain: String = letters.iter().filter(|&&b| b != HYPHEN).map(|&b| b as char).collect();
+    let surname = t.surname_by_latin.get(plain.as_str()).and_then(|ids| surname_alt(ids, explain)).map(|(m, _)| {
+        let tx = if explain { vec![plain.clone()] } else { Vec::new() };
+        let m: Vec<u64> = m.into_iter().map(|x| x & !EXACT).collect();
+        // A two-syllable surname is shown as one unit; pad texts.
+        let mut tx = tx;
+        while explain && tx.len() < m.len() {
+            tx.push(String::new());
+        }
+        (m, tx)
+    });
+    Word { script: Script::Latin, alts, surname, letters: letters.to_vec(), chars: Vec::new() }
+}
+
+/// Split normalized pieces into words (by spaces/commas and script changes).
+/// Returns the words and the index of the first word after a comma.
+fn words(pieces: &[Piece], explain: bool) -> (Vec<Word>, Option<usize>, usize) {
+    let mut out = Vec::new();
+    let mut comma_at = None;
+    let mut ignored = 0;
+    let mut i = 0;
+    while i < pieces.len() {
+        match pieces[i] {
+            Piece::Space | Piece::Hyphen => i += 1,
+            Piece::Other => {
+                ignored += 1;
+                i += 1;
+            }
+            Piece::Comma => {
+                if comma_at.is_none() && !out.is_empty() {
+                    comma_at = Some(out.len());
+                }
+                i += 1;
+            }
+            Piece::Hangul(_) => {
+                let mut cs = Vec::new();
+                while let Some(Piece::Hangul(c)) = pieces.get(i) {
+                    cs.push(*c);
+                    i += 1;
+                }
+                out.push(hangul_word(&cs, explain));
+            }
+            Piece::Han(_) => {
+                let mut cs = Vec::new();
+                while let Some(Piece::Han(c)) = pieces.get(i) {
+                    cs.push(*c);
+                    i += 1;
+                }
+                out.push(han_word(&cs, explain));
+            }
+            Piece::Latin(_) => {
+                let mut ls = Vec::new();
+                while let Some(p) = pieces.get(i) {
+                    match p {
+                        Piece::Latin(b) => ls.push(*b),
+                        Piece::Hyphen => ls.push(HYPHEN),
+                        Piece::Other => ignored += 1,
+                        _ => break,
+                    }
+                    i += 1;
+                }
+                while ls.last() == Some(&HYPHEN) {
+                    ls.pop();
+                }
+                out.push(latin_word(&ls, explain));
+            }
+        }
+    }
+    (out, comma_at, ignored)
+}
+
+/// Assemble candidates from words in a given order; `sur` = indices of the
+/// surname words, `given` = the rest in written order.
+fn assemble(ws: &[Word], sur: &[usize], given: &[usize], surname_last: bool, out: &mut Vec<Cand>, explain: bool) {
+    // Alternatives per word (the surname reading for surname words).
+    let mut choices: Vec<Vec<&Alt>> = Vec::new();
+    for &k in sur {
+        let w = &ws[k];
+        match &w.surname {
+            Some(a) => choices.push(vec![a]),
+            None => choices.push(w.alts.iter().collect()),
+        }
+    }
+    for &k in given {
+        choices.push(ws[k].alts.iter().collect());
+    }
+    let n_sur_words = sur.len();
+    let mut idx = vec![0usize; choices.len()];
+    loop {
+        let mut syl = Vec::new();
+        let mut text = Vec::new();
+        let mut n_sur = 0;
+        for (j, c) in choices.iter().enumerate() {
+            let a = c[idx[j]];
+            syl.extend_from_slice(&a.0);
+            if explain {
+                text.extend(a.1.iter().cloned());
+            }
+            if j < n_sur_words {
+                n_sur = syl.len();
+            }
+        }
+        syl.truncate(MAX_SYL);
+        text.truncate(MAX_SYL);
+        let n_sur = n_sur.min(syl.len());
+        push_cand(out, syl, n_sur, Kind::Korean, text, surname_last);
+        if out.len() >= MAX_CANDS {
+            return;
+        }
+        // Next combination.
+        let mut j = 0;
+        loop {
+            if j == idx.len() {
+                return;
+            }
+            idx[j] += 1;
+            if idx[j] < choices[j].len() {
+                break;
+            }
+            idx[j] = 0;
+            j += 1;
+        }
+    }
+}
+
+fn push_cand(out: &mut Vec<Cand>, mut syl: Vec<u64>, n_sur: usize, kind: Kind, text: Vec<String>, surname_last: bool) {
+    if syl.is_empty() {
+        return;
+    }
+    if let Some(m) = syl.first_mut() {
+        *m = word_start(*m);
+    }
+    if let Some(m) = syl.get_mut(n_sur) {
+        *m = word_start(*m);
+    }
+    if out.iter().any(|c| c.syl == syl && c.n_sur == n_sur) {
+        return;
+    }
+    out.push(Cand { syl, n_sur, kind, text, surname_last });
+}
+
+/// Read `name` into its candidates.
+pub fn read(name: &str, explain: bool) -> Reading {
+    thread_local! {
+        static BUF: std::cell::RefCell<Vec<Piece>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    BUF.with(|b| {
+        let mut pieces = b.borrow_mut();
+        let truncated = normalize::pieces(name, MAX_CHARS, &mut pieces);
+        let mut r = read_pieces(&pieces, explain);
+        r.truncated = truncated;
+        r
+    })
+}
+
+fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
+    let (ws, comma_at, ignored) = words(pieces, explain);
+    let mut r = Reading { ignored, ..Reading::default() };
+    if ws.is_empty() {
+        return r;
+    }
+    if explain {
+        r.scripts = ws.iter().map(|w| w.script).collect();
+        if ws.iter().any(|w| w.script == Script::Han) {
+            let mut s = String::new();
+            for (k, w) in ws.iter().enumerate() {
+                if k > 0 {
+                    s.push(' ');
+                }
+                if w.script == Script::Han {
+                    for (j, &c) in w.chars.iter().enumerate() {
+                        let rd = if k == 0 && j == 0 {
+                            tables().surname_by_hanja.get(c.to_string().as_str()).and_then(|ids| {
+                                tables().surnames.get(*ids.first()?).map(|s| s.hangul.to_string())
+                            })
+                        } else {
+                            None
+                        };
+                        let rd = rd.or_else(|| {
+                            tables::hanja_readings(c).and_then(|x| x.first()).map(|s| hangul::compose(*s).to_string())
+                        });
+                        s.push_str(rd.as_deref().unwrap_or("?"));
+                    }
+                } else if w.script == Script::Hangul {
+                    s.extend(w.chars.iter());
+                } else {
+                    s.push_str(&String::from_utf8_lossy(&w.letters));
+                }
+            }
+            r.hanja_reading = Some(s);
+        }
+    }
+    let n = ws.len();
+    let mut cands = Vec::new();
+    if n == 1 {
+        // One word: the surname is inside it.
+        let w = &ws[0];
+        for a in &w.alts {
+            let mut syl = a.0.clone();
+            let mut text = a.1.clone();
+            let mut n_sur = 1;
+            if w.script != Script::Latin {
+                let sy: Vec<Syllable> = w.chars.iter().filter_map(|&c| hangul::decompose(c)).collect();
+                if w.chars.len() >= 3 {
+                    let two: String = w.chars[..2].iter().collect();
+                    let t = tables();
+                    if is_compound_surname(&sy[..sy.len().min(2)])
+                        || (w.script == Script::Han && t.surname_by_hanja.get(two.as_str()).is_some_and(|ids| ids.iter().any(|&i| t.surnames[i].syllables.len() == 2)))
+                    {
+                        n_sur = 2;
+                    }
+                }
+                if w.script == Script::Han {
+                    let head: String = w.chars[..n_sur.min(w.chars.len())].iter().collect();
+                    if let Some(sa) = tables().surname_by_hanja.get(head.as_str()).and_then(|ids| surname_alt(ids, false)) {
+                        if sa.0.len() == n_sur {
+                            syl.splice(0..n_sur.min(syl.len()), sa.0);
+                        }
+                    }
+                }
+            } else if let Some(sa) = &w.surname {
+                // A lone Latin word that is a known surname ("Kim").
+                syl = sa.0.clone();
+                text = sa.1.clone();
+                n_sur = syl.len();
+            }
+            syl.truncate(MAX_SYL);
+            text.truncate(MAX_SYL);
+            push_cand(&mut cands, syl, n_sur.min(a.0.len()), Kind::Korean, text, false);
+            if cands.len() >= MAX_CANDS {
+                break;
+            }
+        }
+    } else {
+        let all: Vec<usize> = (0..n).collect();
+        match comma_at {
+            Some(k) if k > 0 && k < n => assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain),
+            _ => {
+                let first = ws[0].surname.is_some();
+                let last = ws[n - 1].surname.is_some();
+                if first || !last {
+                    assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain);
+                }
+                if last && cands.len() < MAX_CANDS {
+                    assemble(&ws, &all[n - 1..], &all[..n - 1], true, &mut cands, explain);
+                }
+            }
+        }
+    }
+    // Pinyin reading of an all-Latin name (surname first, Chinese order).
+    if ws.iter().all(|w| w.script == Script::Latin) {
+        let t = tables();
+        let mut per_word: Vec<Vec<Alt>> = Vec::new();
+        for (k, w) in ws.iter().enumerate() {
+            let plain: String = w.letters.iter().filter(|&&b| b != HYPHEN).map(|&b| b as char).collect();
+            let sur = if k == 0 && n > 1 {
+                t.surname_by_pinyin.get(plain.as_str()).and_then(|ids| surname_alt(ids, explain)).map(|(m, tx)| {
+                    let m: Vec<u64> = m.into_iter().map(|x| (x & !EXACT) | PINYIN).collect();
+                    let tx = if explain { vec![plain.clone(); m.len().min(1)] } else { tx };
+                    (m, tx)
+                })
+            } else {
+                None
+            };
+            let alts = match sur {
+                Some(a) => vec![a],
+                None => pinyin_split(&w.letters, explain),
+            };
+            if alts.is_empty() {
+                per_word.clear();
+                break;
+            }
+            per_word.push(alts);
+        }
+        if per_word.len() == n {
+            // Combine the first alternative of each word plus variations of
+            // one word at a time (kept small).
+            let base: Vec<usize> = vec![0; n];
+            let mut combos = vec![base.clone()];
+            for (k, alts) in per_word.iter().enumerate() {
+                for j in 1..alts.len() {
+                    let mut c = base.clone();
+                    c[k] = j;
+                    combos.push(c);
+                }
+            }
+            for c in combos.into_iter().take(4) {
+                let mut syl = Vec::new();
+                let mut text = Vec::new();
+                let mut n_sur = 0;
+                for (k, &j) in c.iter().enumerate() {
+                    syl.extend_from_slice(&per_word[k][j].0);
+                    if explain {
+                        text.extend(per_word[k][j].1.iter().cloned());
+                    }
+                    if k == 0 {
+                        n_sur = syl.len();
+                    }
+                }
+                if n == 1 {
+                    n_sur = 1;
+                }
+                syl.truncate(MAX_SYL);
+                text.truncate(MAX_SYL);
+                let ns = n_sur.min(syl.len());
+                push_cand(&mut cands, syl, ns, Kind::Pinyin, text, false);
+            }
+        }
+    }
+    r.cands = cands;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(c: &Cand, k: usize, s: char) -> bool {
+        let m = syllable_mask(hangul::decompose(s).unwrap());
+        let (a, b, d) = syl_match(c.syl[k], m);
+        a && b && d
+    }
+
+    #[test]
+    fn latin_spelling_covers_the_hangul() {
+        let r = read("Kim Chol Jin", true);
+        assert!(r.cands.iter().any(|c| c.syl.len() == 3 && has(c, 0, '김') && has(c, 1, '철') && has(c, 2, '진')));
+        assert!(r.cands.iter().all(|c| c.syl.len() != 3 || !has(c, 1, '촌')));
+    }
+
+    #[test]
+    fn joined_given_name_is_cut_both_ways() {
+        let r = read("Kim Jongun", true);
+        let cuts: Vec<Vec<String>> = r.cands.iter().filter(|c| c.kind == Kind::Korean).map(|c| c.text.clone()).collect();
+        assert!(cuts.contains(&vec!["kim".into(), "jong".into(), "un".into()]), "{cuts:?}");
+        assert!(cuts.contains(&vec!["kim".into(), "jon".into(), "gun".into()]), "{cuts:?}");
+    }
+
+    #[test]
+    fn given_first_order_is_recognised() {
+        let r = read("Chol Jin Kim", false);
+        assert!(r.cands.iter().any(|c| c.surname_last && has(c, 0, '김')));
+    }
+
+    #[test]
+    fn initial_sound_rule_positions() {
+        let a = read("리설주", false);
+        let b = read("이설주", false);
+        assert_eq!(a.cands[0].syl, b.cands[0].syl);
+        // Not inside a given name: 정리 ≠ 정이.
+        let a = read("김정리", false);
+        let b = read("김정이", false);
+        assert_ne!(a.cands[0].syl, b.cands[0].syl);
+    }
+
+    #[test]
+    fn pinyin_reading() {
+        let r = read("Jin Zhezhen", false);
+        let p: Vec<&Cand> = r.cands.iter().filter(|c| c.kind == Kind::Pinyin).collect();
+        assert!(p.iter().any(|c| c.syl.len() == 3 && has(c, 0, '김') && has(c, 1, '철') && has(c, 2, '진')));
+    }
+}
