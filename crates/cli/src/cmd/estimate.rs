@@ -1,10 +1,291 @@
-//! `tumen estimate` (being built; see the open issue).
+//! `tumen estimate`: multiple systems estimation from a CSV of counts per
+//! capture pattern. Reads the file, builds an `EstimateRequest`, calls
+//! `tumen_estimate::estimate` (or `estimate_stratified`) and prints a table
+//! or JSON. All statistics live in the library.
 
 use crate::globals::Globals;
+use anyhow::{Context, Result, bail};
+use std::path::PathBuf;
+use tumen_estimate::lcmcr::LcmcrConfig;
+use tumen_estimate::report::{EstimateReport, EstimateRequest, ModelRow, SearchRequest, StratifiedReport};
+use tumen_estimate::search::Criterion;
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum Rank {
+    Aic,
+    Bic,
+}
 
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// CSV of counts: one 0/1 column per list and a `count` column.
+    #[arg(long, value_name = "FILE.csv")]
+    pub counts: PathBuf,
+    /// Model to fit (repeatable): M0, Mt, Mh-chao, Mh-poisson2, Mh-darroch,
+    /// Mh-gamma3.5, Mth-…, or Mt+A:B+A:C with list names from the header.
+    #[arg(long = "model", value_name = "SPEC")]
+    pub models: Vec<String>,
+    /// Fit every hierarchical model up to --max-order and rank them.
+    #[arg(long)]
+    pub search: bool,
+    /// Stepwise selection from the independence model.
+    #[arg(long)]
+    pub stepwise: bool,
+    /// Highest interaction order in --search / --stepwise.
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    pub max_order: usize,
+    /// Criterion for --search / --stepwise.
+    #[arg(long, value_enum, default_value = "aic")]
+    pub rank: Rank,
+    /// How many of the best models --search lists.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// Stratum column (repeatable): estimate per stratum and combined.
+    #[arg(long, value_name = "COLUMN")]
+    pub stratify: Vec<String>,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Skip profile-likelihood intervals (faster for many lists).
+    #[arg(long)]
+    pub no_profile: bool,
+    /// Also run the Bayesian latent class model (LCMCR).
+    #[arg(long)]
+    pub lcmcr: bool,
+    /// LCMCR: number of latent classes.
+    #[arg(long, default_value_t = 10)]
+    pub k: usize,
+    /// LCMCR: random seed (same seed, same draws).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// LCMCR: burn-in sweeps per chain.
+    #[arg(long)]
+    pub burnin: Option<usize>,
+    /// LCMCR: kept draws per chain.
+    #[arg(long)]
+    pub samples: Option<usize>,
+    /// LCMCR: keep one sweep in N.
+    #[arg(long)]
+    pub thinning: Option<usize>,
+    /// LCMCR: number of chains.
+    #[arg(long)]
+    pub chains: Option<usize>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
 
-pub fn run(_g: &Globals, _a: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`tumen estimate` is not available in this build yet")
+fn request(a: &Args) -> Result<EstimateRequest> {
+    if !(a.level > 0.0 && a.level < 1.0) {
+        bail!("--level {} must lie strictly between 0 and 1 (e.g. 0.95)", a.level);
+    }
+    let rank = match a.rank {
+        Rank::Aic => Criterion::Aic,
+        Rank::Bic => Criterion::Bic,
+    };
+    let sr = SearchRequest { max_order: a.max_order, rank, top: a.top, ..Default::default() };
+    let lcmcr = if a.lcmcr {
+        let d = LcmcrConfig::default();
+        Some(LcmcrConfig {
+            k: a.k,
+            seed: a.seed.unwrap_or(d.seed),
+            burnin: a.burnin.unwrap_or(d.burnin),
+            samples: a.samples.unwrap_or(d.samples),
+            thinning: a.thinning.unwrap_or(d.thinning),
+            chains: a.chains.unwrap_or(d.chains),
+            ..d
+        })
+    } else {
+        if a.seed.is_some() || a.burnin.is_some() || a.samples.is_some() || a.thinning.is_some() || a.chains.is_some() {
+            bail!("--seed, --burnin, --samples, --thinning and --chains set up the LCMCR model: add --lcmcr");
+        }
+        None
+    };
+    Ok(EstimateRequest {
+        models: a.models.clone(),
+        search: a.search.then(|| sr.clone()),
+        stepwise: a.stepwise.then(|| sr.clone()),
+        level: a.level,
+        profile: !a.no_profile,
+        lcmcr,
+    })
+}
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    match v {
+        Some(x) if x.is_finite() => format!("{x:.digits$}"),
+        _ => "—".into(),
+    }
+}
+
+fn interval_text(r: &ModelRow) -> String {
+    match &r.interval {
+        Some(iv) => match iv.high {
+            Some(h) => format!("{:.1}–{:.1}", iv.low, h),
+            None => format!("{:.1}–>{:.0}", iv.low, iv.high_exceeds.unwrap_or(f64::NAN)),
+        },
+        None => "—".into(),
+    }
+}
+
+fn crit(c: Criterion) -> &'static str {
+    match c {
+        Criterion::Aic => "AIC",
+        Criterion::Bic => "BIC",
+    }
+}
+
+fn print_report(r: &EstimateReport, indent: &str) {
+    println!("{indent}People observed on at least one list: {}", r.n);
+    let totals: Vec<String> = r.lists.iter().zip(&r.list_totals).map(|(l, t)| format!("{l} {t}")).collect();
+    println!("{indent}Lists: {}", totals.join(", "));
+    if let Some(t) = &r.two_list {
+        println!("{indent}Two lists: {} on {}, {} on {}, {} on both", t.n_a, t.list_a, t.n_b, t.list_b, t.both);
+        for e in [&t.lincoln_petersen, &t.chapman] {
+            let ln = &e.intervals[0];
+            println!(
+                "{indent}  {:<17} {:>10.1}  SE {:>8.1}  {:.0}% log-normal interval {:.1}–{}",
+                e.method,
+                e.estimate,
+                e.se,
+                ln.level * 100.0,
+                ln.low,
+                num(ln.high, 1)
+            );
+        }
+    }
+    if let Some(p) = &r.two_list_problem {
+        println!("{indent}Two lists: {p}");
+    }
+    if !r.models.is_empty() {
+        let w = r.models.iter().map(|m| m.model.chars().count()).max().unwrap_or(5).max(5);
+        let level = r.models.iter().find_map(|m| m.interval.as_ref().or(m.lognormal_interval.as_ref()).map(|i| i.level)).unwrap_or(0.95);
+        println!(
+            "{indent}{:<w$} {:>10} {:>9} {:>22} {:>22} {:>9} {:>3} {:>9} {:>9}",
+            "model",
+            "estimate",
+            "SE",
+            format!("profile {:.0}%", level * 100.0),
+            format!("log-normal {:.0}%", level * 100.0),
+            "deviance",
+            "df",
+            "AIC",
+            "BIC"
+        );
+        for m in &r.models {
+            let ln = m.lognormal_interval.as_ref().map(|i| format!("{:.1}–{}", i.low, num(i.high, 1))).unwrap_or_else(|| "—".into());
+            println!(
+                "{indent}{:<w$} {:>10} {:>9} {:>22} {:>22} {:>9} {:>3} {:>9} {:>9}",
+                m.model,
+                num(m.estimate, 1),
+                num(m.se, 1),
+                interval_text(m),
+                ln,
+                num(m.deviance, 3),
+                m.df.map(|d| d.to_string()).unwrap_or_else(|| "—".into()),
+                num(m.aic, 3),
+                num(m.bic, 3)
+            );
+        }
+        for m in &r.models {
+            if let Some(p) = &m.problem {
+                println!("{indent}  {}: {p}", m.model);
+            }
+            for c in &m.caveats {
+                println!("{indent}  {}: {c}", m.model);
+            }
+        }
+    }
+    if let Some(s) = &r.search {
+        println!(
+            "{indent}Search: {} hierarchical models up to order {} fitted ({} without an estimate); best by {}:",
+            s.fitted, s.max_order, s.without_estimate, crit(s.rank)
+        );
+        for b in &s.best {
+            println!(
+                "{indent}  {:<40} {:>10} {:>9} {:>9} {:>9}{}",
+                b.model,
+                num(b.estimate, 1),
+                num(b.se, 1),
+                num(b.aic, 3),
+                num(b.bic, 3),
+                b.problem.as_ref().map(|p| format!("  ({p})")).unwrap_or_default()
+            );
+        }
+        if let Some((lo, hi)) = s.close_estimate_range {
+            println!("{indent}  {} models within 2 of the best criterion; their estimates range {lo:.1}–{hi:.1}", s.close_models);
+        }
+    }
+    if let Some(s) = &r.stepwise {
+        let path: Vec<String> = s.path.iter().map(|p| p.action.clone()).collect();
+        println!("{indent}Stepwise by {}: {} → {}", crit(s.rank), path.join(", "), s.model);
+    }
+    if let Some(l) = &r.lcmcr {
+        println!(
+            "{indent}LCMCR (K = {}, seed {}, {} chains): median {:.1}, mean {:.1}, 95% interval {:.1}–{:.1}; ESS {:.0}, R-hat {:.3}",
+            l.k, l.seed, l.chains, l.median, l.mean, l.q025, l.q975, l.ess, l.rhat
+        );
+        for c in &l.caveats {
+            println!("{indent}  LCMCR: {c}");
+        }
+    }
+    if let Some(p) = &r.lcmcr_problem {
+        println!("{indent}LCMCR: {p}");
+    }
+    for c in &r.caveats {
+        println!("{indent}Caveat: {c}");
+    }
+}
+
+fn print_stratified(r: &StratifiedReport) {
+    println!("Combined (all strata pooled):");
+    print_report(&r.combined, "  ");
+    for s in &r.strata {
+        println!();
+        println!("Stratum {} = {} ({} people):", r.stratum_columns.join("/"), s.stratum, s.n);
+        match (&s.report, &s.problem) {
+            (Some(rep), _) => print_report(rep, "  "),
+            (None, Some(p)) => println!("  no estimate: {p}"),
+            _ => {}
+        }
+    }
+    println!();
+    println!("Sum over strata:");
+    for s in &r.sum_of_strata {
+        match (s.estimate, s.se, &s.problem) {
+            (Some(e), Some(se), _) => {
+                let iv = s.lognormal_interval.as_ref().map(|i| format!("{:.1}–{}", i.low, num(i.high, 1))).unwrap_or_default();
+                println!("  {:<28} {:>10.1}  SE {:>8.1}  log-normal {iv}", s.model, e, se)
+            }
+            (_, _, Some(p)) => println!("  {:<28} {p}", s.model),
+            _ => {}
+        }
+    }
+    for c in &r.caveats {
+        println!("Caveat: {c}");
+    }
+}
+
+pub fn run(_g: &Globals, a: Args) -> Result<()> {
+    let text = std::fs::read_to_string(&a.counts).with_context(|| format!("reading {}", a.counts.display()))?;
+    let req = request(&a)?;
+    let file = a.counts.display().to_string();
+    if a.stratify.is_empty() {
+        let table = tumen_estimate::parse_counts_csv(&text).with_context(|| file.clone())?;
+        let report = tumen_estimate::estimate(&table, &req).with_context(|| file.clone())?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print_report(&report, "");
+        }
+    } else {
+        let strata = tumen_estimate::parse_counts_csv_stratified(&text, &a.stratify).with_context(|| file.clone())?;
+        let report = tumen_estimate::estimate_stratified(&strata, &req).with_context(|| file.clone())?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&report)?);
+        } else {
+            print_stratified(&report);
+        }
+    }
+    Ok(())
 }
