@@ -116,6 +116,8 @@ fn safe_range(lo: f64, hi: f64) -> (f64, f64) {
 
 /// The plotting area and its data ranges.
 struct Frame {
+    /// Left edge of the plotting area in pixels (room for labels).
+    left: f64,
     x0: f64,
     x1: f64,
     y0: f64,
@@ -124,8 +126,8 @@ struct Frame {
 
 impl Frame {
     fn px(&self, x: f64) -> f64 {
-        let v = LEFT + (x - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT);
-        if v.is_finite() { v } else { LEFT }
+        let v = self.left + (x - self.x0) / (self.x1 - self.x0) * (WIDTH - self.left - RIGHT);
+        if v.is_finite() { v } else { self.left }
     }
     fn py(&self, y: f64) -> f64 {
         let v = HEIGHT - BOTTOM - (y - self.y0) / (self.y1 - self.y0) * (HEIGHT - TOP - BOTTOM);
@@ -151,7 +153,7 @@ fn open(svg: &mut String, title: &str, desc: &str) {
 
 /// Axes with ticks and labels. `y_ticks` false draws no y ticks (rows).
 fn axes(svg: &mut String, f: &Frame, x_label: &str, y_label: &str, y_ticks: bool) {
-    let (bx, by) = (LEFT, HEIGHT - BOTTOM);
+    let (bx, by) = (f.left, HEIGHT - BOTTOM);
     let _ = write!(
         svg,
         "<g class=\"axes\" stroke=\"#333\" stroke-width=\"1\">\
@@ -199,7 +201,7 @@ fn axes(svg: &mut String, f: &Frame, x_label: &str, y_label: &str, y_ticks: bool
         svg,
         "<text class=\"x-label\" x=\"{cx}\" y=\"{yl}\" text-anchor=\"middle\">{xl}</text>\
          <text class=\"y-label\" x=\"16\" y=\"{cy}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {cy})\">{yl2}</text>",
-        cx = n(LEFT + (WIDTH - LEFT - RIGHT) / 2.0),
+        cx = n(f.left + (WIDTH - f.left - RIGHT) / 2.0),
         yl = n(HEIGHT - 16.0),
         xl = esc(x_label),
         cy = n(TOP + (HEIGHT - TOP - BOTTOM) / 2.0),
@@ -228,6 +230,7 @@ pub fn posterior_histogram_svg(samples: &[u64], title: &str) -> String {
     );
     if samples.is_empty() {
         let f = Frame {
+            left: LEFT,
             x0: 0.0,
             x1: 1.0,
             y0: 0.0,
@@ -263,6 +266,7 @@ pub fn posterior_histogram_svg(samples: &[u64], title: &str) -> String {
         lo as f64 - 0.5 + (bins as u64 * width) as f64,
     );
     let f = Frame {
+        left: LEFT,
         x0,
         x1,
         y0: 0.0,
@@ -359,7 +363,15 @@ pub fn estimates_svg(rows: &[PlotRow], title: &str) -> String {
     };
     let pad = (hi - lo) * 0.05;
     let rows_n = rows.len().max(1) as f64;
+    // Room for the longest row label (about 7 px a character), within reason.
+    let longest = rows
+        .iter()
+        .map(|r| r.label.chars().count())
+        .max()
+        .unwrap_or(0) as f64;
+    let left = (40.0 + 7.0 * longest).clamp(LEFT, WIDTH * 0.5);
     let f = Frame {
+        left,
         x0: lo - pad,
         x1: hi + pad,
         y0: 0.0,
@@ -375,7 +387,7 @@ pub fn estimates_svg(rows: &[PlotRow], title: &str) -> String {
         let _ = write!(
             svg,
             "<text x=\"{x}\" y=\"{y}\" text-anchor=\"end\">{l}</text>",
-            x = n(LEFT - 6.0),
+            x = n(f.left - 6.0),
             y = n(y + 4.0),
             l = esc(&r.label)
         );
@@ -398,7 +410,7 @@ pub fn estimates_svg(rows: &[PlotRow], title: &str) -> String {
             let _ = write!(
                 svg,
                 "<text x=\"{x}\" y=\"{y}\" fill=\"#a00\">no estimate</text>",
-                x = n(LEFT + 8.0),
+                x = n(f.left + 8.0),
                 y = n(y + 4.0)
             );
         }
@@ -427,6 +439,7 @@ pub fn trace_svg(chains: &[Vec<u64>], title: &str) -> String {
     let pad = (y1 - y0) * 0.05;
     let (x0, x1) = safe_range(0.0, len.saturating_sub(1) as f64);
     let f = Frame {
+        left: LEFT,
         x0,
         x1,
         y0: y0 - pad,
@@ -709,6 +722,18 @@ mod tests {
         assert_eq!(names.iter().filter(|n| *n == "circle").count(), 3);
         assert!(svg.contains("estimated total") && svg.contains("model or stratum"));
         assert!(svg.contains(">Mt + c1:c2<"));
+        // A long label (34 characters: 40 + 7·34 = 278 px) moves the plotting
+        // area right instead of running off
+        // the canvas.
+        let long = vec![PlotRow {
+            label: "Mt + c1:c2 + c1:c3 + c2:c3 + c3:c4".into(),
+            estimate: 5.0,
+            low: 4.0,
+            high: 6.0,
+        }];
+        let svg = estimates_svg(&long, "Long");
+        assert_clean(&svg);
+        assert!(svg.contains("<line x1=\"278.00\" y1=\"356.00\""), "{svg}");
     }
 
     #[test]
