@@ -73,7 +73,10 @@ pub struct Num {
 
 impl Num {
     pub fn plain(value: u64) -> Num {
-        Num { value, grouped: false }
+        Num {
+            value,
+            grouped: false,
+        }
     }
 }
 
@@ -133,7 +136,11 @@ fn parse_num(s: &str, context: &'static str) -> Result<Num, CountError> {
     if s.starts_with('-') || s.starts_with('−') {
         return Err(CountError::Negative);
     }
-    if s.contains('.') && s.trim_end_matches('.').chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',') {
+    if s.contains('.')
+        && s.trim_end_matches('.')
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+    {
         return Err(CountError::Fraction);
     }
     let grouped = s.contains(',');
@@ -142,7 +149,9 @@ fn parse_num(s: &str, context: &'static str) -> Result<Num, CountError> {
     }
     if grouped {
         let groups: Vec<&str> = s.split(',').collect();
-        let first_ok = groups.first().is_some_and(|g| (1..=3).contains(&g.len()) && !g.starts_with('0'));
+        let first_ok = groups
+            .first()
+            .is_some_and(|g| (1..=3).contains(&g.len()) && !g.starts_with('0'));
         if !first_ok || groups.iter().skip(1).any(|g| g.len() != 3) {
             return Err(CountError::BadGrouping);
         }
@@ -180,7 +189,10 @@ impl Count {
         ];
         for (prefix, form) in ABOUT {
             if let Some(rest) = s.strip_prefix(prefix) {
-                return Ok(Count::About(parse_num(rest, " after the approximation word")?, form));
+                return Ok(Count::About(
+                    parse_num(rest, " after the approximation word")?,
+                    form,
+                ));
             }
         }
         const AT_LEAST: [(&str, AtLeastForm); 3] = [
@@ -205,7 +217,10 @@ impl Count {
             }
         }
         if let Some(rest) = s.strip_suffix('+') {
-            return Ok(Count::AtLeast(parse_num(rest, " before `+`")?, AtLeastForm::Plus));
+            return Ok(Count::AtLeast(
+                parse_num(rest, " before `+`")?,
+                AtLeastForm::Plus,
+            ));
         }
         if s.starts_with('-') || s.starts_with('−') {
             return Err(CountError::Negative);
@@ -329,9 +344,28 @@ mod tests {
     #[test]
     fn forms_round_trip() {
         for s in [
-            "500", "~500", "about 500", "around 500", "c. 500", "ca. 500", "approx. 500",
-            "80-100", "80–100", "500 to 600", "406+", "at least 406", ">=406", "≥406",
-            "at most 100", "up to 2,000", "<=100", "≤100", "unknown", "0", "1,076", "~1,000,000",
+            "500",
+            "~500",
+            "about 500",
+            "around 500",
+            "c. 500",
+            "ca. 500",
+            "approx. 500",
+            "80-100",
+            "80–100",
+            "500 to 600",
+            "406+",
+            "at least 406",
+            ">=406",
+            "≥406",
+            "at most 100",
+            "up to 2,000",
+            "<=100",
+            "≤100",
+            "unknown",
+            "0",
+            "1,076",
+            "~1,000,000",
         ] {
             assert_eq!(c(s).to_string(), s);
         }

@@ -105,7 +105,10 @@ impl Qualifier {
 enum Year {
     Known(i32),
     /// The specified leading digits as a number and how many trailing `X`.
-    Unspecified { prefix: i32, xs: u8 },
+    Unspecified {
+        prefix: i32,
+        xs: u8,
+    },
 }
 
 /// What follows the year.
@@ -154,7 +157,10 @@ pub enum PartialDate {
     /// `unknown`.
     Unknown,
     Single(DatePoint),
-    Interval { start: IntervalEnd, end: IntervalEnd },
+    Interval {
+        start: IntervalEnd,
+        end: IntervalEnd,
+    },
 }
 
 /// Why a string is not a valid [`PartialDate`]. Positions count characters
@@ -181,7 +187,9 @@ pub enum DateError {
     Day,
     #[error("day is past the end of the month, which has {0} days")]
     PastMonthEnd(u8),
-    #[error("29 February exists only in leap years (divisible by 4; centuries only if divisible by 400), and this year is not one")]
+    #[error(
+        "29 February exists only in leap years (divisible by 4; centuries only if divisible by 400), and this year is not one"
+    )]
     NotLeapYear,
     #[error("a day needs a month: a day cannot follow a season, quarter or semester")]
     DayAfterDivision,
@@ -212,7 +220,10 @@ impl DatePoint {
             Some(b'%') => (b.len() - 1, Qualifier::UncertainApproximate),
             _ => (b.len(), Qualifier::None),
         };
-        if b[..body_len].iter().any(|c| matches!(c, b'~' | b'?' | b'%')) {
+        if b[..body_len]
+            .iter()
+            .any(|c| matches!(c, b'~' | b'?' | b'%'))
+        {
             return Err(DateError::Qualifier);
         }
         let b = &b[..body_len];
@@ -231,8 +242,13 @@ impl DatePoint {
                 return Err(DateError::YearDigits);
             }
             return match b.get(i) {
-                None => Err(DateError::Truncated { expected: "a four-digit year" }),
-                Some(_) => Err(DateError::Syntax { at: at(i), expected: "a four-digit year" }),
+                None => Err(DateError::Truncated {
+                    expected: "a four-digit year",
+                }),
+                Some(_) => Err(DateError::Syntax {
+                    at: at(i),
+                    expected: "a four-digit year",
+                }),
             };
         }
         if ytxt.len() != 4 {
@@ -261,14 +277,25 @@ impl DatePoint {
                     expected: "a year without sign when it has unspecified digits",
                 });
             }
-            Year::Unspecified { prefix, xs: xs as u8 }
+            Year::Unspecified {
+                prefix,
+                xs: xs as u8,
+            }
         };
-        let mut p = DatePoint { year, sub: Sub::None, day: DayPart::None, qualifier };
+        let mut p = DatePoint {
+            year,
+            sub: Sub::None,
+            day: DayPart::None,
+            qualifier,
+        };
         if i == b.len() {
             return Ok(p);
         }
         if b[i] != b'-' {
-            return Err(DateError::Syntax { at: at(i), expected: "`-` after the year" });
+            return Err(DateError::Syntax {
+                at: at(i),
+                expected: "`-` after the year",
+            });
         }
         i += 1;
         if matches!(p.year, Year::Unspecified { .. }) {
@@ -278,7 +305,9 @@ impl DatePoint {
         let two = |i: usize| -> Result<[u8; 2], DateError> {
             match (b.get(i), b.get(i + 1)) {
                 (Some(&x), Some(&y)) => Ok([x, y]),
-                _ => Err(DateError::Truncated { expected: "two digits" }),
+                _ => Err(DateError::Truncated {
+                    expected: "two digits",
+                }),
             }
         };
         let m = two(i)?;
@@ -306,7 +335,10 @@ impl DatePoint {
             return Ok(p);
         }
         if b[i] != b'-' {
-            return Err(DateError::Syntax { at: at(i), expected: "`-` after the month" });
+            return Err(DateError::Syntax {
+                at: at(i),
+                expected: "`-` after the month",
+            });
         }
         i += 1;
         let d = two(i)?;
@@ -319,7 +351,12 @@ impl DatePoint {
                 }
                 DayPart::Known(n)
             }
-            _ => return Err(DateError::Syntax { at: at(i), expected: "a two-digit day or XX" }),
+            _ => {
+                return Err(DateError::Syntax {
+                    at: at(i),
+                    expected: "a two-digit day or XX",
+                });
+            }
         };
         i += 2;
         if i != b.len() {
@@ -330,7 +367,9 @@ impl DatePoint {
         }
         match (p.sub, p.day) {
             (Sub::Division(_) | Sub::Quarter(_), _) => return Err(DateError::DayAfterDivision),
-            (Sub::MonthUnspecified, DayPart::Known(_)) => return Err(DateError::DayAfterUnspecifiedMonth),
+            (Sub::MonthUnspecified, DayPart::Known(_)) => {
+                return Err(DateError::DayAfterUnspecifiedMonth);
+            }
             (Sub::Month(mo), DayPart::Known(dd)) => {
                 let y = match p.year {
                     Year::Known(y) => y,
@@ -365,11 +404,17 @@ impl DatePoint {
         // (first month, number of months) relative to January of `y`; months past
         // 12 run into the next year (winter).
         let months = |first: i32, count: i32| {
-            let (y0, m0) = (y + (first - 1).div_euclid(12), (first - 1).rem_euclid(12) + 1);
+            let (y0, m0) = (
+                y + (first - 1).div_euclid(12),
+                (first - 1).rem_euclid(12) + 1,
+            );
             let last = first + count - 1;
             let (y1, m1) = (y + (last - 1).div_euclid(12), (last - 1).rem_euclid(12) + 1);
             let (m0, m1) = (m0 as u8, m1 as u8);
-            (day_number(y0, m0, 1), day_number(y1, m1, days_in_month(y1, m1)))
+            (
+                day_number(y0, m0, 1),
+                day_number(y1, m1, days_in_month(y1, m1)),
+            )
         };
         Some(match (self.sub, self.day) {
             (Sub::None, _) | (Sub::MonthUnspecified, _) => months(1, 12),
@@ -399,14 +444,14 @@ impl DatePoint {
 /// Korean peninsula.
 fn division_months(code: u8) -> (i32, i32) {
     match code {
-        21 | 25 => (3, 3),  // spring (north)
-        22 | 26 => (6, 3),  // summer (north)
-        23 | 27 => (9, 3),  // autumn (north)
-        24 | 28 => (12, 3), // winter (north): December to February
-        29 => (9, 3),       // spring (south)
-        30 => (12, 3),      // summer (south)
-        31 => (3, 3),       // autumn (south)
-        32 => (6, 3),       // winter (south)
+        21 | 25 => (3, 3),                              // spring (north)
+        22 | 26 => (6, 3),                              // summer (north)
+        23 | 27 => (9, 3),                              // autumn (north)
+        24 | 28 => (12, 3),                             // winter (north): December to February
+        29 => (9, 3),                                   // spring (south)
+        30 => (12, 3),                                  // summer (south)
+        31 => (3, 3),                                   // autumn (south)
+        32 => (6, 3),                                   // winter (south)
         33..=36 => (3 * (i32::from(code) - 33) + 1, 3), // quarters
         37..=39 => (4 * (i32::from(code) - 37) + 1, 4), // quadrimesters
         _ => (6 * (i32::from(code) - 40) + 1, 6),       // 40, 41: semesters
@@ -542,7 +587,8 @@ impl PartialDate {
 
     /// Is this a single date or interval carrying `~`, `?` or `%` anywhere?
     pub fn is_qualified(&self) -> bool {
-        let q = |e: &IntervalEnd| matches!(e, IntervalEnd::Date(p) if p.qualifier != Qualifier::None);
+        let q =
+            |e: &IntervalEnd| matches!(e, IntervalEnd::Date(p) if p.qualifier != Qualifier::None);
         match self {
             PartialDate::Unknown => false,
             PartialDate::Single(p) => p.qualifier != Qualifier::None,
@@ -695,17 +741,35 @@ mod tests {
     fn strict_bounds_match_edtf_reference_implementation() {
         // python-edtf: parse_edtf("1979-08~").lower_strict() == (1979, 8, 1),
         // upper_strict() == (1979, 8, 31) — qualifiers do not widen strict bounds.
-        assert_eq!(p("1979-08~").bounds(), Some((dn(1979, 8, 1), dn(1979, 8, 31))));
+        assert_eq!(
+            p("1979-08~").bounds(),
+            Some((dn(1979, 8, 1), dn(1979, 8, 31)))
+        );
         // "1898/1903-08-30": between 1898 and 30 August 1903 (python-edtf README).
-        assert_eq!(p("1898/1903-08-30").bounds(), Some((dn(1898, 1, 1), dn(1903, 8, 30))));
+        assert_eq!(
+            p("1898/1903-08-30").bounds(),
+            Some((dn(1898, 1, 1), dn(1903, 8, 30)))
+        );
         assert_eq!(p("201X").bounds(), Some((dn(2010, 1, 1), dn(2019, 12, 31))));
         assert_eq!(p("20XX").bounds(), Some((dn(2000, 1, 1), dn(2099, 12, 31))));
-        assert_eq!(p("2004-XX").bounds(), Some((dn(2004, 1, 1), dn(2004, 12, 31))));
-        assert_eq!(p("1985-04-XX").bounds(), Some((dn(1985, 4, 1), dn(1985, 4, 30))));
+        assert_eq!(
+            p("2004-XX").bounds(),
+            Some((dn(2004, 1, 1), dn(2004, 12, 31)))
+        );
+        assert_eq!(
+            p("1985-04-XX").bounds(),
+            Some((dn(1985, 4, 1), dn(1985, 4, 30)))
+        );
         assert_eq!(p("XXXX").bounds(), None);
         assert_eq!(p("unknown").bounds(), None);
-        assert_eq!(p("2024-02").bounds(), Some((dn(2024, 2, 1), dn(2024, 2, 29))));
-        assert_eq!(p("2023-02").bounds(), Some((dn(2023, 2, 1), dn(2023, 2, 28))));
+        assert_eq!(
+            p("2024-02").bounds(),
+            Some((dn(2024, 2, 1), dn(2024, 2, 29)))
+        );
+        assert_eq!(
+            p("2023-02").bounds(),
+            Some((dn(2023, 2, 1), dn(2023, 2, 28)))
+        );
     }
 
     #[test]
@@ -713,16 +777,43 @@ mod tests {
         let q3 = Some((dn(2023, 7, 1), dn(2023, 9, 30)));
         assert_eq!(p("2023-Q3").bounds(), q3);
         assert_eq!(p("2023-35").bounds(), q3); // ISO 8601-2: 35 = quarter 3
-        assert_eq!(p("2001-34").bounds(), Some((dn(2001, 4, 1), dn(2001, 6, 30))));
-        assert_eq!(p("2023-Q1").bounds(), Some((dn(2023, 1, 1), dn(2023, 3, 31))));
-        assert_eq!(p("2023-Q4").bounds(), Some((dn(2023, 10, 1), dn(2023, 12, 31))));
+        assert_eq!(
+            p("2001-34").bounds(),
+            Some((dn(2001, 4, 1), dn(2001, 6, 30)))
+        );
+        assert_eq!(
+            p("2023-Q1").bounds(),
+            Some((dn(2023, 1, 1), dn(2023, 3, 31)))
+        );
+        assert_eq!(
+            p("2023-Q4").bounds(),
+            Some((dn(2023, 10, 1), dn(2023, 12, 31)))
+        );
         // Winter (north) runs into the next year; 2024 is a leap year.
-        assert_eq!(p("2023-24").bounds(), Some((dn(2023, 12, 1), dn(2024, 2, 29))));
-        assert_eq!(p("2023-21").bounds(), Some((dn(2023, 3, 1), dn(2023, 5, 31))));
-        assert_eq!(p("2023-40").bounds(), Some((dn(2023, 1, 1), dn(2023, 6, 30))));
-        assert_eq!(p("2023-41").bounds(), Some((dn(2023, 7, 1), dn(2023, 12, 31))));
-        assert_eq!(p("2023-38").bounds(), Some((dn(2023, 5, 1), dn(2023, 8, 31))));
-        assert_eq!(p("2023-30").bounds(), Some((dn(2023, 12, 1), dn(2024, 2, 29))));
+        assert_eq!(
+            p("2023-24").bounds(),
+            Some((dn(2023, 12, 1), dn(2024, 2, 29)))
+        );
+        assert_eq!(
+            p("2023-21").bounds(),
+            Some((dn(2023, 3, 1), dn(2023, 5, 31)))
+        );
+        assert_eq!(
+            p("2023-40").bounds(),
+            Some((dn(2023, 1, 1), dn(2023, 6, 30)))
+        );
+        assert_eq!(
+            p("2023-41").bounds(),
+            Some((dn(2023, 7, 1), dn(2023, 12, 31)))
+        );
+        assert_eq!(
+            p("2023-38").bounds(),
+            Some((dn(2023, 5, 1), dn(2023, 8, 31)))
+        );
+        assert_eq!(
+            p("2023-30").bounds(),
+            Some((dn(2023, 12, 1), dn(2024, 2, 29)))
+        );
     }
 
     #[test]
@@ -751,7 +842,10 @@ mod tests {
     fn open_and_unknown_ends() {
         assert_eq!(p("2023-08/..").bounds(), Some((dn(2023, 8, 1), OPEN_END)));
         assert_eq!(p("2023-08/").bounds(), Some((dn(2023, 8, 1), OPEN_END)));
-        assert_eq!(p("../2023-08").bounds(), Some((OPEN_START, dn(2023, 8, 31))));
+        assert_eq!(
+            p("../2023-08").bounds(),
+            Some((OPEN_START, dn(2023, 8, 31)))
+        );
         assert_eq!(p("/2023-08").bounds(), Some((OPEN_START, dn(2023, 8, 31))));
         assert_eq!(
             p("2023-08/2023-10").bounds(),
@@ -788,9 +882,23 @@ mod tests {
         assert_eq!(e("2023-Q3-01"), DateError::DayAfterDivision);
         assert_eq!(e("2023-XX-09"), DateError::DayAfterUnspecifiedMonth);
         assert_eq!(e("201X-05"), DateError::UnspecifiedYearWithMonth);
-        assert_eq!(e("2X1X"), DateError::Syntax { at: 2, expected: "unspecified digits (X) only at the right end of the year" });
-        assert_eq!(e("2023-1"), DateError::Truncated { expected: "two digits" });
-        assert!(matches!(e("2023-10-09T10:00"), DateError::Syntax { at: 11, .. }));
+        assert_eq!(
+            e("2X1X"),
+            DateError::Syntax {
+                at: 2,
+                expected: "unspecified digits (X) only at the right end of the year"
+            }
+        );
+        assert_eq!(
+            e("2023-1"),
+            DateError::Truncated {
+                expected: "two digits"
+            }
+        );
+        assert!(matches!(
+            e("2023-10-09T10:00"),
+            DateError::Syntax { at: 11, .. }
+        ));
         assert!(matches!(e("2023년"), DateError::Syntax { at: 5, .. }));
         assert!(matches!(e("October 2023"), DateError::Whitespace(8)));
         assert_eq!(e("-0000"), DateError::NegativeZero);
@@ -800,15 +908,35 @@ mod tests {
 
     #[test]
     fn ordering_by_lo_then_hi_then_text() {
-        let mut v: Vec<PartialDate> = ["unknown", "2023-10-09", "2023", "2023-Q3", "2023-35", "2023-08", "../2023-01", "2022-12-31", "2023-08/.."]
-            .iter()
-            .map(|s| p(s))
-            .collect();
+        let mut v: Vec<PartialDate> = [
+            "unknown",
+            "2023-10-09",
+            "2023",
+            "2023-Q3",
+            "2023-35",
+            "2023-08",
+            "../2023-01",
+            "2022-12-31",
+            "2023-08/..",
+        ]
+        .iter()
+        .map(|s| p(s))
+        .collect();
         v.sort();
         let got: Vec<String> = v.iter().map(ToString::to_string).collect();
         assert_eq!(
             got,
-            ["../2023-01", "2022-12-31", "2023", "2023-35", "2023-Q3", "2023-08", "2023-08/..", "2023-10-09", "unknown"]
+            [
+                "../2023-01",
+                "2022-12-31",
+                "2023",
+                "2023-35",
+                "2023-Q3",
+                "2023-08",
+                "2023-08/..",
+                "2023-10-09",
+                "unknown"
+            ]
         );
     }
 
@@ -820,7 +948,10 @@ mod tests {
         let back: PartialDate = serde_json::from_str(&j).unwrap();
         assert_eq!(back, d);
         let err = serde_json::from_str::<PartialDate>("\"2023-02-30\"").unwrap_err();
-        assert!(err.to_string().contains("past the end of the month"), "{err}");
+        assert!(
+            err.to_string().contains("past the end of the month"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -866,7 +997,11 @@ mod tests {
             ];
             let q = prop_oneof![Just(""), Just("~"), Just("?"), Just("%")];
             (year, rest, q).prop_map(|(y, r, q)| {
-                if y.contains('X') { format!("{y}{q}") } else { format!("{y}{r}{q}") }
+                if y.contains('X') {
+                    format!("{y}{q}")
+                } else {
+                    format!("{y}{r}{q}")
+                }
             })
         }
 

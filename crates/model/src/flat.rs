@@ -166,7 +166,11 @@ fn kind_columns(kind: RecordKind) -> &'static [(&'static str, Col)] {
 
 /// The columns of a kind, in export order.
 pub fn columns(kind: RecordKind) -> Vec<&'static str> {
-    COMMON.iter().chain(kind_columns(kind)).map(|(c, _)| *c).collect()
+    COMMON
+        .iter()
+        .chain(kind_columns(kind))
+        .map(|(c, _)| *c)
+        .collect()
 }
 
 /// The JSON field a column fills.
@@ -229,7 +233,10 @@ fn esc(s: &str) -> String {
 
 /// Non-empty list items of a cell.
 fn items(cell: &str, sep: char) -> Vec<String> {
-    split_esc(cell, sep, usize::MAX).into_iter().filter(|s| !s.trim().is_empty()).collect()
+    split_esc(cell, sep, usize::MAX)
+        .into_iter()
+        .filter(|s| !s.trim().is_empty())
+        .collect()
 }
 
 fn leaf(s: &str) -> String {
@@ -260,13 +267,19 @@ impl Row<'_> {
     fn claim(&mut self, path: &str, s: &str) -> Option<Value> {
         let parts = split_esc(s.trim(), ':', 5);
         let mut m = Map::new();
-        m.insert("source".into(), self.id(&format!("{path}.source"), parts.first().map_or("", |p| p))?);
+        m.insert(
+            "source".into(),
+            self.id(&format!("{path}.source"), parts.first().map_or("", |p| p))?,
+        );
         if let Some(c) = parts.get(1).map(|c| leaf(c)).filter(|c| !c.is_empty()) {
             match c.parse::<u8>() {
                 Ok(n) => {
                     m.insert("credibility".into(), json!(n));
                 }
-                Err(_) => self.err(format!("{path}.credibility"), "credibility must be a number 1–6"),
+                Err(_) => self.err(
+                    format!("{path}.credibility"),
+                    "credibility must be a number 1–6",
+                ),
             }
         }
         for (i, key) in [(2, "basis"), (3, "locator"), (4, "note")] {
@@ -291,7 +304,10 @@ impl Row<'_> {
         for (i, item) in items(cell, ';').iter().enumerate() {
             let p = split_esc(item, '|', 5);
             if p.len() < 3 {
-                self.err(format!("{path}[{i}]"), "a name is text|script|kind[|lang[|sensitivity]]");
+                self.err(
+                    format!("{path}[{i}]"),
+                    "a name is text|script|kind[|lang[|sensitivity]]",
+                );
                 continue;
             }
             let mut m = Map::new();
@@ -306,7 +322,10 @@ impl Row<'_> {
                     Some(x) => {
                         m.insert("sensitivity".into(), json!(x));
                     }
-                    None => self.err(format!("{path}[{i}].sensitivity"), "must be public, restricted or confidential"),
+                    None => self.err(
+                        format!("{path}[{i}].sensitivity"),
+                        "must be public, restricted or confidential",
+                    ),
                 }
             }
             out.push(Value::Object(m));
@@ -370,10 +389,15 @@ impl Row<'_> {
         for (i, item) in items(cell, ';').iter().enumerate() {
             let p = split_esc(item.trim(), ':', 3);
             let ip = format!("{path}[{i}]");
-            let Some(perp) = self.id(&format!("{ip}.perpetrator"), &p[0]) else { continue };
+            let Some(perp) = self.id(&format!("{ip}.perpetrator"), &p[0]) else {
+                continue;
+            };
             let degree = p.get(1).map(|s| leaf(s)).unwrap_or_default();
             if degree.is_empty() {
-                self.err(format!("{ip}.degree"), "an involvement is perpetrator:degree[:note] and needs a degree");
+                self.err(
+                    format!("{ip}.degree"),
+                    "an involvement is perpetrator:degree[:note] and needs a degree",
+                );
                 continue;
             }
             let mut m = Map::new();
@@ -414,10 +438,25 @@ fn guess_script(text: &str) -> &'static str {
 /// column names (after the CLI's renaming); empty cells are "not given".
 /// Returns every problem found, each naming its column. The record is not
 /// yet validated against the vocabularies: call [`Record::validate`].
-pub fn from_row(kind: RecordKind, headers: &[&str], values: &[&str]) -> Result<Record, Vec<FieldError>> {
-    let mut row = Row { errors: Vec::new(), kind, _p: std::marker::PhantomData };
+pub fn from_row(
+    kind: RecordKind,
+    headers: &[&str],
+    values: &[&str],
+) -> Result<Record, Vec<FieldError>> {
+    let mut row = Row {
+        errors: Vec::new(),
+        kind,
+        _p: std::marker::PhantomData,
+    };
     if headers.len() != values.len() {
-        row.err("row", format!("has {} cells but the header has {} columns", values.len(), headers.len()));
+        row.err(
+            "row",
+            format!(
+                "has {} cells but the header has {} columns",
+                values.len(),
+                headers.len()
+            ),
+        );
         return Err(row.errors);
     }
     let known: BTreeMap<&str, Col> = COMMON.iter().chain(kind_columns(kind)).copied().collect();
@@ -425,7 +464,10 @@ pub fn from_row(kind: RecordKind, headers: &[&str], values: &[&str]) -> Result<R
     for (h, v) in headers.iter().zip(values) {
         let h = h.trim();
         if !known.contains_key(h) && h != "name" {
-            let reason = format!("unknown column for a {kind} row (known: {}, name)", columns(kind).join(", "));
+            let reason = format!(
+                "unknown column for a {kind} row (known: {}, name)",
+                columns(kind).join(", ")
+            );
             row.err(safe_column(h), reason);
             continue;
         }
@@ -441,7 +483,10 @@ pub fn from_row(kind: RecordKind, headers: &[&str], values: &[&str]) -> Result<R
     if cells.get("name").is_some_and(|v| !v.is_empty()) {
         if cells.get("names").is_some_and(|v| !v.trim().is_empty()) {
             row.err("name", "give either `name` or `names`, not both");
-        } else if matches!(kind, RecordKind::Person | RecordKind::Organization | RecordKind::Place) {
+        } else if matches!(
+            kind,
+            RecordKind::Person | RecordKind::Organization | RecordKind::Place
+        ) {
             let v = row.single_name(cells["name"]);
             obj.insert("names".into(), v);
         } else {
@@ -450,7 +495,9 @@ pub fn from_row(kind: RecordKind, headers: &[&str], values: &[&str]) -> Result<R
     }
     let mut coords = Map::new();
     for (col, ty) in COMMON.iter().chain(kind_columns(kind)) {
-        let Some(cell) = cells.get(col).copied() else { continue };
+        let Some(cell) = cells.get(col).copied() else {
+            continue;
+        };
         if cell.trim().is_empty() {
             continue;
         }
@@ -490,7 +537,12 @@ pub fn from_row(kind: RecordKind, headers: &[&str], values: &[&str]) -> Result<R
                     continue;
                 }
             },
-            Col::Codes => Value::Array(items(cell, ';').iter().map(|s| Value::String(leaf(s))).collect()),
+            Col::Codes => Value::Array(
+                items(cell, ';')
+                    .iter()
+                    .map(|s| Value::String(leaf(s)))
+                    .collect(),
+            ),
             Col::Ids => Value::Array(
                 items(cell, ';')
                     .iter()
@@ -506,11 +558,17 @@ pub fn from_row(kind: RecordKind, headers: &[&str], values: &[&str]) -> Result<R
                 let mut m = Map::new();
                 for (i, item) in items(cell, ';').iter().enumerate() {
                     let p = split_esc(item, '=', 2);
-                    match (p.first().map(|s| leaf(s)), p.get(1).and_then(|s| Sensitivity::parse(&leaf(s)))) {
+                    match (
+                        p.first().map(|s| leaf(s)),
+                        p.get(1).and_then(|s| Sensitivity::parse(&leaf(s))),
+                    ) {
                         (Some(f), Some(s)) if !f.is_empty() => {
                             m.insert(f, json!(s));
                         }
-                        _ => row.err(format!("{col}[{i}]"), "each entry is field=public|restricted|confidential"),
+                        _ => row.err(
+                            format!("{col}[{i}]"),
+                            "each entry is field=public|restricted|confidential",
+                        ),
                     }
                 }
                 Value::Object(m)
@@ -549,19 +607,27 @@ pub fn from_row(kind: RecordKind, headers: &[&str], values: &[&str]) -> Result<R
         }
     }
     match kind {
-        RecordKind::Organization if !obj.contains_key("org_type") => row.err("org_type", "is required"),
-        RecordKind::Place if !obj.contains_key("place_type") => row.err("place_type", "is required"),
+        RecordKind::Organization if !obj.contains_key("org_type") => {
+            row.err("org_type", "is required")
+        }
+        RecordKind::Place if !obj.contains_key("place_type") => {
+            row.err("place_type", "is required")
+        }
         _ => {}
     }
     if !row.errors.is_empty() {
         return Err(row.errors);
     }
-    serde_json::from_value::<Record>(Value::Object(obj)).map_err(|e| vec![FieldError::new("row", e.to_string())])
+    serde_json::from_value::<Record>(Value::Object(obj))
+        .map_err(|e| vec![FieldError::new("row", e.to_string())])
 }
 
 /// A header echoed in an error: only if it looks like a column name.
 fn safe_column(h: &str) -> String {
-    if h.len() <= 40 && h.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b' ' || c == b'-') {
+    if h.len() <= 40
+        && h.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b' ' || c == b'-')
+    {
         h.to_string()
     } else {
         "<column>".to_string()
@@ -586,9 +652,16 @@ fn name_cell(n: &Name) -> String {
         esc(&n.script),
         esc(&n.kind),
         n.lang.as_deref().map(esc).unwrap_or_default(),
-        n.sensitivity.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        n.sensitivity
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
     ];
-    let keep = parts.iter().rposition(|p| !p.is_empty()).unwrap_or(0).max(2) + 1;
+    let keep = parts
+        .iter()
+        .rposition(|p| !p.is_empty())
+        .unwrap_or(0)
+        .max(2)
+        + 1;
     parts[..keep].join("|")
 }
 
@@ -599,7 +672,13 @@ pub fn to_row(record: &Record) -> (Vec<&'static str>, Vec<String>) {
     let json = serde_json::to_value(record).unwrap_or(Value::Null);
     let list = |v: Option<&Value>| -> String {
         v.and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(esc).collect::<Vec<_>>().join(";"))
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(esc)
+                    .collect::<Vec<_>>()
+                    .join(";")
+            })
             .unwrap_or_default()
     };
     let text = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or_default().to_string();
@@ -609,11 +688,25 @@ pub fn to_row(record: &Record) -> (Vec<&'static str>, Vec<String>) {
         let cell = match ty {
             Col::Text | Col::Atom | Col::Id | Col::Date | Col::Count | Col::Sens => text(field),
             Col::Bool => {
-                if record.is_fictional() { "true".into() } else { String::new() }
+                if record.is_fictional() {
+                    "true".into()
+                } else {
+                    String::new()
+                }
             }
             Col::Codes | Col::Ids => list(field),
-            Col::Names => record.names().iter().map(name_cell).collect::<Vec<_>>().join(";"),
-            Col::Claims => record.claims().iter().map(claim_cell).collect::<Vec<_>>().join(";"),
+            Col::Names => record
+                .names()
+                .iter()
+                .map(name_cell)
+                .collect::<Vec<_>>()
+                .join(";"),
+            Col::Claims => record
+                .claims()
+                .iter()
+                .map(claim_cell)
+                .collect::<Vec<_>>()
+                .join(";"),
             Col::Involvements => match record {
                 Record::Act(a) => a
                     .involvements
@@ -638,12 +731,27 @@ pub fn to_row(record: &Record) -> (Vec<&'static str>, Vec<String>) {
                         let parts = [
                             t.date.map(|d| d.to_string()).unwrap_or_default(),
                             esc(&t.status),
-                            t.place.as_ref().map(|x| esc(x.as_str())).unwrap_or_default(),
-                            t.organization.as_ref().map(|x| esc(x.as_str())).unwrap_or_default(),
-                            t.claims.iter().map(claim_cell).collect::<Vec<_>>().join(","),
+                            t.place
+                                .as_ref()
+                                .map(|x| esc(x.as_str()))
+                                .unwrap_or_default(),
+                            t.organization
+                                .as_ref()
+                                .map(|x| esc(x.as_str()))
+                                .unwrap_or_default(),
+                            t.claims
+                                .iter()
+                                .map(claim_cell)
+                                .collect::<Vec<_>>()
+                                .join(","),
                             t.note.as_deref().map(esc).unwrap_or_default(),
                         ];
-                        let keep = parts.iter().rposition(|p| !p.is_empty()).unwrap_or(0).max(1) + 1;
+                        let keep = parts
+                            .iter()
+                            .rposition(|p| !p.is_empty())
+                            .unwrap_or(0)
+                            .max(1)
+                            + 1;
                         parts[..keep].join("|")
                     })
                     .collect::<Vec<_>>()
@@ -699,7 +807,16 @@ mod tests {
 
     #[test]
     fn documented_examples_parse() {
-        let h = ["id", "act_type", "victims", "date", "place", "perpetrators", "sources", "description"];
+        let h = [
+            "id",
+            "act_type",
+            "victims",
+            "date",
+            "place",
+            "perpetrators",
+            "sources",
+            "description",
+        ];
         let v = [
             "act-0001",
             "forced_repatriation",
@@ -727,36 +844,87 @@ mod tests {
         assert_eq!(rec.names()[0].kind, "official");
         let rec = from_row(RecordKind::Place, &h, &["plc-1", "丹东", "city"]).unwrap();
         assert_eq!(rec.names()[0].script, "hanja");
-        let rec = from_row(RecordKind::Person, &["id", "name", "sources"], &["p", "Kim Cheol-ok", "s"]).unwrap();
+        let rec = from_row(
+            RecordKind::Person,
+            &["id", "name", "sources"],
+            &["p", "Kim Cheol-ok", "s"],
+        )
+        .unwrap();
         assert_eq!(rec.names()[0].kind, "romanization_as_given");
         assert_eq!(rec.names()[0].script, "latin");
     }
 
     #[test]
     fn errors_name_the_column() {
-        let h = ["id", "act_type", "victims", "date", "perpetrators", "sources", "colour", "fictional"];
-        let v = ["act 1", "torture", "prs-1;bad id", "2023-02-30", "org-mss", "src-1:x;:2", "red", "maybe"];
+        let h = [
+            "id",
+            "act_type",
+            "victims",
+            "date",
+            "perpetrators",
+            "sources",
+            "colour",
+            "fictional",
+        ];
+        let v = [
+            "act 1",
+            "torture",
+            "prs-1;bad id",
+            "2023-02-30",
+            "org-mss",
+            "src-1:x;:2",
+            "red",
+            "maybe",
+        ];
         let errs = from_row(RecordKind::Act, &h, &v).unwrap_err();
         let paths: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["colour", "id", "fictional", "victims[1]", "date", "perpetrators[0].degree", "sources[0].credibility", "sources[1].source"]
+            [
+                "colour",
+                "id",
+                "fictional",
+                "victims[1]",
+                "date",
+                "perpetrators[0].degree",
+                "sources[0].credibility",
+                "sources[1].source"
+            ]
         );
         assert!(errs[4].reason.contains("past the end of the month"));
         assert!(errs.iter().all(|e| !e.reason.contains("2023-02-30")));
 
         let errs = from_row(RecordKind::Event, &["id"], &["e", "extra"]).unwrap_err();
         assert_eq!(errs[0].path, "row");
-        let errs = from_row(RecordKind::Event, &["id", "people_affected"], &["e", "-5"]).unwrap_err();
-        assert_eq!(errs.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), ["people_affected", "event_type", "title"]);
+        let errs =
+            from_row(RecordKind::Event, &["id", "people_affected"], &["e", "-5"]).unwrap_err();
+        assert_eq!(
+            errs.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+            ["people_affected", "event_type", "title"]
+        );
         assert!(errs[0].reason.contains("negative"));
-        let errs = from_row(RecordKind::Place, &["id", "name", "place_type", "lat"], &["p", "X", "city", "north"]).unwrap_err();
+        let errs = from_row(
+            RecordKind::Place,
+            &["id", "name", "place_type", "lat"],
+            &["p", "X", "city", "north"],
+        )
+        .unwrap_err();
         assert_eq!(errs[0].path, "lat");
-        let errs = from_row(RecordKind::Place, &["id", "name", "place_type", "lat"], &["p", "X", "city", "41"]).unwrap_err();
+        let errs = from_row(
+            RecordKind::Place,
+            &["id", "name", "place_type", "lat"],
+            &["p", "X", "city", "41"],
+        )
+        .unwrap_err();
         assert_eq!(errs[0].path, "lon");
         let errs = from_row(RecordKind::Person, &["id", "names"], &["p", "Kim|latin"]).unwrap_err();
         assert_eq!(errs[0].path, "names[0]");
-        let errs = from_row(RecordKind::Person, &["id", "names", "status_history"], &["p", "K|latin|alias", "2023|"]).unwrap_err();
+        let errs = from_row(
+            RecordKind::Person,
+            &["id", "names", "status_history"],
+            &["p", "K|latin|alias", "2023|"],
+        )
+        .unwrap_err();
         assert_eq!(errs[0].path, "status_history[0].status");
         let errs = from_row(RecordKind::Person, &["id", "id"], &["p", "q"]).unwrap_err();
         assert_eq!(errs[0].path, "id");

@@ -60,7 +60,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(path: impl Into<String>, reason: impl Into<String>) -> FieldError {
-        FieldError { path: path.into(), reason: reason.into() }
+        FieldError {
+            path: path.into(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -96,7 +99,13 @@ pub struct Claim {
 impl Claim {
     /// A claim with only its source.
     pub fn from_source(source: RecordId) -> Claim {
-        Claim { source, credibility: None, basis: None, locator: None, note: None }
+        Claim {
+            source,
+            credibility: None,
+            basis: None,
+            locator: None,
+            note: None,
+        }
     }
 }
 
@@ -388,7 +397,11 @@ pub struct Intervention {
 }
 
 /// Any record, tagged by `"kind"` in its JSON form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Deserialising reads `kind` and then streams the other fields straight into
+/// the kind's struct when `kind` comes first (as tumen writes it); otherwise
+/// it buffers the object first. Both paths accept the same documents.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Record {
     Person(Person),
@@ -398,6 +411,56 @@ pub enum Record {
     Act(Act),
     Source(Source),
     Intervention(Intervention),
+}
+
+impl<'de> Deserialize<'de> for Record {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(RecordVisitor)
+    }
+}
+
+struct RecordVisitor;
+
+fn record_of<'de, D: serde::Deserializer<'de>>(kind: RecordKind, d: D) -> Result<Record, D::Error> {
+    Ok(match kind {
+        RecordKind::Person => Record::Person(Person::deserialize(d)?),
+        RecordKind::Organization => Record::Organization(Organization::deserialize(d)?),
+        RecordKind::Place => Record::Place(Place::deserialize(d)?),
+        RecordKind::Event => Record::Event(Event::deserialize(d)?),
+        RecordKind::Act => Record::Act(Act::deserialize(d)?),
+        RecordKind::Source => Record::Source(Source::deserialize(d)?),
+        RecordKind::Intervention => Record::Intervention(Intervention::deserialize(d)?),
+    })
+}
+
+impl<'de> serde::de::Visitor<'de> for RecordVisitor {
+    type Value = Record;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a record: a JSON object with a \"kind\" field")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Record, A::Error> {
+        use serde::de::Error;
+        let Some(first) = map.next_key::<String>()? else {
+            return Err(A::Error::missing_field("kind"));
+        };
+        if first == "kind" {
+            let kind: RecordKind = map.next_value()?;
+            return record_of(kind, serde::de::value::MapAccessDeserializer::new(map));
+        }
+        // Slow path: `kind` is not first; buffer the object.
+        let mut obj = serde_json::Map::new();
+        obj.insert(first, map.next_value::<serde_json::Value>()?);
+        while let Some((k, v)) = map.next_entry::<String, serde_json::Value>()? {
+            obj.insert(k, v);
+        }
+        let kind = obj
+            .remove("kind")
+            .ok_or_else(|| A::Error::missing_field("kind"))?;
+        let kind = RecordKind::deserialize(kind).map_err(A::Error::custom)?;
+        record_of(kind, serde_json::Value::Object(obj)).map_err(A::Error::custom)
+    }
 }
 
 /// Apply `$body` to the inner struct of any record variant.
@@ -498,27 +561,72 @@ impl Record {
     pub fn labelable_fields(kind: RecordKind) -> &'static [&'static str] {
         match kind {
             RecordKind::Person => &[
-                "names", "sex", "birth_date", "origin", "categories", "group_size",
-                "status_history", "description", "claims",
+                "names",
+                "sex",
+                "birth_date",
+                "origin",
+                "categories",
+                "group_size",
+                "status_history",
+                "description",
+                "claims",
             ],
             RecordKind::Organization => &["names", "org_type", "parent", "description", "claims"],
             RecordKind::Place => &[
-                "names", "place_type", "facility_type", "coordinates", "parent", "description", "claims",
+                "names",
+                "place_type",
+                "facility_type",
+                "coordinates",
+                "parent",
+                "description",
+                "claims",
             ],
             RecordKind::Event => &[
-                "event_type", "title", "date", "places", "people_affected", "transport",
-                "description", "earlier", "later", "claims",
+                "event_type",
+                "title",
+                "date",
+                "places",
+                "people_affected",
+                "transport",
+                "description",
+                "earlier",
+                "later",
+                "claims",
             ],
             RecordKind::Act => &[
-                "act_type", "victims", "date", "place", "involvements", "event", "description", "claims",
+                "act_type",
+                "victims",
+                "date",
+                "place",
+                "involvements",
+                "event",
+                "description",
+                "claims",
             ],
             RecordKind::Source => &[
-                "source_type", "title", "author", "publisher", "date", "url", "reliability",
-                "language", "description",
+                "source_type",
+                "title",
+                "author",
+                "publisher",
+                "date",
+                "url",
+                "reliability",
+                "language",
+                "description",
             ],
             RecordKind::Intervention => &[
-                "intervention_type", "title", "date", "parties", "status", "responds_to",
-                "reference", "acts", "persons", "events", "description", "claims",
+                "intervention_type",
+                "title",
+                "date",
+                "parties",
+                "status",
+                "responds_to",
+                "reference",
+                "acts",
+                "persons",
+                "events",
+                "description",
+                "claims",
             ],
         }
     }
@@ -548,13 +656,80 @@ impl Record {
             };
         }
         match self {
-            Record::Person(r) => clear!(r, names, sex, birth_date, origin, categories, group_size, status_history, description, claims),
+            Record::Person(r) => clear!(
+                r,
+                names,
+                sex,
+                birth_date,
+                origin,
+                categories,
+                group_size,
+                status_history,
+                description,
+                claims
+            ),
             Record::Organization(r) => clear!(r, names, org_type, parent, description, claims),
-            Record::Place(r) => clear!(r, names, place_type, facility_type, coordinates, parent, description, claims),
-            Record::Event(r) => clear!(r, event_type, title, date, places, people_affected, transport, description, earlier, later, claims),
-            Record::Act(r) => clear!(r, act_type, victims, date, place, involvements, event, description, claims),
-            Record::Source(r) => clear!(r, source_type, title, author, publisher, date, url, reliability, language, description),
-            Record::Intervention(r) => clear!(r, intervention_type, title, date, parties, status, responds_to, reference, acts, persons, events, description, claims),
+            Record::Place(r) => clear!(
+                r,
+                names,
+                place_type,
+                facility_type,
+                coordinates,
+                parent,
+                description,
+                claims
+            ),
+            Record::Event(r) => clear!(
+                r,
+                event_type,
+                title,
+                date,
+                places,
+                people_affected,
+                transport,
+                description,
+                earlier,
+                later,
+                claims
+            ),
+            Record::Act(r) => clear!(
+                r,
+                act_type,
+                victims,
+                date,
+                place,
+                involvements,
+                event,
+                description,
+                claims
+            ),
+            Record::Source(r) => clear!(
+                r,
+                source_type,
+                title,
+                author,
+                publisher,
+                date,
+                url,
+                reliability,
+                language,
+                description
+            ),
+            Record::Intervention(r) => clear!(
+                r,
+                intervention_type,
+                title,
+                date,
+                parties,
+                status,
+                responds_to,
+                reference,
+                acts,
+                persons,
+                events,
+                description,
+                claims
+            ),
         }
     }
 
@@ -703,7 +878,11 @@ impl Record {
                     term("categories", Vocab::Category, &Some(c.clone()));
                 }
                 for s in &r.status_history {
-                    term("status_history", Vocab::PersonStatus, &Some(s.status.clone()));
+                    term(
+                        "status_history",
+                        Vocab::PersonStatus,
+                        &Some(s.status.clone()),
+                    );
                 }
                 if !hide("origin") {
                     places.extend(r.origin.iter().cloned());
@@ -747,14 +926,22 @@ impl Record {
                 }
             }
             Record::Source(r) => {
-                term("source_type", Vocab::SourceType, &Some(r.source_type.clone()));
+                term(
+                    "source_type",
+                    Vocab::SourceType,
+                    &Some(r.source_type.clone()),
+                );
                 term("reliability", Vocab::Reliability, &r.reliability);
                 if text_ok("title") {
                     texts.push(r.title.clone());
                 }
             }
             Record::Intervention(r) => {
-                term("intervention_type", Vocab::InterventionType, &Some(r.intervention_type.clone()));
+                term(
+                    "intervention_type",
+                    Vocab::InterventionType,
+                    &Some(r.intervention_type.clone()),
+                );
                 term("status", Vocab::InterventionStatus, &r.status);
                 if text_ok("title") {
                     texts.push(r.title.clone());
@@ -784,7 +971,10 @@ impl Record {
     /// Check everything that can be checked without the store: vocabulary
     /// codes, sources present, sizes, dates and counts. Returns every problem.
     pub fn validate(&self, vocabs: &Vocabularies) -> Result<(), Vec<FieldError>> {
-        let mut v = Validator { vocabs, errors: Vec::new() };
+        let mut v = Validator {
+            vocabs,
+            errors: Vec::new(),
+        };
         v.common(self);
         match self {
             Record::Person(r) => v.person(r),
@@ -801,10 +991,16 @@ impl Record {
                 v.opt_code("facility_type", Vocab::FacilityType, &r.facility_type);
                 if let Some(c) = &r.coordinates {
                     if !(c.lat.is_finite() && (-90.0..=90.0).contains(&c.lat)) {
-                        v.err("coordinates.lat", "latitude must be between -90 and 90 degrees");
+                        v.err(
+                            "coordinates.lat",
+                            "latitude must be between -90 and 90 degrees",
+                        );
                     }
                     if !(c.lon.is_finite() && (-180.0..=180.0).contains(&c.lon)) {
-                        v.err("coordinates.lon", "longitude must be between -180 and 180 degrees");
+                        v.err(
+                            "coordinates.lon",
+                            "longitude must be between -180 and 180 degrees",
+                        );
                     }
                 }
                 v.not_self("parent", &r.id, r.parent.as_ref());
@@ -833,7 +1029,10 @@ impl Record {
             Record::Act(r) => {
                 v.code("act_type", Vocab::ActType, &r.act_type);
                 if r.victims.is_empty() {
-                    v.err("victims", "an act needs at least one victim (a person or a group)");
+                    v.err(
+                        "victims",
+                        "an act needs at least one victim (a person or a group)",
+                    );
                 }
                 v.ids("victims", &r.victims);
                 if r.victims.contains(&r.id) {
@@ -847,7 +1046,10 @@ impl Record {
                     v.code(&format!("{p}.degree"), Vocab::Involvement, &inv.degree);
                     v.opt_text(&format!("{p}.note"), &inv.note, MAX_TEXT);
                     if inv.perpetrator == r.id {
-                        v.err(format!("{p}.perpetrator"), "an act cannot be its own perpetrator");
+                        v.err(
+                            format!("{p}.perpetrator"),
+                            "an act cannot be its own perpetrator",
+                        );
                     }
                 }
                 v.not_self("place", &r.id, r.place.as_ref());
@@ -862,8 +1064,14 @@ impl Record {
                 v.opt_text("publisher", &r.publisher, MAX_SHORT);
                 if let Some(u) = &r.url {
                     let scheme_ok = u.starts_with("https://") || u.starts_with("http://");
-                    if !scheme_ok || u.len() > 2048 || u.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                        v.err("url", "must be an http(s) URL of at most 2048 characters without spaces");
+                    if !scheme_ok
+                        || u.len() > 2048
+                        || u.chars().any(|c| c.is_whitespace() || c.is_control())
+                    {
+                        v.err(
+                            "url",
+                            "must be an http(s) URL of at most 2048 characters without spaces",
+                        );
                     }
                 }
                 v.opt_code("reliability", Vocab::Reliability, &r.reliability);
@@ -871,7 +1079,11 @@ impl Record {
                 v.opt_text("description", &r.description, MAX_TEXT);
             }
             Record::Intervention(r) => {
-                v.code("intervention_type", Vocab::InterventionType, &r.intervention_type);
+                v.code(
+                    "intervention_type",
+                    Vocab::InterventionType,
+                    &r.intervention_type,
+                );
                 v.text("title", &r.title, MAX_SHORT, true);
                 v.ids("parties", &r.parties);
                 v.opt_code("status", Vocab::InterventionStatus, &r.status);
@@ -884,7 +1096,11 @@ impl Record {
                 v.claims("claims", &r.claims, true);
             }
         }
-        if v.errors.is_empty() { Ok(()) } else { Err(v.errors) }
+        if v.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(v.errors)
+        }
     }
 }
 
@@ -901,15 +1117,23 @@ impl Validator<'_> {
     fn common(&mut self, rec: &Record) {
         let groups = rec.access_groups();
         if groups.len() > MAX_GROUPS {
-            self.err("access_groups", format!("more than {MAX_GROUPS} access groups"));
+            self.err(
+                "access_groups",
+                format!("more than {MAX_GROUPS} access groups"),
+            );
         }
         let mut seen = BTreeSet::new();
         for (i, g) in groups.iter().enumerate() {
             let ok = !g.is_empty()
                 && g.len() <= 64
-                && g.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-');
+                && g.bytes().all(|c| {
+                    c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_' || c == b'-'
+                });
             if !ok {
-                self.err(format!("access_groups[{i}]"), "group names are 1–64 characters of a–z, 0–9, _ and -");
+                self.err(
+                    format!("access_groups[{i}]"),
+                    "group names are 1–64 characters of a–z, 0–9, _ and -",
+                );
             }
             if !seen.insert(g) {
                 self.err(format!("access_groups[{i}]"), "group listed twice");
@@ -920,7 +1144,11 @@ impl Validator<'_> {
             if !allowed.contains(&field.as_str()) {
                 self.err(
                     format!("field_sensitivity.{}", safe_key(field)),
-                    format!("a {} record has no labelable field of that name (allowed: {})", rec.kind(), allowed.join(", ")),
+                    format!(
+                        "a {} record has no labelable field of that name (allowed: {})",
+                        rec.kind(),
+                        allowed.join(", ")
+                    ),
                 );
             }
         }
@@ -931,7 +1159,10 @@ impl Validator<'_> {
         self.opt_code("sex", Vocab::Sex, &r.sex);
         if let Some((lo, _)) = r.birth_date.as_ref().and_then(PartialDate::bounds) {
             if lo != crate::date::OPEN_START && lo < crate::date::day_number(1850, 1, 1) {
-                self.err("birth_date", "birth date before 1850 is not plausible for a living case");
+                self.err(
+                    "birth_date",
+                    "birth date before 1850 is not plausible for a living case",
+                );
             }
         }
         self.not_self("origin", &r.id, r.origin.as_ref());
@@ -943,7 +1174,10 @@ impl Validator<'_> {
             }
         }
         if r.status_history.len() > MAX_LIST {
-            self.err("status_history", format!("more than {MAX_LIST} transitions"));
+            self.err(
+                "status_history",
+                format!("more than {MAX_LIST} transitions"),
+            );
         }
         let mut prev: Option<(usize, i64)> = None;
         for (i, t) in r.status_history.iter().enumerate() {
@@ -969,7 +1203,11 @@ impl Validator<'_> {
             let reason = if code.is_empty() {
                 format!("a {} code is required", vocab.as_str())
             } else {
-                format!("not a term of the {} vocabulary (see `tumen vocab {}`)", vocab.as_str(), vocab.as_str())
+                format!(
+                    "not a term of the {} vocabulary (see `tumen vocab {}`)",
+                    vocab.as_str(),
+                    vocab.as_str()
+                )
             };
             self.err(path, reason);
         }
@@ -1020,7 +1258,9 @@ impl Validator<'_> {
         if s.len() > max {
             self.err(path, format!("longer than {max} bytes"));
         }
-        if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        if s.chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+        {
             self.err(path, "contains control characters");
         }
     }
@@ -1034,12 +1274,17 @@ impl Validator<'_> {
     fn lang(&mut self, path: &str, tag: Option<&str>) {
         if let Some(tag) = tag {
             let mut parts = tag.split('-');
-            let primary_ok = parts
-                .next()
-                .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_lowercase()));
-            let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric()));
+            let primary_ok = parts.next().is_some_and(|p| {
+                (2..=3).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_lowercase())
+            });
+            let rest_ok = parts.all(|p| {
+                (1..=8).contains(&p.len()) && p.bytes().all(|c| c.is_ascii_alphanumeric())
+            });
             if !(primary_ok && rest_ok) {
-                self.err(path, "must be a BCP 47 language tag such as ko, zh, en or zh-Hans");
+                self.err(
+                    path,
+                    "must be a BCP 47 language tag such as ko, zh, en or zh-Hans",
+                );
             }
         }
     }
@@ -1051,7 +1296,10 @@ impl Validator<'_> {
 
     fn names(&mut self, path: &str, names: &[Name], required: bool) {
         if required && names.is_empty() {
-            self.err(path, "at least one name is needed (for an unnamed person or group, a descriptive_label)");
+            self.err(
+                path,
+                "at least one name is needed (for an unnamed person or group, a descriptive_label)",
+            );
         }
         if names.len() > MAX_NAMES {
             self.err(path, format!("more than {MAX_NAMES} names"));
@@ -1068,7 +1316,10 @@ impl Validator<'_> {
 
     fn claims(&mut self, path: &str, claims: &[Claim], required: bool) {
         if required && claims.is_empty() {
-            self.err(path, "at least one claim is needed: nothing enters without a source");
+            self.err(
+                path,
+                "at least one claim is needed: nothing enters without a source",
+            );
         }
         if claims.len() > MAX_LIST {
             self.err(path, format!("more than {MAX_LIST} claims"));
@@ -1078,7 +1329,10 @@ impl Validator<'_> {
             let p = format!("{path}[{i}]");
             if let Some(cr) = c.credibility {
                 if !(1..=6).contains(&cr) {
-                    self.err(format!("{p}.credibility"), "credibility must be 1 (confirmed) to 6 (cannot be judged)");
+                    self.err(
+                        format!("{p}.credibility"),
+                        "credibility must be 1 (confirmed) to 6 (cannot be judged)",
+                    );
                 }
             }
             self.opt_code(&format!("{p}.basis"), Vocab::Basis, &c.basis);

@@ -10,7 +10,9 @@ const DEMO: &str = include_str!("../../../data/demo/records.jsonl");
 fn records() -> Vec<Record> {
     DEMO.lines()
         .enumerate()
-        .map(|(i, line)| Record::from_json(line).unwrap_or_else(|e| panic!("records.jsonl line {}: {e}", i + 1)))
+        .map(|(i, line)| {
+            Record::from_json(line).unwrap_or_else(|e| panic!("records.jsonl line {}: {e}", i + 1))
+        })
         .collect()
 }
 
@@ -34,7 +36,12 @@ fn references_point_backwards_and_ids_are_unique() {
     let mut seen: BTreeSet<String> = BTreeSet::new();
     for (i, r) in records().iter().enumerate() {
         for target in r.refs() {
-            assert!(seen.contains(target.as_str()), "line {} ({}) refers to {target}, which is not defined above it", i + 1, r.id());
+            assert!(
+                seen.contains(target.as_str()),
+                "line {} ({}) refers to {target}, which is not defined above it",
+                i + 1,
+                r.id()
+            );
         }
         assert!(seen.insert(r.id().to_string()), "duplicate id {}", r.id());
     }
@@ -48,19 +55,34 @@ fn invented_material_is_marked_fictional() {
         // Every individual (not a group) is invented in this dataset.
         if let Record::Person(p) = r {
             if p.group_size.is_none() {
-                assert!(p.fictional, "{} is an individual but not marked fictional", p.id);
+                assert!(
+                    p.fictional,
+                    "{} is an individual but not marked fictional",
+                    p.id
+                );
             }
         }
         // Anything citing a fictional source is itself fictional.
-        let cites_fiction = r.refs().iter().any(|id| {
-            matches!(by_id.get(id.as_str()), Some(Record::Source(s)) if s.fictional)
-        });
+        let cites_fiction = r
+            .refs()
+            .iter()
+            .any(|id| matches!(by_id.get(id.as_str()), Some(Record::Source(s)) if s.fictional));
         if cites_fiction {
-            assert!(r.is_fictional(), "{} cites a fictional source but is not marked fictional", r.id());
+            assert!(
+                r.is_fictional(),
+                "{} cites a fictional source but is not marked fictional",
+                r.id()
+            );
         }
         if r.is_fictional() {
             let text = r.to_json();
-            assert!(text.contains("FICTIONAL") || text.contains("illustrative") || text.contains("예시"), "{} is fictional but does not say so", r.id());
+            assert!(
+                text.contains("FICTIONAL")
+                    || text.contains("illustrative")
+                    || text.contains("예시"),
+                "{} is fictional but does not say so",
+                r.id()
+            );
         }
     }
 }
@@ -71,14 +93,23 @@ fn the_demo_has_what_the_canary_and_filters_need() {
     // A confidential name inside a readable record: the canary target.
     let confidential_name = recs.iter().any(|r| {
         r.sensitivity() < Sensitivity::Confidential
-            && r.names().iter().any(|n| n.sensitivity == Some(Sensitivity::Confidential))
+            && r.names()
+                .iter()
+                .any(|n| n.sensitivity == Some(Sensitivity::Confidential))
     });
     assert!(confidential_name);
-    assert!(recs.iter().any(|r| r.sensitivity() == Sensitivity::Confidential));
+    assert!(
+        recs.iter()
+            .any(|r| r.sensitivity() == Sensitivity::Confidential)
+    );
     // Redacting for a restricted reader drops the confidential names from text and JSON.
     for r in &recs {
         let red = r.redact(Sensitivity::Restricted);
-        for n in r.names().iter().filter(|n| n.sensitivity == Some(Sensitivity::Confidential)) {
+        for n in r
+            .names()
+            .iter()
+            .filter(|n| n.sensitivity == Some(Sensitivity::Confidential))
+        {
             assert!(!red.to_json().contains(&n.text));
             assert!(!r.index_terms().text.contains(&n.text));
         }
@@ -88,11 +119,16 @@ fn the_demo_has_what_the_canary_and_filters_need() {
     let in_q3: Vec<&str> = recs
         .iter()
         .filter_map(|r| match r {
-            Record::Act(a) if a.date.is_some_and(|d| d.overlaps(&q3)) && !a.fictional => Some(a.id.as_str()),
+            Record::Act(a) if a.date.is_some_and(|d| d.overlaps(&q3)) && !a.fictional => {
+                Some(a.id.as_str())
+            }
             _ => None,
         })
         .collect();
-    assert_eq!(in_q3, ["act-2023-08-29-refoulement", "act-2023-09-18-refoulement"]);
+    assert_eq!(
+        in_q3,
+        ["act-2023-08-29-refoulement", "act-2023-09-18-refoulement"]
+    );
     // Five crossings for 9 October, each with coordinates or a parent city.
     let crossings = recs
         .iter()
@@ -100,6 +136,9 @@ fn the_demo_has_what_the_canary_and_filters_need() {
         .count();
     assert_eq!(crossings, 5);
     for kind in RecordKind::ALL {
-        assert!(recs.iter().any(|r| r.kind() == kind), "no {kind} in the demo");
+        assert!(
+            recs.iter().any(|r| r.kind() == kind),
+            "no {kind} in the demo"
+        );
     }
 }

@@ -32,13 +32,17 @@ fn every_kind_round_trips_through_json() {
         let b: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(a, b, "{text}");
         assert_eq!(Record::from_json(&out).unwrap(), rec);
-        rec.validate(&vocabs()).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+        rec.validate(&vocabs())
+            .unwrap_or_else(|e| panic!("{e:?}\n{text}"));
     }
 }
 
 #[test]
 fn kinds_and_envelopes() {
-    let kinds: Vec<RecordKind> = ALL.iter().map(|t| Record::from_json(t).unwrap().kind()).collect();
+    let kinds: Vec<RecordKind> = ALL
+        .iter()
+        .map(|t| Record::from_json(t).unwrap().kind())
+        .collect();
     assert_eq!(
         kinds,
         [
@@ -66,17 +70,62 @@ fn typos_and_unknown_kinds_are_errors() {
     let typo = ORG.replace("\"org_type\"", "\"orgtype\"");
     let e = Record::from_json(&typo).unwrap_err().to_string();
     assert!(e.contains("unknown field `orgtype`"), "{e}");
-    let e = Record::from_json(&PERSON.replace("\"basis\":\"experienced\"", "\"basis\":\"experienced\",\"credibilty\":2")).unwrap_err().to_string();
+    let e = Record::from_json(&PERSON.replace(
+        "\"basis\":\"experienced\"",
+        "\"basis\":\"experienced\",\"credibilty\":2",
+    ))
+    .unwrap_err()
+    .to_string();
     assert!(e.contains("unknown field `credibilty`"), "{e}");
-    let e = Record::from_json(r#"{"kind":"perpetrator","id":"x"}"#).unwrap_err().to_string();
+    let e = Record::from_json(r#"{"kind":"perpetrator","id":"x"}"#)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("unknown variant `perpetrator`"), "{e}");
-    let e = Record::from_json(&ACT.replace("2023-10~", "2023-02-30")).unwrap_err().to_string();
+    let e = Record::from_json(&ACT.replace("2023-10~", "2023-02-30"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("past the end of the month"), "{e}");
-    let e = Record::from_json(&GROUP.replace("500–600", "600-500")).unwrap_err().to_string();
+    let e = Record::from_json(&GROUP.replace("500–600", "600-500"))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("range starts above its end"), "{e}");
-    let e = Record::from_json(&ACT.replace("\"act-1\"", "\"act 1\"")).unwrap_err().to_string();
+    let e = Record::from_json(&ACT.replace("\"act-1\"", "\"act 1\""))
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("record id contains"), "{e}");
-    assert!(Record::from_json(r#"{"id":"x"}"#).is_err());
+    assert!(
+        Record::from_json(r#"{"id":"x"}"#)
+            .unwrap_err()
+            .to_string()
+            .contains("missing field `kind`")
+    );
+    assert!(
+        Record::from_json("{}")
+            .unwrap_err()
+            .to_string()
+            .contains("missing field `kind`")
+    );
+    assert!(Record::from_json("[1]").is_err());
+    // `kind` need not come first; both paths give the same record and the same refusals.
+    let id_first = format!(
+        "{{\"id\":\"org-mss\",{}",
+        &ORG[1..].replacen(r#""id":"org-mss","#, "", 1)
+    );
+    assert!(id_first.starts_with(r#"{"id":"org-mss","kind":"organization","#));
+    assert_eq!(
+        Record::from_json(&id_first).unwrap(),
+        Record::from_json(ORG).unwrap()
+    );
+    let e = Record::from_json(
+        r#"{"id":"x","kind":"organization","names":[],"org_type":"police","nmes":1}"#,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("unknown field `nmes`"), "{e}");
+    let e = Record::from_json(r#"{"id":"x","kind":"villain"}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown variant `villain`"), "{e}");
 }
 
 fn paths(r: Result<(), Vec<FieldError>>) -> Vec<String> {
@@ -92,15 +141,31 @@ fn validation_names_every_bad_field() {
         a.act_type = "tortur".into();
         a.claims.clear();
         a.victims.push(id("prs-1"));
-        a.claims.push(Claim { credibility: Some(7), basis: Some("dreamt".into()), ..Claim::from_source(id("src-1")) });
+        a.claims.push(Claim {
+            credibility: Some(7),
+            basis: Some("dreamt".into()),
+            ..Claim::from_source(id("src-1"))
+        });
     }
     let errs = act.validate(&v).unwrap_err();
     let got: Vec<&str> = errs.iter().map(|e| e.path.as_str()).collect();
-    assert_eq!(got, ["act_type", "victims[1]", "involvements[1].degree", "claims[0].credibility", "claims[0].basis"]);
+    assert_eq!(
+        got,
+        [
+            "act_type",
+            "victims[1]",
+            "involvements[1].degree",
+            "claims[0].credibility",
+            "claims[0].basis"
+        ]
+    );
     assert!(errs[0].reason.contains("act_type vocabulary"));
     assert!(errs[3].reason.contains("1 (confirmed) to 6"));
     // No reason repeats the bad value.
-    assert!(errs.iter().all(|e| !e.reason.contains("tortur") && !e.reason.contains("helped_a_bit")));
+    assert!(
+        errs.iter()
+            .all(|e| !e.reason.contains("tortur") && !e.reason.contains("helped_a_bit"))
+    );
 
     let mut act = Record::from_json(ACT).unwrap();
     if let Record::Act(a) = &mut act {
@@ -108,7 +173,10 @@ fn validation_names_every_bad_field() {
         a.victims.clear();
     }
     let errs = act.validate(&v).unwrap_err();
-    assert_eq!(errs.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(), ["victims", "claims"]);
+    assert_eq!(
+        errs.iter().map(|e| e.path.as_str()).collect::<Vec<_>>(),
+        ["victims", "claims"]
+    );
     assert!(errs[1].reason.contains("nothing enters without a source"));
 }
 
@@ -120,11 +188,18 @@ fn validation_of_persons_places_sources() {
         r.status_history.swap(0, 1); // out of time order
         r.status_history[0].claims.clear();
         r.names[0].script = "cyrillic".into();
-        r.names.push(Name { text: " ".into(), script: "latin".into(), kind: "alias".into(), lang: Some("Korean".into()), sensitivity: None });
+        r.names.push(Name {
+            text: " ".into(),
+            script: "latin".into(),
+            kind: "alias".into(),
+            lang: Some("Korean".into()),
+            sensitivity: None,
+        });
         r.categories.push("woman".into());
         r.group_size = Some(Count::parse("0").unwrap());
         r.birth_date = Some(PartialDate::parse("1700").unwrap());
-        r.field_sensitivity.insert("nmes".into(), Sensitivity::Confidential);
+        r.field_sensitivity
+            .insert("nmes".into(), Sensitivity::Confidential);
         r.access_groups.push("Case A".into());
     }
     assert_eq!(
@@ -145,11 +220,17 @@ fn validation_of_persons_places_sources() {
 
     let mut place = Record::from_json(PLACE).unwrap();
     if let Record::Place(r) = &mut place {
-        r.coordinates = Some(Coordinates { lat: 91.0, lon: f64::NAN });
+        r.coordinates = Some(Coordinates {
+            lat: 91.0,
+            lon: f64::NAN,
+        });
         r.parent = Some(r.id.clone());
         r.names.clear();
     }
-    assert_eq!(paths(place.validate(&v)), ["names", "coordinates.lat", "coordinates.lon", "parent"]);
+    assert_eq!(
+        paths(place.validate(&v)),
+        ["names", "coordinates.lat", "coordinates.lon", "parent"]
+    );
 
     let mut src = Record::from_json(SOURCE).unwrap();
     if let Record::Source(r) = &mut src {
@@ -158,11 +239,23 @@ fn validation_of_persons_places_sources() {
         r.title = "x".repeat(MAX_SHORT + 1);
         r.description = Some("y".repeat(MAX_TEXT + 1));
     }
-    assert_eq!(paths(src.validate(&v)), ["title", "url", "reliability", "description"]);
+    assert_eq!(
+        paths(src.validate(&v)),
+        ["title", "url", "reliability", "description"]
+    );
 
     // Sources, places and organizations need no claim; a user term is accepted.
     let mut v2 = vocabs();
-    v2.extend(Vocab::OrgType, crate::vocab::Term { code: "party".into(), en: "Party".into(), ko: "당".into(), note: None }).unwrap();
+    v2.extend(
+        Vocab::OrgType,
+        crate::vocab::Term {
+            code: "party".into(),
+            en: "Party".into(),
+            ko: "당".into(),
+            note: None,
+        },
+    )
+    .unwrap();
     let org = Record::from_json(&ORG.replace("state_security", "party")).unwrap();
     assert!(org.validate(&v).is_err());
     assert!(org.validate(&v2).is_ok());
@@ -171,7 +264,9 @@ fn validation_of_persons_places_sources() {
 #[test]
 fn redaction_removes_what_the_reader_may_not_see() {
     let p = Record::from_json(PERSON).unwrap();
-    let Record::Person(r) = p.redact(Sensitivity::Restricted) else { panic!() };
+    let Record::Person(r) = p.redact(Sensitivity::Restricted) else {
+        panic!()
+    };
     assert_eq!(r.birth_date, None); // labelled confidential
     assert_eq!(r.origin, Some(id("plc-hyesan"))); // restricted: visible
     assert_eq!(r.names.len(), 1);
@@ -185,7 +280,12 @@ fn redaction_removes_what_the_reader_may_not_see() {
     let s = p.redact(Sensitivity::Public);
     let Record::Person(r) = &s else { panic!() };
     assert_eq!(r.id, id("prs-1"));
-    assert!(r.names.is_empty() && r.status_history.is_empty() && r.claims.is_empty() && r.origin.is_none());
+    assert!(
+        r.names.is_empty()
+            && r.status_history.is_empty()
+            && r.claims.is_empty()
+            && r.origin.is_none()
+    );
     assert!(r.access_groups.is_empty());
     assert!(r.fictional);
     assert!(!s.to_json().contains("Kim Example"));
@@ -195,7 +295,9 @@ fn redaction_removes_what_the_reader_may_not_see() {
     if let Record::Person(r) = &mut pubrec {
         r.sensitivity = Sensitivity::Public;
     }
-    let Record::Person(r) = pubrec.redact(Sensitivity::Public) else { panic!() };
+    let Record::Person(r) = pubrec.redact(Sensitivity::Public) else {
+        panic!()
+    };
     assert_eq!(r.origin, None);
     assert_eq!(r.birth_date, None);
     assert_eq!(r.names.len(), 1);
@@ -213,8 +315,20 @@ fn index_terms_follow_the_labels() {
     assert!(t.terms.contains(&"fictional:true".to_string()));
     assert_eq!(t.date_lo, Some(day_number(2023, 4, 1)));
     assert_eq!(t.date_hi, Some(day_number(2023, 10, 9)));
-    assert_eq!(t.places, vec![id("plc-hyesan"), id("plc-namyang"), id("plc-tumen")]);
-    assert_eq!(t.refs, vec![id("org-mps-cn"), id("plc-hyesan"), id("plc-namyang"), id("plc-tumen"), id("src-t1")]);
+    assert_eq!(
+        t.places,
+        vec![id("plc-hyesan"), id("plc-namyang"), id("plc-tumen")]
+    );
+    assert_eq!(
+        t.refs,
+        vec![
+            id("org-mps-cn"),
+            id("plc-hyesan"),
+            id("plc-namyang"),
+            id("plc-tumen"),
+            id("src-t1")
+        ]
+    );
 
     // A confidential record contributes no text, but stays filterable.
     let mut c = Record::from_json(EVENT).unwrap();
@@ -223,15 +337,45 @@ fn index_terms_follow_the_labels() {
     }
     let t = c.index_terms();
     assert!(t.text.is_empty());
-    assert_eq!(t.terms, vec!["event_type:mass_repatriation", "transport:bus", "transport:truck"]);
+    assert_eq!(
+        t.terms,
+        vec![
+            "event_type:mass_repatriation",
+            "transport:bus",
+            "transport:truck"
+        ]
+    );
     assert_eq!(t.date_lo, Some(day_number(2023, 10, 9)));
 
     let a = Record::from_json(ACT).unwrap();
     let t = a.index_terms();
-    assert_eq!(t.terms, vec!["act_type:torture", "involvement:complicit", "involvement:direct_perpetrator"]);
-    assert_eq!((t.date_lo, t.date_hi), (Some(day_number(2023, 10, 1)), Some(day_number(2023, 10, 31))));
+    assert_eq!(
+        t.terms,
+        vec![
+            "act_type:torture",
+            "involvement:complicit",
+            "involvement:direct_perpetrator"
+        ]
+    );
+    assert_eq!(
+        (t.date_lo, t.date_hi),
+        (
+            Some(day_number(2023, 10, 1)),
+            Some(day_number(2023, 10, 31))
+        )
+    );
     assert_eq!(t.places, vec![id("plc-hyesan")]);
-    assert_eq!(t.refs, vec![id("evt-1"), id("org-mps"), id("org-mss"), id("plc-hyesan"), id("prs-1"), id("src-t1")]);
+    assert_eq!(
+        t.refs,
+        vec![
+            id("evt-1"),
+            id("org-mps"),
+            id("org-mss"),
+            id("plc-hyesan"),
+            id("prs-1"),
+            id("src-t1")
+        ]
+    );
 
     let o = Record::from_json(ORG).unwrap().index_terms();
     assert_eq!(o.parent, Some(id("org-dprk")));
@@ -240,8 +384,10 @@ fn index_terms_follow_the_labels() {
     // A field labelled confidential on its own is not indexed.
     let mut a2 = Record::from_json(ACT).unwrap();
     if let Record::Act(x) = &mut a2 {
-        x.field_sensitivity.insert("place".into(), Sensitivity::Confidential);
-        x.field_sensitivity.insert("date".into(), Sensitivity::Confidential);
+        x.field_sensitivity
+            .insert("place".into(), Sensitivity::Confidential);
+        x.field_sensitivity
+            .insert("date".into(), Sensitivity::Confidential);
     }
     let t = a2.index_terms();
     assert!(t.places.is_empty());
