@@ -104,7 +104,7 @@ fn main() {
     // more replications.
     let t0 = Instant::now();
     for scenario in sim::scenarios().into_iter().chain(sim::hard_scenarios()) {
-        let reps = 400;
+        let reps = 200;
         let c = sim::lcmcr_coverage(&scenario, reps, 1_000, sim::bench_config());
         println!(
             "coverage {}: LCMCR 95% interval covered N={} in {}/{} = {:.3} (binomial 95% band for 0.95: {:.3}-{:.3}); median rel. error {:.3}; mean width {:.0}",
@@ -117,6 +117,18 @@ fn main() {
             0.95 + 1.96 * (0.95 * 0.05 / reps as f64).sqrt(),
             c.median_rel_error,
             c.mean_width
+        );
+    }
+    for scenario in sim::scenarios().into_iter().chain(sim::hard_scenarios()) {
+        let reps = 2_000;
+        let c = sim::independence_coverage(&scenario, reps, 3_000);
+        println!(
+            "coverage {}: log-linear independence (Mt) log-normal 95% interval covered N in {}/{} = {:.3} (refused {})",
+            scenario.name,
+            c.covered,
+            c.reps,
+            c.rate(),
+            c.refused
         );
     }
     let reps = 2_000;

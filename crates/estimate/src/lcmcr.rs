@@ -1481,6 +1481,67 @@ mod tests {
         assert!(!json.contains("null") && !json.contains("NaN"));
     }
 
+    #[test]
+    fn fifteen_lists_run_and_bound_the_total_below() {
+        // Sparse table over the maximum number of lists: a few dozen
+        // patterns out of 32,767, including list 15 (bit 14).
+        let names: Vec<String> = (0..15).map(|j| format!("L{j}")).collect();
+        let mut counts = vec![0u64; 1 << 15];
+        let mut rng = ChaCha8Rng::seed_from_u64(4);
+        for _ in 0..60 {
+            let m = (rng.next_u64() as usize) & 0x7fff;
+            if m != 0 {
+                counts[m] += 1 + (rng.next_u64() % 5);
+            }
+        }
+        counts[1 << 14] += 3;
+        counts[(1 << 14) | 1] += 4;
+        let t = CaptureTable::new(names, counts).unwrap();
+        let cfg = LcmcrConfig {
+            burnin: 300,
+            samples: 200,
+            thinning: 1,
+            chains: 2,
+            seed: 8,
+            ..Default::default()
+        };
+        let r = fit(&t, &cfg).unwrap();
+        assert!(r.n_samples.iter().flatten().all(|&n| n >= t.observed()));
+        assert!(r.q025 >= t.observed() as f64 && r.q025 <= r.median && r.median <= r.q975);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Whatever the table, a fit either refuses it with an error or
+        /// returns finite, ordered summaries no smaller than the observed
+        /// count: never NaN, never a panic.
+        #[test]
+        fn any_table_gives_an_error_or_finite_ordered_summaries(
+            lists in 2usize..6,
+            cells in proptest::collection::vec(0u64..40, 63),
+            seed in 0u64..1000,
+        ) {
+            let mut counts = vec![0u64; 1 << lists];
+            for (m, c) in counts.iter_mut().enumerate().skip(1) {
+                *c = cells[m - 1];
+            }
+            let names = (0..lists).map(|j| format!("L{j}")).collect();
+            let t = CaptureTable::new(names, counts).unwrap();
+            let cfg = LcmcrConfig { burnin: 200, samples: 100, thinning: 1, chains: 2, seed, ..Default::default() };
+            match fit(&t, &cfg) {
+                Ok(r) => {
+                    let n = t.observed() as f64;
+                    for v in [r.median, r.mean, r.q025, r.q975, r.ess, r.rhat] {
+                        proptest::prop_assert!(v.is_finite());
+                    }
+                    proptest::prop_assert!(n <= r.q025 && r.q025 <= r.median && r.median <= r.q975);
+                    proptest::prop_assert!(r.ess >= 0.0 && r.rhat > 0.0);
+                }
+                Err(e) => proptest::prop_assert!(!e.to_string().is_empty()),
+            }
+        }
+    }
+
     /// Chi-square goodness of fit of the binomial generator against the exact
     /// probability mass function, in the inversion and BTRS regimes and for
     /// p above one half.

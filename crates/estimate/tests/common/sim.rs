@@ -228,3 +228,34 @@ pub fn chapman_coverage(reps: usize, seed: u64) -> Coverage {
     }
     finish(reps, covered, refused, rel, widths)
 }
+
+/// The log-linear independence model (Mt) with its log-normal 95 % interval,
+/// from the frequentist side of this crate (`model::fit_model`,
+/// `interval::lognormal_interval`).
+pub fn independence_coverage(s: &Scenario, reps: usize, seed: u64) -> Coverage {
+    use tumen_estimate::interval::lognormal_interval;
+    use tumen_estimate::model::{ModelSpec, fit_model};
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (mut covered, mut refused) = (0, 0);
+    let (mut rel, mut widths) = (Vec::new(), Vec::new());
+    let spec = ModelSpec::independence();
+    for _ in 0..reps {
+        let t = simulate(s, &mut rng);
+        let Ok(fit) = fit_model(&t, &spec) else {
+            refused += 1;
+            continue;
+        };
+        let Ok(iv) = lognormal_interval(t.observed() as f64, fit.estimate, fit.se, 0.95) else {
+            refused += 1;
+            continue;
+        };
+        let truth = s.big_n as f64;
+        let hi = iv.high.unwrap_or(f64::INFINITY);
+        if iv.low <= truth && truth <= hi {
+            covered += 1;
+        }
+        rel.push((fit.estimate - truth).abs() / truth);
+        widths.push(hi - iv.low);
+    }
+    finish(reps, covered, refused, rel, widths)
+}
