@@ -33,6 +33,11 @@ pub const PINYIN: u64 = 1 << 49;
 /// An unreadable unit (unknown word or character): bits 0..32 hold a hash;
 /// it matches only an identical unit.
 pub const OPAQUE: u64 = 1 << 50;
+/// The syllable starts a surname or given name (initial-sound rule applies).
+pub const WORDSTART: u64 = 1 << 51;
+/// Pinyin syllable id (bits 52..63): index of its set of Hangul readings.
+const ID_SHIFT: u32 = 52;
+const ID_MASK: u64 = 0x7FF << ID_SHIFT;
 
 /// Most candidates kept per name.
 pub const MAX_CANDS: usize = 8;
@@ -121,7 +126,34 @@ pub fn syl_match(a: u64, b: u64) -> (bool, bool, bool) {
         return (eq, eq, eq);
     }
     let x = a & b;
-    (x & INI_ALL != 0, x & VOW_ALL != 0, x & FIN_ALL != 0)
+    let (i, v, f) = (x & INI_ALL != 0, x & VOW_ALL != 0, x & FIN_ALL != 0);
+    if (a | b) & PINYIN != 0 && i && v && f && !pinyin_exact(a, b) {
+        return (i, v, false);
+    }
+    (i, v, f)
+}
+
+/// A pinyin syllable stands for a *set* of Hangul readings (those of the
+/// characters pronounced so); the bit sets are their union, which is looser.
+/// This checks that one actual reading fits the other side. Two pinyin
+/// syllables agree only when they are the same syllable.
+#[cold]
+fn pinyin_exact(a: u64, b: u64) -> bool {
+    let ida = ((a & ID_MASK) >> ID_SHIFT) as usize;
+    let idb = ((b & ID_MASK) >> ID_SHIFT) as usize;
+    let (p, id, o) = match (ida, idb) {
+        (0, 0) => return true,
+        (x, y) if x > 0 && y > 0 => return x == y,
+        (x, 0) => (a, x, b),
+        (_, y) => (b, y, a),
+    };
+    let sets = &pinyin_table().sets;
+    let Some(rs) = sets.get(id) else { return false };
+    rs.iter().any(|&r| {
+        let m = if p & WORDSTART != 0 { word_start(r) } else { r };
+        let x = m & o;
+        x & INI_ALL != 0 && x & VOW_ALL != 0 && x & FIN_ALL != 0
+    })
 }
 
 /// How a candidate was read.
@@ -175,6 +207,8 @@ struct Word {
     alts: Vec<Alt>,
     /// Masks when the word is read as a surname (known surname).
     surname: Option<Alt>,
+    /// Frequency rank of that surname (0 = most common).
+    surname_rank: Option<usize>,
     /// Latin letters (for the pinyin reading).
     letters: Vec<u8>,
     /// Original text (Hangul/Han) for explanations.
@@ -336,6 +370,13 @@ fn preprocess(word: &[u8]) -> Vec<u8> {
             && matches!(word[i - 1], b'a' | b'e' | b'i' | b'o' | b'u')
             && !word.get(i + 1).is_some_and(|&c| is_vowel_letter(c))
         {
+            // "uh" closing a syllable is ㅓ (Suh 서, Huh 허, Uhm 엄, Yuh 여).
+            if word[i - 1] == b'u' && !(i >= 2 && matches!(word[i - 2], b'o' | b'e')) {
+                if let Some(last) = w.last_mut() {
+                    *last = b'e';
+                }
+                w.push(b'o');
+            }
             i += 1;
             continue;
         }
@@ -354,6 +395,18 @@ fn syllabify(w: &[u8], explain: bool) -> Vec<Alt> {
     }
     let mut cur: Alt = (Vec::new(), Vec::new());
     walk(w, 0, fc::NONE, false, &mut cur, &mut out, explain);
+    // English-style silent final e (Paik Nam-june): also read without it.
+    if let [.., v, c, b'e'] = w {
+        if is_vowel_letter(*v) && !is_vowel_letter(*c) && *c != HYPHEN && out.len() < MAX_CANDS {
+            let mut more = Vec::new();
+            walk(&w[..w.len() - 1], 0, fc::NONE, false, &mut cur, &mut more, explain);
+            for a in more {
+                if out.len() < MAX_CANDS && !out.iter().any(|o| o.0 == a.0) {
+                    out.push(a);
+                }
+            }
+        }
+    }
     out
 }
 
@@ -400,7 +453,7 @@ fn walk(w: &[u8], mut pos: usize, prev_coda: u8, prev_nonempty: bool, cur: &mut 
                 // A syllable may not be split by a hyphen; the empty onset
                 // is only allowed where a syllable can begin.
                 let mut cm = co.m;
-                let nb = w.get(next).copied();
+                let nb = w[next.min(w.len())..].iter().copied().find(|&b| b != HYPHEN);
                 // Nasalized finals written by MR before n/m (박명 Pang-myŏng)
                 // and ㄴ written l before l (신라 Sil-la).
                 if matches!(nb, Some(b'n') | Some(b'm')) {
@@ -414,7 +467,10 @@ fn walk(w: &[u8], mut pos: usize, prev_coda: u8, prev_nonempty: bool, cur: &mut 
                 if nb == Some(b'l') && co.s == b"l" {
                     cm |= fb(fc::N);
                 }
-                cur.0.push(om | v.m | cm);
+                // "u" stands for ㅓ only in closed syllables (Jung, Sung,
+                // Chun, Bum); "Suh", "Huh", "Uhm" come through preprocess.
+                let vm = if v.s == b"u" && co.s.is_empty() { v.m & !vb(V::EO) } else { v.m };
+                cur.0.push(om | vm | cm);
                 if explain {
                     cur.1.push(String::from_utf8_lossy(&w[pos..next]).into_owned());
                 }
@@ -433,20 +489,52 @@ fn walk(w: &[u8], mut pos: usize, prev_coda: u8, prev_nonempty: bool, cur: &mut 
 
 // --------------------------------------------------------------- pinyin --
 
-fn pinyin_masks() -> &'static HashMap<String, u64> {
-    static P: OnceLock<HashMap<String, u64>> = OnceLock::new();
+struct PinyinTable {
+    /// Syllable → mask word (union of readings, PINYIN flag, id).
+    masks: HashMap<String, u64>,
+    /// Id → masks of the Hangul readings (index 0 unused).
+    sets: Vec<Vec<u64>>,
+}
+
+fn pinyin_table() -> &'static PinyinTable {
+    static P: OnceLock<PinyinTable> = OnceLock::new();
     P.get_or_init(|| {
         let t = tables();
-        let mut m: HashMap<String, u64> = HashMap::new();
+        let mut readings: HashMap<String, Vec<Syllable>> = HashMap::new();
         for (p, rs) in &t.pinyin_readings {
-            let mask = rs.iter().fold(0u64, |acc, &s| acc | syllable_mask(s)) & !EXACT;
-            *m.entry((*p).to_string()).or_default() |= mask | PINYIN;
+            let mut keys = vec![(*p).to_string()];
             if p.contains('v') {
-                *m.entry(p.replace('v', "u")).or_default() |= mask | PINYIN;
+                keys.push(p.replace('v', "u"));
+            }
+            for k in keys {
+                let e = readings.entry(k).or_default();
+                for r in rs {
+                    if !e.contains(r) {
+                        e.push(*r);
+                    }
+                }
             }
         }
-        m
+        let mut names: Vec<String> = readings.keys().cloned().collect();
+        names.sort();
+        let mut masks = HashMap::new();
+        let mut sets = vec![Vec::new()];
+        for name in names {
+            let id = sets.len() as u64;
+            if id > 0x7FF {
+                break;
+            }
+            let rs: Vec<u64> = readings[&name].iter().map(|&s| syllable_mask(s) & !EXACT).collect();
+            let union = rs.iter().fold(0u64, |a, &m| a | m);
+            masks.insert(name, union | PINYIN | (id << ID_SHIFT));
+            sets.push(rs);
+        }
+        PinyinTable { masks, sets }
     })
+}
+
+fn pinyin_masks() -> &'static HashMap<String, u64> {
+    &pinyin_table().masks
 }
 
 /// All ways (≤ 4) of reading `w` as pinyin syllables.
@@ -521,6 +609,10 @@ fn surname_alt(ids: &[usize], explain: bool) -> Option<Alt> {
     Some((masks, text))
 }
 
+fn rank(ids: Option<&Vec<usize>>) -> Option<usize> {
+    ids.and_then(|v| v.iter().min().copied())
+}
+
 /// Two-syllable surnames (남궁, 황보, 제갈, 선우, 독고, 사공, 서문).
 pub fn is_compound_surname(s: &[Syllable]) -> bool {
     let t = tables();
@@ -537,7 +629,8 @@ fn hangul_word(chars: &[char], explain: bool) -> Word {
         let _ = m;
         (chars.iter().filter_map(|&c| hangul::decompose(c)).map(syllable_mask).collect(), tx)
     });
-    Word { script: Script::Hangul, alts: vec![(masks, text)], surname, letters: Vec::new(), chars: chars.to_vec() }
+    let surname_rank = rank(t.surname_by_hangul.get(word.as_str()));
+    Word { script: Script::Hangul, alts: vec![(masks, text)], surname, surname_rank, letters: Vec::new(), chars: chars.to_vec() }
 }
 
 fn han_mask(c: char) -> u64 {
@@ -557,7 +650,8 @@ fn han_word(chars: &[char], explain: bool) -> Word {
     let word: String = chars.iter().collect();
     let t = tables();
     let surname = t.surname_by_hanja.get(word.as_str()).and_then(|ids| surname_alt(ids, explain));
-    Word { script: Script::Han, alts: vec![(masks, text)], surname, letters: Vec::new(), chars: chars.to_vec() }
+    let surname_rank = rank(t.surname_by_hanja.get(word.as_str()));
+    Word { script: Script::Han, alts: vec![(masks, text)], surname, surname_rank, letters: Vec::new(), chars: chars.to_vec() }
 }
 
 fn latin_word(letters: &[u8], explain: bool) -> Word {
@@ -579,7 +673,8 @@ fn latin_word(letters: &[u8], explain: bool) -> Word {
         }
         (m, tx)
     });
-    Word { script: Script::Latin, alts, surname, letters: letters.to_vec(), chars: Vec::new() }
+    let surname_rank = rank(t.surname_by_latin.get(plain.as_str()));
+    Word { script: Script::Latin, alts, surname, surname_rank, letters: letters.to_vec(), chars: Vec::new() }
 }
 
 /// Split normalized pieces into words (by spaces/commas and script changes).
@@ -698,10 +793,10 @@ fn push_cand(out: &mut Vec<Cand>, mut syl: Vec<u64>, n_sur: usize, kind: Kind, t
         return;
     }
     if let Some(m) = syl.first_mut() {
-        *m = word_start(*m);
+        *m = word_start(*m) | WORDSTART;
     }
     if let Some(m) = syl.get_mut(n_sur) {
-        *m = word_start(*m);
+        *m = word_start(*m) | WORDSTART;
     }
     if out.iter().any(|c| c.syl == syl && c.n_sur == n_sur) {
         return;
@@ -806,12 +901,19 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
         match comma_at {
             Some(k) if k > 0 && k < n => assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain),
             _ => {
-                let first = ws[0].surname.is_some();
-                let last = ws[n - 1].surname.is_some();
-                if first || !last {
+                let first = ws[0].surname_rank;
+                let last = ws[n - 1].surname_rank;
+                if first.is_some() || last.is_none() {
                     assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain);
                 }
-                if last && cands.len() < MAX_CANDS {
+                // Given name first ("Chol Jin Kim"): when the last word is a
+                // surname and the first is not, or is a rarer one ("Sung Kim").
+                let last_first = match (first, last) {
+                    (None, Some(_)) => true,
+                    (Some(f), Some(l)) => l < f,
+                    _ => false,
+                };
+                if last_first && cands.len() < MAX_CANDS {
                     assemble(&ws, &all[n - 1..], &all[..n - 1], true, &mut cands, explain);
                 }
             }
