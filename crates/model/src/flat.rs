@@ -618,8 +618,12 @@ pub fn from_row(
     if !row.errors.is_empty() {
         return Err(row.errors);
     }
-    serde_json::from_value::<Record>(Value::Object(obj))
-        .map_err(|e| vec![FieldError::new("row", e.to_string())])
+    serde_json::from_value::<Record>(Value::Object(obj)).map_err(|e| {
+        vec![FieldError::new(
+            "row",
+            crate::record::scrub_serde_message(&e.to_string()),
+        )]
+    })
 }
 
 /// A header echoed in an error: only if it looks like a column name.

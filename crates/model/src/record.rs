@@ -478,20 +478,65 @@ macro_rules! each {
     };
 }
 
-/// Why a JSON text is not a record.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct JsonError(#[from] serde_json::Error);
+/// Why a JSON text is not a record. The message names the field and the
+/// rule but never a value: serde's "invalid type: string \"…\"" wording is
+/// scrubbed, because the value may be a confidential name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct JsonError {
+    message: String,
+    line: usize,
+    column: usize,
+}
+
+impl From<serde_json::Error> for JsonError {
+    fn from(e: serde_json::Error) -> JsonError {
+        JsonError {
+            message: scrub_serde_message(&e.to_string()),
+            line: e.line(),
+            column: e.column(),
+        }
+    }
+}
 
 impl JsonError {
     /// Line of the problem in the parsed text (1-based).
     pub fn line(&self) -> usize {
-        self.0.line()
+        self.line
     }
     /// Column of the problem (1-based).
     pub fn column(&self) -> usize {
-        self.0.column()
+        self.column
     }
+}
+
+/// Remove the values serde quotes in "invalid type/value/length" messages
+/// (`string "Kim"`, `` integer `5` ``, `` floating point `41.2` ``), keeping
+/// their type and the rest of the message.
+pub(crate) fn scrub_serde_message(msg: &str) -> String {
+    let mut out = String::with_capacity(msg.len());
+    let mut rest = msg;
+    while let Some(pos) = ["invalid type: ", "invalid value: "]
+        .iter()
+        .filter_map(|p| rest.find(p).map(|i| (i, p.len())))
+        .min()
+    {
+        let (i, plen) = pos;
+        out.push_str(&rest[..i + plen]);
+        rest = &rest[i + plen..];
+        let end = rest.find(", expected").unwrap_or(rest.len());
+        let unexpected = &rest[..end];
+        match unexpected.find(['"', '`']) {
+            Some(q) => {
+                out.push_str(unexpected[..q].trim_end());
+                out.push_str(" (value withheld)");
+            }
+            None => out.push_str(unexpected),
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Record {

@@ -38,6 +38,38 @@ fn every_kind_round_trips_through_json() {
 }
 
 #[test]
+fn json_errors_never_echo_values() {
+    let e = Record::from_json(r#"{"kind":"person","id":"p","names":"Kim Secret","claims":[]}"#)
+        .unwrap_err();
+    let m = e.to_string();
+    assert!(!m.contains("Kim Secret"), "{m}");
+    assert!(
+        m.contains("invalid type: string (value withheld), expected a sequence"),
+        "{m}"
+    );
+    assert_eq!(e.line(), 1);
+    assert!(e.column() > 30);
+    let e = Record::from_json(r#"{"kind":"place","id":"p","names":[],"place_type":"city","coordinates":{"lat":"41.98765","lon":1}}"#).unwrap_err();
+    assert!(!e.to_string().contains("41.98765"), "{e}");
+    let e = Record::from_json(r#"{"kind":"act","id":"a","act_type":7,"victims":[]}"#).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("invalid type: integer (value withheld), expected a string"),
+        "{e}"
+    );
+    // The slow path (kind not first) is scrubbed too.
+    let e = Record::from_json(r#"{"id":"p","kind":"person","names":"Kim Secret"}"#).unwrap_err();
+    assert!(!e.to_string().contains("Kim Secret"), "{e}");
+    assert_eq!(scrub_serde_message("no values here"), "no values here");
+    assert_eq!(
+        scrub_serde_message(
+            r#"invalid value: string "a", expected x; invalid type: boolean `true`, expected y"#
+        ),
+        "invalid value: string (value withheld), expected x; invalid type: boolean (value withheld), expected y"
+    );
+}
+
+#[test]
 fn kinds_and_envelopes() {
     let kinds: Vec<RecordKind> = ALL
         .iter()
