@@ -134,8 +134,21 @@ fn lcmcr_is_wired_in() {
     let dir = tempfile::tempdir().unwrap();
     // HRDAG's Palembang lists b, c, d.
     let f = write(dir.path(), "p.csv", "b,c,d,count\n1,0,0,5\n0,1,0,5\n0,0,1,41\n1,1,0,54\n1,0,1,6\n0,1,1,0\n1,1,1,12\n");
-    let args = ["estimate", "--counts", f.to_str().unwrap(), "--model", "Mt", "--lcmcr", "--k", "5", "--seed", "7", "--burnin", "500", "--samples", "300", "--thinning", "2", "--json"];
+    let svg = dir.path().join("est.svg");
+    let hist = dir.path().join("post.svg");
+    let trace = dir.path().join("trace.svg");
+    let args = [
+        "estimate", "--counts", f.to_str().unwrap(), "--model", "Mt", "--lcmcr", "--k", "5", "--seed", "7", "--burnin", "500",
+        "--samples", "300", "--thinning", "2", "--json", "--plot", svg.to_str().unwrap(), "--plot-posterior",
+        hist.to_str().unwrap(), "--plot-trace", trace.to_str().unwrap(),
+    ];
     let v = json_of(&tumen(&args));
+    for p in [&svg, &hist, &trace] {
+        let text = std::fs::read_to_string(p).unwrap();
+        assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{}", p.display());
+    }
+    let est = std::fs::read_to_string(&svg).unwrap();
+    assert!(est.contains("Mt") && est.contains("LCMCR"));
     let l = &v["lcmcr"];
     for key in ["median", "mean", "q025", "q975", "ess", "rhat"] {
         assert!(l[key].is_number(), "{key}: {l}");

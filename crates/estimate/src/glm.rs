@@ -78,6 +78,8 @@ pub enum FitError {
     TooManyParameters { params: usize, cells: usize },
     #[error("the fit produced non-finite values")]
     NonFinite,
+    #[error("the parameters run off to infinity while fitting: the maximum-likelihood estimate does not exist for these data")]
+    Diverged,
 }
 
 /// Cholesky factorisation in place (lower triangle). Returns the index of
@@ -174,6 +176,14 @@ pub fn fit_poisson(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Poiss
     if p > n {
         return Err(FitError::TooManyParameters { params: p, cells: n });
     }
+    let mut a = vec![0.0; p * p];
+    let mut b = vec![0.0; p];
+    let mut z = vec![0.0; n];
+    // Structural rank: a column that depends on others whatever the data.
+    weighted_normal_equations(d, &vec![1.0; n], &z, &mut a, &mut b);
+    if let Err(j) = cholesky(&mut a, p) {
+        return Err(FitError::Collinear(d.names.get(j).cloned().unwrap_or_default()));
+    }
     let mut eta = vec![0.0; n];
     let mut mu = vec![0.0; n];
     let mut beta = vec![0.0; p];
@@ -195,9 +205,6 @@ pub fn fit_poisson(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Poiss
         }
     }
     let mut dev = deviance(y, &mu);
-    let mut a = vec![0.0; p * p];
-    let mut b = vec![0.0; p];
-    let mut z = vec![0.0; n];
     let mut converged = false;
     let mut iterations = 0;
     for it in 0..200 {
@@ -206,8 +213,10 @@ pub fn fit_poisson(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Poiss
             z[r] = eta[r] + (y[r] - mu[r]) / mu[r];
         }
         weighted_normal_equations(d, &mu, &z, &mut a, &mut b);
-        if let Err(j) = cholesky(&mut a, p) {
-            return Err(FitError::Collinear(d.names.get(j).cloned().unwrap_or_default()));
+        if cholesky(&mut a, p).is_err() {
+            // Full rank by construction, singular at these fitted values:
+            // some fitted cells have collapsed to zero.
+            return Err(FitError::Diverged);
         }
         chol_solve(&a, p, &mut b);
         let mut new_beta = b.clone();
@@ -242,8 +251,8 @@ pub fn fit_poisson(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Poiss
     }
     // Covariance at the final fitted values.
     weighted_normal_equations(d, &mu, &z, &mut a, &mut b);
-    if let Err(j) = cholesky(&mut a, p) {
-        return Err(FitError::Collinear(d.names.get(j).cloned().unwrap_or_default()));
+    if cholesky(&mut a, p).is_err() {
+        return Err(FitError::Diverged);
     }
     let mut cov = vec![0.0; p * p];
     let mut e = vec![0.0; p];

@@ -353,9 +353,9 @@ pub fn fit_model(table: &CaptureTable, spec: &ModelSpec) -> Result<ModelFit, Mod
     let d = spec.design(lists);
     let chao_from = matches!(spec.heterogeneity, Some(Heterogeneity::Chao)).then(|| spec.non_het_columns(k));
     let (d, fit, zeroed) = fit_with_chao_rule(d, &y, chao_from, None).map_err(|source| match source {
-        FitError::NonFinite => ModelError::NoMle {
+        FitError::NonFinite | FitError::Diverged => ModelError::NoMle {
             model: name.clone(),
-            reason: "the fit runs off to infinity; the data do not bound this model".into(),
+            reason: "the fit runs off to infinity (some fitted cells collapse to zero); the data do not bound this model — drop an interaction".into(),
         },
         source => ModelError::Fit { model: name.clone(), source },
     })?;
@@ -503,6 +503,19 @@ mod tests {
         assert!((m.deviance - 3.037).abs() < 0.0005, "{}", m.deviance);
         assert_eq!(m.df, 4);
         assert!((m.aic - 92.073).abs() < 0.0005, "{}", m.aic);
+    }
+
+    #[test]
+    fn boundary_without_zero_margin_has_no_mle() {
+        // Palembang (HRDAG): no one on c and d without b. Every margin is
+        // positive, but under Mt+b:c+b:d the lists c, d among people not on
+        // b are fitted exactly, so the cell 011 is fitted by 0 and the
+        // parameters diverge.
+        let t = table_from_rcapture_order(names(&["b", "c", "d"]), &[12, 54, 6, 5, 0, 5, 41]).unwrap();
+        assert_eq!(t.count(0b110), 0);
+        let e = fit_model(&t, &ModelSpec::parse("Mt+b:c+b:d", t.lists()).unwrap()).unwrap_err();
+        assert!(matches!(e, ModelError::NoMle { .. }), "{e}");
+        assert!(fit_model(&t, &ModelSpec::parse("Mt+b:c+c:d", t.lists()).unwrap()).is_ok());
     }
 
     #[test]

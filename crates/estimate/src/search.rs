@@ -272,7 +272,7 @@ impl FastFitter {
             return row;
         }
         let Some(f) = fit else {
-            row.problem = Some("the fit did not converge: the maximum-likelihood estimate does not exist for these data".into());
+            row.problem = Some("the fit runs off to infinity (some fitted cells collapse to zero): the maximum-likelihood estimate does not exist for these data".into());
             return row;
         };
         let diverged = beta.iter().skip(1).any(|b| b.abs() > 30.0) || !(f.unseen.is_finite()) || f.unseen > 1e4 * self.n.max(1.0) || f.var_intercept.sqrt() > 10.0;

@@ -7,6 +7,7 @@ use crate::globals::Globals;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use tumen_estimate::lcmcr::LcmcrConfig;
+use tumen_estimate::plot::{self, PlotRow};
 use tumen_estimate::report::{EstimateReport, EstimateRequest, ModelRow, SearchRequest, StratifiedReport};
 use tumen_estimate::search::Criterion;
 
@@ -73,6 +74,52 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Write an SVG of the estimates with their intervals (one row per
+    /// model, stratum and the LCMCR posterior).
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// With --lcmcr: write an SVG histogram of the posterior of N.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot_posterior: Option<PathBuf>,
+    /// With --lcmcr: write an SVG trace of N per chain.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot_trace: Option<PathBuf>,
+}
+
+fn plot_rows(r: &EstimateReport, prefix: &str, rows: &mut Vec<PlotRow>) {
+    for m in &r.models {
+        let Some(e) = m.estimate else { continue };
+        let iv = m.interval.as_ref().filter(|i| i.high.is_some()).or(m.lognormal_interval.as_ref());
+        if let Some(iv) = iv {
+            rows.push(PlotRow { label: format!("{prefix}{}", m.model), estimate: e, low: iv.low, high: iv.high.unwrap_or(e) });
+        }
+    }
+    if let Some(l) = &r.lcmcr {
+        rows.push(PlotRow { label: format!("{prefix}LCMCR (K = {})", l.k), estimate: l.median, low: l.q025, high: l.q975 });
+    }
+}
+
+fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<PlotRow>) -> Result<()> {
+    if let Some(p) = &a.plot {
+        if rows.is_empty() {
+            bail!("--plot {}: no model has an estimate to plot", p.display());
+        }
+        std::fs::write(p, plot::estimates_svg(&rows, "Estimated total with intervals")).with_context(|| format!("writing {}", p.display()))?;
+    }
+    for (path, trace) in [(&a.plot_posterior, false), (&a.plot_trace, true)] {
+        let Some(p) = path else { continue };
+        let Some(l) = &main.lcmcr else {
+            bail!("--plot-posterior and --plot-trace draw the LCMCR posterior: add --lcmcr (and check that it ran)");
+        };
+        let svg = if trace {
+            plot::trace_svg(&l.draws, "LCMCR: N by chain")
+        } else {
+            let all: Vec<u64> = l.draws.iter().flatten().copied().collect();
+            plot::posterior_histogram_svg(&all, "LCMCR: posterior of N")
+        };
+        std::fs::write(p, svg).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(())
 }
 
 fn request(a: &Args) -> Result<EstimateRequest> {
@@ -213,7 +260,7 @@ fn print_report(r: &EstimateReport, indent: &str) {
             );
         }
         if let Some((lo, hi)) = s.close_estimate_range {
-            println!("{indent}  {} models within 2 of the best criterion; their estimates range {lo:.1}–{hi:.1}", s.close_models);
+            println!("{indent}  {} model(s) within 2 of the best criterion; their estimates range {lo:.1}–{hi:.1}", s.close_models);
         }
     }
     if let Some(s) = &r.stepwise {
@@ -273,6 +320,9 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
     if a.stratify.is_empty() {
         let table = tumen_estimate::parse_counts_csv(&text).with_context(|| file.clone())?;
         let report = tumen_estimate::estimate(&table, &req).with_context(|| file.clone())?;
+        let mut rows = Vec::new();
+        plot_rows(&report, "", &mut rows);
+        write_plots(&a, &report, rows)?;
         if a.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
@@ -281,6 +331,19 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
     } else {
         let strata = tumen_estimate::parse_counts_csv_stratified(&text, &a.stratify).with_context(|| file.clone())?;
         let report = tumen_estimate::estimate_stratified(&strata, &req).with_context(|| file.clone())?;
+        let mut rows = Vec::new();
+        plot_rows(&report.combined, "all: ", &mut rows);
+        for st in &report.strata {
+            if let Some(r) = &st.report {
+                plot_rows(r, &format!("{}: ", st.stratum), &mut rows);
+            }
+        }
+        for s in &report.sum_of_strata {
+            if let (Some(e), Some(iv)) = (s.estimate, &s.lognormal_interval) {
+                rows.push(PlotRow { label: format!("sum of strata: {}", s.model), estimate: e, low: iv.low, high: iv.high.unwrap_or(e) });
+            }
+        }
+        write_plots(&a, &report.combined, rows)?;
         if a.json {
             println!("{}", serde_json::to_string_pretty(&report)?);
         } else {
