@@ -3,6 +3,36 @@
 //! Pure policy, no I/O. `tumen-service` calls [`check`] on every read and
 //! write, for the command line and the web alike, so there is exactly one
 //! place where need-to-know is decided.
+//!
+//! The rules, applied in this order (the first refusal wins):
+//!
+//! 1. **Clearance.** A record labelled above the role's clearance is refused
+//!    for every operation: administrators and investigators are cleared up to
+//!    confidential, analysts and reviewers up to restricted, public readers
+//!    for public records only.
+//! 2. **Case access groups.** A record with access groups is refused to
+//!    anyone but an administrator who belongs to none of them ("only the team
+//!    working this case sees the witness's identity"). Administrators manage
+//!    keys and backups and so can read everything anyway; pretending
+//!    otherwise would be false comfort.
+//! 3. **Never publish the confidential.** `Publish` of a confidential record
+//!    is refused for every role, administrators included: publication goes
+//!    to the world and cannot be taken back.
+//! 4. **Role permissions** (Y = allowed):
+//!
+//! | role          | Read | Create | Update | Delete | Export | ReadHistory | Link | Publish | ManageUsers | ManageKeys | ExtendVocabulary |
+//! |---------------|------|--------|--------|--------|--------|-------------|------|---------|-------------|------------|------------------|
+//! | administrator | Y    | Y      | Y      | Y      | Y      | Y           | Y    | Y       | Y           | Y          | Y                |
+//! | investigator  | Y    | Y      | Y      | Y      | Y      | Y           | Y    | Y       |             |            | Y                |
+//! | analyst       | Y    |        |        |        | Y      | Y           | Y    |         |             |            |                  |
+//! | reviewer      | Y    |        |        |        |        | Y           | Y    | Y       |             |            |                  |
+//! | public_reader | Y    |        |        |        |        |             |      |         |             |            |                  |
+//!
+//! The record kind does not change the outcome: need-to-know is carried by
+//! the sensitivity label and the access groups, which every kind has. The
+//! test `matrix_every_role_kind_sensitivity_operation_and_group` checks all
+//! 5 × 7 × 3 × 11 × 3 combinations against this table, written out again
+//! in the test.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -77,10 +107,27 @@ pub enum Operation {
     ReadHistory,
     /// Decide a linkage review pair / merge or unlink persons.
     Link,
+    /// Publish a record in a public dataset (see `publish`).
     Publish,
     ManageUsers,
     ManageKeys,
     ExtendVocabulary,
+}
+
+impl Operation {
+    pub const ALL: [Operation; 11] = [
+        Operation::Read,
+        Operation::Create,
+        Operation::Update,
+        Operation::Delete,
+        Operation::Export,
+        Operation::ReadHistory,
+        Operation::Link,
+        Operation::Publish,
+        Operation::ManageUsers,
+        Operation::ManageKeys,
+        Operation::ExtendVocabulary,
+    ];
 }
 
 /// Why access was refused. Names the record id and operation only — never
@@ -115,6 +162,9 @@ pub fn check(actor: &Actor, op: Operation, env: &Envelope) -> Result<(), AccessD
     {
         return Err(deny("the record is limited to case access groups the user is not in"));
     }
+    if op == Operation::Publish && env.sensitivity == Sensitivity::Confidential {
+        return Err(deny("confidential records are never published"));
+    }
     let allowed = match actor.role {
         Role::Administrator => true,
         Role::Investigator => !matches!(op, Operation::ManageUsers | Operation::ManageKeys),
@@ -123,4 +173,138 @@ pub fn check(actor: &Actor, op: Operation, env: &Envelope) -> Result<(), AccessD
         Role::PublicReader => matches!(op, Operation::Read),
     };
     if allowed { Ok(()) } else { Err(deny("the role does not permit this operation")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tumen_model::RecordId;
+
+    /// The intended permissions, written out independently of `check`.
+    /// Columns in the order of `Operation::ALL`:
+    /// Read Create Update Delete Export ReadHistory Link Publish ManageUsers
+    /// ManageKeys ExtendVocabulary.
+    const PERMISSIONS: [(&str, &str); 5] = [
+        ("administrator", "Y Y Y Y Y Y Y Y Y Y Y"),
+        ("investigator", "Y Y Y Y Y Y Y Y N N Y"),
+        ("analyst", "Y N N N Y Y Y N N N N"),
+        ("reviewer", "Y N N N N Y Y Y N N N"),
+        ("public_reader", "Y N N N N N N N N N N"),
+    ];
+    /// Which labels each role may touch at all. Columns: public restricted confidential.
+    const CLEARANCE: [(&str, &str); 5] = [
+        ("administrator", "Y Y Y"),
+        ("investigator", "Y Y Y"),
+        ("analyst", "Y Y N"),
+        ("reviewer", "Y Y N"),
+        ("public_reader", "Y N N"),
+    ];
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Groups {
+        /// The record has no access groups.
+        Unlimited,
+        /// The record is limited to groups and the actor is in one of them.
+        Member,
+        /// The record is limited to groups and the actor is in none.
+        Outsider,
+    }
+
+    fn yes(table: &[(&str, &str)], role: Role, col: usize) -> bool {
+        let row = table.iter().find(|(r, _)| *r == role.as_str()).expect("role in table").1;
+        row.split(' ').nth(col).expect("column in table") == "Y"
+    }
+
+    fn expected(role: Role, kind: RecordKind, sens: Sensitivity, op: Operation, groups: Groups) -> bool {
+        let _ = kind; // by design the kind does not matter
+        let sens_col = match sens {
+            Sensitivity::Public => 0,
+            Sensitivity::Restricted => 1,
+            Sensitivity::Confidential => 2,
+        };
+        let op_col = Operation::ALL.iter().position(|o| *o == op).expect("op listed");
+        let cleared = yes(&CLEARANCE, role, sens_col);
+        let in_group = groups != Groups::Outsider || role == Role::Administrator;
+        let never = op == Operation::Publish && sens == Sensitivity::Confidential;
+        cleared && in_group && !never && yes(&PERMISSIONS, role, op_col)
+    }
+
+    fn setup(role: Role, kind: RecordKind, sens: Sensitivity, groups: Groups) -> (Actor, Envelope) {
+        let actor = Actor {
+            user: "u".into(),
+            role,
+            groups: match groups {
+                Groups::Member => vec!["other".into(), "case-17".into()],
+                _ => vec!["other".into()],
+            },
+        };
+        let env = Envelope {
+            id: RecordId::new("rec-1").expect("id"),
+            kind,
+            sensitivity: sens,
+            access_groups: match groups {
+                Groups::Unlimited => vec![],
+                _ => vec!["case-17".into(), "case-18".into()],
+            },
+        };
+        (actor, env)
+    }
+
+    #[test]
+    fn matrix_every_role_kind_sensitivity_operation_and_group() {
+        let mut cases = 0;
+        let mut allowed = 0;
+        for role in Role::ALL {
+            for kind in RecordKind::ALL {
+                for sens in [Sensitivity::Public, Sensitivity::Restricted, Sensitivity::Confidential] {
+                    for op in Operation::ALL {
+                        for groups in [Groups::Unlimited, Groups::Member, Groups::Outsider] {
+                            let (actor, env) = setup(role, kind, sens, groups);
+                            let got = check(&actor, op, &env);
+                            let want = expected(role, kind, sens, op, groups);
+                            assert_eq!(got.is_ok(), want, "{role} {kind} {sens} {op:?} {groups:?}: {got:?}");
+                            cases += 1;
+                            allowed += usize::from(want);
+                        }
+                    }
+                }
+            }
+        }
+        assert_eq!(cases, 5 * 7 * 3 * 11 * 3);
+        // Guards against a table that allows nothing or everything.
+        assert!(allowed > 0 && allowed < cases);
+    }
+
+    #[test]
+    fn spot_checks_of_need_to_know() {
+        let c = |role, sens, op, groups| {
+            let (a, e) = setup(role, RecordKind::Person, sens, groups);
+            check(&a, op, &e).is_ok()
+        };
+        use Groups::*;
+        use Operation::*;
+        // A witness's confidential identity: investigators on the case only.
+        assert!(c(Role::Investigator, Sensitivity::Confidential, Read, Member));
+        assert!(!c(Role::Investigator, Sensitivity::Confidential, Read, Outsider));
+        assert!(!c(Role::Analyst, Sensitivity::Confidential, Read, Member));
+        assert!(!c(Role::Analyst, Sensitivity::Confidential, Export, Unlimited));
+        assert!(!c(Role::Analyst, Sensitivity::Confidential, ReadHistory, Unlimited));
+        assert!(!c(Role::PublicReader, Sensitivity::Restricted, Read, Unlimited));
+        // Escalation: no one below administrator manages users or keys.
+        for role in [Role::Investigator, Role::Analyst, Role::Reviewer, Role::PublicReader] {
+            assert!(!c(role, Sensitivity::Public, ManageUsers, Unlimited));
+            assert!(!c(role, Sensitivity::Public, ManageKeys, Unlimited));
+        }
+        assert!(!c(Role::Administrator, Sensitivity::Confidential, Publish, Unlimited));
+        assert!(c(Role::Reviewer, Sensitivity::Restricted, Publish, Unlimited));
+    }
+
+    #[test]
+    fn refusal_names_id_and_operation_but_no_content() {
+        let (a, e) = setup(Role::Analyst, RecordKind::Person, Sensitivity::Confidential, Groups::Unlimited);
+        let err = check(&a, Operation::Read, &e).expect_err("denied");
+        let msg = err.to_string();
+        assert!(msg.contains("rec-1") && msg.contains("Read") && msg.contains("analyst"), "{msg}");
+        assert!(msg.contains("clearance"), "{msg}");
+    }
 }

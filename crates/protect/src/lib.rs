@@ -1,8 +1,11 @@
 //! Protection of witnesses by design: access rules, account credentials,
-//! secret sharing and safe publication. Pure logic, no I/O.
+//! secret sharing and safe publication. Pure logic, no I/O: clocks and
+//! randomness come in as arguments.
 //!
 //! * [`access`] — roles, clearance, need-to-know; the single [`access::check`].
-
+//! * [`accounts`] — Argon2id password hashes, password policy, TOTP, lock-out,
+//!   sessions, the serializable [`accounts::User`].
 pub mod access;
+pub mod accounts;
 
 pub use access::{AccessDenied, Actor, Operation, Role, check};
