@@ -426,3 +426,53 @@ fn index_terms_follow_the_labels() {
     assert_eq!(t.date_lo, None);
     assert!(t.refs.contains(&id("plc-hyesan"))); // still a reference, for integrity checks
 }
+
+#[test]
+fn labelable_fields_can_all_be_redacted() {
+    for text in ALL {
+        let mut rec = Record::from_json(text).unwrap();
+        // Start without any field or name labels of the fixture.
+        each!(&mut rec, x => x.field_sensitivity.clear());
+        if let Some(names) = rec.names_mut() {
+            names.iter_mut().for_each(|n| n.sensitivity = None);
+        }
+        let kind = rec.kind();
+        for f in Record::labelable_fields(kind) {
+            let mut r = rec.clone();
+            assert!(
+                r.clear_field(f),
+                "{kind}.{f} is labelable but cannot be cleared"
+            );
+            // Labelling the field confidential and redacting for a restricted
+            // reader empties exactly that field.
+            let mut labelled = rec.clone();
+            each!(&mut labelled, x => {
+                x.sensitivity = Sensitivity::Restricted;
+                x.field_sensitivity.insert((*f).to_string(), Sensitivity::Confidential);
+            });
+            let mut expected = r.clone();
+            each!(&mut expected, x => {
+                x.sensitivity = Sensitivity::Restricted;
+                x.field_sensitivity.insert((*f).to_string(), Sensitivity::Confidential);
+            });
+            assert_eq!(
+                labelled.redact(Sensitivity::Restricted),
+                expected,
+                "{kind}.{f}"
+            );
+        }
+        let mut r = rec.clone();
+        assert!(!r.clear_field("id"));
+        assert!(!r.clear_field("nonsense"));
+    }
+}
+
+#[test]
+fn vocab_names_match_their_serde_form() {
+    for v in Vocab::ALL {
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            format!("\"{}\"", v.as_str())
+        );
+    }
+}
