@@ -388,18 +388,18 @@ fn preprocess(word: &[u8]) -> Vec<u8> {
 
 /// All ways of cutting `w` (letters and hyphens) into syllables, at most
 /// `MAX_CANDS`. Hyphens must fall between syllables.
-fn syllabify(w: &[u8], explain: bool) -> Vec<Alt> {
+fn syllabify(w: &[u8], tail: Option<u8>, explain: bool) -> Vec<Alt> {
     let mut out = Vec::new();
     if w.iter().filter(|&&b| b != HYPHEN).count() > MAX_WORD {
         return out;
     }
     let mut cur: Alt = (Vec::new(), Vec::new());
-    walk(w, 0, fc::NONE, false, &mut cur, &mut out, explain);
+    walk(w, 0, tail, false, &mut cur, &mut out, explain);
     // English-style silent final e (Paik Nam-june): also read without it.
     if let [.., v, c, b'e'] = w {
         if is_vowel_letter(*v) && !is_vowel_letter(*c) && *c != HYPHEN && out.len() < MAX_CANDS {
             let mut more = Vec::new();
-            walk(&w[..w.len() - 1], 0, fc::NONE, false, &mut cur, &mut more, explain);
+            walk(&w[..w.len() - 1], 0, tail, false, &mut cur, &mut more, explain);
             for a in more {
                 if out.len() < MAX_CANDS && !out.iter().any(|o| o.0 == a.0) {
                     out.push(a);
@@ -415,7 +415,7 @@ fn starts(w: &[u8], at: usize, s: &[u8]) -> bool {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn walk(w: &[u8], mut pos: usize, prev_coda: u8, prev_nonempty: bool, cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
+fn walk(w: &[u8], mut pos: usize, tail: Option<u8>, prev_nonempty: bool, cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
     if out.len() >= MAX_CANDS || cur.0.len() >= MAX_SYL {
         return;
     }
@@ -435,10 +435,9 @@ fn walk(w: &[u8], mut pos: usize, prev_coda: u8, prev_nonempty: bool, cur: &mut 
         let mut om = on.m;
         // Sound changes MR writes across a syllable boundary: 응렬 ŭng-nyŏl,
         // 신라 Silla (ㄹ heard as ㄴ and the reverse).
-        if on.s == b"n" && prev_nonempty {
+        if on.s == b"n" && (prev_nonempty || pos == 0) {
             om |= ib(I::R);
         }
-        let _ = prev_coda;
         let vpos = pos + on.s.len();
         for v in VOWELS {
             if !starts(w, vpos, v.s) {
@@ -453,7 +452,7 @@ fn walk(w: &[u8], mut pos: usize, prev_coda: u8, prev_nonempty: bool, cur: &mut 
                 // A syllable may not be split by a hyphen; the empty onset
                 // is only allowed where a syllable can begin.
                 let mut cm = co.m;
-                let nb = w[next.min(w.len())..].iter().copied().find(|&b| b != HYPHEN);
+                let nb = w[next.min(w.len())..].iter().copied().find(|&b| b != HYPHEN).or(tail);
                 // Nasalized finals written by MR before n/m (박명 Pang-myŏng)
                 // and ㄴ written l before l (신라 Sil-la).
                 if matches!(nb, Some(b'n') | Some(b'm')) {
@@ -474,7 +473,7 @@ fn walk(w: &[u8], mut pos: usize, prev_coda: u8, prev_nonempty: bool, cur: &mut 
                 if explain {
                     cur.1.push(String::from_utf8_lossy(&w[pos..next]).into_owned());
                 }
-                walk(w, next, 0, !co.s.is_empty(), cur, out, explain);
+                walk(w, next, tail, !co.s.is_empty(), cur, out, explain);
                 cur.0.pop();
                 if explain {
                     cur.1.pop();
@@ -654,9 +653,9 @@ fn han_word(chars: &[char], explain: bool) -> Word {
     Word { script: Script::Han, alts: vec![(masks, text)], surname, surname_rank, letters: Vec::new(), chars: chars.to_vec() }
 }
 
-fn latin_word(letters: &[u8], explain: bool) -> Word {
+fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
     let w = preprocess(letters);
-    let mut alts = syllabify(&w, explain);
+    let mut alts = syllabify(&w, tail, explain);
     if alts.is_empty() {
         let text = if explain { vec![String::from_utf8_lossy(letters).into_owned()] } else { Vec::new() };
         alts.push((vec![opaque(letters.iter().copied().filter(|&b| b != HYPHEN))], text));
@@ -727,7 +726,14 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Word>, Option<usize>, usize) {
                 while ls.last() == Some(&HYPHEN) {
                     ls.pop();
                 }
-                out.push(latin_word(&ls, explain));
+                // First letter of the next Latin word: MR sound changes
+                // across a space (Kim Mung Na for 김묵나) look at it.
+                let tail = pieces[i..].iter().find_map(|p| match p {
+                    Piece::Space | Piece::Hyphen => None,
+                    Piece::Latin(b) => Some(Some(*b)),
+                    _ => Some(None),
+                });
+                out.push(latin_word(&ls, tail.flatten(), explain));
             }
         }
     }
@@ -903,9 +909,8 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
             _ => {
                 let first = ws[0].surname_rank;
                 let last = ws[n - 1].surname_rank;
-                if first.is_some() || last.is_none() {
-                    assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain);
-                }
+                // Surname first is the Korean order and always a candidate.
+                assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain);
                 // Given name first ("Chol Jin Kim"): when the last word is a
                 // surname and the first is not, or is a rarer one ("Sung Kim").
                 let last_first = match (first, last) {
