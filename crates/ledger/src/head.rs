@@ -220,6 +220,20 @@ impl SignedTreeHead {
     }
 }
 
+/// Every signed tree head block in `text`, in order (e.g. the stored list
+/// of checkpoints). Fails on the first malformed block.
+pub fn all_from_text(text: &str) -> Result<Vec<SignedTreeHead>, LedgerError> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(BEGIN) {
+        let block = &rest[start..];
+        let end = block.find(END).ok_or(LedgerError::BadHeadText { line: 0, why: "no END line" })?;
+        out.push(SignedTreeHead::from_text(&block[..end + END.len()])?);
+        rest = &block[end + END.len()..];
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -318,6 +332,16 @@ mod tests {
         // Altered in its printed form.
         let t = sth.to_text().replace("size: 8", "size: 9");
         assert!(SignedTreeHead::from_text(&t).unwrap().verify(&trusted).is_err());
+    }
+
+    #[test]
+    fn several_heads_in_one_text() {
+        let a = head().sign(&key(1));
+        let b = TreeHead { size: 9, ..head() }.sign(&key(1));
+        let text = format!("{}{}", a.to_text(), b.to_text());
+        assert_eq!(all_from_text(&text).unwrap(), vec![a, b]);
+        assert_eq!(all_from_text("").unwrap(), vec![]);
+        assert!(all_from_text(&text.replace("size: 9", "size: x")).is_err());
     }
 
     #[test]

@@ -100,6 +100,9 @@ pub enum Recheck {
     RevisionMissing { record_id: String, rev: u64 },
     /// The stored bytes cannot be decoded.
     Unreadable(String),
+    /// The entry names a change (`found`, e.g. a revision seq) that should
+    /// come before the previous entry's (`after`): entries were reordered.
+    OutOfOrder { found: u64, after: u64 },
 }
 
 /// The outcome of a check.
@@ -258,6 +261,7 @@ impl LedgerCheck {
                 self.problem(Problem::RevisionMissing { index, record_id, rev })
             }
             Recheck::Unreadable(why) => self.problem(Problem::Unreadable { index, why }),
+            Recheck::OutOfOrder { found, .. } => self.problem(Problem::Reordered { index, found_seq: found }),
         }
         self.frontier.push_leaf_hash(leaf_hash(stored));
         self.check_heads_at_current_size();
