@@ -70,13 +70,14 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// The production setting: 256 MiB, 3 passes, 1 lane — about half a
-    /// second in release on the development machine (see BENCHMARKS.md,
-    /// "Store (issue 2)"), and memory-hard enough to make guessing
-    /// passphrases on GPUs expensive.
+    /// The production setting: 256 MiB, 2 passes, 1 lane — about half a
+    /// second of CPU in release on the development machine (3 passes took
+    /// 0.72 s; see BENCHMARKS.md, "Store (issue 2)"), and memory-hard enough
+    /// to make guessing passphrases on GPUs expensive. Stored in the keyring,
+    /// so changing this only affects new wrappings.
     pub const DEFAULT: KdfParams = KdfParams {
         m_kib: 256 * 1024,
-        t: 3,
+        t: 2,
         p: 1,
     };
 

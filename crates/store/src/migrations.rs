@@ -19,11 +19,18 @@ pub struct Migration {
 }
 
 /// Every migration, in order; `version` is 1, 2, 3, … without gaps.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "records",
-    sql: include_str!("../migrations/0001_records.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "records",
+        sql: include_str!("../migrations/0001_records.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "dated_facets",
+        sql: include_str!("../migrations/0002_dated_facets.sql"),
+    },
+];
 
 /// The schema version this build creates.
 pub fn latest() -> u32 {

@@ -27,6 +27,20 @@ pub const DB_FILE: &str = "tumen.db";
 const OPEN_LO: i64 = i64::MIN;
 const OPEN_HI: i64 = i64::MAX;
 const TEXT_SEP: char = '\u{1F}';
+/// Records whose date spans more days than this (or is open) are indexed in
+/// the "wide" bucket of the dated facet tables (see migration 0002).
+const WIDE_SPAN: i64 = 400;
+
+/// The facet bucket of a date interval (0 narrow or undated, 1 wide or open).
+fn wide(lo: i64, hi: i64) -> i64 {
+    if lo > hi {
+        0
+    } else if lo == OPEN_LO || hi == OPEN_HI || hi.saturating_sub(lo) > WIDE_SPAN {
+        1
+    } else {
+        0
+    }
+}
 /// Longest actor name accepted (it goes into every revision and leaf).
 const MAX_ACTOR: usize = 256;
 
@@ -594,20 +608,72 @@ fn build_query(f: &Filter) -> (String, String, Vec<Value>) {
         conds.push("r.date_lo <= ?".into());
         p.push(Value::Integer(to));
     }
+    // Facets (places, terms, refs): each is a set of rids read from one
+    // index; the sets are intersected and the records fetched by rid. With a
+    // date filter, place and term rows are range-scanned on their own date
+    // columns (migration 0002), so the sets stay small.
+    let dated = f.date_from.is_some() || f.date_to.is_some();
+    if dated {
+        conds.push("r.date_lo <= r.date_hi".into()); // undated records never match
+    }
+    let from = f.date_from.unwrap_or(OPEN_LO);
+    let to = f.date_to.unwrap_or(OPEN_HI);
+    let mut facets: Vec<String> = Vec::new();
+    let mut fp: Vec<Value> = Vec::new();
+    let dated_facet = |table: &str,
+                       key: &str,
+                       param: Option<&str>,
+                       facets: &mut Vec<String>,
+                       fp: &mut Vec<Value>| {
+        if dated {
+            facets.push(format!(
+                "SELECT rid FROM {table} WHERE {key} AND wide = 0 AND date_lo BETWEEN ? AND ? AND date_hi >= ? \
+                 UNION ALL SELECT rid FROM {table} WHERE {key} AND wide = 1 AND date_lo <= ? AND date_hi >= ?"
+            ));
+            if let Some(v) = param {
+                fp.push(Value::Text(v.to_string()));
+            }
+            fp.extend([from.saturating_sub(WIDE_SPAN), to, from].map(Value::Integer));
+            if let Some(v) = param {
+                fp.push(Value::Text(v.to_string()));
+            }
+            fp.extend([to, from].map(Value::Integer));
+        } else {
+            facets.push(format!("SELECT rid FROM {table} WHERE {key}"));
+            if let Some(v) = param {
+                fp.push(Value::Text(v.to_string()));
+            }
+        }
+    };
     if !f.places.is_empty() {
-        conds.push(
-            "r.rid IN (SELECT rp.rid FROM record_places rp WHERE rp.place IN (SELECT id FROM sub))"
-                .into(),
+        dated_facet(
+            "record_places",
+            "place IN (SELECT id FROM sub)",
+            None,
+            &mut facets,
+            &mut fp,
         );
     }
     for t in &f.terms {
-        conds.push("r.rid IN (SELECT rt.rid FROM record_terms rt WHERE rt.term = ?)".into());
-        p.push(Value::Text(t.clone()));
+        dated_facet("record_terms", "term = ?", Some(t), &mut facets, &mut fp);
     }
     for t in &f.refs {
-        conds.push("r.rid IN (SELECT rr.rid FROM record_refs rr WHERE rr.target = ?)".into());
-        p.push(Value::Text(t.as_str().to_string()));
+        facets.push("SELECT rid FROM record_refs WHERE target = ?".into());
+        fp.push(Value::Text(t.as_str().to_string()));
     }
+    match facets.len() {
+        0 => {}
+        1 => conds.push(format!("r.rid IN ({})", facets[0])),
+        _ => conds.push(format!(
+            "r.rid IN ({})",
+            facets
+                .iter()
+                .map(|f| format!("SELECT rid FROM ({f})"))
+                .collect::<Vec<_>>()
+                .join(" INTERSECT ")
+        )),
+    }
+    p.extend(fp);
     if let Some(text) = &f.text {
         conds.push("instr(lower(r.text), lower(?)) > 0".into());
         p.push(Value::Text(text.clone()));
@@ -1073,23 +1139,31 @@ impl<'a> SqliteBatch<'a> {
         rid: i64,
         old_index_json: &str,
         id: &str,
+        lo: i64,
+        hi: i64,
     ) -> Result<(), StoreError> {
         let old: IndexTerms = serde_json::from_str(old_index_json)
             .map_err(|_| corrupt("records", "index_json", id, "not index terms"))?;
+        let w = wide(lo, hi);
         let mut st = self
             .conn
-            .prepare_cached("DELETE FROM record_places WHERE place = ?1 AND rid = ?2")
+            .prepare_cached(
+                "DELETE FROM record_places WHERE place = ?1 AND wide = ?2 AND date_lo = ?3 AND rid = ?4",
+            )
             .ctx("prep")?;
         for p in &old.places {
-            st.execute(params![p.as_str(), rid])
+            st.execute(params![p.as_str(), w, lo, rid])
                 .ctx("removing index rows")?;
         }
         let mut st = self
             .conn
-            .prepare_cached("DELETE FROM record_terms WHERE term = ?1 AND rid = ?2")
+            .prepare_cached(
+                "DELETE FROM record_terms WHERE term = ?1 AND wide = ?2 AND date_lo = ?3 AND rid = ?4",
+            )
             .ctx("prep")?;
         for t in &old.terms {
-            st.execute(params![t, rid]).ctx("removing index rows")?;
+            st.execute(params![t, w, lo, rid])
+                .ctx("removing index rows")?;
         }
         let mut st = self
             .conn
@@ -1101,20 +1175,34 @@ impl<'a> SqliteBatch<'a> {
         Ok(())
     }
 
-    fn insert_index_rows(&self, rid: i64, id: &str, ix: &IndexTerms) -> Result<(), StoreError> {
+    fn insert_index_rows(
+        &self,
+        rid: i64,
+        id: &str,
+        ix: &IndexTerms,
+        lo: i64,
+        hi: i64,
+    ) -> Result<(), StoreError> {
+        let w = wide(lo, hi);
         let mut st = self
             .conn
-            .prepare_cached("INSERT INTO record_places (place, rid) VALUES (?1, ?2)")
+            .prepare_cached(
+                "INSERT INTO record_places (place, wide, date_lo, date_hi, rid) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
             .ctx("prep")?;
         for p in dedup(ix.places.iter().map(|p| p.as_str())) {
-            st.execute(params![p, rid]).ctx("indexing places")?;
+            st.execute(params![p, w, lo, hi, rid])
+                .ctx("indexing places")?;
         }
         let mut st = self
             .conn
-            .prepare_cached("INSERT INTO record_terms (term, rid) VALUES (?1, ?2)")
+            .prepare_cached(
+                "INSERT INTO record_terms (term, wide, date_lo, date_hi, rid) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
             .ctx("prep")?;
         for t in dedup(ix.terms.iter().map(|t| t.as_str())) {
-            st.execute(params![t, rid]).ctx("indexing terms")?;
+            st.execute(params![t, w, lo, hi, rid])
+                .ctx("indexing terms")?;
         }
         let mut st = self
             .conn
@@ -1128,26 +1216,38 @@ impl<'a> SqliteBatch<'a> {
 
     fn put_row(&mut self, p: Put) -> Result<Written, StoreError> {
         let id = p.envelope.id.as_str().to_string();
-        let existing: Option<(i64, i64, String, String)> = {
+        #[allow(clippy::type_complexity)]
+        let existing: Option<(i64, i64, String, String, i64, i64)> = {
             let mut st = self
                 .conn
-                .prepare_cached("SELECT rid, rev, kind, index_json FROM records WHERE id = ?1")
+                .prepare_cached(
+                    "SELECT rid, rev, kind, index_json, date_lo, date_hi FROM records WHERE id = ?1",
+                )
                 .ctx("preparing a look-up")?;
-            st.query_row([&id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-                .optional()
-                .ctx("looking up")?
+            st.query_row([&id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
+            .optional()
+            .ctx("looking up")?
         };
         match (&existing, p.expect) {
             (None, Expect::Rev(_)) => return Err(StoreError::NotFound(p.envelope.id.clone())),
             (Some(_), Expect::Absent) => return Err(StoreError::Exists(p.envelope.id.clone())),
-            (Some((_, rev, _, _)), Expect::Rev(want)) if *rev as u64 != want => {
+            (Some((_, rev, ..)), Expect::Rev(want)) if *rev as u64 != want => {
                 return Err(StoreError::Conflict {
                     id: p.envelope.id.clone(),
                     expected: want,
                     actual: *rev as u64,
                 });
             }
-            (Some((_, _, kind, _)), _) if kind != p.envelope.kind.as_str() => {
+            (Some((_, _, kind, ..)), _) if kind != p.envelope.kind.as_str() => {
                 return Err(StoreError::KindChange {
                     id: p.envelope.id.clone(),
                     from: RecordKind::parse(kind)
@@ -1192,7 +1292,7 @@ impl<'a> SqliteBatch<'a> {
         let kind = p.envelope.kind.as_str();
 
         let (op, rev) = match &existing {
-            Some((_, rev, _, _)) => (Op::Update, rev + 1),
+            Some((_, rev, ..)) => (Op::Update, rev + 1),
             None => {
                 let mut st = self
                     .conn
@@ -1207,8 +1307,8 @@ impl<'a> SqliteBatch<'a> {
         };
         let seq = self.append_revision(&id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
         match existing {
-            Some((rid, _, _, old_index)) => {
-                self.remove_index_rows(rid, &old_index, &id)?;
+            Some((rid, _, _, old_index, old_lo, old_hi)) => {
+                self.remove_index_rows(rid, &old_index, &id, old_lo, old_hi)?;
                 let mut st = self
                     .conn
                     .prepare_cached(
@@ -1230,7 +1330,7 @@ impl<'a> SqliteBatch<'a> {
                     index_json
                 ])
                 .ctx("updating a record")?;
-                self.insert_index_rows(rid, &id, &p.index)?;
+                self.insert_index_rows(rid, &id, &p.index, date_lo, date_hi)?;
                 self.summary.updated += 1;
             }
             None => {
@@ -1264,7 +1364,7 @@ impl<'a> SqliteBatch<'a> {
                 ])
                 .ctx("inserting a record")?;
                 let rid = self.conn.last_insert_rowid();
-                self.insert_index_rows(rid, &id, &p.index)?;
+                self.insert_index_rows(rid, &id, &p.index, date_lo, date_hi)?;
                 self.summary.created += 1;
             }
         }
@@ -1282,10 +1382,14 @@ impl<'a> SqliteBatch<'a> {
         id: &RecordId,
         expected_rev: Option<u64>,
     ) -> Result<Written, StoreError> {
-        let row: Option<(i64, i64, String, i64, String, String)> = {
+        #[allow(clippy::type_complexity)]
+        let row: Option<(i64, i64, String, i64, String, String, i64, i64)> = {
             let mut st = self
                 .conn
-                .prepare_cached("SELECT rid, rev, kind, sensitivity, access_groups, index_json FROM records WHERE id = ?1")
+                .prepare_cached(
+                    "SELECT rid, rev, kind, sensitivity, access_groups, index_json, date_lo, date_hi \
+                     FROM records WHERE id = ?1",
+                )
                 .ctx("preparing a look-up")?;
             st.query_row([id.as_str()], |r| {
                 Ok((
@@ -1295,12 +1399,14 @@ impl<'a> SqliteBatch<'a> {
                     r.get(3)?,
                     r.get(4)?,
                     r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
                 ))
             })
             .optional()
             .ctx("looking up")?
         };
-        let Some((rid, rev, kind, sens, groups, index_json)) = row else {
+        let Some((rid, rev, kind, sens, groups, index_json, lo, hi)) = row else {
             return Err(StoreError::NotFound(id.clone()));
         };
         if let Some(want) = expected_rev {
@@ -1318,7 +1424,7 @@ impl<'a> SqliteBatch<'a> {
         }
         let env = decode_envelope(id.as_str(), &kind, sens, &groups, "records")?;
         let seq = self.append_revision(id.as_str(), rev + 1, Op::Delete, &env, &groups, None)?;
-        self.remove_index_rows(rid, &index_json, id.as_str())?;
+        self.remove_index_rows(rid, &index_json, id.as_str(), lo, hi)?;
         let mut st = self
             .conn
             .prepare_cached("DELETE FROM records WHERE rid = ?1")

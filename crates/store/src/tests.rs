@@ -658,6 +658,171 @@ fn query_by_date_overlap_with_partial_date_bounds() {
 }
 
 #[test]
+fn date_range_combined_with_term_and_place_uses_both_date_buckets() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    place_tree(&mut s);
+    // 2023-Q3 = 739007 ..= 739098 (see the test above).
+    let cases = [
+        (
+            "act-in",
+            739038,
+            Some(739068),
+            "plc-onsong",
+            "act_type:torture",
+        ), // 2023-08: matches
+        (
+            "act-year",
+            738826,
+            Some(739190),
+            "plc-onsong",
+            "act_type:torture",
+        ), // 2023, starts 181 days before
+        (
+            "act-decade",
+            737000,
+            Some(740000),
+            "plc-nh",
+            "act_type:torture",
+        ), // wide bucket
+        ("act-open", 738000, None, "plc-hoeryong", "act_type:torture"), // open end: wide bucket
+        (
+            "act-before",
+            738700,
+            Some(738710),
+            "plc-onsong",
+            "act_type:torture",
+        ), // ends before Q3
+        (
+            "act-other-type",
+            739038,
+            Some(739068),
+            "plc-onsong",
+            "act_type:arrest",
+        ),
+        (
+            "act-other-place",
+            739038,
+            Some(739068),
+            "plc-hyesan",
+            "act_type:torture",
+        ),
+    ];
+    for (id, lo, hi, at, term) in cases {
+        let mut a = act(id, lo, 0, at, term, "prs-1");
+        a.index.date_hi = hi;
+        s.put("a", a).unwrap();
+    }
+    let mut undated = act(
+        "act-undated",
+        0,
+        0,
+        "plc-onsong",
+        "act_type:torture",
+        "prs-1",
+    );
+    undated.index.date_lo = None;
+    undated.index.date_hi = None;
+    s.put("a", undated).unwrap();
+    let f = Filter {
+        kinds: vec![RecordKind::Act],
+        date_from: Some(739007),
+        date_to: Some(739098),
+        places: vec![rid("plc-nh")],
+        terms: vec!["act_type:torture".into()],
+        ..Default::default()
+    };
+    let got: Vec<String> = ids(&s.query(&f).unwrap())
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(got, vec!["act-decade", "act-in", "act-open", "act-year"]);
+    assert_eq!(s.count(&f).unwrap(), 4);
+    // Only a lower bound, only an upper bound.
+    let from_only = Filter {
+        date_to: None,
+        ..f.clone()
+    };
+    let got: Vec<String> = ids(&s.query(&from_only).unwrap())
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(got, vec!["act-decade", "act-in", "act-open", "act-year"]);
+    let to_only = Filter {
+        date_from: None,
+        date_to: Some(738705),
+        ..f.clone()
+    };
+    let got: Vec<String> = ids(&s.query(&to_only).unwrap())
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(got, vec!["act-before", "act-decade", "act-open"]);
+    // Moving a record's date moves its facet rows.
+    let mut moved = act(
+        "act-in",
+        730000,
+        730001,
+        "plc-onsong",
+        "act_type:torture",
+        "prs-1",
+    );
+    moved.expect = Expect::Rev(1);
+    s.put("a", moved).unwrap();
+    let got: Vec<String> = ids(&s.query(&f).unwrap())
+        .into_iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(got, vec!["act-decade", "act-open", "act-year"]);
+}
+
+#[test]
+fn migration_2_carries_version_1_index_rows_over() {
+    let d = tempfile::tempdir().unwrap();
+    let path = d.path().join("plain.db");
+    let mut c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch(migrations::MIGRATIONS[0].sql).unwrap();
+    c.execute_batch("PRAGMA user_version = 1").unwrap();
+    c.execute_batch(
+        "INSERT INTO records (rid, id, kind, sensitivity, access_groups, has_groups, rev, head_seq, created_seq, \
+         date_lo, date_hi, parent, text, index_json) VALUES \
+         (1, 'act-1', 'act', 1, '[]', 0, 1, 1, 1, 100, 110, NULL, '', '{}'), \
+         (2, 'act-2', 'act', 1, '[]', 0, 1, 2, 2, 100, 9223372036854775807, NULL, '', '{}'); \
+         INSERT INTO record_terms (term, rid) VALUES ('act_type:torture', 1), ('act_type:torture', 2); \
+         INSERT INTO record_places (place, rid) VALUES ('plc-x', 1);",
+    )
+    .unwrap();
+    assert_eq!(
+        migrations::migrate(&mut c, &path).unwrap(),
+        migrations::MIGRATIONS.len() - 1
+    );
+    let rows: Vec<(String, i64, i64, i64)> = c
+        .prepare("SELECT term, wide, date_lo, rid FROM record_terms ORDER BY rid")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            ("act_type:torture".into(), 0, 100, 1),
+            ("act_type:torture".into(), 1, 100, 2)
+        ]
+    );
+    let places: i64 = c
+        .query_row(
+            "SELECT count(*) FROM record_places WHERE wide = 0 AND date_hi = 110",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(places, 1);
+    // Reapplying is a no-op.
+    assert_eq!(migrations::migrate(&mut c, &path).unwrap(), 0);
+}
+
+#[test]
 fn query_by_terms_refs_text_sensitivity_groups_and_paging() {
     let d = tempfile::tempdir().unwrap();
     let mut s = new_store(d.path());
