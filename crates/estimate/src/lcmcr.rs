@@ -961,7 +961,7 @@ fn rhat_of(flat: &[f64], n: usize) -> f64 {
             .sum::<f64>()
         / (m as f64 - 1.0);
     let w = mean(&vars);
-    if !(w > 0.0) {
+    if w.is_nan() || w <= 0.0 {
         return if b > 0.0 { RHAT_UNDEFINED } else { 1.0 };
     }
     let var_plus = (n as f64 - 1.0) / n as f64 * w + b / n as f64;
@@ -991,7 +991,7 @@ fn ess_of(flat: &[f64], n: usize) -> f64 {
             .sum::<f64>()
             / (m as f64 - 1.0);
     }
-    if !(var_plus > 0.0) {
+    if var_plus.is_nan() || var_plus <= 0.0 {
         return (m * n) as f64;
     }
     let rho = |lag: usize| 1.0 - (chain_var_mean - mean_acov(lag)) / var_plus;

@@ -658,7 +658,7 @@ mod tests {
             vec![u64::MAX / 4, u64::MAX / 4 + 1],
         ] {
             assert_clean(&posterior_histogram_svg(&draws, "h"));
-            assert_clean(&trace_svg(&[draws.clone()], "t"));
+            assert_clean(&trace_svg(std::slice::from_ref(&draws), "t"));
             assert_clean(&trace_svg(&[draws.clone(), draws.clone()], "t"));
         }
         assert_clean(&trace_svg(&[], "empty"));
