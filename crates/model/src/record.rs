@@ -180,6 +180,13 @@ pub struct Person {
     pub claims: Vec<Claim>,
 }
 
+impl Person {
+    /// Is this record a group of people (it has a head count)?
+    pub fn is_group(&self) -> bool {
+        self.group_size.is_some()
+    }
+}
+
 /// An institution: perpetrator, state, UN body, NGO.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -795,6 +802,32 @@ impl Record {
             Record::Place(r) => &r.names,
             _ => &[],
         }
+    }
+
+    /// A short label for lists and timelines: the first name (or title)
+    /// that is not confidential, else the id. Acts are labelled by type.
+    /// Never shows a confidential name — call it on a redacted record to
+    /// respect a reader's clearance as well.
+    pub fn label(&self) -> String {
+        let names_level = self.field_level("names");
+        let name = self.names().iter().find(|n| {
+            names_level.max(n.sensitivity.unwrap_or(Sensitivity::Public))
+                < Sensitivity::Confidential
+        });
+        let title = |t: &str| {
+            (self.field_level("title") < Sensitivity::Confidential && !t.trim().is_empty())
+                .then(|| t.to_string())
+        };
+        let label = match self {
+            Record::Person(_) | Record::Organization(_) | Record::Place(_) => {
+                name.map(|n| n.text.clone())
+            }
+            Record::Event(r) => title(&r.title),
+            Record::Source(r) => title(&r.title),
+            Record::Intervention(r) => title(&r.title),
+            Record::Act(r) => (!r.act_type.is_empty()).then(|| r.act_type.replace('_', " ")),
+        };
+        label.unwrap_or_else(|| self.id().to_string())
     }
 
     /// The record as a reader with `clearance` may see it: every field and

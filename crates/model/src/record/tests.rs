@@ -476,3 +476,26 @@ fn vocab_names_match_their_serde_form() {
         );
     }
 }
+
+#[test]
+fn labels_never_show_confidential_names() {
+    let p = Record::from_json(PERSON).unwrap();
+    assert_eq!(p.label(), "Kim Example");
+    let mut only_secret = p.clone();
+    if let Record::Person(r) = &mut only_secret {
+        r.names.remove(0);
+        assert!(!r.is_group());
+    }
+    assert_eq!(only_secret.label(), "prs-1");
+    let mut conf = Record::from_json(EVENT).unwrap();
+    assert_eq!(conf.label(), "Mass repatriation of 9 October 2023");
+    if let Record::Event(e) = &mut conf {
+        e.sensitivity = Sensitivity::Confidential;
+    }
+    assert_eq!(conf.label(), "evt-1");
+    assert_eq!(Record::from_json(ACT).unwrap().label(), "torture");
+    let Record::Person(g) = Record::from_json(GROUP).unwrap() else {
+        panic!()
+    };
+    assert!(g.is_group());
+}
