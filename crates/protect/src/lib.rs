@@ -5,9 +5,11 @@
 //! * [`access`] — roles, clearance, need-to-know; the single [`access::check`].
 //! * [`accounts`] — Argon2id password hashes, password policy, TOTP, lock-out,
 //!   sessions, the serializable [`accounts::User`].
+//! * [`publish`] — safe publication: labels, allow-list, pseudonyms, coarsening, k-anonymity.
 //! * [`shamir`] — the recovery key split among trustees (GF(2^8) Shamir).
 pub mod access;
 pub mod accounts;
+pub mod publish;
 pub mod shamir;
 
 pub use access::{AccessDenied, Actor, Operation, Role, check};
