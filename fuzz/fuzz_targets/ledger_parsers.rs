@@ -8,7 +8,9 @@
 use libfuzzer_sys::fuzz_target;
 use tumen_evidence::{CustodyEvent, jpeg};
 use tumen_ledger::head::all_from_text;
-use tumen_ledger::{Hash, MerkleTree, SignedTreeHead, leaf_hash, verify_consistency, verify_inclusion};
+use tumen_ledger::{
+    Hash, MerkleTree, SignedTreeHead, leaf_hash, verify_consistency, verify_inclusion,
+};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(s) = std::str::from_utf8(data) {
@@ -23,8 +25,13 @@ fuzz_target!(|data: &[u8]| {
     if data.len() >= 16 {
         let a = u64::from_le_bytes(data[..8].try_into().unwrap());
         let b = u64::from_le_bytes(data[8..16].try_into().unwrap());
-        let hashes: Vec<Hash> = data[16..].chunks_exact(32).map(|c| c.try_into().unwrap()).collect();
-        let (x, rest) = hashes.split_first().map_or((leaf_hash(b""), &hashes[..]), |(x, r)| (*x, r));
+        let hashes: Vec<Hash> = data[16..]
+            .chunks_exact(32)
+            .map(|c| c.try_into().unwrap())
+            .collect();
+        let (x, rest) = hashes
+            .split_first()
+            .map_or((leaf_hash(b""), &hashes[..]), |(x, r)| (*x, r));
         let _ = verify_inclusion(a, b, &x, rest, &x);
         let _ = verify_consistency(a, b, &x, &x, rest);
         // Small real trees: proofs for fuzzed positions verify.

@@ -33,15 +33,28 @@ fn archive(dir: &Path, records: usize) {
 fn add(s: &mut SqliteStore, from: usize, to: usize) {
     for i in from..to {
         let id = RecordId::new(format!("src-{i}")).unwrap();
-        let env = Envelope { id, kind: RecordKind::Source, sensitivity: Sensitivity::Public, access_groups: vec![] };
-        let put = Put { envelope: env, index: IndexTerms::default(), body: format!("{{\"n\":{i}}}"), expect: Expect::Absent };
+        let env = Envelope {
+            id,
+            kind: RecordKind::Source,
+            sensitivity: Sensitivity::Public,
+            access_groups: vec![],
+        };
+        let put = Put {
+            envelope: env,
+            index: IndexTerms::default(),
+            body: format!("{{\"n\":{i}}}"),
+            expect: Expect::Absent,
+        };
         s.put("kim", put).unwrap();
     }
 }
 
 fn unhex(s: &str) -> Vec<u8> {
     let s = s.trim();
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
 }
 
 fn tohex(b: &[u8]) -> String {
@@ -76,21 +89,38 @@ fn verify_head_check_head_and_prove() {
     sth.verify(&pk).unwrap();
     assert_eq!(sth.head.size, 5);
     let head_file = d.path().join("head-in-report.txt");
-    std::fs::write(&head_file, format!("Annex 3 of the report.\n\n{published}\n")).unwrap();
+    std::fs::write(
+        &head_file,
+        format!("Annex 3 of the report.\n\n{published}\n"),
+    )
+    .unwrap();
 
     // The archive grows; the published head is still consistent.
     {
         let mut s = SqliteStore::open(d.path(), PW).unwrap();
         add(&mut s, 5, 12);
     }
-    let o = tumen(d.path(), &["verify", "--check-head", head_file.to_str().unwrap(), "--json"]);
+    let o = tumen(
+        d.path(),
+        &[
+            "verify",
+            "--check-head",
+            head_file.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["consistent"], true);
     assert_eq!(v["old_size"], 5);
     assert_eq!(v["new_size"], 12);
     // Check the proof independently of the binary.
-    let proof: Vec<[u8; 32]> = v["proof"].as_array().unwrap().iter().map(|h| hex32(h.as_str().unwrap())).collect();
+    let proof: Vec<[u8; 32]> = v["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| hex32(h.as_str().unwrap()))
+        .collect();
     let new = SignedTreeHead::from_text(v["new_head"].as_str().unwrap()).unwrap();
     new.verify(&pk).unwrap();
     verify_consistency(5, 12, &sth.head.root, &new.head.root, &proof).unwrap();
@@ -98,21 +128,41 @@ fn verify_head_check_head_and_prove() {
     // Forged heads are refused: altered root, altered size, another key.
     let forged = published.replace(&tohex(&sth.head.root), &tohex(&[7u8; 32]));
     std::fs::write(&head_file, &forged).unwrap();
-    let o = tumen(d.path(), &["verify", "--check-head", head_file.to_str().unwrap()]);
+    let o = tumen(
+        d.path(),
+        &["verify", "--check-head", head_file.to_str().unwrap()],
+    );
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("not signed by this archive's ledger key"));
     std::fs::write(&head_file, published.replace("size: 5", "size: 4")).unwrap();
-    assert!(!tumen(d.path(), &["verify", "--check-head", head_file.to_str().unwrap()]).status.success());
+    assert!(
+        !tumen(
+            d.path(),
+            &["verify", "--check-head", head_file.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
     let other = tumen_ledger::LedgerKey::from_seed(&[3; 32]);
     std::fs::write(&head_file, sth.head.sign(&other).to_text()).unwrap();
-    let o = tumen(d.path(), &["verify", "--check-head", head_file.to_str().unwrap()]);
+    let o = tumen(
+        d.path(),
+        &["verify", "--check-head", head_file.to_str().unwrap()],
+    );
     assert!(!o.status.success());
     // A genuine head that claims more entries than the ledger has: truncation.
     let mut long = sth;
     long.head.size = 40;
     // (re-signing needs the key; a forged size is refused before that.)
     std::fs::write(&head_file, long.to_text()).unwrap();
-    assert!(!tumen(d.path(), &["verify", "--check-head", head_file.to_str().unwrap()]).status.success());
+    assert!(
+        !tumen(
+            d.path(),
+            &["verify", "--check-head", head_file.to_str().unwrap()]
+        )
+        .status
+        .success()
+    );
 
     // An inclusion proof for one revision, re-verified here from its numbers.
     let o = tumen(d.path(), &["verify", "--prove", "src-7@1", "--json"]);
@@ -122,7 +172,12 @@ fn verify_head_check_head_and_prove() {
     let size = v["tree_size"].as_u64().unwrap();
     assert_eq!((index, size), (7, 12));
     let entry = unhex(v["entry"].as_str().unwrap());
-    let proof: Vec<[u8; 32]> = v["proof"].as_array().unwrap().iter().map(|h| hex32(h.as_str().unwrap())).collect();
+    let proof: Vec<[u8; 32]> = v["proof"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| hex32(h.as_str().unwrap()))
+        .collect();
     let head = SignedTreeHead::from_text(v["head"].as_str().unwrap()).unwrap();
     head.verify(&pk).unwrap();
     verify_inclusion(index, size, &leaf_hash(&entry), &proof, &head.head.root).unwrap();

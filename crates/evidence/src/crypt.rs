@@ -86,12 +86,22 @@ pub(crate) fn encrypt<E: From<CryptError>>(
     let mut counter: u32 = 0;
     let mut total = 0u64;
     loop {
-        let next_len = if cur_len == CHUNK { read_full(input, &mut next).map_err(CryptError::from)? } else { 0 };
+        let next_len = if cur_len == CHUNK {
+            read_full(input, &mut next).map_err(CryptError::from)?
+        } else {
+            0
+        };
         let last = next_len == 0;
         on_plain(&cur[..cur_len])?;
         total += cur_len as u64;
         let ct = cipher
-            .encrypt(&nonce(&prefix, counter, last), Payload { msg: &cur[..cur_len], aad: &header })
+            .encrypt(
+                &nonce(&prefix, counter, last),
+                Payload {
+                    msg: &cur[..cur_len],
+                    aad: &header,
+                },
+            )
             .map_err(|_| CryptError::Auth { chunk: counter })?;
         out.write_all(&ct).map_err(CryptError::from)?;
         if last {
@@ -125,7 +135,9 @@ impl<R: Read> Decryptor<R> {
         if read_full(&mut input, &mut header)? != HEADER || &header[..8] != MAGIC {
             return Err(CryptError::BadHeader);
         }
-        let prefix: [u8; 19] = header[8..27].try_into().map_err(|_| CryptError::BadHeader)?;
+        let prefix: [u8; 19] = header[8..27]
+            .try_into()
+            .map_err(|_| CryptError::BadHeader)?;
         if u32::from_be_bytes([header[27], header[28], header[29], header[30]]) as usize != CHUNK {
             return Err(CryptError::BadHeader);
         }
@@ -149,19 +161,31 @@ impl<R: Read> Decryptor<R> {
         if self.finished {
             return Ok(None);
         }
-        let next_len = if self.cur_len == CHUNK + TAG { read_full(&mut self.input, &mut self.next)? } else { 0 };
+        let next_len = if self.cur_len == CHUNK + TAG {
+            read_full(&mut self.input, &mut self.next)?
+        } else {
+            0
+        };
         let last = next_len == 0;
         let pt = self
             .cipher
             .decrypt(
                 &nonce(&self.prefix, self.counter, last),
-                Payload { msg: &self.cur[..self.cur_len], aad: &self.header },
+                Payload {
+                    msg: &self.cur[..self.cur_len],
+                    aad: &self.header,
+                },
             )
-            .map_err(|_| CryptError::Auth { chunk: self.counter })?;
+            .map_err(|_| CryptError::Auth {
+                chunk: self.counter,
+            })?;
         if last {
             self.finished = true;
         } else {
-            self.counter = self.counter.checked_add(1).ok_or(CryptError::TooManyChunks)?;
+            self.counter = self
+                .counter
+                .checked_add(1)
+                .ok_or(CryptError::TooManyChunks)?;
             std::mem::swap(&mut self.cur, &mut self.next);
             self.cur_len = next_len;
         }

@@ -149,7 +149,17 @@ impl CustodyEvent {
         if !r.is_empty() {
             return None;
         }
-        Some((seq, CustodyEvent { action, evidence_sha256, actor, time_ms, result_sha256, detail }))
+        Some((
+            seq,
+            CustodyEvent {
+                action,
+                evidence_sha256,
+                actor,
+                time_ms,
+                result_sha256,
+                detail,
+            },
+        ))
     }
 }
 

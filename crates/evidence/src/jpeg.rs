@@ -53,14 +53,18 @@ impl<R: BufRead> Src<'_, R> {
         Ok(Some(b))
     }
     fn need(&mut self, why: &'static str) -> Result<u8, JpegError> {
-        self.byte()?.ok_or(JpegError::Malformed { at: self.at, why })
+        self.byte()?
+            .ok_or(JpegError::Malformed { at: self.at, why })
     }
     /// Copy (or skip, if `out` is None) exactly `n` bytes.
     fn pass(&mut self, mut n: u64, mut out: Option<&mut dyn Write>) -> Result<(), JpegError> {
         while n > 0 {
             let buf = self.r.fill_buf()?;
             if buf.is_empty() {
-                return Err(JpegError::Malformed { at: self.at, why: "segment runs past the end of the file" });
+                return Err(JpegError::Malformed {
+                    at: self.at,
+                    why: "segment runs past the end of the file",
+                });
             }
             let k = (buf.len() as u64).min(n) as usize;
             if let Some(o) = out.as_deref_mut() {
@@ -78,7 +82,10 @@ impl<R: BufRead> Src<'_, R> {
 /// segments, wherever they occur (also between the scans of a progressive
 /// image). Everything else, including the entropy-coded data, is copied byte
 /// for byte. Returns the number of segments removed.
-pub fn strip_metadata<R: BufRead, W: Write>(input: &mut R, out: &mut W) -> Result<usize, JpegError> {
+pub fn strip_metadata<R: BufRead, W: Write>(
+    input: &mut R,
+    out: &mut W,
+) -> Result<usize, JpegError> {
     let mut s = Src { r: input, at: 0 };
     if s.byte()? != Some(0xFF) || s.byte()? != Some(0xD8) {
         return Err(JpegError::NotJpeg);
@@ -93,7 +100,10 @@ pub fn strip_metadata<R: BufRead, W: Write>(input: &mut R, out: &mut W) -> Resul
             None => {
                 let ff = s.need("file ends where a marker should be")?;
                 if ff != 0xFF {
-                    return Err(JpegError::Malformed { at: s.at, why: "expected a marker" });
+                    return Err(JpegError::Malformed {
+                        at: s.at,
+                        why: "expected a marker",
+                    });
                 }
                 let mut m = s.need("file ends inside a marker")?;
                 while m == 0xFF {
@@ -111,14 +121,22 @@ pub fn strip_metadata<R: BufRead, W: Write>(input: &mut R, out: &mut W) -> Resul
                 out.write_all(&[0xFF, marker])?;
                 continue;
             }
-            0x00 | 0xD8 => return Err(JpegError::Malformed { at: s.at, why: "unexpected marker" }),
+            0x00 | 0xD8 => {
+                return Err(JpegError::Malformed {
+                    at: s.at,
+                    why: "unexpected marker",
+                });
+            }
             _ => {}
         }
         let hi = s.need("file ends inside a segment length")?;
         let lo = s.need("file ends inside a segment length")?;
         let len = u16::from_be_bytes([hi, lo]);
         if len < 2 {
-            return Err(JpegError::Malformed { at: s.at, why: "segment length below 2" });
+            return Err(JpegError::Malformed {
+                at: s.at,
+                why: "segment length below 2",
+            });
         }
         let body = u64::from(len - 2);
         if is_metadata_marker(marker) {
@@ -164,7 +182,10 @@ pub fn extract_metadata(data: &[u8]) -> Result<BTreeMap<String, String>, JpegErr
     let mut i = 2usize;
     while i + 4 <= data.len() {
         if data[i] != 0xFF {
-            return Err(JpegError::Malformed { at: i as u64, why: "expected a marker" });
+            return Err(JpegError::Malformed {
+                at: i as u64,
+                why: "expected a marker",
+            });
         }
         let m = data[i + 1];
         if m == 0xFF {
@@ -176,7 +197,10 @@ pub fn extract_metadata(data: &[u8]) -> Result<BTreeMap<String, String>, JpegErr
         }
         let len = u16::from_be_bytes([data[i + 2], data[i + 3]]) as usize;
         if len < 2 {
-            return Err(JpegError::Malformed { at: i as u64 + 2, why: "segment length below 2" });
+            return Err(JpegError::Malformed {
+                at: i as u64 + 2,
+                why: "segment length below 2",
+            });
         }
         let body = data.get(i + 4..i + 2 + len);
         match m {
@@ -211,16 +235,26 @@ struct Tiff<'a> {
 impl Tiff<'_> {
     fn u16(&self, at: usize) -> Option<u16> {
         let s = self.b.get(at..at.checked_add(2)?)?;
-        Some(if self.le { u16::from_le_bytes([s[0], s[1]]) } else { u16::from_be_bytes([s[0], s[1]]) })
+        Some(if self.le {
+            u16::from_le_bytes([s[0], s[1]])
+        } else {
+            u16::from_be_bytes([s[0], s[1]])
+        })
     }
     fn u32(&self, at: usize) -> Option<u32> {
         let s = self.b.get(at..at.checked_add(4)?)?;
         let a = [s[0], s[1], s[2], s[3]];
-        Some(if self.le { u32::from_le_bytes(a) } else { u32::from_be_bytes(a) })
+        Some(if self.le {
+            u32::from_le_bytes(a)
+        } else {
+            u32::from_be_bytes(a)
+        })
     }
     /// (tag, type, count, value-or-offset field position) of each entry.
     fn entries(&self, ifd: usize) -> Vec<(u16, u16, u32, usize)> {
-        let Some(n) = self.u16(ifd) else { return Vec::new() };
+        let Some(n) = self.u16(ifd) else {
+            return Vec::new();
+        };
         (0..n as usize)
             .filter_map(|k| {
                 let e = ifd.checked_add(2 + 12 * k)?;
@@ -241,7 +275,11 @@ impl Tiff<'_> {
         if len > 1 << 16 {
             return None;
         }
-        let at = if len <= 4 { field } else { self.u32(field)? as usize };
+        let at = if len <= 4 {
+            field
+        } else {
+            self.u32(field)? as usize
+        };
         self.b.get(at..at.checked_add(len)?)?;
         Some((at, len))
     }
@@ -337,7 +375,10 @@ fn parse_tiff(b: &[u8], map: &mut BTreeMap<String, String>) {
                 3 => lon_ref = t.ascii(typ, count, field),
                 4 => lon = t.rationals(typ, count, field),
                 6 => {
-                    if let Some(v) = t.rationals(typ, count, field).and_then(|v| v.first().copied()) {
+                    if let Some(v) = t
+                        .rationals(typ, count, field)
+                        .and_then(|v| v.first().copied())
+                    {
                         map.insert("gps.altitude_m".into(), format!("{v:.1}"));
                     }
                 }
@@ -351,7 +392,8 @@ fn parse_tiff(b: &[u8], map: &mut BTreeMap<String, String>) {
         }
         let dms = |v: Option<Vec<f64>>, r: Option<String>, neg: &str| -> Option<String> {
             let v = v?;
-            let deg = v.first()? + v.get(1).unwrap_or(&0.0) / 60.0 + v.get(2).unwrap_or(&0.0) / 3600.0;
+            let deg =
+                v.first()? + v.get(1).unwrap_or(&0.0) / 60.0 + v.get(2).unwrap_or(&0.0) / 3600.0;
             let sign = if r.as_deref() == Some(neg) { -1.0 } else { 1.0 };
             Some(format!("{:.6}", sign * deg))
         };
@@ -371,8 +413,14 @@ mod tests {
 
     #[test]
     fn not_a_jpeg_is_refused() {
-        assert!(matches!(strip_metadata(&mut &b"GIF89a"[..], &mut Vec::new()), Err(JpegError::NotJpeg)));
-        assert!(matches!(extract_metadata(b"\x89PNG"), Err(JpegError::NotJpeg)));
+        assert!(matches!(
+            strip_metadata(&mut &b"GIF89a"[..], &mut Vec::new()),
+            Err(JpegError::NotJpeg)
+        ));
+        assert!(matches!(
+            extract_metadata(b"\x89PNG"),
+            Err(JpegError::NotJpeg)
+        ));
     }
 
     #[test]

@@ -66,14 +66,22 @@ pub enum EvidenceError {
     AlreadyAcquired { id: String },
     #[error("no evidence {id} in this archive")]
     NotFound { id: String },
-    #[error("evidence {id}: the decrypted file hashes to {found}, not to its id; the file has been swapped or damaged")]
+    #[error(
+        "evidence {id}: the decrypted file hashes to {found}, not to its id; the file has been swapped or damaged"
+    )]
     HashMismatch { id: String, found: String },
     #[error("evidence {id}: {source}")]
-    Crypt { id: String, source: crypt::CryptError },
+    Crypt {
+        id: String,
+        source: crypt::CryptError,
+    },
     #[error("evidence {id} is not a JPEG image that can be cleaned of metadata: {source}")]
     Jpeg { id: String, source: jpeg::JpegError },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("encrypted evidence file: {0}")]
     Cipher(#[from] crypt::CryptError),
     #[error("writing the output: {0}")]
@@ -83,7 +91,10 @@ pub enum EvidenceError {
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> EvidenceError + '_ {
-    move |source| EvidenceError::Io { path: path.to_path_buf(), source }
+    move |source| EvidenceError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// The identity of an original: SHA-256 of its plaintext.
@@ -121,7 +132,9 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_bytes: DEFAULT_MAX_BYTES }
+        Limits {
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
     }
 }
 
@@ -156,7 +169,10 @@ pub struct EvidenceStore {
 
 impl std::fmt::Debug for EvidenceStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EvidenceStore").field("dir", &self.dir).field("limits", &self.limits).finish_non_exhaustive()
+        f.debug_struct("EvidenceStore")
+            .field("dir", &self.dir)
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
     }
 }
 
@@ -246,7 +262,8 @@ impl EvidenceStore {
     }
 
     fn address(&self, id: &EvidenceId) -> String {
-        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.name_key[..]).expect("HMAC takes keys of any length");
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.name_key[..])
+            .expect("HMAC takes keys of any length");
         m.update(&id.0);
         hex::encode(m.finalize().into_bytes())
     }
@@ -290,7 +307,11 @@ impl EvidenceStore {
         time_ms: i64,
         tmp: &Path,
     ) -> Result<(EvidenceId, Info, CustodyEvent), EvidenceError> {
-        let file = OpenOptions::new().write(true).create_new(true).open(tmp).map_err(io(tmp))?;
+        let file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+            .map_err(io(tmp))?;
         let mut w = BufWriter::new(file);
         let mut hash = Sha256::new();
         let mut size = 0u64;
@@ -308,7 +329,10 @@ impl EvidenceStore {
             }
             Ok(())
         })?;
-        let file = w.into_inner().map_err(|e| EvidenceError::Io { path: tmp.to_path_buf(), source: e.into_error() })?;
+        let file = w.into_inner().map_err(|e| EvidenceError::Io {
+            path: tmp.to_path_buf(),
+            source: e.into_error(),
+        })?;
         file.sync_all().map_err(io(tmp))?;
         drop(file);
         let id = EvidenceId(hash.finalize().into());
@@ -335,6 +359,12 @@ impl EvidenceStore {
         if path.exists() {
             return Err(EvidenceError::AlreadyAcquired { id: id.to_hex() });
         }
+        // The original counts as present only once its .tev exists; a .meta
+        // without one is left by an acquisition interrupted between the two
+        // links, and is replaced.
+        if meta_path.exists() {
+            fs::remove_file(&meta_path).map_err(io(&meta_path))?;
+        }
         self.write_meta(&meta_path, &info, &id)?;
         // hard_link fails if the target exists: no overwrite even in a race.
         if let Err(e) = fs::hard_link(tmp, &path) {
@@ -358,12 +388,26 @@ impl EvidenceStore {
         Ok((id, info, event))
     }
 
-    fn write_meta(&self, meta_path: &Path, info: &Info, id: &EvidenceId) -> Result<(), EvidenceError> {
-        let json = Zeroizing::new(serde_json::to_vec(info).map_err(|_| EvidenceError::BadMetadata { id: id.to_hex() })?);
-        let sealed = crypt::seal(&self.enc_key, &json).map_err(|source| EvidenceError::Crypt { id: id.to_hex(), source })?;
+    fn write_meta(
+        &self,
+        meta_path: &Path,
+        info: &Info,
+        id: &EvidenceId,
+    ) -> Result<(), EvidenceError> {
+        let json = Zeroizing::new(
+            serde_json::to_vec(info).map_err(|_| EvidenceError::BadMetadata { id: id.to_hex() })?,
+        );
+        let sealed = crypt::seal(&self.enc_key, &json).map_err(|source| EvidenceError::Crypt {
+            id: id.to_hex(),
+            source,
+        })?;
         let tmp = self.tmp_path();
         {
-            let mut f = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io(&tmp))?;
+            let mut f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(io(&tmp))?;
             f.write_all(&sealed).map_err(io(&tmp))?;
             f.sync_all().map_err(io(&tmp))?;
         }
@@ -374,7 +418,10 @@ impl EvidenceStore {
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 Err(EvidenceError::AlreadyAcquired { id: id.to_hex() })
             }
-            Err(e) => Err(EvidenceError::Io { path: meta_path.to_path_buf(), source: e }),
+            Err(e) => Err(EvidenceError::Io {
+                path: meta_path.to_path_buf(),
+                source: e,
+            }),
         }
     }
 
@@ -390,23 +437,39 @@ impl EvidenceStore {
             if e.kind() == std::io::ErrorKind::NotFound {
                 EvidenceError::NotFound { id: id.to_string() }
             } else {
-                EvidenceError::Io { path: meta.to_path_buf(), source: e }
+                EvidenceError::Io {
+                    path: meta.to_path_buf(),
+                    source: e,
+                }
             }
         })?;
-        let json = Zeroizing::new(
-            crypt::open(&self.enc_key, &sealed).map_err(|source| EvidenceError::Crypt { id: id.to_string(), source })?,
-        );
+        let json = Zeroizing::new(crypt::open(&self.enc_key, &sealed).map_err(|source| {
+            EvidenceError::Crypt {
+                id: id.to_string(),
+                source,
+            }
+        })?);
         serde_json::from_slice(&json).map_err(|_| EvidenceError::BadMetadata { id: id.to_string() })
     }
 
     /// Decrypt a stored file to `out`, re-hashing it; fails (after writing
     /// what was authenticated) if the plaintext does not hash to `expect`.
-    fn decrypt_file(&self, path: &Path, id_for_errors: &str, out: &mut dyn Write) -> Result<[u8; 32], EvidenceError> {
+    fn decrypt_file(
+        &self,
+        path: &Path,
+        id_for_errors: &str,
+        out: &mut dyn Write,
+    ) -> Result<[u8; 32], EvidenceError> {
         let f = File::open(path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::NotFound {
-                EvidenceError::NotFound { id: id_for_errors.to_string() }
+                EvidenceError::NotFound {
+                    id: id_for_errors.to_string(),
+                }
             } else {
-                EvidenceError::Io { path: path.to_path_buf(), source: e }
+                EvidenceError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
             }
         })?;
         let mut r = BufReader::new(f);
@@ -416,7 +479,10 @@ impl EvidenceStore {
             out.write_all(c).map_err(EvidenceError::Output)
         })
         .map_err(|e| match e {
-            EvidenceError::Cipher(source) => EvidenceError::Crypt { id: id_for_errors.to_string(), source },
+            EvidenceError::Cipher(source) => EvidenceError::Crypt {
+                id: id_for_errors.to_string(),
+                source,
+            },
             other => other,
         })?;
         Ok(hash.finalize().into())
@@ -426,14 +492,23 @@ impl EvidenceStore {
         let (path, _) = self.original_paths(id);
         let got = self.decrypt_file(&path, &id.to_hex(), out)?;
         if got != id.0 {
-            return Err(EvidenceError::HashMismatch { id: id.to_hex(), found: hex::encode(got) });
+            return Err(EvidenceError::HashMismatch {
+                id: id.to_hex(),
+                found: hex::encode(got),
+            });
         }
         Ok(())
     }
 
     /// Decrypt the original to `out` (someone looks at or listens to it).
     /// The caller must discard the output if this returns an error.
-    pub fn access(&self, id: &EvidenceId, out: &mut dyn Write, actor: &str, time_ms: i64) -> Result<CustodyEvent, EvidenceError> {
+    pub fn access(
+        &self,
+        id: &EvidenceId,
+        out: &mut dyn Write,
+        actor: &str,
+        time_ms: i64,
+    ) -> Result<CustodyEvent, EvidenceError> {
         self.decrypt_original(id, out)?;
         Ok(CustodyEvent {
             action: CustodyAction::Access,
@@ -446,7 +521,12 @@ impl EvidenceStore {
     }
 
     /// Decrypt the original and check that it still hashes to its id.
-    pub fn verify(&self, id: &EvidenceId, actor: &str, time_ms: i64) -> Result<CustodyEvent, EvidenceError> {
+    pub fn verify(
+        &self,
+        id: &EvidenceId,
+        actor: &str,
+        time_ms: i64,
+    ) -> Result<CustodyEvent, EvidenceError> {
         self.decrypt_original(id, &mut std::io::sink())?;
         Ok(CustodyEvent {
             action: CustodyAction::Verify,
@@ -460,7 +540,12 @@ impl EvidenceStore {
 
     /// Make an encrypted working copy of the original in `evidence/work/`.
     /// Returns its random id (32 hex digits) and the `copy` event.
-    pub fn working_copy(&self, id: &EvidenceId, actor: &str, time_ms: i64) -> Result<(String, CustodyEvent), EvidenceError> {
+    pub fn working_copy(
+        &self,
+        id: &EvidenceId,
+        actor: &str,
+        time_ms: i64,
+    ) -> Result<(String, CustodyEvent), EvidenceError> {
         let info = self.info(id)?;
         let wid = hex::encode(rand::random::<[u8; 16]>());
         let work = self.dir.join("work");
@@ -469,16 +554,26 @@ impl EvidenceStore {
         // writer chunk by chunk, so plaintext never touches the disk.
         let tmp = self.tmp_path();
         let r = (|| {
-            let f = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io(&tmp))?;
+            let f = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&tmp)
+                .map_err(io(&tmp))?;
             let mut w = BufWriter::new(f);
             let (path_o, _) = self.original_paths(id);
             let mut reader = DecryptingReader::new(self, &path_o, id)?;
             crypt::encrypt::<EvidenceError>(&self.enc_key, &mut reader, &mut w, &mut |_| Ok(()))?;
             reader.finish()?;
-            let f = w.into_inner().map_err(|e| EvidenceError::Io { path: tmp.clone(), source: e.into_error() })?;
+            let f = w.into_inner().map_err(|e| EvidenceError::Io {
+                path: tmp.clone(),
+                source: e.into_error(),
+            })?;
             f.sync_all().map_err(io(&tmp))?;
             fs::rename(&tmp, &path).map_err(io(&path))?;
-            let copy_info = Info { copy_of: Some(id.to_hex()), ..info.clone() };
+            let copy_info = Info {
+                copy_of: Some(id.to_hex()),
+                ..info.clone()
+            };
             self.write_meta(&work.join(format!("{wid}.meta")), &copy_info, id)?;
             fsync_dir(&work)
         })();
@@ -537,25 +632,46 @@ impl EvidenceStore {
         time_ms: i64,
         purpose: &str,
     ) -> Result<CustodyEvent, EvidenceError> {
-        let mut hw = HashingWriter { inner: out, hash: Sha256::new() };
+        let mut hw = HashingWriter {
+            inner: out,
+            hash: Sha256::new(),
+        };
         let detail;
         if strip_metadata {
             let info = self.info(id)?;
             if info.media_type != "image/jpeg" {
-                return Err(EvidenceError::Jpeg { id: id.to_hex(), source: jpeg::JpegError::NotJpeg });
+                return Err(EvidenceError::Jpeg {
+                    id: id.to_hex(),
+                    source: jpeg::JpegError::NotJpeg,
+                });
             }
             let (path, _) = self.original_paths(id);
             let reader = DecryptingReader::new(self, &path, id)?;
             let mut br = std::io::BufReader::with_capacity(crypt::CHUNK, reader);
-            let removed = jpeg::strip_metadata(&mut br, &mut hw).map_err(|source| match source {
-                jpeg::JpegError::Io(e) if e.get_ref().is_some_and(|x| x.is::<DecryptFailure>()) => {
-                    match e.into_inner().and_then(|x| x.downcast::<DecryptFailure>().ok()) {
-                        Some(f) => EvidenceError::Crypt { id: id.to_hex(), source: f.0 },
-                        None => EvidenceError::Crypt { id: id.to_hex(), source: crypt::CryptError::BadHeader },
+            let removed =
+                jpeg::strip_metadata(&mut br, &mut hw).map_err(|source| match source {
+                    jpeg::JpegError::Io(e)
+                        if e.get_ref().is_some_and(|x| x.is::<DecryptFailure>()) =>
+                    {
+                        match e
+                            .into_inner()
+                            .and_then(|x| x.downcast::<DecryptFailure>().ok())
+                        {
+                            Some(f) => EvidenceError::Crypt {
+                                id: id.to_hex(),
+                                source: f.0,
+                            },
+                            None => EvidenceError::Crypt {
+                                id: id.to_hex(),
+                                source: crypt::CryptError::BadHeader,
+                            },
+                        }
                     }
-                }
-                other => EvidenceError::Jpeg { id: id.to_hex(), source: other },
-            })?;
+                    other => EvidenceError::Jpeg {
+                        id: id.to_hex(),
+                        source: other,
+                    },
+                })?;
             br.into_inner().finish()?;
             detail = format!("purpose={purpose};metadata_stripped;segments_removed={removed}");
         } else {
@@ -621,24 +737,52 @@ impl DecryptingReader {
             if e.kind() == std::io::ErrorKind::NotFound {
                 EvidenceError::NotFound { id: id.to_hex() }
             } else {
-                EvidenceError::Io { path: path.to_path_buf(), source: e }
+                EvidenceError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
             }
         })?;
-        let dec = crypt::Decryptor::new(&store.enc_key, BufReader::new(f))
-            .map_err(|source| EvidenceError::Crypt { id: id.to_hex(), source })?;
-        Ok(DecryptingReader { dec, cur: Zeroizing::new(Vec::new()), pos: 0, hash: Sha256::new(), expect: id.0, id: id.to_hex() })
+        let dec = crypt::Decryptor::new(&store.enc_key, BufReader::new(f)).map_err(|source| {
+            EvidenceError::Crypt {
+                id: id.to_hex(),
+                source,
+            }
+        })?;
+        Ok(DecryptingReader {
+            dec,
+            cur: Zeroizing::new(Vec::new()),
+            pos: 0,
+            hash: Sha256::new(),
+            expect: id.0,
+            id: id.to_hex(),
+        })
     }
 
     /// Drain what is left and check the hash of the whole plaintext.
     fn finish(mut self) -> Result<(), EvidenceError> {
         let id = self.id.clone();
-        std::io::copy(&mut self, &mut std::io::sink()).map_err(|e| match e.into_inner().and_then(|x| x.downcast::<DecryptFailure>().ok()) {
-            Some(f) => EvidenceError::Crypt { id: id.clone(), source: f.0 },
-            None => EvidenceError::Crypt { id: id.clone(), source: crypt::CryptError::BadHeader },
+        std::io::copy(&mut self, &mut std::io::sink()).map_err(|e| {
+            match e
+                .into_inner()
+                .and_then(|x| x.downcast::<DecryptFailure>().ok())
+            {
+                Some(f) => EvidenceError::Crypt {
+                    id: id.clone(),
+                    source: f.0,
+                },
+                None => EvidenceError::Crypt {
+                    id: id.clone(),
+                    source: crypt::CryptError::BadHeader,
+                },
+            }
         })?;
         let got: [u8; 32] = std::mem::take(&mut self.hash).finalize().into();
         if got != self.expect {
-            return Err(EvidenceError::HashMismatch { id, found: hex::encode(got) });
+            return Err(EvidenceError::HashMismatch {
+                id,
+                found: hex::encode(got),
+            });
         }
         Ok(())
     }

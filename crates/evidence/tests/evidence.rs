@@ -6,7 +6,9 @@
 use std::fs;
 use std::io::Read;
 use std::path::Path;
-use tumen_evidence::{CustodyAction, CustodyEvent, EvidenceError, EvidenceId, EvidenceStore, Limits};
+use tumen_evidence::{
+    CustodyAction, CustodyEvent, EvidenceError, EvidenceId, EvidenceStore, Limits,
+};
 
 const KEY: [u8; 32] = [0x42; 32];
 const T: i64 = 1_764_340_000_000;
@@ -88,8 +90,35 @@ fn test_jpeg() -> (Vec<u8>, Vec<u8>) {
     let com = seg(0xFE, b"interviewed at the safe house");
     let data2 = vec![0x9A, 0xFF, 0x00, 0xBC];
     let eoi = vec![0xFF, 0xD9];
-    let full = [&soi[..], &app0, &app1, &app13, &dqt, &sof, &dht, &sos, &data1, &com, &sos, &data2, &eoi].concat();
-    let clean = [&soi[..], &app0, &dqt, &sof, &dht, &sos, &data1, &sos, &data2, &eoi].concat();
+    let full = [
+        &soi[..],
+        &app0,
+        &app1,
+        &app13,
+        &dqt,
+        &sof,
+        &dht,
+        &sos,
+        &data1,
+        &com,
+        &sos,
+        &data2,
+        &eoi,
+    ]
+    .concat();
+    let clean = [
+        &soi[..],
+        &app0,
+        &dqt,
+        &sof,
+        &dht,
+        &sos,
+        &data1,
+        &sos,
+        &data2,
+        &eoi,
+    ]
+    .concat();
     (full, clean)
 }
 
@@ -99,7 +128,10 @@ fn acquisition_hashes_encrypts_and_reads_back() {
     let s = store(d.path());
     // FIPS 180-2 / NIST example: SHA-256("abc").
     let (id, info, ev) = s.acquire(&mut &b"abc"[..], "note.txt", "kim", T).unwrap();
-    assert_eq!(id.to_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    assert_eq!(
+        id.to_hex(),
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
     assert_eq!(info.size, 3);
     assert_eq!(info.name, "note.txt");
     assert_eq!(ev.action, CustodyAction::Acquire);
@@ -141,7 +173,9 @@ fn large_files_stream_through_many_chunks() {
     let len = 5 * 1024 * 1024 + 3;
     let mut want = Vec::new();
     Pattern(0, len).read_to_end(&mut want).unwrap();
-    let (id, info, _) = s.acquire(&mut Pattern(0, len), "interview.wav", "kim", T).unwrap();
+    let (id, info, _) = s
+        .acquire(&mut Pattern(0, len), "interview.wav", "kim", T)
+        .unwrap();
     assert_eq!(info.size, len);
     use sha2::Digest;
     assert_eq!(id.0, <[u8; 32]>::from(sha2::Sha256::digest(&want)));
@@ -156,34 +190,91 @@ fn originals_are_never_overwritten_and_are_read_only() {
     let d = tempfile::tempdir().unwrap();
     let s = store(d.path());
     let (id, _, _) = s.acquire(&mut &b"first"[..], "a.txt", "kim", T).unwrap();
-    let before: Vec<(std::path::PathBuf, Vec<u8>)> =
-        all_files(d.path()).into_iter().map(|p| (p.clone(), fs::read(&p).unwrap())).collect();
-    let e = s.acquire(&mut &b"first"[..], "other-name.txt", "lee", T + 5).unwrap_err();
+    let before: Vec<(std::path::PathBuf, Vec<u8>)> = all_files(d.path())
+        .into_iter()
+        .map(|p| (p.clone(), fs::read(&p).unwrap()))
+        .collect();
+    let e = s
+        .acquire(&mut &b"first"[..], "other-name.txt", "lee", T + 5)
+        .unwrap_err();
     assert!(matches!(e, EvidenceError::AlreadyAcquired { .. }), "{e}");
-    let after: Vec<(std::path::PathBuf, Vec<u8>)> =
-        all_files(d.path()).into_iter().map(|p| (p.clone(), fs::read(&p).unwrap())).collect();
+    let after: Vec<(std::path::PathBuf, Vec<u8>)> = all_files(d.path())
+        .into_iter()
+        .map(|p| (p.clone(), fs::read(&p).unwrap()))
+        .collect();
     assert_eq!(before, after, "a second acquisition changed the archive");
     assert_eq!(s.info(&id).unwrap().acquired_by, "kim");
     for p in all_files(&d.path().join("evidence/originals")) {
-        assert!(fs::metadata(&p).unwrap().permissions().readonly(), "{} is writable", p.display());
+        assert!(
+            fs::metadata(&p).unwrap().permissions().readonly(),
+            "{} is writable",
+            p.display()
+        );
     }
+}
+
+#[test]
+fn an_acquisition_interrupted_between_its_two_files_can_be_repeated() {
+    let d = tempfile::tempdir().unwrap();
+    let s = store(d.path());
+    let (id, _, _) = s.acquire(&mut &b"statement"[..], "s.txt", "kim", T).unwrap();
+    // Simulate a crash after the metadata was linked but before the file was.
+    for p in all_files(&d.path().join("evidence/originals")) {
+        if p.extension().is_some_and(|x| x == "tev") {
+            fs::remove_file(p).unwrap();
+        }
+    }
+    assert!(s.access(&id, &mut Vec::new(), "kim", T).is_err());
+    let (again, _, _) = s.acquire(&mut &b"statement"[..], "s.txt", "kim", T + 1).unwrap();
+    assert_eq!(again, id);
+    let mut out = Vec::new();
+    s.access(&id, &mut out, "kim", T).unwrap();
+    assert_eq!(out, b"statement");
 }
 
 #[test]
 fn path_traversal_in_names_is_refused() {
     let d = tempfile::tempdir().unwrap();
     let s = store(d.path());
-    for name in ["../x", "../../etc/passwd", "/etc/passwd", "a/b.jpg", "..\\x", "c:\\evil", "C:evil", "", ".", "..", "a\0b", "a\nb"] {
+    for name in [
+        "../x",
+        "../../etc/passwd",
+        "/etc/passwd",
+        "a/b.jpg",
+        "..\\x",
+        "c:\\evil",
+        "C:evil",
+        "",
+        ".",
+        "..",
+        "a\0b",
+        "a\nb",
+    ] {
         let e = s.acquire(&mut &b"data"[..], name, "kim", T).unwrap_err();
-        assert!(matches!(e, EvidenceError::BadName { .. }), "{name:?} accepted: {e}");
+        assert!(
+            matches!(e, EvidenceError::BadName { .. }),
+            "{name:?} accepted: {e}"
+        );
     }
-    assert!(s.acquire(&mut &b"data"[..], &"x".repeat(256), "kim", T).is_err());
-    assert!(all_files(d.path()).is_empty(), "a refused acquisition left files");
+    assert!(
+        s.acquire(&mut &b"data"[..], &"x".repeat(256), "kim", T)
+            .is_err()
+    );
+    assert!(
+        all_files(d.path()).is_empty(),
+        "a refused acquisition left files"
+    );
     // Ids from users cannot name paths either.
     for id in ["../../etc/passwd", "ab", &"g".repeat(64)] {
-        assert!(matches!(EvidenceId::parse(id), Err(EvidenceError::BadId(_))));
+        assert!(matches!(
+            EvidenceId::parse(id),
+            Err(EvidenceError::BadId(_))
+        ));
     }
-    assert!(s.read_working_copy("../../../../etc/passwd", &mut Vec::new()).is_err());
+    assert!(
+        s.read_working_copy("../../../../etc/passwd", &mut Vec::new())
+            .is_err()
+    );
     assert!(s.discard_working_copy("../originals/x").is_err());
 }
 
@@ -193,7 +284,10 @@ fn oversized_files_are_refused_and_leave_nothing() {
     let s = EvidenceStore::open(d.path(), &KEY, Limits { max_bytes: 100_000 }).unwrap();
     let big = vec![1u8; 100_001];
     let e = s.acquire(&mut &big[..], "big.bin", "kim", T).unwrap_err();
-    assert!(matches!(e, EvidenceError::TooLarge { limit: 100_000 }), "{e}");
+    assert!(
+        matches!(e, EvidenceError::TooLarge { limit: 100_000 }),
+        "{e}"
+    );
     assert!(all_files(d.path()).is_empty());
     // Exactly at the limit is accepted.
     s.acquire(&mut &big[..100_000], "ok.bin", "kim", T).unwrap();
@@ -203,8 +297,12 @@ fn oversized_files_are_refused_and_leave_nothing() {
 fn tampering_with_a_stored_file_is_detected() {
     let d = tempfile::tempdir().unwrap();
     let s = store(d.path());
-    let (a, _, _) = s.acquire(&mut &vec![5u8; 200_000][..], "a.bin", "kim", T).unwrap();
-    let (b, _, _) = s.acquire(&mut &vec![6u8; 200_000][..], "b.bin", "kim", T).unwrap();
+    let (a, _, _) = s
+        .acquire(&mut &vec![5u8; 200_000][..], "a.bin", "kim", T)
+        .unwrap();
+    let (b, _, _) = s
+        .acquire(&mut &vec![6u8; 200_000][..], "b.bin", "kim", T)
+        .unwrap();
     let tev: Vec<_> = all_files(&d.path().join("evidence/originals"))
         .into_iter()
         .filter(|p| p.extension().is_some_and(|x| x == "tev"))
@@ -232,7 +330,10 @@ fn tampering_with_a_stored_file_is_detected() {
     set(&tev[1], &z);
     set(&tev[0], &y);
     let broken = if s.verify(&a, "x", T).is_err() { a } else { b };
-    assert!(matches!(s.verify(&broken, "x", T).unwrap_err(), EvidenceError::Crypt { .. }));
+    assert!(matches!(
+        s.verify(&broken, "x", T).unwrap_err(),
+        EvidenceError::Crypt { .. }
+    ));
     // Truncation.
     set(&tev[1], &x[..x.len() - 100]);
     assert!(s.verify(&a, "x", T).is_err() || s.verify(&b, "x", T).is_err());
@@ -242,19 +343,32 @@ fn tampering_with_a_stored_file_is_detected() {
 fn working_copies_are_separate_from_the_original() {
     let d = tempfile::tempdir().unwrap();
     let s = store(d.path());
-    let (id, _, _) = s.acquire(&mut &b"original testimony"[..], "t.txt", "kim", T).unwrap();
+    let (id, _, _) = s
+        .acquire(&mut &b"original testimony"[..], "t.txt", "kim", T)
+        .unwrap();
     let originals = d.path().join("evidence/originals");
-    let snapshot: Vec<_> = all_files(&originals).into_iter().map(|p| fs::read(p).unwrap()).collect();
+    let snapshot: Vec<_> = all_files(&originals)
+        .into_iter()
+        .map(|p| fs::read(p).unwrap())
+        .collect();
     let (wid, ev) = s.working_copy(&id, "lee", T + 1).unwrap();
     assert_eq!(ev.action, CustodyAction::Copy);
     assert!(ev.detail.contains(&wid));
-    assert!(d.path().join("evidence/work").join(format!("{wid}.tev")).exists());
+    assert!(
+        d.path()
+            .join("evidence/work")
+            .join(format!("{wid}.tev"))
+            .exists()
+    );
     let mut out = Vec::new();
     s.read_working_copy(&wid, &mut out).unwrap();
     assert_eq!(out, b"original testimony");
     s.discard_working_copy(&wid).unwrap();
     assert!(s.read_working_copy(&wid, &mut Vec::new()).is_err());
-    let after: Vec<_> = all_files(&originals).into_iter().map(|p| fs::read(p).unwrap()).collect();
+    let after: Vec<_> = all_files(&originals)
+        .into_iter()
+        .map(|p| fs::read(p).unwrap())
+        .collect();
     assert_eq!(snapshot, after);
     s.verify(&id, "auditor", T).unwrap();
 }
@@ -267,14 +381,31 @@ fn jpeg_gps_is_extracted_and_stripped_from_shared_copies() {
     let (id, info, _) = s.acquire(&mut &jpeg[..], "photo.jpg", "kim", T).unwrap();
     assert_eq!(info.media_type, "image/jpeg");
     // 39 + 1/60 + 10/3600 and 125 + 45/60 + 15/3600, to six places.
-    assert_eq!(info.metadata.get("gps.latitude").map(String::as_str), Some("39.019444"));
-    assert_eq!(info.metadata.get("gps.longitude").map(String::as_str), Some("125.754167"));
-    assert_eq!(info.metadata.get("exif.make").map(String::as_str), Some("TestCam"));
-    assert_eq!(info.metadata.get("iptc.present").map(String::as_str), Some("true"));
+    assert_eq!(
+        info.metadata.get("gps.latitude").map(String::as_str),
+        Some("39.019444")
+    );
+    assert_eq!(
+        info.metadata.get("gps.longitude").map(String::as_str),
+        Some("125.754167")
+    );
+    assert_eq!(
+        info.metadata.get("exif.make").map(String::as_str),
+        Some("TestCam")
+    );
+    assert_eq!(
+        info.metadata.get("iptc.present").map(String::as_str),
+        Some("true")
+    );
 
     let mut shared = Vec::new();
-    let ev = s.export(&id, &mut shared, true, "lee", T + 2, "un-submission").unwrap();
-    assert_eq!(shared, clean, "stripped copy is not the image without APP1/APP13/COM");
+    let ev = s
+        .export(&id, &mut shared, true, "lee", T + 2, "un-submission")
+        .unwrap();
+    assert_eq!(
+        shared, clean,
+        "stripped copy is not the image without APP1/APP13/COM"
+    );
     assert!(!contains(&shared, b"Exif"));
     assert!(!contains(&shared, b"TestCam"));
     assert!(!contains(&shared, b"safe house"));
@@ -284,17 +415,27 @@ fn jpeg_gps_is_extracted_and_stripped_from_shared_copies() {
     assert!(!contains(&shared, &[0, 0, 0, 125, 0, 0, 0, 1]));
     assert_eq!(ev.action, CustodyAction::Export);
     use sha2::Digest;
-    assert_eq!(ev.result_sha256, <[u8; 32]>::from(sha2::Sha256::digest(&shared)));
+    assert_eq!(
+        ev.result_sha256,
+        <[u8; 32]>::from(sha2::Sha256::digest(&shared))
+    );
     assert!(ev.detail.contains("metadata_stripped"));
     assert!(ev.detail.contains("segments_removed=3"));
     // The original is untouched: an unstripped export is byte-identical.
     let mut orig = Vec::new();
-    let ev = s.export(&id, &mut orig, false, "lee", T + 3, "court").unwrap();
+    let ev = s
+        .export(&id, &mut orig, false, "lee", T + 3, "court")
+        .unwrap();
     assert_eq!(orig, jpeg);
     assert_eq!(ev.result_sha256, id.0);
     // A non-JPEG cannot be "cleaned": refused rather than shared as is.
-    let (doc, _, _) = s.acquire(&mut &b"%PDF-1.4 ..."[..], "a.pdf", "kim", T).unwrap();
-    assert!(matches!(s.export(&doc, &mut Vec::new(), true, "lee", T, "x"), Err(EvidenceError::Jpeg { .. })));
+    let (doc, _, _) = s
+        .acquire(&mut &b"%PDF-1.4 ..."[..], "a.pdf", "kim", T)
+        .unwrap();
+    assert!(matches!(
+        s.export(&doc, &mut Vec::new(), true, "lee", T, "x"),
+        Err(EvidenceError::Jpeg { .. })
+    ));
 }
 
 #[test]
@@ -312,18 +453,38 @@ fn canary_plaintext_reaches_no_file_under_the_evidence_directory() {
     let (jpeg, _) = test_jpeg();
     let (jid, _, _) = s.acquire(&mut &jpeg[..], "gps.jpg", "kim", T).unwrap();
     s.working_copy(&jid, "kim", T).unwrap();
-    s.export(&id, &mut Vec::new(), false, "kim", T, "x").unwrap();
+    s.export(&id, &mut Vec::new(), false, "kim", T, "x")
+        .unwrap();
     let files = all_files(d.path());
     assert!(files.len() >= 8, "{files:?}");
     for p in files {
         let bytes = fs::read(&p).unwrap();
         let fname = p.to_string_lossy().to_string();
-        for needle in [&canary[..], &canary[..16], b"CANARYNAME", b"kim-young-hee", b"TestCam", b"Exif", b"safe house"] {
-            assert!(!contains(&bytes, needle), "{} holds {:?}", fname, String::from_utf8_lossy(needle));
-            assert!(!fname.contains(&*String::from_utf8_lossy(needle)), "file name {fname} leaks");
+        for needle in [
+            &canary[..],
+            &canary[..16],
+            b"CANARYNAME",
+            b"kim-young-hee",
+            b"TestCam",
+            b"Exif",
+            b"safe house",
+        ] {
+            assert!(
+                !contains(&bytes, needle),
+                "{} holds {:?}",
+                fname,
+                String::from_utf8_lossy(needle)
+            );
+            assert!(
+                !fname.contains(&*String::from_utf8_lossy(needle)),
+                "file name {fname} leaks"
+            );
         }
         // No confirmation oracle: file names are not the plaintext hashes.
-        assert!(!fname.contains(&id.to_hex()) && !fname.contains(&jid.to_hex()), "{fname} names the plaintext hash");
+        assert!(
+            !fname.contains(&id.to_hex()) && !fname.contains(&jid.to_hex()),
+            "{fname} names the plaintext hash"
+        );
         assert!(!fname.contains(&wid) || fname.contains("/work/"));
     }
 }

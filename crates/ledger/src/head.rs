@@ -67,7 +67,9 @@ impl PublicKey {
     /// From the 32 bytes of RFC 8032's encoding. Rejects points that are not
     /// on the curve.
     pub fn from_bytes(b: &[u8; 32]) -> Result<Self, LedgerError> {
-        VerifyingKey::from_bytes(b).map(PublicKey).map_err(|_| LedgerError::BadPublicKey)
+        VerifyingKey::from_bytes(b)
+            .map(PublicKey)
+            .map_err(|_| LedgerError::BadPublicKey)
     }
     /// From 64 hex characters.
     pub fn from_hex(s: &str) -> Result<Self, LedgerError> {
@@ -88,7 +90,9 @@ impl PublicKey {
     /// Check an Ed25519 signature (strict: rejects malleable encodings and
     /// small-order keys).
     pub fn verify_bytes(&self, msg: &[u8], sig: &[u8; 64]) -> Result<(), LedgerError> {
-        self.0.verify_strict(msg, &Signature::from_bytes(sig)).map_err(|_| LedgerError::BadSignature)
+        self.0
+            .verify_strict(msg, &Signature::from_bytes(sig))
+            .map_err(|_| LedgerError::BadSignature)
     }
 }
 
@@ -173,7 +177,10 @@ impl SignedTreeHead {
                 break;
             }
         }
-        let begin = begin_line.ok_or(LedgerError::BadHeadText { line: 0, why: "no BEGIN line" })?;
+        let begin = begin_line.ok_or(LedgerError::BadHeadText {
+            line: 0,
+            why: "no BEGIN line",
+        })?;
         let mut fields: [Option<&str>; 6] = [None; 6];
         const NAMES: [&str; 6] = ["ledger", "size", "time", "root", "key", "signature"];
         let mut ended = false;
@@ -183,40 +190,88 @@ impl SignedTreeHead {
                 ended = true;
                 break;
             }
-            let (name, value) =
-                l.split_once(':').ok_or(LedgerError::BadHeadText { line, why: "expected `name: value`" })?;
-            let slot = NAMES
-                .iter()
-                .position(|x| *x == name.trim())
-                .ok_or(LedgerError::BadHeadText { line, why: "unknown field" })?;
+            let (name, value) = l.split_once(':').ok_or(LedgerError::BadHeadText {
+                line,
+                why: "expected `name: value`",
+            })?;
+            let slot =
+                NAMES
+                    .iter()
+                    .position(|x| *x == name.trim())
+                    .ok_or(LedgerError::BadHeadText {
+                        line,
+                        why: "unknown field",
+                    })?;
             if fields[slot].is_some() {
-                return Err(LedgerError::BadHeadText { line, why: "field given twice" });
+                return Err(LedgerError::BadHeadText {
+                    line,
+                    why: "field given twice",
+                });
             }
             fields[slot] = Some(value.trim());
         }
         if !ended {
-            return Err(LedgerError::BadHeadText { line: begin + 1, why: "no END line" });
+            return Err(LedgerError::BadHeadText {
+                line: begin + 1,
+                why: "no END line",
+            });
         }
-        let get = |i: usize, why: &'static str| fields[i].ok_or(LedgerError::BadHeadText { line: begin + 1, why });
+        let get = |i: usize, why: &'static str| {
+            fields[i].ok_or(LedgerError::BadHeadText {
+                line: begin + 1,
+                why,
+            })
+        };
         if get(0, "missing `ledger`")? != "tumen" {
-            return Err(LedgerError::BadHeadText { line: begin + 1, why: "not a tumen ledger head" });
+            return Err(LedgerError::BadHeadText {
+                line: begin + 1,
+                why: "not a tumen ledger head",
+            });
         }
         let size_s = get(1, "missing `size`")?;
-        if size_s.is_empty() || !size_s.bytes().all(|b| b.is_ascii_digit()) || (size_s.len() > 1 && size_s.starts_with('0')) {
-            return Err(LedgerError::BadHeadText { line: begin + 1, why: "size is not a decimal number" });
+        if size_s.is_empty()
+            || !size_s.bytes().all(|b| b.is_ascii_digit())
+            || (size_s.len() > 1 && size_s.starts_with('0'))
+        {
+            return Err(LedgerError::BadHeadText {
+                line: begin + 1,
+                why: "size is not a decimal number",
+            });
         }
-        let size: u64 =
-            size_s.parse().map_err(|_| LedgerError::BadHeadText { line: begin + 1, why: "size is too large" })?;
-        let timestamp_ms = parse_utc_ms(get(2, "missing `time`")?)
-            .ok_or(LedgerError::BadHeadText { line: begin + 1, why: "time is not YYYY-MM-DDTHH:MM:SS.mmmZ" })?;
-        let root = hash_from_hex(get(3, "missing `root`")?)
-            .ok_or(LedgerError::BadHeadText { line: begin + 1, why: "root is not 64 hex digits" })?;
-        let public_key = hash_from_hex(get(4, "missing `key`")?)
-            .ok_or(LedgerError::BadHeadText { line: begin + 1, why: "key is not 64 hex digits" })?;
+        let size: u64 = size_s.parse().map_err(|_| LedgerError::BadHeadText {
+            line: begin + 1,
+            why: "size is too large",
+        })?;
+        let timestamp_ms =
+            parse_utc_ms(get(2, "missing `time`")?).ok_or(LedgerError::BadHeadText {
+                line: begin + 1,
+                why: "time is not YYYY-MM-DDTHH:MM:SS.mmmZ",
+            })?;
+        let root = hash_from_hex(get(3, "missing `root`")?).ok_or(LedgerError::BadHeadText {
+            line: begin + 1,
+            why: "root is not 64 hex digits",
+        })?;
+        let public_key =
+            hash_from_hex(get(4, "missing `key`")?).ok_or(LedgerError::BadHeadText {
+                line: begin + 1,
+                why: "key is not 64 hex digits",
+            })?;
         let mut signature = [0u8; 64];
-        hex::decode_to_slice(get(5, "missing `signature`")?, &mut signature)
-            .map_err(|_| LedgerError::BadHeadText { line: begin + 1, why: "signature is not 128 hex digits" })?;
-        Ok(SignedTreeHead { head: TreeHead { size, root, timestamp_ms }, public_key, signature })
+        hex::decode_to_slice(get(5, "missing `signature`")?, &mut signature).map_err(|_| {
+            LedgerError::BadHeadText {
+                line: begin + 1,
+                why: "signature is not 128 hex digits",
+            }
+        })?;
+        Ok(SignedTreeHead {
+            head: TreeHead {
+                size,
+                root,
+                timestamp_ms,
+            },
+            public_key,
+            signature,
+        })
     }
 }
 
@@ -227,7 +282,10 @@ pub fn all_from_text(text: &str) -> Result<Vec<SignedTreeHead>, LedgerError> {
     let mut rest = text;
     while let Some(start) = rest.find(BEGIN) {
         let block = &rest[start..];
-        let end = block.find(END).ok_or(LedgerError::BadHeadText { line: 0, why: "no END line" })?;
+        let end = block.find(END).ok_or(LedgerError::BadHeadText {
+            line: 0,
+            why: "no END line",
+        })?;
         out.push(SignedTreeHead::from_text(&block[..end + END.len()])?);
         rest = &block[end + END.len()..];
     }
@@ -245,9 +303,14 @@ mod tests {
     // RFC 8032 §7.1, TEST 1: secret key, public key, empty message, signature.
     #[test]
     fn rfc8032_test_1() {
-        let seed: [u8; 32] = h("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60").try_into().unwrap();
+        let seed: [u8; 32] = h("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+            .try_into()
+            .unwrap();
         let key = LedgerKey::from_seed(&seed);
-        assert_eq!(key.public().to_hex(), "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a");
+        assert_eq!(
+            key.public().to_hex(),
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+        );
         let sig = key.sign_bytes(b"");
         assert_eq!(
             hex::encode(sig),
@@ -262,7 +325,9 @@ mod tests {
     // RFC 8032 §7.1, TEST 2: verification only (public key, message 0x72, signature).
     #[test]
     fn rfc8032_test_2_verifies() {
-        let pk = PublicKey::from_hex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c").unwrap();
+        let pk =
+            PublicKey::from_hex("3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c")
+                .unwrap();
         let sig: [u8; 64] = h("92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00").try_into().unwrap();
         assert!(pk.verify_bytes(&[0x72], &sig).is_ok());
         assert!(pk.verify_bytes(&[0x73], &sig).is_err());
@@ -275,7 +340,8 @@ mod tests {
     fn head() -> TreeHead {
         TreeHead {
             size: 8,
-            root: hash_from_hex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328").unwrap(),
+            root: hash_from_hex("5dc9da79a70659a9ad559cb701ded9a2ab9d823aad2f4960cfe370eff4604328")
+                .unwrap(),
             timestamp_ms: 1_696_809_600_123,
         }
     }
@@ -295,14 +361,26 @@ mod tests {
         let sth = head().sign(&key(1));
         let text = sth.to_text();
         assert!(text.contains("time: 2023-10-09T00:00:00.123Z"));
-        let wrapped = format!("Annex B.\r\n\r\n{}\r\nSigned, the documentation team.\r\n", text.replace('\n', "\r\n    "));
+        let wrapped = format!(
+            "Annex B.\r\n\r\n{}\r\nSigned, the documentation team.\r\n",
+            text.replace('\n', "\r\n    ")
+        );
         let parsed = SignedTreeHead::from_text(&wrapped).unwrap();
         assert_eq!(parsed, sth);
         parsed.verify(&key(1).public()).unwrap();
-        let upper = SignedTreeHead::from_text(&text.to_uppercase().replace("LEDGER: TUMEN", "ledger: tumen")
-            .replace("SIZE", "size").replace("TIME", "time").replace("ROOT", "root").replace("KEY", "key")
-            .replace("SIGNATURE", "signature").replace("-----BEGIN TUMEN SIGNED TREE HEAD-----", BEGIN)
-            .replace("-----END TUMEN SIGNED TREE HEAD-----", END).replace("T00:00:00.123z", "T00:00:00.123Z"));
+        let upper = SignedTreeHead::from_text(
+            &text
+                .to_uppercase()
+                .replace("LEDGER: TUMEN", "ledger: tumen")
+                .replace("SIZE", "size")
+                .replace("TIME", "time")
+                .replace("ROOT", "root")
+                .replace("KEY", "key")
+                .replace("SIGNATURE", "signature")
+                .replace("-----BEGIN TUMEN SIGNED TREE HEAD-----", BEGIN)
+                .replace("-----END TUMEN SIGNED TREE HEAD-----", END)
+                .replace("T00:00:00.123z", "T00:00:00.123Z"),
+        );
         assert_eq!(upper.unwrap(), sth);
     }
 
@@ -311,7 +389,10 @@ mod tests {
         let trusted = key(1).public();
         let sth = head().sign(&key(1));
         // Signed by someone else, claiming their own key.
-        assert!(matches!(head().sign(&key(2)).verify(&trusted), Err(LedgerError::WrongKey)));
+        assert!(matches!(
+            head().sign(&key(2)).verify(&trusted),
+            Err(LedgerError::WrongKey)
+        ));
         // Signed by someone else, claiming the trusted key.
         let mut f = head().sign(&key(2));
         f.public_key = trusted.to_bytes();
@@ -331,7 +412,12 @@ mod tests {
         assert!(f.verify(&trusted).is_err());
         // Altered in its printed form.
         let t = sth.to_text().replace("size: 8", "size: 9");
-        assert!(SignedTreeHead::from_text(&t).unwrap().verify(&trusted).is_err());
+        assert!(
+            SignedTreeHead::from_text(&t)
+                .unwrap()
+                .verify(&trusted)
+                .is_err()
+        );
     }
 
     #[test]
@@ -364,7 +450,10 @@ mod tests {
             good.replace("size: 8\n", "size 8\n"),
         ];
         for (i, c) in cases.iter().enumerate() {
-            assert!(SignedTreeHead::from_text(c).is_err(), "case {i} parsed: {c}");
+            assert!(
+                SignedTreeHead::from_text(c).is_err(),
+                "case {i} parsed: {c}"
+            );
         }
     }
 }

@@ -38,7 +38,12 @@ pub fn format_utc_ms(ms: i64) -> String {
     let days = ms.div_euclid(86_400_000);
     let rem = ms.rem_euclid(86_400_000);
     let (y, m, d) = civil_from_days(days);
-    let (h, mi, s, milli) = (rem / 3_600_000, rem / 60_000 % 60, rem / 1000 % 60, rem % 1000);
+    let (h, mi, s, milli) = (
+        rem / 3_600_000,
+        rem / 60_000 % 60,
+        rem / 1000 % 60,
+        rem % 1000,
+    );
     format!("{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{milli:03}Z")
 }
 
@@ -52,7 +57,15 @@ fn digits(s: &str) -> Option<u32> {
 /// Parse exactly the form [`format_utc_ms`] writes.
 pub fn parse_utc_ms(s: &str) -> Option<i64> {
     let b = s.as_bytes();
-    if b.len() != 24 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' || b[19] != b'.' || b[23] != b'Z' {
+    if b.len() != 24
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+        || b[19] != b'.'
+        || b[23] != b'Z'
+    {
         return None;
     }
     let y = digits(s.get(0..4)?)? as i64;
@@ -84,7 +97,10 @@ mod tests {
         assert_eq!(format_utc_ms(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(format_utc_ms(1_696_809_600_123), "2023-10-09T00:00:00.123Z");
         assert_eq!(format_utc_ms(-1), "1969-12-31T23:59:59.999Z");
-        assert_eq!(parse_utc_ms("2023-10-09T00:00:00.123Z"), Some(1_696_809_600_123));
+        assert_eq!(
+            parse_utc_ms("2023-10-09T00:00:00.123Z"),
+            Some(1_696_809_600_123)
+        );
     }
 
     #[test]

@@ -160,7 +160,10 @@ impl MerkleTree {
 
     fn check_size(&self, size: u64) -> Result<(), LedgerError> {
         if size > self.size() {
-            return Err(LedgerError::SizeBeyondTree { size, tree_size: self.size() });
+            return Err(LedgerError::SizeBeyondTree {
+                size,
+                tree_size: self.size(),
+            });
         }
         Ok(())
     }
@@ -178,7 +181,10 @@ impl MerkleTree {
             return self.levels[k][(start >> k) as usize];
         }
         let k = split_point(n);
-        node_hash(&self.subtree(start, start + k), &self.subtree(start + k, end))
+        node_hash(
+            &self.subtree(start, start + k),
+            &self.subtree(start + k, end),
+        )
     }
 
     /// The audit path for leaf `index` in the tree of `size` leaves
@@ -186,7 +192,10 @@ impl MerkleTree {
     pub fn inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<Hash>, LedgerError> {
         self.check_size(size)?;
         if index >= size {
-            return Err(LedgerError::IndexBeyondTree { index, tree_size: size });
+            return Err(LedgerError::IndexBeyondTree {
+                index,
+                tree_size: size,
+            });
         }
         let mut proof = Vec::new();
         self.path(index, 0, size, &mut proof);
@@ -211,7 +220,11 @@ impl MerkleTree {
     /// The consistency proof between the tree of `old_size` leaves and that of
     /// `new_size` leaves (RFC 6962 §2.1.2 PROOF(m, D[n])). Empty when
     /// `old_size` is 0 or equal to `new_size`.
-    pub fn consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<Hash>, LedgerError> {
+    pub fn consistency_proof(
+        &self,
+        old_size: u64,
+        new_size: u64,
+    ) -> Result<Vec<Hash>, LedgerError> {
         self.check_size(new_size)?;
         if old_size > new_size {
             return Err(LedgerError::SizesOutOfOrder { old_size, new_size });
@@ -284,7 +297,11 @@ pub(crate) mod tests {
             assert_eq!(t.root(), want, "tree size {}", i + 1);
         }
         for s in 0..=70u64 {
-            assert_eq!(t.root_at(s).unwrap(), mth(&leaves[..s as usize]), "root_at({s})");
+            assert_eq!(
+                t.root_at(s).unwrap(),
+                mth(&leaves[..s as usize]),
+                "root_at({s})"
+            );
         }
         assert!(t.root_at(71).is_err());
     }
@@ -292,9 +309,18 @@ pub(crate) mod tests {
     #[test]
     fn proofs_refuse_out_of_range_arguments() {
         let t = MerkleTree::from_leaf_hashes((0u8..5).map(|i| leaf_hash(&[i])));
-        assert!(matches!(t.inclusion_proof(5, 5), Err(LedgerError::IndexBeyondTree { .. })));
-        assert!(matches!(t.inclusion_proof(0, 6), Err(LedgerError::SizeBeyondTree { .. })));
-        assert!(matches!(t.consistency_proof(4, 3), Err(LedgerError::SizesOutOfOrder { .. })));
+        assert!(matches!(
+            t.inclusion_proof(5, 5),
+            Err(LedgerError::IndexBeyondTree { .. })
+        ));
+        assert!(matches!(
+            t.inclusion_proof(0, 6),
+            Err(LedgerError::SizeBeyondTree { .. })
+        ));
+        assert!(matches!(
+            t.consistency_proof(4, 3),
+            Err(LedgerError::SizesOutOfOrder { .. })
+        ));
         assert!(t.consistency_proof(0, 5).unwrap().is_empty());
         assert!(t.consistency_proof(5, 5).unwrap().is_empty());
     }

@@ -39,9 +39,17 @@ pub enum Problem {
     /// The entry at `index` claims position `found_seq`.
     Reordered { index: u64, found_seq: u64 },
     /// The entry at `index` no longer matches the revision it names.
-    Altered { index: u64, record_id: String, rev: u64 },
+    Altered {
+        index: u64,
+        record_id: String,
+        rev: u64,
+    },
     /// The revision the entry at `index` names is gone.
-    RevisionMissing { index: u64, record_id: String, rev: u64 },
+    RevisionMissing {
+        index: u64,
+        record_id: String,
+        rev: u64,
+    },
     /// The stored entry at `index` cannot be decoded.
     Unreadable { index: u64, why: String },
     /// A revision exists that no ledger entry records.
@@ -75,15 +83,52 @@ impl Problem {
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Problem::Removed { index, next_seq } => write!(f, "entry {index} removed: the ledger jumps from {index} to {next_seq}"),
-            Problem::Reordered { index, found_seq } => write!(f, "entry {index} reordered: the entry at position {index} is entry {found_seq}"),
-            Problem::Altered { index, record_id, rev } => write!(f, "entry {index} altered: record {record_id} revision {rev} does not match its ledger entry"),
-            Problem::RevisionMissing { index, record_id, rev } => write!(f, "entry {index}: record {record_id} revision {rev} is missing from the database"),
+            Problem::Removed { index, next_seq } => write!(
+                f,
+                "entry {index} removed: the ledger jumps from {index} to {next_seq}"
+            ),
+            Problem::Reordered { index, found_seq } => write!(
+                f,
+                "entry {index} reordered: the entry at position {index} is entry {found_seq}"
+            ),
+            Problem::Altered {
+                index,
+                record_id,
+                rev,
+            } => write!(
+                f,
+                "entry {index} altered: record {record_id} revision {rev} does not match its ledger entry"
+            ),
+            Problem::RevisionMissing {
+                index,
+                record_id,
+                rev,
+            } => write!(
+                f,
+                "entry {index}: record {record_id} revision {rev} is missing from the database"
+            ),
             Problem::Unreadable { index, why } => write!(f, "entry {index} unreadable: {why}"),
-            Problem::NotLogged { record_id, rev } => write!(f, "record {record_id} revision {rev} has no ledger entry"),
-            Problem::Truncated { ledger_size, head_size } => write!(f, "ledger truncated: a signed tree head covers {head_size} entries but only {ledger_size} remain; entry {ledger_size} is the first missing"),
-            Problem::RootMismatch { from_index, head_size } => write!(f, "ledger rewritten: the tree of {head_size} entries does not match its signed head; the change lies in entries {from_index}..{head_size}"),
-            Problem::ForgedHead { head_size, why } => write!(f, "stored tree head for size {head_size} is not genuine: {why}"),
+            Problem::NotLogged { record_id, rev } => {
+                write!(f, "record {record_id} revision {rev} has no ledger entry")
+            }
+            Problem::Truncated {
+                ledger_size,
+                head_size,
+            } => write!(
+                f,
+                "ledger truncated: a signed tree head covers {head_size} entries but only {ledger_size} remain; entry {ledger_size} is the first missing"
+            ),
+            Problem::RootMismatch {
+                from_index,
+                head_size,
+            } => write!(
+                f,
+                "ledger rewritten: the tree of {head_size} entries does not match its signed head; the change lies in entries {from_index}..{head_size}"
+            ),
+            Problem::ForgedHead { head_size, why } => write!(
+                f,
+                "stored tree head for size {head_size} is not genuine: {why}"
+            ),
         }
     }
 }
@@ -160,9 +205,10 @@ impl Report {
             .problems
             .iter()
             .filter_map(|p| match p {
-                Problem::RootMismatch { from_index, head_size } if exact.is_none_or(|e| e >= *head_size) => {
-                    Some(*from_index)
-                }
+                Problem::RootMismatch {
+                    from_index,
+                    head_size,
+                } if exact.is_none_or(|e| e >= *head_size) => Some(*from_index),
                 _ => None,
             })
             .min();
@@ -208,7 +254,10 @@ impl LedgerCheck {
         for h in heads {
             match h.verify(trusted) {
                 Ok(()) => c.heads.push(h),
-                Err(e) => c.problem(Problem::ForgedHead { head_size: h.head.size, why: e.to_string() }),
+                Err(e) => c.problem(Problem::ForgedHead {
+                    head_size: h.head.size,
+                    why: e.to_string(),
+                }),
             }
         }
         c.heads.sort_by_key(|h| h.head.size);
@@ -239,29 +288,53 @@ impl LedgerCheck {
     ///   the caller could decode it;
     /// * `recheck`: how the stored entry compares with the one recomputed
     ///   from the revision (or custody) row it names.
-    pub fn push(&mut self, row_index: u64, stored: &[u8], claimed_index: Option<u64>, recheck: Recheck) {
+    pub fn push(
+        &mut self,
+        row_index: u64,
+        stored: &[u8],
+        claimed_index: Option<u64>,
+        recheck: Recheck,
+    ) {
         let index = self.position();
         // After a gap or a step back, expectations resynchronise on the row
         // just read, so one removed entry is reported once, not once for
         // every entry after it.
         if row_index > self.expected_row {
-            self.problem(Problem::Removed { index: self.expected_row, next_seq: row_index });
+            self.problem(Problem::Removed {
+                index: self.expected_row,
+                next_seq: row_index,
+            });
         } else if row_index < self.expected_row {
-            self.problem(Problem::Reordered { index, found_seq: row_index });
+            self.problem(Problem::Reordered {
+                index,
+                found_seq: row_index,
+            });
         } else if let Some(c) = claimed_index {
             if c != row_index {
-                self.problem(Problem::Reordered { index, found_seq: c });
+                self.problem(Problem::Reordered {
+                    index,
+                    found_seq: c,
+                });
             }
         }
         self.expected_row = row_index.saturating_add(1);
         match recheck {
             Recheck::Matches => {}
-            Recheck::Altered { record_id, rev } => self.problem(Problem::Altered { index, record_id, rev }),
-            Recheck::RevisionMissing { record_id, rev } => {
-                self.problem(Problem::RevisionMissing { index, record_id, rev })
-            }
+            Recheck::Altered { record_id, rev } => self.problem(Problem::Altered {
+                index,
+                record_id,
+                rev,
+            }),
+            Recheck::RevisionMissing { record_id, rev } => self.problem(Problem::RevisionMissing {
+                index,
+                record_id,
+                rev,
+            }),
             Recheck::Unreadable(why) => self.problem(Problem::Unreadable { index, why }),
-            Recheck::OutOfOrder { found, .. } => self.problem(Problem::Reordered { index, found_seq: found }),
+            Recheck::OutOfOrder { found, .. } => self.problem(Problem::Reordered {
+                index,
+                found_seq: found,
+            }),
         }
         self.frontier.push_leaf_hash(leaf_hash(stored));
         self.check_heads_at_current_size();
@@ -279,14 +352,20 @@ impl LedgerCheck {
                 self.heads_matched += 1;
                 self.last_good_head = size;
             } else {
-                self.problem(Problem::RootMismatch { from_index: self.last_good_head, head_size: size });
+                self.problem(Problem::RootMismatch {
+                    from_index: self.last_good_head,
+                    head_size: size,
+                });
             }
         }
     }
 
     /// Record a revision that has no ledger entry (found by the caller).
     pub fn not_logged(&mut self, record_id: &str, rev: u64) {
-        self.problem(Problem::NotLogged { record_id: record_id.to_string(), rev });
+        self.problem(Problem::NotLogged {
+            record_id: record_id.to_string(),
+            rev,
+        });
     }
 
     /// Finish: report heads that cover more entries than were read.
@@ -295,7 +374,10 @@ impl LedgerCheck {
         if let Some(h) = self.heads.last() {
             if h.head.size > size {
                 let head_size = h.head.size;
-                self.problem(Problem::Truncated { ledger_size: size, head_size });
+                self.problem(Problem::Truncated {
+                    ledger_size: size,
+                    head_size,
+                });
             }
         }
         Report {

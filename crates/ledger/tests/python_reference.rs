@@ -7,7 +7,10 @@ use serde_json::Value;
 use tumen_ledger::{Frontier, Hash, MerkleTree, leaf_hash, verify_consistency, verify_inclusion};
 
 fn h(v: &Value) -> Hash {
-    hex::decode(v.as_str().unwrap()).unwrap().try_into().unwrap()
+    hex::decode(v.as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap()
 }
 
 fn hs(v: &Value) -> Vec<Hash> {
@@ -18,8 +21,12 @@ fn hs(v: &Value) -> Vec<Hash> {
 fn matches_python_hashlib_reference() {
     let text = include_str!("data/reference.json");
     let data: Value = serde_json::from_str(text).unwrap();
-    let entries: Vec<Vec<u8>> =
-        data["entries"].as_array().unwrap().iter().map(|e| hex::decode(e.as_str().unwrap()).unwrap()).collect();
+    let entries: Vec<Vec<u8>> = data["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| hex::decode(e.as_str().unwrap()).unwrap())
+        .collect();
     let full = MerkleTree::from_leaf_hashes(entries.iter().map(|e| leaf_hash(e)));
     let cases = data["cases"].as_array().unwrap();
     assert!(cases.len() >= 40);
@@ -40,14 +47,22 @@ fn matches_python_hashlib_reference() {
         for inc in case["inclusion"].as_array().unwrap() {
             let i = inc["index"].as_u64().unwrap();
             let proof = hs(&inc["proof"]);
-            assert_eq!(full.inclusion_proof(i, n).unwrap(), proof, "inclusion {i} in {n}");
+            assert_eq!(
+                full.inclusion_proof(i, n).unwrap(),
+                proof,
+                "inclusion {i} in {n}"
+            );
             verify_inclusion(i, n, &leaf_hash(&entries[i as usize]), &proof, &root).unwrap();
             checked += 1;
         }
         for c in case["consistency"].as_array().unwrap() {
             let m = c["old_size"].as_u64().unwrap();
             let proof = hs(&c["proof"]);
-            assert_eq!(full.consistency_proof(m, n).unwrap(), proof, "consistency {m} -> {n}");
+            assert_eq!(
+                full.consistency_proof(m, n).unwrap(),
+                proof,
+                "consistency {m} -> {n}"
+            );
             verify_consistency(m, n, &h(&c["old_root"]), &root, &proof).unwrap();
             checked += 1;
         }

@@ -19,7 +19,8 @@ use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use tumen_ledger::head::all_from_text;
 use tumen_ledger::{
-    Hash, LedgerCheck, LedgerKey, MerkleTree, PublicKey, Recheck, Report, SignedTreeHead, TreeHead, leaf_hash, sha256,
+    Hash, LedgerCheck, LedgerKey, MerkleTree, PublicKey, Recheck, Report, SignedTreeHead, TreeHead,
+    leaf_hash, sha256,
 };
 use tumen_store::leaf::RevisionLeaf;
 use tumen_store::{LedgerLeaf, Revision, SqliteStore, Store};
@@ -111,7 +112,9 @@ pub(crate) fn check(
     let mut expected: Vec<(u64, Hash)> = Vec::new();
     let mut after = 0u64;
     loop {
-        let batch = src.revisions(after, BATCH).context("reading the revision history")?;
+        let batch = src
+            .revisions(after, BATCH)
+            .context("reading the revision history")?;
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for r in &batch {
@@ -135,7 +138,9 @@ pub(crate) fn check(
             let row_index = row.seq.saturating_sub(1);
             let stored_hash = leaf_hash(&row.bytes);
             let recheck = match RevisionLeaf::decode(&row.bytes) {
-                None => Recheck::Unreadable("not a revision entry the store could have written".into()),
+                None => {
+                    Recheck::Unreadable("not a revision entry the store could have written".into())
+                }
                 Some(l) => {
                     if let Some((id, rev)) = want {
                         if l.id == id && l.rev == rev {
@@ -153,15 +158,24 @@ pub(crate) fn check(
                     let out_of_order = (l.seq <= prev && last_rev_seq.is_some()) || skipped;
                     last_rev_seq = Some(l.seq);
                     match expected.binary_search_by_key(&l.seq, |e| e.0) {
-                        Err(_) => Recheck::RevisionMissing { record_id: l.id, rev: l.rev },
+                        Err(_) => Recheck::RevisionMissing {
+                            record_id: l.id,
+                            rev: l.rev,
+                        },
                         Ok(k) => {
                             logged[k] = true;
                             if out_of_order {
-                                Recheck::OutOfOrder { found: l.seq, after: prev }
+                                Recheck::OutOfOrder {
+                                    found: l.seq,
+                                    after: prev,
+                                }
                             } else if expected[k].1 == stored_hash {
                                 Recheck::Matches
                             } else {
-                                Recheck::Altered { record_id: l.id, rev: l.rev }
+                                Recheck::Altered {
+                                    record_id: l.id,
+                                    rev: l.rev,
+                                }
                             }
                         }
                     }
@@ -183,7 +197,11 @@ pub(crate) fn check(
             }
         }
     }
-    Ok(Checked { report: c.finish(), tree, wanted })
+    Ok(Checked {
+        report: c.finish(),
+        tree,
+        wanted,
+    })
 }
 
 fn now_ms() -> i64 {
@@ -197,7 +215,9 @@ fn parse_revision(s: &str) -> Result<(String, u64)> {
     let (id, rev) = s
         .rsplit_once('@')
         .with_context(|| format!("--prove {s:?}: expected RECORD_ID@REV, e.g. act-2023-0001@2"))?;
-    let rev: u64 = rev.parse().with_context(|| format!("--prove {s:?}: revision {rev:?} is not a number"))?;
+    let rev: u64 = rev
+        .parse()
+        .with_context(|| format!("--prove {s:?}: revision {rev:?} is not a number"))?;
     if id.is_empty() {
         bail!("--prove {s:?}: the record id is empty");
     }
@@ -206,17 +226,26 @@ fn parse_revision(s: &str) -> Result<(String, u64)> {
 
 fn print_report(r: &Report) {
     println!("ledger: {} entries, root {}", r.size, hex(&r.root));
-    println!("signed heads matched: {} (latest good at {} entries)", r.heads_matched, r.last_good_head);
+    println!(
+        "signed heads matched: {} (latest good at {} entries)",
+        r.heads_matched, r.last_good_head
+    );
     if r.is_intact() {
         println!("intact: every entry matches its revision and every signed head");
         return;
     }
-    println!("NOT INTACT: {} problem(s) (leaf indices are 0-based; ledger seq = index + 1)", r.problems.len());
+    println!(
+        "NOT INTACT: {} problem(s) (leaf indices are 0-based; ledger seq = index + 1)",
+        r.problems.len()
+    );
     for p in r.problems.iter().take(50) {
         println!("  {p}");
     }
     if r.problems.len() > 50 || r.problems_dropped > 0 {
-        println!("  … and {} more", r.problems.len().saturating_sub(50) as u64 + r.problems_dropped);
+        println!(
+            "  … and {} more",
+            r.problems.len().saturating_sub(50) as u64 + r.problems_dropped
+        );
     }
 }
 
@@ -227,14 +256,20 @@ fn hex(h: &[u8]) -> String {
 pub fn run(g: &Globals, a: Args) -> Result<()> {
     let dir = g.data_dir()?;
     let pass = g.passphrase()?;
-    let mut store = SqliteStore::open(&dir, &pass).with_context(|| format!("opening the archive in {}", dir.display()))?;
-    let seed = store.derive_subkey(KEY_PURPOSE).context("deriving the ledger signing key")?;
+    let mut store = SqliteStore::open(&dir, &pass)
+        .with_context(|| format!("opening the archive in {}", dir.display()))?;
+    let seed = store
+        .derive_subkey(KEY_PURPOSE)
+        .context("deriving the ledger signing key")?;
     let key = LedgerKey::from_seed(&seed);
     let trusted = key.public();
 
     if a.public_key {
         if a.json {
-            println!("{}", serde_json::json!({ "public_key": trusted.to_hex(), "fingerprint": trusted.fingerprint() }));
+            println!(
+                "{}",
+                serde_json::json!({ "public_key": trusted.to_hex(), "fingerprint": trusted.fingerprint() })
+            );
         } else {
             println!("ledger public key: {}", trusted.to_hex());
             println!("fingerprint:       {}", trusted.fingerprint());
@@ -243,9 +278,15 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
     }
 
     let stored_heads_text = store.setting(HEADS_SETTING)?.unwrap_or_default();
-    let heads = all_from_text(&stored_heads_text).context("the stored tree heads (setting ledger.heads) are malformed")?;
+    let heads = all_from_text(&stored_heads_text)
+        .context("the stored tree heads (setting ledger.heads) are malformed")?;
     let want = a.prove.as_deref().map(parse_revision).transpose()?;
-    let checked = check(&store, &trusted, heads.clone(), want.as_ref().map(|(i, r)| (i.as_str(), *r)))?;
+    let checked = check(
+        &store,
+        &trusted,
+        heads.clone(),
+        want.as_ref().map(|(i, r)| (i.as_str(), *r)),
+    )?;
     let report = &checked.report;
     let tree = &checked.tree;
 
@@ -255,24 +296,40 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         } else {
             print_report(report);
         }
-        let first = report.first_bad_index().map_or("unknown".to_string(), |i| i.to_string());
-        let how = if report.first_bad_is_exact() { "first bad entry" } else { "first entry of the stretch that changed" };
+        let first = report
+            .first_bad_index()
+            .map_or("unknown".to_string(), |i| i.to_string());
+        let how = if report.first_bad_is_exact() {
+            "first bad entry"
+        } else {
+            "first entry of the stretch that changed"
+        };
         bail!("the ledger does not verify: {how} at leaf index {first}");
     }
 
     // A clean ledger: sign its current head unless one exists for this size.
     let sign_now = |store: &mut SqliteStore| -> Result<SignedTreeHead> {
-        let sth = TreeHead { size: tree.size(), root: tree.root(), timestamp_ms: now_ms() }.sign(&key);
+        let sth = TreeHead {
+            size: tree.size(),
+            root: tree.root(),
+            timestamp_ms: now_ms(),
+        }
+        .sign(&key);
         let mut text = stored_heads_text.clone();
         text.push_str(&sth.to_text());
-        store.set_setting(HEADS_SETTING, &text).context("keeping the signed tree head")?;
+        store
+            .set_setting(HEADS_SETTING, &text)
+            .context("keeping the signed tree head")?;
         Ok(sth)
     };
 
     if a.head {
         let sth = sign_now(&mut store)?;
         if a.json {
-            println!("{}", serde_json::json!({ "size": sth.head.size, "root": hex(&sth.head.root), "timestamp_ms": sth.head.timestamp_ms, "public_key": trusted.to_hex(), "signature": hex(&sth.signature), "text": sth.to_text() }));
+            println!(
+                "{}",
+                serde_json::json!({ "size": sth.head.size, "root": hex(&sth.head.root), "timestamp_ms": sth.head.timestamp_ms, "public_key": trusted.to_hex(), "signature": hex(&sth.signature), "text": sth.to_text() })
+            );
         } else {
             print!("{}", sth.to_text());
         }
@@ -280,11 +337,16 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
     }
 
     if let Some(file) = &a.check_head {
-        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-        let published = SignedTreeHead::from_text(&text).with_context(|| format!("{}", file.display()))?;
-        published
-            .verify(&trusted)
-            .with_context(|| format!("{}: the head is not signed by this archive's ledger key", file.display()))?;
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        let published =
+            SignedTreeHead::from_text(&text).with_context(|| format!("{}", file.display()))?;
+        published.verify(&trusted).with_context(|| {
+            format!(
+                "{}: the head is not signed by this archive's ledger key",
+                file.display()
+            )
+        })?;
         let (m, n) = (published.head.size, tree.size());
         if m > n {
             bail!(
@@ -304,10 +366,19 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         let now = sign_now(&mut store)?;
         tumen_ledger::verify_consistency(m, n, &published.head.root, &now.head.root, &proof)?;
         if a.json {
-            println!("{}", serde_json::json!({ "consistent": true, "old_size": m, "old_root": hex(&published.head.root), "new_size": n, "new_root": hex(&now.head.root), "proof": proof.iter().map(|h| hex(h)).collect::<Vec<_>>(), "new_head": now.to_text() }));
+            println!(
+                "{}",
+                serde_json::json!({ "consistent": true, "old_size": m, "old_root": hex(&published.head.root), "new_size": n, "new_root": hex(&now.head.root), "proof": proof.iter().map(|h| hex(h)).collect::<Vec<_>>(), "new_head": now.to_text() })
+            );
         } else {
-            println!("consistent: the ledger of {} ({m} entries) is a prefix of today's ledger ({n} entries)", tumen_ledger::time::format_utc_ms(published.head.timestamp_ms));
-            println!("consistency proof ({} hashes, RFC 9162 §2.1.4):", proof.len());
+            println!(
+                "consistent: the ledger of {} ({m} entries) is a prefix of today's ledger ({n} entries)",
+                tumen_ledger::time::format_utc_ms(published.head.timestamp_ms)
+            );
+            println!(
+                "consistency proof ({} hashes, RFC 9162 §2.1.4):",
+                proof.len()
+            );
             for h in &proof {
                 println!("  {}", hex(h));
             }
@@ -326,9 +397,17 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         let proof = tree.inclusion_proof(index, n)?;
         let leaf = tree.leaf(index).context("leaf vanished")?;
         tumen_ledger::verify_inclusion(index, n, &leaf, &proof, &now.head.root)?;
-        let bytes = store.leaves(index + 1, 1)?.into_iter().next().map(|l| l.bytes).unwrap_or_default();
+        let bytes = store
+            .leaves(index + 1, 1)?
+            .into_iter()
+            .next()
+            .map(|l| l.bytes)
+            .unwrap_or_default();
         if a.json {
-            println!("{}", serde_json::json!({ "record_id": id, "rev": rev, "leaf_index": index, "tree_size": n, "entry": hex(&bytes), "leaf_hash": hex(&leaf), "proof": proof.iter().map(|h| hex(h)).collect::<Vec<_>>(), "root": hex(&now.head.root), "head": now.to_text() }));
+            println!(
+                "{}",
+                serde_json::json!({ "record_id": id, "rev": rev, "leaf_index": index, "tree_size": n, "entry": hex(&bytes), "leaf_hash": hex(&leaf), "proof": proof.iter().map(|h| hex(h)).collect::<Vec<_>>(), "root": hex(&now.head.root), "head": now.to_text() })
+            );
         } else {
             println!("record {id} revision {rev} is entry {index} (0-based) of {n}");
             println!("entry bytes: {}", hex(&bytes));
@@ -352,7 +431,10 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
     if !a.no_checkpoint && !have_head && tree.size() > 0 {
         let sth = sign_now(&mut store)?;
         if !a.json {
-            println!("checkpoint: signed a tree head at {} entries", sth.head.size);
+            println!(
+                "checkpoint: signed a tree head at {} entries",
+                sth.head.size
+            );
         }
     }
     Ok(())
@@ -373,23 +455,51 @@ mod tests {
 
     impl LedgerSource for Copy {
         fn leaves(&self, from_seq: u64, limit: usize) -> Result<Vec<LedgerLeaf>> {
-            Ok(self.leaves.iter().filter(|l| l.seq >= from_seq).take(limit).cloned().collect())
+            Ok(self
+                .leaves
+                .iter()
+                .filter(|l| l.seq >= from_seq)
+                .take(limit)
+                .cloned()
+                .collect())
         }
         fn revisions(&self, after_seq: u64, limit: usize) -> Result<Vec<Revision>> {
-            Ok(self.revisions.iter().filter(|r| r.seq > after_seq).take(limit).cloned().collect())
+            Ok(self
+                .revisions
+                .iter()
+                .filter(|r| r.seq > after_seq)
+                .take(limit)
+                .cloned()
+                .collect())
         }
     }
 
     fn archive() -> (tempfile::TempDir, SqliteStore) {
         let d = tempfile::tempdir().unwrap();
-        let mut s = SqliteStore::init_with(d.path(), "pw", InitOptions::insecure_fast_for_tests()).unwrap();
+        let mut s =
+            SqliteStore::init_with(d.path(), "pw", InitOptions::insecure_fast_for_tests()).unwrap();
         for i in 0..6 {
             let id = RecordId::new(format!("src-{i}")).unwrap();
-            let env = Envelope { id, kind: RecordKind::Source, sensitivity: Sensitivity::Public, access_groups: vec![] };
-            let put = Put { envelope: env.clone(), index: IndexTerms::default(), body: format!("{{\"n\":{i}}}"), expect: Expect::Absent };
+            let env = Envelope {
+                id,
+                kind: RecordKind::Source,
+                sensitivity: Sensitivity::Public,
+                access_groups: vec![],
+            };
+            let put = Put {
+                envelope: env.clone(),
+                index: IndexTerms::default(),
+                body: format!("{{\"n\":{i}}}"),
+                expect: Expect::Absent,
+            };
             s.put("kim", put).unwrap();
             if i % 2 == 0 {
-                let put = Put { envelope: env, index: IndexTerms::default(), body: format!("{{\"n\":{i},\"v\":2}}"), expect: Expect::Rev(1) };
+                let put = Put {
+                    envelope: env,
+                    index: IndexTerms::default(),
+                    body: format!("{{\"n\":{i},\"v\":2}}"),
+                    expect: Expect::Rev(1),
+                };
                 s.put("lee", put).unwrap();
             }
         }
@@ -397,7 +507,10 @@ mod tests {
     }
 
     fn copy(s: &SqliteStore) -> Copy {
-        Copy { leaves: s.ledger_leaves(1, 1000).unwrap(), revisions: s.revisions_since(0, 1000).unwrap() }
+        Copy {
+            leaves: s.ledger_leaves(1, 1000).unwrap(),
+            revisions: s.revisions_since(0, 1000).unwrap(),
+        }
     }
 
     fn key() -> LedgerKey {
@@ -406,7 +519,12 @@ mod tests {
 
     fn head_of(c: &Copy) -> SignedTreeHead {
         let t = MerkleTree::from_leaf_hashes(c.leaves.iter().map(|l| leaf_hash(&l.bytes)));
-        TreeHead { size: t.size(), root: t.root(), timestamp_ms: 0 }.sign(&key())
+        TreeHead {
+            size: t.size(),
+            root: t.root(),
+            timestamp_ms: 0,
+        }
+        .sign(&key())
     }
 
     fn run_check(c: &Copy, heads: Vec<SignedTreeHead>) -> Report {
@@ -424,7 +542,14 @@ mod tests {
         assert!(got.report.is_intact());
         let i = got.wanted.unwrap();
         let p = got.tree.inclusion_proof(i, got.tree.size()).unwrap();
-        tumen_ledger::verify_inclusion(i, got.tree.size(), &leaf_hash(&c.leaves[i as usize].bytes), &p, &got.tree.root()).unwrap();
+        tumen_ledger::verify_inclusion(
+            i,
+            got.tree.size(),
+            &leaf_hash(&c.leaves[i as usize].bytes),
+            &p,
+            &got.tree.root(),
+        )
+        .unwrap();
     }
 
     #[test]
@@ -434,7 +559,10 @@ mod tests {
         c.revisions[4].body = Some("{\"n\":\"changed\"}".into());
         let r = run_check(&c, vec![]);
         assert_eq!(r.first_bad_index(), Some(4));
-        assert!(matches!(&r.problems[0], tumen_ledger::Problem::Altered { index: 4, .. }));
+        assert!(matches!(
+            &r.problems[0],
+            tumen_ledger::Problem::Altered { index: 4, .. }
+        ));
     }
 
     #[test]
@@ -459,7 +587,10 @@ mod tests {
         c.leaves.remove(3);
         let r = run_check(&c, vec![head]);
         assert_eq!(r.first_bad_index(), Some(3));
-        assert!(matches!(r.problems[0], tumen_ledger::Problem::Removed { index: 3, .. }));
+        assert!(matches!(
+            r.problems[0],
+            tumen_ledger::Problem::Removed { index: 3, .. }
+        ));
 
         let mut c = copy(&s);
         let b = c.leaves[5].bytes.clone();
@@ -467,27 +598,53 @@ mod tests {
         c.leaves[6].bytes = b;
         let r = run_check(&c, vec![head]);
         assert_eq!(r.first_bad_index(), Some(5));
-        assert!(matches!(r.problems[0], tumen_ledger::Problem::Reordered { index: 5, .. }));
-        assert!(r.problems.iter().any(|p| matches!(p, tumen_ledger::Problem::RootMismatch { .. })));
+        assert!(matches!(
+            r.problems[0],
+            tumen_ledger::Problem::Reordered { index: 5, .. }
+        ));
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| matches!(p, tumen_ledger::Problem::RootMismatch { .. }))
+        );
 
         let mut c = copy(&s);
         c.leaves.truncate(7);
         c.revisions.truncate(7);
         let r = run_check(&c, vec![head]);
-        assert_eq!(r.problems, vec![tumen_ledger::Problem::Truncated { ledger_size: 7, head_size: 9 }]);
+        assert_eq!(
+            r.problems,
+            vec![tumen_ledger::Problem::Truncated {
+                ledger_size: 7,
+                head_size: 9
+            }]
+        );
 
         // Body and entry rewritten together: only the signed head tells.
         let mut c = copy(&s);
         c.revisions[8].body = Some("{\"n\":\"rewritten\"}".into());
         c.leaves[8].bytes = expected_leaf(&c.revisions[8]);
-        assert!(run_check(&c, vec![]).is_intact(), "without a head the rewrite is invisible");
+        assert!(
+            run_check(&c, vec![]).is_intact(),
+            "without a head the rewrite is invisible"
+        );
         let r = run_check(&c, vec![head]);
-        assert_eq!(r.problems, vec![tumen_ledger::Problem::RootMismatch { from_index: 0, head_size: 9 }]);
+        assert_eq!(
+            r.problems,
+            vec![tumen_ledger::Problem::RootMismatch {
+                from_index: 0,
+                head_size: 9
+            }]
+        );
 
         // A revision with no entry.
         let mut c = copy(&s);
         c.leaves.pop();
         let r = run_check(&c, vec![]);
-        assert!(r.problems.iter().any(|p| *p == tumen_ledger::Problem::NotLogged { record_id: "src-5".into(), rev: 1 }));
+        assert!(r.problems.iter().any(|p| *p
+            == tumen_ledger::Problem::NotLogged {
+                record_id: "src-5".into(),
+                rev: 1
+            }));
     }
 }
