@@ -171,7 +171,34 @@ fn weighted_normal_equations(d: &Design, w: &[f64], z: &[f64], a: &mut [f64], b:
 }
 
 /// Fit y ~ Poisson(exp(Xβ)). `start` warm-starts from given coefficients.
+///
+/// Columns are scaled to a largest absolute value of 1 for the solve (a
+/// Poisson2 heterogeneity column reaches 2^15 − 1 with 15 lists) and the
+/// coefficients and covariance scaled back.
 pub fn fit_poisson(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<PoissonFit, FitError> {
+    let p = d.cols;
+    let scale: Vec<f64> = (0..p).map(|j| (0..d.rows).map(|r| d.x[r * p + j].abs()).fold(0.0, f64::max)).collect();
+    if let Some(j) = scale.iter().position(|s| !(*s > 0.0) || !s.is_finite()) {
+        return Err(FitError::Collinear(d.names.get(j).cloned().unwrap_or_default()));
+    }
+    let mut ds = d.clone();
+    for r in 0..d.rows {
+        for j in 0..p {
+            ds.x[r * p + j] /= scale[j];
+        }
+    }
+    let st: Option<Vec<f64>> = start.map(|s| s.iter().zip(&scale).map(|(b, c)| b * c).collect());
+    let mut f = fit_poisson_scaled(&ds, y, st.as_deref())?;
+    for j in 0..p {
+        f.beta[j] /= scale[j];
+        for i in 0..p {
+            f.cov[i * p + j] /= scale[i] * scale[j];
+        }
+    }
+    Ok(f)
+}
+
+fn fit_poisson_scaled(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<PoissonFit, FitError> {
     let (n, p) = (d.rows, d.cols);
     if p > n {
         return Err(FitError::TooManyParameters { params: p, cells: n });

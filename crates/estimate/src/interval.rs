@@ -12,8 +12,8 @@
 //! * Log-normal (Chao 1987): n + f₀/C … n + f₀·C with
 //!   C = exp(z·sqrt(log(1 + se²/f₀²))), never below the count observed.
 
-use crate::glm::{Design, PoissonFit};
-use crate::model::{Heterogeneity, ModelSpec, fit_with_chao_rule};
+use crate::glm::Design;
+use crate::model::{Heterogeneity, ModelSpec, fit_with_chao_rule_idx};
 use crate::special::{chisq1_quantile, ln_gamma, norm_quantile};
 use crate::table::CaptureTable;
 use serde::Serialize;
@@ -78,7 +78,8 @@ struct Profile<'a> {
     y: Vec<f64>,
     n: f64,
     chao_from: Option<usize>,
-    warm: Option<PoissonFit>,
+    /// Coefficients of the last fit, full length (zeros for η set to zero).
+    warm: Option<Vec<f64>>,
     _t: &'a CaptureTable,
 }
 
@@ -87,14 +88,16 @@ impl Profile<'_> {
         let n0 = (big_n - self.n).max(0.0);
         let last = self.y.len() - 1;
         self.y[last] = n0;
-        let start = self.warm.as_ref().filter(|f| f.beta.len() == self.design.cols).map(|f| f.beta.clone());
-        let (_, fit, _) = fit_with_chao_rule(self.design.clone(), &self.y, self.chao_from, start.as_deref())
+        let start = self.warm.clone();
+        let (_, fit, _, idx) = fit_with_chao_rule_idx(self.design.clone(), &self.y, self.chao_from, start.as_deref())
             .map_err(|e| IntervalError::Fit(e.to_string()))?;
         let ct = cormack(n0, big_n);
         let ll = -(fit.deviance - 2.0 * ct) / 2.0;
-        if self.chao_from.is_none() {
-            self.warm = Some(fit);
+        let mut full = vec![0.0; self.design.cols];
+        for (b, &i) in fit.beta.iter().zip(&idx) {
+            full[i] = *b;
         }
+        self.warm = Some(full);
         Ok(ll)
     }
 }
@@ -129,27 +132,51 @@ fn maximise(mut f: impl FnMut(f64) -> Result<f64, IntervalError>, mut a: f64, mu
     Ok((x, fx))
 }
 
-/// Bisection for f(x) = 0 on [a, b] where f(a), f(b) have opposite signs.
+/// Root of f on [a, b] where f(a), f(b) have opposite signs: regula falsi
+/// with the Illinois modification (superlinear, never leaves the bracket).
 fn bisect(mut f: impl FnMut(f64) -> Result<f64, IntervalError>, mut a: f64, mut b: f64, tol: f64) -> Result<Option<f64>, IntervalError> {
     let mut fa = f(a)?;
-    let fb = f(b)?;
+    let mut fb = f(b)?;
     if fa == 0.0 {
         return Ok(Some(a));
+    }
+    if fb == 0.0 {
+        return Ok(Some(b));
     }
     if fa.signum() == fb.signum() {
         return Ok(None);
     }
+    let mut side = 0i8;
     for _ in 0..200 {
-        let m = 0.5 * (a + b);
-        let fm = f(m)?;
-        if fm.signum() == fa.signum() {
-            a = m;
-            fa = fm;
+        let mut c = (a * fb - b * fa) / (fb - fa);
+        if !c.is_finite() || c <= a.min(b) || c >= a.max(b) {
+            c = 0.5 * (a + b);
+        }
+        let fc = f(c)?;
+        if fc == 0.0 {
+            return Ok(Some(c));
+        }
+        if fc.signum() == fb.signum() {
+            b = c;
+            fb = fc;
+            if side == -1 {
+                fa /= 2.0;
+            }
+            side = -1;
         } else {
-            b = m;
+            a = c;
+            fa = fc;
+            if side == 1 {
+                fb /= 2.0;
+            }
+            side = 1;
         }
         if (b - a).abs() < tol {
             break;
+        }
+        // Close enough in function value and a tiny step: converged.
+        if fc.abs() < 1e-10 {
+            return Ok(Some(c));
         }
     }
     Ok(Some(0.5 * (a + b)))

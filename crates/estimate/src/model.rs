@@ -306,23 +306,57 @@ pub struct Coefficient {
 /// (columns from `first_het` on) is negative, drop the first negative one
 /// and refit.
 pub(crate) fn fit_with_chao_rule(
-    mut d: Design,
+    d: Design,
     y: &[f64],
     chao_from: Option<usize>,
     start: Option<&[f64]>,
 ) -> Result<(Design, PoissonFit, Vec<String>), FitError> {
-    let mut fit = fit_poisson(&d, y, start)?;
+    let (d, fit, zeroed, _) = fit_with_chao_rule_idx(d, y, chao_from, start)?;
+    Ok((d, fit, zeroed))
+}
+
+/// As [`fit_with_chao_rule`], also returning for each remaining column its
+/// index in the design given.
+pub(crate) fn fit_with_chao_rule_idx(
+    mut d: Design,
+    y: &[f64],
+    chao_from: Option<usize>,
+    start: Option<&[f64]>,
+) -> Result<(Design, PoissonFit, Vec<String>, Vec<usize>), FitError> {
+    let mut idx: Vec<usize> = (0..d.cols).collect();
     let mut zeroed = Vec::new();
+    let mut start: Option<Vec<f64>> = start.map(|s| s.to_vec());
+    if let Some(first) = chao_from {
+        // An η whose column is zero on every cell with people (nobody seen
+        // that many times) runs to −∞: negative, so Rcapture's rule sets
+        // it to zero. Drop it before fitting rather than chase infinity.
+        let mut j = first;
+        while j < d.cols {
+            let stat: f64 = (0..d.rows).map(|r| y[r] * d.row(r)[j]).sum();
+            if stat <= 0.0 {
+                zeroed.push(d.names[j].clone());
+                d = d.without_column(j);
+                idx.remove(j);
+                if let Some(s) = start.as_mut().filter(|s| s.len() > j) {
+                    s.remove(j);
+                }
+            } else {
+                j += 1;
+            }
+        }
+    }
+    let mut fit = fit_poisson(&d, y, start.as_deref())?;
     if let Some(first) = chao_from {
         while let Some(pos) = (first..d.cols).find(|&j| fit.beta[j] < 0.0) {
             zeroed.push(d.names[pos].clone());
             d = d.without_column(pos);
+            idx.remove(pos);
             let mut st = fit.beta.clone();
             st.remove(pos);
             fit = fit_poisson(&d, y, Some(&st))?;
         }
     }
-    Ok((d, fit, zeroed))
+    Ok((d, fit, zeroed, idx))
 }
 
 /// Look for terms whose sufficient statistic is zero: their parameter runs
@@ -366,8 +400,11 @@ pub(crate) fn finish_fit(table: &CaptureTable, name: &str, d: &Design, fit: &Poi
     let n = table.observed() as f64;
     let p = d.cols;
     // Divergence: a parameter whose standard error explodes sits at ±∞.
+    let y: Vec<f64> = table.counts()[1..].iter().map(|&c| c as f64).collect();
     for j in 1..p {
-        let scale = (0..d.rows).map(|r| d.row(r)[j].abs()).fold(0.0, f64::max);
+        // Judge each parameter on the cells that hold people: far beyond
+        // the data (e.g. θ^c for c = 15) a large uncertainty is expected.
+        let scale = (0..d.rows.min(y.len())).filter(|&r| y[r] > 0.0).map(|r| d.row(r)[j].abs()).fold(0.0, f64::max);
         let sd = fit.cov[j * p + j].sqrt() * scale;
         if !sd.is_finite() || sd > 1e3 {
             return Err(ModelError::NoMle {
