@@ -91,7 +91,7 @@ pub(crate) fn cholesky(a: &mut [f64], p: usize) -> Result<(), usize> {
         for k in 0..j {
             d -= a[j * p + k] * a[j * p + k];
         }
-        if !(d > 1e-10 * orig.abs().max(1e-300)) || !d.is_finite() {
+        if !(d > 1e-13 * orig.abs().max(1e-300)) || !d.is_finite() {
             return Err(j);
         }
         let d = d.sqrt();
@@ -256,8 +256,22 @@ fn fit_poisson_scaled(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Po
             }
             new_dev = deviance(y, &mu);
             let bad = !new_dev.is_finite() || (have_beta && new_dev > dev + 1e-9 * (dev.abs() + 1.0));
-            if !bad || !have_beta || halvings >= 40 {
+            if !bad || halvings >= 40 {
                 break;
+            }
+            if !have_beta {
+                // The first step from μ = y + 0.1 overflowed (a column such
+                // as θ^c − 1 over many lists): fall back to the intercept-
+                // only coefficients as the point to halve towards.
+                let mean = y.iter().sum::<f64>() / n as f64;
+                beta.iter_mut().for_each(|v| *v = 0.0);
+                beta[0] = (mean + 0.1).ln();
+                for r in 0..n {
+                    let e: f64 = d.row(r).iter().zip(&beta).map(|(x, b)| x * b).sum();
+                    mu[r] = e.exp();
+                }
+                dev = deviance(y, &mu);
+                have_beta = true;
             }
             halvings += 1;
             for (nb, ob) in new_beta.iter_mut().zip(&beta) {

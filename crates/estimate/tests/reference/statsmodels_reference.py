@@ -241,6 +241,16 @@ def main():
         "profile": [profile(s, sim_lists, sim) for s in ["Mt+A:B", "Mth-gamma3.5"]],
         "search": [fit(s, sim_lists, sim)[0] for s in all_two_way_specs(sim_lists)],
     })
+    big_lists = ["A", "B", "C", "D", "E", "F", "G", "H"]
+    big = simulate(8, 6000, 9102023)
+    cases.append({
+        "name": "simulated, 8 lists, N = 6000, seed 9102023",
+        "lists": big_lists,
+        "counts": big,
+        "models": [fit(s, big_lists, big)[0] for s in het + ["Mt+A:B", "Mth-poisson2+A:B"]],
+        "profile": [profile(s, big_lists, big) for s in ["Mt+A:B", "Mth-chao"]],
+        "search": [],
+    })
     out = {
         "generator": "crates/estimate/tests/reference/statsmodels_reference.py",
         "statsmodels": statsmodels.__version__,
