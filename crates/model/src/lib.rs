@@ -24,7 +24,7 @@ pub use count::{Count, CountError};
 pub use date::{DateError, PartialDate, day_number};
 pub use envelope::{Envelope, IndexTerms, RecordId, RecordKind, Sensitivity};
 pub use record::{
-    Act, Claim, Coordinates, Event, FieldError, Intervention, Involvement, Name, Organization,
-    Person, Place, Record, Source, StatusTransition,
+    Act, Claim, Coordinates, Event, FieldError, Intervention, Involvement, JsonError, Name,
+    Organization, Person, Place, Record, Source, StatusTransition,
 };
 pub use vocab::{Term, UserTerm, Vocab, VocabError, Vocabularies};
