@@ -269,6 +269,11 @@ impl Session<'_> {
         });
         progress(rows, opts.total);
         let (summary, writer_problems) = result?;
+        if summary.is_some() && rows >= 10_000 {
+            // The data is committed; fresher planner statistics only help
+            // later queries, so a failure here must not fail the import.
+            let _ = guard.optimize();
+        }
         match summary {
             Some(s) if problems.list.is_empty() && problems.more == 0 => Ok(ImportSummary {
                 rows,

@@ -216,6 +216,18 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// Change the archive's passphrase (role permission `ManageKeys`). The
+    /// data key is rewrapped; nothing is re-encrypted.
+    pub fn change_passphrase(&self, old: &str, new: &str) -> Result<(), ServiceError> {
+        check(
+            &self.actor,
+            Operation::ManageKeys,
+            &archive_envelope("keyring"),
+        )?;
+        let mut store = self.archive.store()?;
+        Ok(store.change_passphrase(old, new)?)
+    }
+
     /// Refuse references to records the actor may not read, with the same
     /// error as a reference to nothing.
     fn check_refs(&self, store: &dyn Store, rec: &Record) -> Result<(), ServiceError> {

@@ -651,3 +651,31 @@ fn sensitivity_of_results_never_exceeds_the_filter_or_clearance() {
     };
     assert_eq!(ids(&s.query(&f).unwrap()), vec!["act-1"]);
 }
+
+#[test]
+fn only_key_managers_change_the_passphrase_and_the_data_survives() {
+    let (d, a) = archive();
+    let inv = a.session(actor(Role::Investigator, &[]));
+    assert!(matches!(
+        inv.change_passphrase(PW, "new passphrase"),
+        Err(ServiceError::Denied(_))
+    ));
+    let s = a.session(admin());
+    assert!(
+        s.change_passphrase("wrong", "new passphrase")
+            .unwrap_err()
+            .is_wrong_passphrase()
+    );
+    s.change_passphrase(PW, "new passphrase").unwrap();
+    drop(s);
+    drop(inv);
+    drop(a);
+    assert!(
+        Archive::open(d.path(), PW)
+            .err()
+            .unwrap()
+            .is_wrong_passphrase()
+    );
+    let a = Archive::open(d.path(), "new passphrase").unwrap();
+    assert!(a.session(admin()).get(&rid("act-1")).unwrap().is_some());
+}

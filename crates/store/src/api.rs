@@ -326,6 +326,13 @@ pub trait Store: Send {
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError>;
     fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
 
+    /// Rewrap the data key under a new passphrase (the data is not
+    /// re-encrypted, so readers see no downtime). `old` must unlock it.
+    fn change_passphrase(&mut self, old: &str, new: &str) -> Result<(), StoreError>;
+
+    /// Refresh the query planner's statistics (after large imports).
+    fn optimize(&mut self) -> Result<(), StoreError>;
+
     /// A 32-byte key for another encrypted artefact (evidence files,
     /// backups, pseudonym keys), derived from the archive's data key.
     fn derive_subkey(&self, purpose: &str) -> Result<Zeroizing<[u8; 32]>, StoreError>;
