@@ -126,6 +126,25 @@ fn write_all(
                             continue;
                         }
                     }
+                    if actor.role != Role::Administrator && put.expect == Expect::Any {
+                        // An upsert must not overwrite a record the actor may
+                        // not read or update.
+                        if let Some(cur) = batch.get(&put.envelope.id)? {
+                            let allowed = check(actor, Operation::Read, &cur.envelope)
+                                .and_then(|_| check(actor, Operation::Update, &cur.envelope))
+                                .is_ok();
+                            if !allowed {
+                                problems.push(RowProblem {
+                                    line,
+                                    id: Some(put.envelope.id.to_string()),
+                                    field: String::new(),
+                                    reason: "the id is already used by a record you may not update"
+                                        .into(),
+                                });
+                                continue;
+                            }
+                        }
+                    }
                     lines.push(line);
                     // Row errors are collected by the batch and reported by check().
                     let _ = batch.put(put);

@@ -679,3 +679,42 @@ fn only_key_managers_change_the_passphrase_and_the_data_survives() {
     let a = Archive::open(d.path(), "new passphrase").unwrap();
     assert!(a.session(admin()).get(&rid("act-1")).unwrap().is_some());
 }
+
+#[test]
+fn an_upsert_import_cannot_overwrite_a_record_outside_the_importers_groups() {
+    let (_d, a) = archive();
+    let inv = a.session(actor(Role::Investigator, &[]));
+    let rows = items(vec![Ok(act(
+        "act-4",
+        "arrest",
+        "2023-09",
+        "plc-onsong",
+        "prs-pub",
+        "restricted",
+        "",
+    ))]);
+    let opts = ImportOptions {
+        mode: ImportMode::Upsert,
+        total: None,
+    };
+    let e = inv
+        .import_batch(&mut rows.into_iter(), opts, &mut |_, _| {})
+        .unwrap_err();
+    assert!(matches!(e, ServiceError::ImportRejected { .. }), "{e}");
+    let v = a.session(admin()).get(&rid("act-4")).unwrap().unwrap();
+    assert_eq!(v.rev, 1, "untouched");
+    // The same upsert on a record the investigator may update works.
+    let rows = items(vec![Ok(act(
+        "act-2",
+        "detention",
+        "2023-08",
+        "plc-cn",
+        "prs-res",
+        "restricted",
+        "",
+    ))]);
+    let sum = inv
+        .import_batch(&mut rows.into_iter(), opts, &mut |_, _| {})
+        .unwrap();
+    assert_eq!(sum.updated, 1);
+}
