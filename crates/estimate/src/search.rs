@@ -520,6 +520,23 @@ mod tests {
     }
 
     #[test]
+    fn impossible_searches_are_refused() {
+        let k = 15;
+        let mut counts = vec![0u64; 1 << k];
+        for i in 0..k {
+            counts[1 << i] = 10;
+            counts[(1 << i) | (1 << ((i + 1) % k))] = 3;
+        }
+        let lists: Vec<String> = (0..k).map(|i| format!("L{i}")).collect();
+        let t = CaptureTable::new(lists, counts).unwrap();
+        let e = search_all(&t, 2, Criterion::Aic, 1 << 20).unwrap_err();
+        assert!(matches!(e, SearchError::TooMany { .. }), "{e}");
+        assert!(e.to_string().contains("stepwise"));
+        assert!(matches!(search_all(&t, 15, Criterion::Aic, 1 << 20), Err(SearchError::BadOrder { .. })));
+        assert!(matches!(stepwise(&t, 0, Criterion::Bic), Err(SearchError::BadOrder { .. })));
+    }
+
+    #[test]
     fn stepwise_ends_at_a_local_optimum() {
         let t = hiv();
         let (path, row) = stepwise(&t, 2, Criterion::Aic).unwrap();
