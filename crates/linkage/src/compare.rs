@@ -35,12 +35,12 @@ pub trait NameComparator: Send + Sync {
 
 /// Prepared distinct values of one name column.
 pub trait PreparedNames: Send + Sync {
-    /// Similarity 0..=1 of distinct values `i` and `j` (0-based dictionary
-    /// indices).
-    fn similarity(&self, i: usize, j: usize) -> f64;
-    /// Whether the comparator judges the two the same name in different
-    /// spellings or scripts (a stronger level than plain similarity).
-    fn same_name(&self, i: usize, j: usize) -> bool;
+    /// Compares distinct values `i` and `j` (0-based dictionary indices):
+    /// whether the comparator judges them the same name in another spelling
+    /// or script, and a similarity 0..=1. Only similarities at or above
+    /// `floor` need be exact; below it any value below `floor` may be
+    /// returned (lets implementations skip hopeless pairs).
+    fn compare(&self, i: usize, j: usize, floor: f64) -> (bool, f64);
 }
 
 /// Jaro–Winkler on normalised spellings, also trying the words sorted (so
@@ -50,6 +50,7 @@ pub struct GenericNames;
 struct GenericPrepared {
     chars: Vec<Vec<char>>,
     sorted: Vec<Option<Vec<char>>>,
+    sigs: Vec<u64>,
 }
 
 impl NameComparator for GenericNames {
@@ -59,6 +60,7 @@ impl NameComparator for GenericNames {
     fn prepare(&self, values: &[Box<str>]) -> Box<dyn PreparedNames> {
         let mut chars = Vec::with_capacity(values.len());
         let mut sorted = Vec::with_capacity(values.len());
+        let mut sigs = Vec::with_capacity(values.len());
         for v in values {
             let n = normalize(v);
             let mut words: Vec<&str> = n.split(' ').collect();
@@ -68,10 +70,16 @@ impl NameComparator for GenericNames {
             } else {
                 None
             };
-            chars.push(n.chars().take(MAX_CHARS).collect());
+            let c: Vec<char> = n.chars().take(MAX_CHARS).collect();
+            sigs.push(signature(&c));
+            chars.push(c);
             sorted.push(s);
         }
-        Box::new(GenericPrepared { chars, sorted })
+        Box::new(GenericPrepared {
+            chars,
+            sorted,
+            sigs,
+        })
     }
     fn blocking_keys(&self, value: &str) -> Vec<u64> {
         let n = normalize(value);
@@ -88,19 +96,50 @@ impl NameComparator for GenericNames {
 }
 
 impl PreparedNames for GenericPrepared {
-    fn similarity(&self, i: usize, j: usize) -> f64 {
+    fn compare(&self, i: usize, j: usize, floor: f64) -> (bool, f64) {
         let (Some(a), Some(b)) = (self.chars.get(i), self.chars.get(j)) else {
-            return 0.0;
+            return (false, 0.0);
         };
+        let (sa, sb) = (
+            self.sigs.get(i).copied().unwrap_or(!0),
+            self.sigs.get(j).copied().unwrap_or(!0),
+        );
+        // Word order does not change the character bag, so one bound serves
+        // both the written and the sorted order.
+        if jw_upper_bound(a, sb, b.len()).min(jw_upper_bound(b, sa, a.len())) < floor {
+            return (false, 0.0);
+        }
         let mut s = jaro_winkler(a, b);
         if let (Some(Some(x)), Some(Some(y))) = (self.sorted.get(i), self.sorted.get(j)) {
             s = s.max(jaro_winkler(x, y));
         }
-        s
+        (s >= 0.92, s)
     }
-    fn same_name(&self, i: usize, j: usize) -> bool {
-        self.similarity(i, j) >= 0.92
+}
+
+/// 64-bit set of the characters of a string (by code point mod 64).
+pub(crate) fn signature(c: &[char]) -> u64 {
+    c.iter()
+        .fold(0u64, |acc, ch| acc | 1u64 << (*ch as u32 % 64))
+}
+
+/// An upper bound of the Jaro–Winkler similarity of `a` with any string of
+/// length `lb` whose character set is within `sig_b`: the matches cannot
+/// exceed the characters of `a` found in `sig_b`.
+pub(crate) fn jw_upper_bound(a: &[char], sig_b: u64, lb: usize) -> f64 {
+    if a.is_empty() || lb == 0 {
+        return 0.0;
     }
+    let m = a
+        .iter()
+        .filter(|c| sig_b & (1u64 << (**c as u32 % 64)) != 0)
+        .count()
+        .min(lb);
+    if m == 0 {
+        return 0.0;
+    }
+    let j = (m as f64 / a.len() as f64 + m as f64 / lb as f64 + 1.0) / 3.0;
+    j + 0.4 * (1.0 - j)
 }
 
 /// Labels of the levels of a kind (1-based levels; index 0 of the returned
@@ -154,6 +193,7 @@ pub(crate) struct FieldComparator {
     /// Share of non-missing records in each frequency group.
     pub freq: Vec<f64>,
     chars: Vec<Vec<char>>,
+    sigs: Vec<u64>,
     dates: Vec<Option<PartialDate>>,
     tokens: Vec<Vec<u64>>,
     names: Option<Box<dyn PreparedNames>>,
@@ -233,6 +273,7 @@ impl FieldComparator {
         } else {
             Vec::new()
         };
+        let sigs = chars.iter().map(|c: &Vec<char>| signature(c)).collect();
         let dates = if matches!(kind, FieldKind::BirthDate | FieldKind::Date) {
             col.dict.iter().map(|v| date::parse(v)).collect()
         } else {
@@ -268,6 +309,7 @@ impl FieldComparator {
             freq,
             chars,
             dates,
+            sigs,
             tokens,
             names,
         }
@@ -306,10 +348,10 @@ impl FieldComparator {
                 let Some(p) = &self.names else {
                     return self.nlevels;
                 };
-                if p.same_name(i, j) {
+                let (same, s) = p.compare(i, j, 0.70);
+                if same {
                     return 2;
                 }
-                let s = p.similarity(i, j);
                 if s >= 0.88 {
                     3
                 } else if s >= 0.70 {
@@ -334,14 +376,14 @@ impl FieldComparator {
                 }
             }
             FieldKind::Place => {
-                if jaro_winkler(&self.chars[i], &self.chars[j]) >= 0.9 {
+                if self.jw_at_least(i, j, 0.9) {
                     2
                 } else {
                     3
                 }
             }
             FieldKind::Address | FieldKind::Text => {
-                if jaro_winkler(&self.chars[i], &self.chars[j]) >= 0.9 {
+                if self.jw_at_least(i, j, 0.9) {
                     2
                 } else if token_jaccard(&self.tokens[i], &self.tokens[j]) >= 0.5 {
                     3
@@ -350,6 +392,16 @@ impl FieldComparator {
                 }
             }
         }
+    }
+
+    fn jw_at_least(&self, i: usize, j: usize, t: f64) -> bool {
+        let (a, b) = (&self.chars[i], &self.chars[j]);
+        if jw_upper_bound(a, self.sigs[j], b.len()) < t
+            || jw_upper_bound(b, self.sigs[i], a.len()) < t
+        {
+            return false;
+        }
+        jaro_winkler(a, b) >= t
     }
 
     /// Share of records whose value is in the same frequency group as `code`.
@@ -450,6 +502,40 @@ mod tests {
             ),
             vec![4, 0]
         );
+    }
+
+    /// The bound used to skip hopeless pairs never cuts a pair that the full
+    /// metric would keep.
+    #[test]
+    fn jw_bound_is_an_upper_bound() {
+        let words = [
+            "kim",
+            "chol",
+            "jin",
+            "michaela",
+            "micheala",
+            "stanley street",
+            "winston hills",
+            "ri",
+            "o",
+            "zzz",
+            "abcabc",
+            "cab",
+        ];
+        for a in words {
+            for b in words {
+                let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                let jw = jaro_winkler(&ca, &cb);
+                assert!(
+                    jw_upper_bound(&ca, signature(&cb), cb.len()) >= jw - 1e-12,
+                    "{a} {b}"
+                );
+                assert!(
+                    jw_upper_bound(&cb, signature(&ca), ca.len()) >= jw - 1e-12,
+                    "{a} {b}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -507,9 +507,7 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
             p
         });
         for p in parts {
-            for ((g, l), c) in p.map {
-                sample.add(&g, l, c);
-            }
+            sample.merge(p);
         }
         sampled = draws.len() as u64;
     }
@@ -574,9 +572,7 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
         });
         let mut pats = Patterns::default();
         for p in parts {
-            for ((g, l), c) in p.map {
-                pats.add(&g, l, c);
-            }
+            pats.merge(p);
         }
         if pats.total() == 0.0 {
             continue;

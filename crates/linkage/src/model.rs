@@ -76,27 +76,54 @@ impl Default for EmOptions {
 const FLOOR: f64 = 1e-7;
 
 /// Distinct comparison patterns with their counts; `label` 0 = unknown,
-/// 1 = decided same, 2 = decided different.
+/// 1 = decided same, 2 = decided different. A pattern is packed four bits per
+/// field into 256 bits (at most 64 fields, levels below 16), so counting a
+/// pair allocates nothing.
 #[derive(Default)]
 pub(crate) struct Patterns {
-    pub map: HashMap<(Box<[u8]>, u8), f64>,
+    nf: usize,
+    pub map: HashMap<([u64; 4], u8), f64>,
+}
+
+fn pack(g: &[u8]) -> [u64; 4] {
+    let mut k = [0u64; 4];
+    for (f, l) in g.iter().enumerate().take(64) {
+        k[f / 16] |= u64::from(*l & 0xF) << ((f % 16) * 4);
+    }
+    k
 }
 
 impl Patterns {
     pub fn add(&mut self, gamma: &[u8], label: u8, n: f64) {
-        if let Some(c) = self.map.get_mut(&(Box::from(gamma), label)) {
-            *c += n;
-        } else {
-            self.map.insert((Box::from(gamma), label), n);
+        self.nf = self.nf.max(gamma.len());
+        *self.map.entry((pack(gamma), label)).or_insert(0.0) += n;
+    }
+    /// Adds all of `other`'s counts.
+    pub fn merge(&mut self, other: Patterns) {
+        self.nf = self.nf.max(other.nf);
+        for (k, c) in other.map {
+            *self.map.entry(k).or_insert(0.0) += c;
         }
     }
     pub fn total(&self) -> f64 {
         self.map.values().sum()
     }
-    fn sorted(&self) -> Vec<(&[u8], u8, f64)> {
-        let mut v: Vec<(&[u8], u8, f64)> =
-            self.map.iter().map(|((g, l), c)| (&**g, *l, *c)).collect();
-        v.sort_by(|a, b| a.0.cmp(b.0).then(a.1.cmp(&b.1)));
+    /// Patterns unpacked, in a fixed order (sums do not depend on hashing).
+    pub(crate) fn sorted(&self) -> Vec<(Vec<u8>, u8, f64)> {
+        let mut v: Vec<(Vec<u8>, u8, f64)> = self
+            .map
+            .iter()
+            .map(|((k, l), c)| {
+                (
+                    (0..self.nf)
+                        .map(|f| ((k[f / 16] >> ((f % 16) * 4)) & 0xF) as u8)
+                        .collect(),
+                    *l,
+                    *c,
+                )
+            })
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         v
     }
 }

@@ -37,7 +37,8 @@ fn fold_fullwidth(c: char) -> char {
     }
 }
 
-/// Jaro similarity of two character sequences, 0..=1.
+/// Jaro similarity of two character sequences, 0..=1. Without allocation
+/// when the second string has at most 64 characters.
 pub fn jaro(a: &[char], b: &[char]) -> f64 {
     if a.is_empty() && b.is_empty() {
         return 1.0;
@@ -45,9 +46,10 @@ pub fn jaro(a: &[char], b: &[char]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return 0.0;
     }
+    if b.len() <= 64 && a.len() <= 64 {
+        return jaro_small(a, b);
+    }
     let window = (a.len().max(b.len()) / 2).saturating_sub(1);
-    // Bounded by the input lengths; names are short, long texts are capped
-    // by the caller.
     let mut b_used = vec![false; b.len()];
     let mut a_match = Vec::with_capacity(a.len());
     for (i, ca) in a.iter().enumerate() {
@@ -71,8 +73,46 @@ pub fn jaro(a: &[char], b: &[char]) -> f64 {
         .filter(|(_, u)| **u)
         .map(|(c, _)| *c);
     let transpositions = a_match.iter().zip(b_match).filter(|(x, y)| *x != y).count() / 2;
+    finish(m, transpositions, a.len(), b.len())
+}
+
+fn finish(m: usize, t: usize, la: usize, lb: usize) -> f64 {
     let m = m as f64;
-    (m / a.len() as f64 + m / b.len() as f64 + (m - transpositions as f64) / m) / 3.0
+    (m / la as f64 + m / lb as f64 + (m - t as f64) / m) / 3.0
+}
+
+fn jaro_small(a: &[char], b: &[char]) -> f64 {
+    let window = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let mut b_used: u64 = 0;
+    let mut a_used: u64 = 0;
+    for (i, ca) in a.iter().enumerate() {
+        let lo = i.saturating_sub(window);
+        let hi = (i + window + 1).min(b.len());
+        for j in lo..hi {
+            if b_used & (1 << j) == 0 && b[j] == *ca {
+                b_used |= 1 << j;
+                a_used |= 1 << i;
+                break;
+            }
+        }
+    }
+    let m = a_used.count_ones() as usize;
+    if m == 0 {
+        return 0.0;
+    }
+    let (mut t, mut j) = (0usize, 0usize);
+    for (i, ca) in a.iter().enumerate() {
+        if a_used & (1 << i) != 0 {
+            while b_used & (1 << j) == 0 {
+                j += 1;
+            }
+            if b[j] != *ca {
+                t += 1;
+            }
+            j += 1;
+        }
+    }
+    finish(m, t / 2, a.len(), b.len())
 }
 
 /// Jaro–Winkler similarity (prefix scale 0.1, prefix up to 4), 0..=1.
@@ -94,10 +134,36 @@ pub fn osa_distance_bounded(a: &[char], b: &[char], max: usize) -> usize {
     if a.len().abs_diff(b.len()) > max {
         return max + 1;
     }
+    if b.len() < 32 {
+        let mut rows = [[0usize; 33]; 3];
+        return osa_rows(a, b, max, &mut rows);
+    }
     let n = b.len();
     let mut prev2 = vec![0usize; n + 1];
     let mut prev: Vec<usize> = (0..=n).collect();
     let mut cur = vec![0usize; n + 1];
+    osa_core(a, b, max, &mut prev2, &mut prev, &mut cur)
+}
+
+fn osa_rows(a: &[char], b: &[char], max: usize, rows: &mut [[usize; 33]; 3]) -> usize {
+    let n = b.len();
+    let [r0, r1, r2] = rows;
+    for (j, x) in r1.iter_mut().enumerate().take(n + 1) {
+        *x = j;
+    }
+    osa_core(a, b, max, &mut r0[..=n], &mut r1[..=n], &mut r2[..=n])
+}
+
+fn osa_core(
+    a: &[char],
+    b: &[char],
+    max: usize,
+    prev2: &mut [usize],
+    prev: &mut [usize],
+    cur: &mut [usize],
+) -> usize {
+    let n = b.len();
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -113,8 +179,10 @@ pub fn osa_distance_bounded(a: &[char], b: &[char], max: usize) -> usize {
         if row_min > max {
             return max + 1;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        let t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
     }
     prev[n].min(max + 1)
 }
@@ -196,6 +264,12 @@ mod tests {
             assert!((jaro_winkler(&c(a), &c(b)) - jw).abs() < 0.001, "{a} {b}");
         }
         assert_eq!(jaro_winkler(&c(""), &c("abc")), 0.0);
+        // The allocation-free path and the general one agree.
+        let long: String = "abcdefghij".repeat(7);
+        let long2: String = "abdcefghij".repeat(7);
+        assert!(
+            (jaro(&c(&long), &c(&long2)) - jaro(&c(&long[..60]), &c(&long2[..60]))).abs() < 0.01
+        );
         assert_eq!(jaro_winkler(&c("abc"), &c("abc")), 1.0);
     }
 
@@ -210,6 +284,11 @@ mod tests {
         assert_eq!(osa_distance_bounded(&c("1234567"), &c("1243567"), 2), 1);
         assert_eq!(osa_distance_bounded(&c("1234567"), &c("9999999"), 2), 3);
         assert_eq!(osa_distance_bounded(&c(""), &c("ab"), 2), 2);
+        // Long strings take the heap path; same answers.
+        let x = "abcdefghij".repeat(5);
+        let y = x.replacen("cd", "dc", 1);
+        assert_eq!(osa_distance_bounded(&c(&x), &c(&y), 3), 1);
+        assert_eq!(osa_distance_bounded(&c(&x[..31]), &c(&y[..31]), 3), 1);
     }
 
     #[test]
