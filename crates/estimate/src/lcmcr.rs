@@ -788,13 +788,20 @@ pub(crate) fn binomial<R: RngCore>(rng: &mut R, n: u64, p: f64) -> u64 {
 }
 
 fn binomial_inversion<R: RngCore>(rng: &mut R, n: u64, p: f64) -> u64 {
+    // Shortcut for the common case of a class with almost no weight:
+    // P(X = 0) = (1 − p)^n ≥ 1 − np, so u ≤ 1 − np means X = 0 exactly,
+    // decided without evaluating (1 − p)^n.
+    let first = open01(rng);
+    if first <= 1.0 - n as f64 * p {
+        return 0;
+    }
     let q = 1.0 - p;
     let s = p / q;
     let a = (n as f64 + 1.0) * s;
     let r0 = (n as f64 * (-p).ln_1p()).exp();
     let bound = n.min((n as f64 * p + 10.0 * (n as f64 * p * q + 1.0).sqrt()) as u64 + 1);
+    let mut u = first;
     loop {
-        let mut u = open01(rng);
         let mut r = r0;
         let mut x = 0u64;
         loop {
@@ -808,6 +815,7 @@ fn binomial_inversion<R: RngCore>(rng: &mut R, n: u64, p: f64) -> u64 {
             }
             r *= a / x as f64 - s;
         }
+        u = open01(rng);
     }
 }
 
