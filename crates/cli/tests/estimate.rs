@@ -7,7 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn tumen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tumen")).args(args).env_remove("TUMEN_DATA").output().expect("run tumen")
+    Command::new(env!("CARGO_BIN_EXE_tumen"))
+        .args(args)
+        .env_remove("TUMEN_DATA")
+        .output()
+        .expect("run tumen")
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
@@ -22,7 +26,11 @@ const HIV: &str = "c1,c2,c3,c4,count\n1,1,1,1,0\n1,1,1,0,3\n1,1,0,1,1\n1,1,0,0,3
 0,1,1,1,3\n0,1,1,0,35\n0,1,0,1,10\n0,1,0,0,545\n0,0,1,1,11\n0,0,1,0,621\n0,0,0,1,205\n";
 
 fn json_of(out: &Output) -> Value {
-    assert!(out.status.success(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
@@ -70,17 +78,40 @@ fn hiv_published_values_through_the_binary() {
 fn search_and_stepwise_and_text_table() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "hiv.csv", HIV);
-    let v = json_of(&tumen(&["estimate", "--counts", f.to_str().unwrap(), "--search", "--max-order", "2", "--rank", "bic", "--stepwise", "--json"]));
+    let v = json_of(&tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--search",
+        "--max-order",
+        "2",
+        "--rank",
+        "bic",
+        "--stepwise",
+        "--json",
+    ]));
     assert_eq!(v["search"]["fitted"], 64);
     assert_eq!(v["search"]["rank"], "bic");
     let best = v["search"]["best"].as_array().unwrap();
     let bics: Vec<f64> = best.iter().map(|b| b["bic"].as_f64().unwrap()).collect();
-    assert!(bics.windows(2).all(|w| w[0] <= w[1]), "ranked by BIC: {bics:?}");
+    assert!(
+        bics.windows(2).all(|w| w[0] <= w[1]),
+        "ranked by BIC: {bics:?}"
+    );
     assert!(v["stepwise"]["path"].as_array().unwrap().len() >= 1);
     let out = tumen(&["estimate", "--counts", f.to_str().unwrap()]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
-    for m in ["M0", "Mt", "Mh-chao", "Mh-poisson2", "Mh-darroch", "Mh-gamma3.5", "Mth-chao", "Mth-gamma3.5"] {
+    for m in [
+        "M0",
+        "Mt",
+        "Mh-chao",
+        "Mh-poisson2",
+        "Mh-darroch",
+        "Mh-gamma3.5",
+        "Mth-chao",
+        "Mth-gamma3.5",
+    ] {
         assert!(text.contains(m), "{m} missing from\n{text}");
     }
     assert!(text.contains("Caveat:"));
@@ -89,26 +120,81 @@ fn search_and_stepwise_and_text_table() {
 #[test]
 fn non_overlapping_lists_give_words_not_numbers() {
     let dir = tempfile::tempdir().unwrap();
-    let f = write(dir.path(), "t.csv", "A,B,C,count\n1,0,0,30\n0,1,0,20\n0,0,1,25\n1,0,1,5\n0,1,1,4\n");
-    let v = json_of(&tumen(&["estimate", "--counts", f.to_str().unwrap(), "--model", "Mt", "--model", "Mt+A:B", "--json"]));
+    let f = write(
+        dir.path(),
+        "t.csv",
+        "A,B,C,count\n1,0,0,30\n0,1,0,20\n0,0,1,25\n1,0,1,5\n0,1,1,4\n",
+    );
+    let v = json_of(&tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--model",
+        "Mt",
+        "--model",
+        "Mt+A:B",
+        "--json",
+    ]));
     assert!(v["models"][0]["estimate"].is_number());
     assert!(v["models"][1]["estimate"].is_null());
-    assert!(v["models"][1]["problem"].as_str().unwrap().contains("does not exist"));
-    assert!(v["caveats"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().contains("never overlap")));
+    assert!(
+        v["models"][1]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist")
+    );
+    assert!(
+        v["caveats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().contains("never overlap"))
+    );
 }
 
 #[test]
 fn two_lists_give_lincoln_petersen_and_chapman() {
     let dir = tempfile::tempdir().unwrap();
     let f = write(dir.path(), "two.csv", "A,B,count\n1,0,40\n0,1,30\n1,1,20\n");
-    let v = json_of(&tumen(&["estimate", "--counts", f.to_str().unwrap(), "--json"]));
+    let v = json_of(&tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--json",
+    ]));
     // n1 = 60, n2 = 50, m = 20.
-    assert!((v["two_list"]["lincoln_petersen"]["estimate"].as_f64().unwrap() - 150.0).abs() < 1e-9);
-    assert!((v["two_list"]["chapman"]["estimate"].as_f64().unwrap() - (61.0 * 51.0 / 21.0 - 1.0)).abs() < 1e-9);
+    assert!(
+        (v["two_list"]["lincoln_petersen"]["estimate"]
+            .as_f64()
+            .unwrap()
+            - 150.0)
+            .abs()
+            < 1e-9
+    );
+    assert!(
+        (v["two_list"]["chapman"]["estimate"].as_f64().unwrap() - (61.0 * 51.0 / 21.0 - 1.0)).abs()
+            < 1e-9
+    );
     let f = write(dir.path(), "apart.csv", "A,B,count\n1,0,40\n0,1,30\n");
-    let v = json_of(&tumen(&["estimate", "--counts", f.to_str().unwrap(), "--json"]));
-    assert!(v["two_list_problem"].as_str().unwrap().contains("share no one"));
-    assert!(v["models"].as_array().unwrap().iter().all(|m| m["estimate"].is_null()));
+    let v = json_of(&tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--json",
+    ]));
+    assert!(
+        v["two_list_problem"]
+            .as_str()
+            .unwrap()
+            .contains("share no one")
+    );
+    assert!(
+        v["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["estimate"].is_null())
+    );
 }
 
 #[test]
@@ -120,32 +206,79 @@ fn strata_are_estimated_separately_and_summed() {
         "year,A,B,C,count\n2022,1,0,0,40\n2022,0,1,0,30\n2022,0,0,1,35\n2022,1,1,0,12\n2022,1,0,1,10\n2022,0,1,1,9\n2022,1,1,1,4\n\
          2023,1,0,0,8\n2023,0,1,0,6\n2023,0,0,1,7\n2023,1,1,0,3\n2023,1,0,1,2\n2023,0,1,1,2\n2023,1,1,1,1\n",
     );
-    let v = json_of(&tumen(&["estimate", "--counts", f.to_str().unwrap(), "--stratify", "year", "--model", "Mt", "--json"]));
+    let v = json_of(&tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--stratify",
+        "year",
+        "--model",
+        "Mt",
+        "--json",
+    ]));
     assert_eq!(v["strata"].as_array().unwrap().len(), 2);
     assert_eq!(v["combined"]["n"], 169);
-    let a = v["strata"][0]["report"]["models"][0]["estimate"].as_f64().unwrap();
-    let b = v["strata"][1]["report"]["models"][0]["estimate"].as_f64().unwrap();
+    let a = v["strata"][0]["report"]["models"][0]["estimate"]
+        .as_f64()
+        .unwrap();
+    let b = v["strata"][1]["report"]["models"][0]["estimate"]
+        .as_f64()
+        .unwrap();
     assert!((v["sum_of_strata"][0]["estimate"].as_f64().unwrap() - (a + b)).abs() < 1e-9);
-    assert!(v["caveats"].as_array().unwrap().iter().any(|c| c.as_str().unwrap().contains("2023")));
+    assert!(
+        v["caveats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c.as_str().unwrap().contains("2023"))
+    );
 }
 
 #[test]
 fn lcmcr_is_wired_in() {
     let dir = tempfile::tempdir().unwrap();
     // HRDAG's Palembang lists b, c, d.
-    let f = write(dir.path(), "p.csv", "b,c,d,count\n1,0,0,5\n0,1,0,5\n0,0,1,41\n1,1,0,54\n1,0,1,6\n0,1,1,0\n1,1,1,12\n");
+    let f = write(
+        dir.path(),
+        "p.csv",
+        "b,c,d,count\n1,0,0,5\n0,1,0,5\n0,0,1,41\n1,1,0,54\n1,0,1,6\n0,1,1,0\n1,1,1,12\n",
+    );
     let svg = dir.path().join("est.svg");
     let hist = dir.path().join("post.svg");
     let trace = dir.path().join("trace.svg");
     let args = [
-        "estimate", "--counts", f.to_str().unwrap(), "--model", "Mt", "--lcmcr", "--k", "5", "--seed", "7", "--burnin", "500",
-        "--samples", "300", "--thinning", "2", "--json", "--plot", svg.to_str().unwrap(), "--plot-posterior",
-        hist.to_str().unwrap(), "--plot-trace", trace.to_str().unwrap(),
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--model",
+        "Mt",
+        "--lcmcr",
+        "--k",
+        "5",
+        "--seed",
+        "7",
+        "--burnin",
+        "500",
+        "--samples",
+        "300",
+        "--thinning",
+        "2",
+        "--json",
+        "--plot",
+        svg.to_str().unwrap(),
+        "--plot-posterior",
+        hist.to_str().unwrap(),
+        "--plot-trace",
+        trace.to_str().unwrap(),
     ];
     let v = json_of(&tumen(&args));
     for p in [&svg, &hist, &trace] {
         let text = std::fs::read_to_string(p).unwrap();
-        assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"), "{}", p.display());
+        assert!(
+            text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
+            "{}",
+            p.display()
+        );
     }
     let est = std::fs::read_to_string(&svg).unwrap();
     assert!(est.contains("Mt") && est.contains("LCMCR"));
@@ -182,16 +315,36 @@ fn bad_input_is_refused_with_the_line_and_the_fix() {
         assert!(!err.contains("panicked"), "{err}");
     }
     let many: Vec<String> = (0..16).map(|i| format!("L{i}")).collect();
-    let f = write(dir.path(), "many.csv", &format!("{},count\n", many.join(",")));
+    let f = write(
+        dir.path(),
+        "many.csv",
+        &format!("{},count\n", many.join(",")),
+    );
     let out = tumen(&["estimate", "--counts", f.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("at most 15"));
     let f = write(dir.path(), "hiv.csv", HIV);
-    let out = tumen(&["estimate", "--counts", f.to_str().unwrap(), "--model", "Mt+c1:zz"]);
+    let out = tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--model",
+        "Mt+c1:zz",
+    ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown list"));
-    let out = tumen(&["estimate", "--counts", f.to_str().unwrap(), "--model", "Mt+c1:c2:c3:c4"]);
+    let out = tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--model",
+        "Mt+c1:c2:c3:c4",
+    ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("all 4 lists"));
     let out = tumen(&["estimate", "--counts", f.to_str().unwrap(), "--seed", "3"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--lcmcr"));
-    let out = tumen(&["estimate", "--counts", dir.path().join("missing.csv").to_str().unwrap()]);
+    let out = tumen(&[
+        "estimate",
+        "--counts",
+        dir.path().join("missing.csv").to_str().unwrap(),
+    ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.csv"));
 }

@@ -35,7 +35,14 @@ fn main() {
         let t = CaptureTable::new(lists, counts).expect("table");
         for profile in [false, true] {
             let t0 = Instant::now();
-            let r = estimate(&t, &EstimateRequest { profile, ..Default::default() }).expect("estimate");
+            let r = estimate(
+                &t,
+                &EstimateRequest {
+                    profile,
+                    ..Default::default()
+                },
+            )
+            .expect("estimate");
             let with = r.models.iter().filter(|m| m.estimate.is_some()).count();
             println!(
                 "{k} lists, {} people, {} models ({with} with an estimate), profile intervals {}: {:.2} s",

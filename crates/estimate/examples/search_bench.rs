@@ -34,19 +34,38 @@ fn main() {
     times.sort_by(|a, b| a.partial_cmp(b).unwrap());
     let fitted = rows.len();
     let without = rows.iter().filter(|r| r.estimate.is_none()).count();
-    println!("lists: {}  people: {}  max order: {order}", table.num_lists(), table.observed());
+    println!(
+        "lists: {}  people: {}  max order: {order}",
+        table.num_lists(),
+        table.observed()
+    );
     println!("models fitted and ranked: {fitted} ({without} without an estimate)");
-    println!("time per full search (5 runs): min {:.3} s, median {:.3} s, max {:.3} s", times[0], times[2], times[4]);
+    println!(
+        "time per full search (5 runs): min {:.3} s, median {:.3} s, max {:.3} s",
+        times[0], times[2], times[4]
+    );
     println!("per model: {:.1} µs", times[2] / fitted as f64 * 1e6);
     println!("best by AIC:");
     for r in rows.iter().take(3) {
-        println!("  {:<60} N {:>9.1}  SE {:>7.1}  AIC {:.3}", r.model, r.estimate.unwrap_or(f64::NAN), r.se.unwrap_or(f64::NAN), r.aic.unwrap_or(f64::NAN));
+        println!(
+            "  {:<60} N {:>9.1}  SE {:>7.1}  AIC {:.3}",
+            r.model,
+            r.estimate.unwrap_or(f64::NAN),
+            r.se.unwrap_or(f64::NAN),
+            r.aic.unwrap_or(f64::NAN)
+        );
     }
     let mut by_bic = rows.clone();
     rank_rows(&mut by_bic, Criterion::Bic);
     println!("best by BIC:");
     for r in by_bic.iter().take(3) {
-        println!("  {:<60} N {:>9.1}  SE {:>7.1}  BIC {:.3}", r.model, r.estimate.unwrap_or(f64::NAN), r.se.unwrap_or(f64::NAN), r.bic.unwrap_or(f64::NAN));
+        println!(
+            "  {:<60} N {:>9.1}  SE {:>7.1}  BIC {:.3}",
+            r.model,
+            r.estimate.unwrap_or(f64::NAN),
+            r.se.unwrap_or(f64::NAN),
+            r.bic.unwrap_or(f64::NAN)
+        );
     }
     if let Some(out) = args.get(3) {
         let json = serde_json::to_string(&rows).expect("serialise");

@@ -24,7 +24,12 @@ pub struct Design {
 impl Design {
     pub fn new(rows: usize, names: Vec<String>) -> Self {
         let cols = names.len();
-        Design { rows, cols, x: vec![0.0; rows * cols], names }
+        Design {
+            rows,
+            cols,
+            x: vec![0.0; rows * cols],
+            names,
+        }
     }
     pub fn set(&mut self, r: usize, c: usize, v: f64) {
         self.x[r * self.cols + c] = v;
@@ -78,7 +83,9 @@ pub enum FitError {
     TooManyParameters { params: usize, cells: usize },
     #[error("the fit produced non-finite values")]
     NonFinite,
-    #[error("the parameters run off to infinity while fitting: the maximum-likelihood estimate does not exist for these data")]
+    #[error(
+        "the parameters run off to infinity while fitting: the maximum-likelihood estimate does not exist for these data"
+    )]
     Diverged,
 }
 
@@ -130,7 +137,13 @@ pub fn deviance(y: &[f64], mu: &[f64]) -> f64 {
     2.0 * y
         .iter()
         .zip(mu)
-        .map(|(&y, &m)| if y > 0.0 { y * (y / m).ln() - (y - m) } else { m })
+        .map(|(&y, &m)| {
+            if y > 0.0 {
+                y * (y / m).ln() - (y - m)
+            } else {
+                m
+            }
+        })
         .sum::<f64>()
 }
 
@@ -138,7 +151,13 @@ pub fn deviance(y: &[f64], mu: &[f64]) -> f64 {
 pub fn loglik(y: &[f64], mu: &[f64]) -> f64 {
     y.iter()
         .zip(mu)
-        .map(|(&y, &m)| if y > 0.0 { y * m.ln() - m - ln_gamma(y + 1.0) } else { -m })
+        .map(|(&y, &m)| {
+            if y > 0.0 {
+                y * m.ln() - m - ln_gamma(y + 1.0)
+            } else {
+                -m
+            }
+        })
         .sum()
 }
 
@@ -177,9 +196,17 @@ fn weighted_normal_equations(d: &Design, w: &[f64], z: &[f64], a: &mut [f64], b:
 /// coefficients and covariance scaled back.
 pub fn fit_poisson(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<PoissonFit, FitError> {
     let p = d.cols;
-    let scale: Vec<f64> = (0..p).map(|j| (0..d.rows).map(|r| d.x[r * p + j].abs()).fold(0.0, f64::max)).collect();
+    let scale: Vec<f64> = (0..p)
+        .map(|j| {
+            (0..d.rows)
+                .map(|r| d.x[r * p + j].abs())
+                .fold(0.0, f64::max)
+        })
+        .collect();
     if let Some(j) = scale.iter().position(|s| !(*s > 0.0) || !s.is_finite()) {
-        return Err(FitError::Collinear(d.names.get(j).cloned().unwrap_or_default()));
+        return Err(FitError::Collinear(
+            d.names.get(j).cloned().unwrap_or_default(),
+        ));
     }
     let mut ds = d.clone();
     for r in 0..d.rows {
@@ -198,10 +225,17 @@ pub fn fit_poisson(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Poiss
     Ok(f)
 }
 
-fn fit_poisson_scaled(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<PoissonFit, FitError> {
+fn fit_poisson_scaled(
+    d: &Design,
+    y: &[f64],
+    start: Option<&[f64]>,
+) -> Result<PoissonFit, FitError> {
     let (n, p) = (d.rows, d.cols);
     if p > n {
-        return Err(FitError::TooManyParameters { params: p, cells: n });
+        return Err(FitError::TooManyParameters {
+            params: p,
+            cells: n,
+        });
     }
     let mut a = vec![0.0; p * p];
     let mut b = vec![0.0; p];
@@ -209,7 +243,9 @@ fn fit_poisson_scaled(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Po
     // Structural rank: a column that depends on others whatever the data.
     weighted_normal_equations(d, &vec![1.0; n], &z, &mut a, &mut b);
     if let Err(j) = cholesky(&mut a, p) {
-        return Err(FitError::Collinear(d.names.get(j).cloned().unwrap_or_default()));
+        return Err(FitError::Collinear(
+            d.names.get(j).cloned().unwrap_or_default(),
+        ));
     }
     let mut eta = vec![0.0; n];
     let mut mu = vec![0.0; n];
@@ -255,7 +291,8 @@ fn fit_poisson_scaled(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Po
                 mu[r] = eta[r].exp();
             }
             new_dev = deviance(y, &mu);
-            let bad = !new_dev.is_finite() || (have_beta && new_dev > dev + 1e-9 * (dev.abs() + 1.0));
+            let bad =
+                !new_dev.is_finite() || (have_beta && new_dev > dev + 1e-9 * (dev.abs() + 1.0));
             if !bad || halvings >= 40 {
                 break;
             }
@@ -309,7 +346,15 @@ fn fit_poisson_scaled(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Po
         return Err(FitError::NonFinite);
     }
     let ll = loglik(y, &mu);
-    Ok(PoissonFit { beta, cov, mu, deviance: dev, loglik: ll, iterations, converged })
+    Ok(PoissonFit {
+        beta,
+        cov,
+        mu,
+        deviance: dev,
+        loglik: ll,
+        iterations,
+        converged,
+    })
 }
 
 #[cfg(test)]

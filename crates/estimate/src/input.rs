@@ -16,9 +16,13 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InputError {
-    #[error("the CSV text is empty: expected a header with one column per list and a `count` column")]
+    #[error(
+        "the CSV text is empty: expected a header with one column per list and a `count` column"
+    )]
     Empty,
-    #[error("line 1: no `count` column in the header; add a column named `count` holding the number of people per pattern")]
+    #[error(
+        "line 1: no `count` column in the header; add a column named `count` holding the number of people per pattern"
+    )]
     NoCountColumn,
     #[error("line 1: column {0:?} appears twice in the header")]
     DuplicateColumn(String),
@@ -31,17 +35,38 @@ pub enum InputError {
     #[error("line 1: {0} list columns found: at most {MAX_LISTS} lists are supported")]
     TooManyLists(usize),
     #[error("line {line}: {got} fields but the header has {want}")]
-    WrongFieldCount { line: usize, got: usize, want: usize },
-    #[error("line {line}, column {column:?}: {value:?} is not 0 or 1 (a list column marks whether the pattern includes that list; if this is a stratum such as a year, name it with --stratify {column})")]
-    NotBinary { line: usize, column: String, value: String },
+    WrongFieldCount {
+        line: usize,
+        got: usize,
+        want: usize,
+    },
+    #[error(
+        "line {line}, column {column:?}: {value:?} is not 0 or 1 (a list column marks whether the pattern includes that list; if this is a stratum such as a year, name it with --stratify {column})"
+    )]
+    NotBinary {
+        line: usize,
+        column: String,
+        value: String,
+    },
     #[error("line {line}, column \"count\": {value:?} is not a whole number of people")]
     NotInteger { line: usize, value: String },
-    #[error("line {line}, column \"count\": {value} is negative; counts of people cannot be negative")]
+    #[error(
+        "line {line}, column \"count\": {value} is negative; counts of people cannot be negative"
+    )]
     Negative { line: usize, value: String },
-    #[error("line {line}: the all-zero pattern (people on no list) cannot be observed; its count must be 0 (it is what is estimated)")]
+    #[error(
+        "line {line}: the all-zero pattern (people on no list) cannot be observed; its count must be 0 (it is what is estimated)"
+    )]
     ZeroPatternCount { line: usize },
-    #[error("line {line}: pattern {pattern} {stratum}appears again (first on line {first}); give each pattern once")]
-    DuplicatePattern { line: usize, first: usize, pattern: String, stratum: String },
+    #[error(
+        "line {line}: pattern {pattern} {stratum}appears again (first on line {first}); give each pattern once"
+    )]
+    DuplicatePattern {
+        line: usize,
+        first: usize,
+        pattern: String,
+        stratum: String,
+    },
     #[error("line {line}: unterminated quoted field")]
     BadQuote { line: usize },
     #[error("{0}")]
@@ -101,14 +126,25 @@ fn parse_count(s: &str, line: usize) -> Result<u64, InputError> {
     let t = s.trim();
     if t.starts_with('-') {
         let rest = &t[1..];
-        if !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == '.') && rest.chars().any(|c| c != '0' && c != '.') {
-            return Err(InputError::Negative { line, value: t.to_string() });
+        if !rest.is_empty()
+            && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+            && rest.chars().any(|c| c != '0' && c != '.')
+        {
+            return Err(InputError::Negative {
+                line,
+                value: t.to_string(),
+            });
         }
     }
     // Accept "12" and "12.0" (spreadsheets write whole numbers that way).
     let int_part = match t.split_once('.') {
         Some((a, frac)) if !a.is_empty() && !frac.is_empty() && frac.chars().all(|c| c == '0') => a,
-        Some(_) => return Err(InputError::NotInteger { line, value: t.to_string() }),
+        Some(_) => {
+            return Err(InputError::NotInteger {
+                line,
+                value: t.to_string(),
+            });
+        }
         None => t,
     };
     let int_part = int_part.strip_prefix('+').unwrap_or(int_part);
@@ -116,9 +152,15 @@ fn parse_count(s: &str, line: usize) -> Result<u64, InputError> {
         return Ok(0);
     }
     if int_part.is_empty() || !int_part.chars().all(|c| c.is_ascii_digit()) {
-        return Err(InputError::NotInteger { line, value: t.to_string() });
+        return Err(InputError::NotInteger {
+            line,
+            value: t.to_string(),
+        });
     }
-    int_part.parse::<u64>().map_err(|_| InputError::NotInteger { line, value: t.to_string() })
+    int_part.parse::<u64>().map_err(|_| InputError::NotInteger {
+        line,
+        value: t.to_string(),
+    })
 }
 
 /// Parse counts without strata. The table is checked for estimability
@@ -132,9 +174,16 @@ pub fn parse_counts_csv(text: &str) -> Result<CaptureTable, InputError> {
 /// Parse counts with the named stratum columns. Strata are not checked
 /// for estimability here (a small stratum gets its own message in the
 /// report); the combined table is.
-pub fn parse_counts_csv_stratified(text: &str, strata: &[String]) -> Result<StratifiedCounts, InputError> {
+pub fn parse_counts_csv_stratified(
+    text: &str,
+    strata: &[String],
+) -> Result<StratifiedCounts, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.lines().enumerate().map(|(i, l)| (i + 1, l)).filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l))
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'));
     let (hline, header) = lines.next().ok_or(InputError::Empty)?;
     let header = split_line(header, hline)?;
     for (i, h) in header.iter().enumerate() {
@@ -145,14 +194,22 @@ pub fn parse_counts_csv_stratified(text: &str, strata: &[String]) -> Result<Stra
             return Err(InputError::DuplicateColumn(h.clone()));
         }
     }
-    let count_col = header.iter().position(|h| h.eq_ignore_ascii_case("count")).ok_or(InputError::NoCountColumn)?;
+    let count_col = header
+        .iter()
+        .position(|h| h.eq_ignore_ascii_case("count"))
+        .ok_or(InputError::NoCountColumn)?;
     let mut stratum_cols = Vec::new();
     for s in strata {
-        let pos = header.iter().position(|h| h == s).ok_or_else(|| InputError::MissingStratumColumn(s.clone()))?;
+        let pos = header
+            .iter()
+            .position(|h| h == s)
+            .ok_or_else(|| InputError::MissingStratumColumn(s.clone()))?;
         stratum_cols.push(pos);
     }
     stratum_cols.sort_unstable();
-    let list_cols: Vec<usize> = (0..header.len()).filter(|i| *i != count_col && !stratum_cols.contains(i)).collect();
+    let list_cols: Vec<usize> = (0..header.len())
+        .filter(|i| *i != count_col && !stratum_cols.contains(i))
+        .collect();
     let k = list_cols.len();
     if k < 2 {
         return Err(InputError::TooFewLists(k));
@@ -168,7 +225,11 @@ pub fn parse_counts_csv_stratified(text: &str, strata: &[String]) -> Result<Stra
     for (lineno, line) in lines {
         let f = split_line(line, lineno)?;
         if f.len() != header.len() {
-            return Err(InputError::WrongFieldCount { line: lineno, got: f.len(), want: header.len() });
+            return Err(InputError::WrongFieldCount {
+                line: lineno,
+                got: f.len(),
+                want: header.len(),
+            });
         }
         rows += 1;
         let mut mask = 0usize;
@@ -176,7 +237,13 @@ pub fn parse_counts_csv_stratified(text: &str, strata: &[String]) -> Result<Stra
             match f[c].as_str() {
                 "1" => mask |= 1 << j,
                 "0" => {}
-                v => return Err(InputError::NotBinary { line: lineno, column: header[c].clone(), value: v.to_string() }),
+                v => {
+                    return Err(InputError::NotBinary {
+                        line: lineno,
+                        column: header[c].clone(),
+                        value: v.to_string(),
+                    });
+                }
             }
         }
         let count = parse_count(&f[count_col], lineno)?;
@@ -186,15 +253,30 @@ pub fn parse_counts_csv_stratified(text: &str, strata: &[String]) -> Result<Stra
             }
             continue;
         }
-        let key = stratum_cols.iter().map(|&c| f[c].as_str()).collect::<Vec<_>>().join("/");
+        let key = stratum_cols
+            .iter()
+            .map(|&c| f[c].as_str())
+            .collect::<Vec<_>>()
+            .join("/");
         let entry = tabs.entry(key.clone()).or_insert_with(|| {
             order.push(key.clone());
             (vec![0; cells], vec![0; cells])
         });
         if entry.1[mask] != 0 {
-            let pattern: String = (0..k).map(|j| if mask & (1 << j) != 0 { '1' } else { '0' }).collect();
-            let stratum = if stratum_cols.is_empty() { String::new() } else { format!("in stratum {key:?} ") };
-            return Err(InputError::DuplicatePattern { line: lineno, first: entry.1[mask], pattern, stratum });
+            let pattern: String = (0..k)
+                .map(|j| if mask & (1 << j) != 0 { '1' } else { '0' })
+                .collect();
+            let stratum = if stratum_cols.is_empty() {
+                String::new()
+            } else {
+                format!("in stratum {key:?} ")
+            };
+            return Err(InputError::DuplicatePattern {
+                line: lineno,
+                first: entry.1[mask],
+                pattern,
+                stratum,
+            });
         }
         entry.1[mask] = lineno;
         entry.0[mask] = count;
@@ -225,7 +307,10 @@ mod tests {
 
     #[test]
     fn parses_patterns_and_fills_missing_with_zero() {
-        let t = parse_counts_csv("A,B,C,count\n1,0,0,5\n0,1,0,5\n0,0,1,41\n1,1,0,54\n1,0,1,6\n1,1,1,12\n").unwrap();
+        let t = parse_counts_csv(
+            "A,B,C,count\n1,0,0,5\n0,1,0,5\n0,0,1,41\n1,1,0,54\n1,0,1,6\n1,1,1,12\n",
+        )
+        .unwrap();
         assert_eq!(t.lists(), &["A", "B", "C"]);
         assert_eq!(t.count(0b011), 54);
         assert_eq!(t.count(0b110), 0);
@@ -235,7 +320,10 @@ mod tests {
     #[test]
     fn errors_name_the_line() {
         let e = parse_counts_csv("A,B,count\n1,0,3\n1,0,4\n").unwrap_err();
-        assert!(e.to_string().contains("line 3") && e.to_string().contains("line 2"), "{e}");
+        assert!(
+            e.to_string().contains("line 3") && e.to_string().contains("line 2"),
+            "{e}"
+        );
         let e = parse_counts_csv("A,B,count\n1,0,-3\n").unwrap_err();
         assert!(matches!(e, InputError::Negative { line: 2, .. }), "{e}");
         let e = parse_counts_csv("A,B,count\n1,0,2.5\n").unwrap_err();
@@ -254,7 +342,10 @@ mod tests {
         let e = parse_counts_csv("A,B\n1,0\n").unwrap_err();
         assert!(matches!(e, InputError::NoCountColumn), "{e}");
         let e = parse_counts_csv("A,B,count\n1,0\n").unwrap_err();
-        assert!(matches!(e, InputError::WrongFieldCount { line: 2, .. }), "{e}");
+        assert!(
+            matches!(e, InputError::WrongFieldCount { line: 2, .. }),
+            "{e}"
+        );
         let e = parse_counts_csv("A,B,count\n0,0,4\n").unwrap_err();
         assert!(matches!(e, InputError::ZeroPatternCount { line: 2 }), "{e}");
         let e = parse_counts_csv("").unwrap_err();

@@ -43,7 +43,12 @@ pub enum IntervalError {
 }
 
 /// Chao's log-normal interval from N̂ and its standard error.
-pub fn lognormal_interval(n: f64, estimate: f64, se: f64, level: f64) -> Result<Interval, IntervalError> {
+pub fn lognormal_interval(
+    n: f64,
+    estimate: f64,
+    se: f64,
+    level: f64,
+) -> Result<Interval, IntervalError> {
     if !(level > 0.0 && level < 1.0) {
         return Err(IntervalError::BadLevel(level));
     }
@@ -55,7 +60,14 @@ pub fn lognormal_interval(n: f64, estimate: f64, se: f64, level: f64) -> Result<
     } else {
         (estimate, estimate)
     };
-    Ok(Interval { method: "lognormal".into(), level, estimate, low, high: Some(high), high_exceeds: None })
+    Ok(Interval {
+        method: "lognormal".into(),
+        level,
+        estimate,
+        low,
+        high: Some(high),
+        high_exceeds: None,
+    })
 }
 
 /// Cormack's correction term c(N) (as in Rcapture).
@@ -89,8 +101,13 @@ impl Profile<'_> {
         let last = self.y.len() - 1;
         self.y[last] = n0;
         let start = self.warm.clone();
-        let (_, fit, _, idx) = fit_with_chao_rule_idx(self.design.clone(), &self.y, self.chao_from, start.as_deref())
-            .map_err(|e| IntervalError::Fit(e.to_string()))?;
+        let (_, fit, _, idx) = fit_with_chao_rule_idx(
+            self.design.clone(),
+            &self.y,
+            self.chao_from,
+            start.as_deref(),
+        )
+        .map_err(|e| IntervalError::Fit(e.to_string()))?;
         let ct = cormack(n0, big_n);
         let ll = -(fit.deviance - 2.0 * ct) / 2.0;
         let mut full = vec![0.0; self.design.cols];
@@ -103,7 +120,12 @@ impl Profile<'_> {
 }
 
 /// Golden-section search for the maximum of f on [a, b].
-fn maximise(mut f: impl FnMut(f64) -> Result<f64, IntervalError>, mut a: f64, mut b: f64, tol: f64) -> Result<(f64, f64), IntervalError> {
+fn maximise(
+    mut f: impl FnMut(f64) -> Result<f64, IntervalError>,
+    mut a: f64,
+    mut b: f64,
+    tol: f64,
+) -> Result<(f64, f64), IntervalError> {
     let g = (5f64.sqrt() - 1.0) / 2.0;
     let mut c = b - g * (b - a);
     let mut d = a + g * (b - a);
@@ -134,7 +156,12 @@ fn maximise(mut f: impl FnMut(f64) -> Result<f64, IntervalError>, mut a: f64, mu
 
 /// Root of f on [a, b] where f(a), f(b) have opposite signs: regula falsi
 /// with the Illinois modification (superlinear, never leaves the bracket).
-fn bisect(mut f: impl FnMut(f64) -> Result<f64, IntervalError>, mut a: f64, mut b: f64, tol: f64) -> Result<Option<f64>, IntervalError> {
+fn bisect(
+    mut f: impl FnMut(f64) -> Result<f64, IntervalError>,
+    mut a: f64,
+    mut b: f64,
+    tol: f64,
+) -> Result<Option<f64>, IntervalError> {
     let mut fa = f(a)?;
     let mut fb = f(b)?;
     if fa == 0.0 {
@@ -184,7 +211,12 @@ fn bisect(mut f: impl FnMut(f64) -> Result<f64, IntervalError>, mut a: f64, mut 
 
 /// The profile-likelihood interval with Cormack's correction for `spec`,
 /// given the model's Poisson estimate `estimate` (sets the search range).
-pub fn profile_interval(table: &CaptureTable, spec: &ModelSpec, estimate: f64, level: f64) -> Result<Interval, IntervalError> {
+pub fn profile_interval(
+    table: &CaptureTable,
+    spec: &ModelSpec,
+    estimate: f64,
+    level: f64,
+) -> Result<Interval, IntervalError> {
     if !(level > 0.0 && level < 1.0) {
         return Err(IntervalError::BadLevel(level));
     }
@@ -206,7 +238,14 @@ pub fn profile_interval(table: &CaptureTable, spec: &ModelSpec, estimate: f64, l
             crate::model::Base::Mt => k,
         } + spec.interactions.len()
     });
-    let mut p = Profile { design, y, n, chao_from, warm: None, _t: table };
+    let mut p = Profile {
+        design,
+        y,
+        n,
+        chao_from,
+        warm: None,
+        _t: table,
+    };
     let tol = 1e-4;
     let (nmax, lmax) = maximise(|x| p.loglik(x), n, 3.0 * estimate, tol)?;
     let target = lmax - chisq1_quantile(level) / 2.0;
@@ -219,7 +258,11 @@ pub fn profile_interval(table: &CaptureTable, spec: &ModelSpec, estimate: f64, l
         estimate: nmax,
         low,
         high,
-        high_exceeds: if high.is_none() { Some(upper_end) } else { None },
+        high_exceeds: if high.is_none() {
+            Some(upper_end)
+        } else {
+            None
+        },
     })
 }
 
@@ -232,8 +275,15 @@ mod tests {
     /// 95 % interval 10266–14992.3 (published in the issue).
     #[test]
     fn hiv_profile_interval_matches_rcapture() {
-        let lists: Vec<String> = ["c1", "c2", "c3", "c4"].iter().map(|s| s.to_string()).collect();
-        let t = table_from_rcapture_order(lists, &[0, 3, 1, 33, 0, 20, 6, 403, 3, 35, 10, 545, 11, 621, 205]).unwrap();
+        let lists: Vec<String> = ["c1", "c2", "c3", "c4"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let t = table_from_rcapture_order(
+            lists,
+            &[0, 3, 1, 33, 0, 20, 6, 403, 3, 35, 10, 545, 11, 621, 205],
+        )
+        .unwrap();
         let spec = ModelSpec::parse("Mt+c1:c2", t.lists()).unwrap();
         let fit = fit_model(&t, &spec).unwrap();
         let ci = profile_interval(&t, &spec, fit.estimate, 0.95).unwrap();

@@ -59,17 +59,34 @@ pub struct ModelSpec {
 pub enum SpecError {
     #[error("empty model specification: give e.g. M0, Mt, Mh-chao, Mth-darroch or Mt+A:B")]
     Empty,
-    #[error("model {spec:?}: unknown base {base:?}; use M0, Mt, Mh-chao, Mh-poisson2, Mh-darroch, Mh-gamma3.5 or Mth-… (the same heterogeneity with one effect per list)")]
+    #[error(
+        "model {spec:?}: unknown base {base:?}; use M0, Mt, Mh-chao, Mh-poisson2, Mh-darroch, Mh-gamma3.5 or Mth-… (the same heterogeneity with one effect per list)"
+    )]
     UnknownBase { spec: String, base: String },
     #[error("model {spec:?}: unknown list {name:?} in term {term:?}; the lists are {lists}")]
-    UnknownList { spec: String, term: String, name: String, lists: String },
+    UnknownList {
+        spec: String,
+        term: String,
+        name: String,
+        lists: String,
+    },
     #[error("model {spec:?}: term {term:?} names the same list twice")]
     RepeatedList { spec: String, term: String },
-    #[error("model {spec:?}: term {term:?} is a main effect; main effects come from the base (Mt), list interactions as A:B")]
+    #[error(
+        "model {spec:?}: term {term:?} is a main effect; main effects come from the base (Mt), list interactions as A:B"
+    )]
     MainEffectTerm { spec: String, term: String },
-    #[error("model {spec:?}: the interaction of all {k} lists ({term}) cannot be estimated, because the people on no list are not observed; drop it")]
-    AllListsInteraction { spec: String, term: String, k: usize },
-    #[error("model {spec:?}: bad heterogeneity parameter {value:?}; it must be a positive number (e.g. poisson2, gamma3.5)")]
+    #[error(
+        "model {spec:?}: the interaction of all {k} lists ({term}) cannot be estimated, because the people on no list are not observed; drop it"
+    )]
+    AllListsInteraction {
+        spec: String,
+        term: String,
+        k: usize,
+    },
+    #[error(
+        "model {spec:?}: bad heterogeneity parameter {value:?}; it must be a positive number (e.g. poisson2, gamma3.5)"
+    )]
     BadTheta { spec: String, value: String },
 }
 
@@ -85,12 +102,19 @@ pub enum ModelError {
 }
 
 fn list_name(lists: &[String], i: usize) -> String {
-    lists.get(i).cloned().unwrap_or_else(|| format!("c{}", i + 1))
+    lists
+        .get(i)
+        .cloned()
+        .unwrap_or_else(|| format!("c{}", i + 1))
 }
 
 /// `A:B` for a bit mask.
 pub fn term_name(lists: &[String], mask: usize) -> String {
-    (0..lists.len()).filter(|i| mask & (1 << i) != 0).map(|i| list_name(lists, i)).collect::<Vec<_>>().join(":")
+    (0..lists.len())
+        .filter(|i| mask & (1 << i) != 0)
+        .map(|i| list_name(lists, i))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 fn het_name(h: &Heterogeneity) -> String {
@@ -123,7 +147,11 @@ pub fn hierarchical_closure(terms: &[usize]) -> Vec<usize> {
 
 impl ModelSpec {
     pub fn independence() -> Self {
-        ModelSpec { base: Base::Mt, interactions: Vec::new(), heterogeneity: None }
+        ModelSpec {
+            base: Base::Mt,
+            interactions: Vec::new(),
+            heterogeneity: None,
+        }
     }
 
     /// Parse `M0`, `Mt`, `Mh-chao`, `Mth-gamma3.5`, `Mt+A:B+A:B:C`…
@@ -144,21 +172,34 @@ impl ModelSpec {
         } else if let Some(h) = lower.strip_prefix("mh-") {
             (Base::M0, Some(h.to_string()))
         } else {
-            return Err(SpecError::UnknownBase { spec: s.into(), base: base_s.into() });
+            return Err(SpecError::UnknownBase {
+                spec: s.into(),
+                base: base_s.into(),
+            });
         };
         let parse_theta = |v: &str| -> Result<f64, SpecError> {
             match v.parse::<f64>() {
                 Ok(t) if t.is_finite() && t > 0.0 => Ok(t),
-                _ => Err(SpecError::BadTheta { spec: s.into(), value: v.into() }),
+                _ => Err(SpecError::BadTheta {
+                    spec: s.into(),
+                    value: v.into(),
+                }),
             }
         };
         let heterogeneity = match het_s.as_deref() {
             None => None,
             Some("chao") | Some("chao-lb") | Some("lb") => Some(Heterogeneity::Chao),
             Some("darroch") => Some(Heterogeneity::Darroch),
-            Some(h) if h.starts_with("poisson") => Some(Heterogeneity::Poisson(parse_theta(&h[7..])?)),
+            Some(h) if h.starts_with("poisson") => {
+                Some(Heterogeneity::Poisson(parse_theta(&h[7..])?))
+            }
             Some(h) if h.starts_with("gamma") => Some(Heterogeneity::Gamma(parse_theta(&h[5..])?)),
-            Some(_) => return Err(SpecError::UnknownBase { spec: s.into(), base: base_s.into() }),
+            Some(_) => {
+                return Err(SpecError::UnknownBase {
+                    spec: s.into(),
+                    base: base_s.into(),
+                });
+            }
         };
         let k = lists.len();
         let mut terms = Vec::new();
@@ -171,7 +212,10 @@ impl ModelSpec {
                     .position(|l| l == name)
                     .or_else(|| lists.iter().position(|l| l.eq_ignore_ascii_case(name)))
                     .or_else(|| {
-                        name.strip_prefix('c').and_then(|d| d.parse::<usize>().ok()).filter(|&d| d >= 1 && d <= k).map(|d| d - 1)
+                        name.strip_prefix('c')
+                            .and_then(|d| d.parse::<usize>().ok())
+                            .filter(|&d| d >= 1 && d <= k)
+                            .map(|d| d - 1)
                     })
                     .ok_or_else(|| SpecError::UnknownList {
                         spec: s.into(),
@@ -180,19 +224,33 @@ impl ModelSpec {
                         lists: lists.join(", "),
                     })?;
                 if mask & (1 << idx) != 0 {
-                    return Err(SpecError::RepeatedList { spec: s.into(), term: term.into() });
+                    return Err(SpecError::RepeatedList {
+                        spec: s.into(),
+                        term: term.into(),
+                    });
                 }
                 mask |= 1 << idx;
             }
             if names.len() < 2 {
-                return Err(SpecError::MainEffectTerm { spec: s.into(), term: term.into() });
+                return Err(SpecError::MainEffectTerm {
+                    spec: s.into(),
+                    term: term.into(),
+                });
             }
             if mask.count_ones() as usize == k {
-                return Err(SpecError::AllListsInteraction { spec: s.into(), term: term.into(), k });
+                return Err(SpecError::AllListsInteraction {
+                    spec: s.into(),
+                    term: term.into(),
+                    k,
+                });
             }
             terms.push(mask);
         }
-        Ok(ModelSpec { base, interactions: hierarchical_closure(&terms), heterogeneity })
+        Ok(ModelSpec {
+            base,
+            interactions: hierarchical_closure(&terms),
+            heterogeneity,
+        })
     }
 
     /// Canonical name, e.g. `Mt+A:B`, `Mth-poisson2`.
@@ -362,7 +420,11 @@ pub(crate) fn fit_with_chao_rule_idx(
 /// Look for terms whose sufficient statistic is zero: their parameter runs
 /// to −∞ and the maximum-likelihood estimate does not exist.
 pub fn zero_margin_terms(table: &CaptureTable, spec: &ModelSpec) -> Vec<usize> {
-    spec.interactions.iter().copied().filter(|&t| table.overlap(t) == 0).collect()
+    spec.interactions
+        .iter()
+        .copied()
+        .filter(|&t| table.overlap(t) == 0)
+        .collect()
 }
 
 /// Fit one model to a table.
@@ -385,7 +447,8 @@ pub fn fit_model(table: &CaptureTable, spec: &ModelSpec) -> Result<ModelFit, Mod
     }
     let y: Vec<f64> = table.counts()[1..].iter().map(|&c| c as f64).collect();
     let d = spec.design(lists);
-    let chao_from = matches!(spec.heterogeneity, Some(Heterogeneity::Chao)).then(|| spec.non_het_columns(k));
+    let chao_from =
+        matches!(spec.heterogeneity, Some(Heterogeneity::Chao)).then(|| spec.non_het_columns(k));
     let (d, fit, zeroed) = fit_with_chao_rule(d, &y, chao_from, None).map_err(|source| match source {
         FitError::NonFinite | FitError::Diverged => ModelError::NoMle {
             model: name.clone(),
@@ -396,7 +459,13 @@ pub fn fit_model(table: &CaptureTable, spec: &ModelSpec) -> Result<ModelFit, Mod
     finish_fit(table, &name, &d, &fit, zeroed)
 }
 
-pub(crate) fn finish_fit(table: &CaptureTable, name: &str, d: &Design, fit: &PoissonFit, zeroed: Vec<String>) -> Result<ModelFit, ModelError> {
+pub(crate) fn finish_fit(
+    table: &CaptureTable,
+    name: &str,
+    d: &Design,
+    fit: &PoissonFit,
+    zeroed: Vec<String>,
+) -> Result<ModelFit, ModelError> {
     let n = table.observed() as f64;
     let p = d.cols;
     // Divergence: a parameter whose standard error explodes sits at ±∞.
@@ -404,7 +473,10 @@ pub(crate) fn finish_fit(table: &CaptureTable, name: &str, d: &Design, fit: &Poi
     for j in 1..p {
         // Judge each parameter on the cells that hold people: far beyond
         // the data (e.g. θ^c for c = 15) a large uncertainty is expected.
-        let scale = (0..d.rows.min(y.len())).filter(|&r| y[r] > 0.0).map(|r| d.row(r)[j].abs()).fold(0.0, f64::max);
+        let scale = (0..d.rows.min(y.len()))
+            .filter(|&r| y[r] > 0.0)
+            .map(|r| d.row(r)[j].abs())
+            .fold(0.0, f64::max);
         let sd = fit.cov[j * p + j].sqrt() * scale;
         if !sd.is_finite() || sd > 1e3 {
             return Err(ModelError::NoMle {
@@ -430,7 +502,11 @@ pub(crate) fn finish_fit(table: &CaptureTable, name: &str, d: &Design, fit: &Poi
     let aic = -2.0 * fit.loglik + 2.0 * p as f64;
     let bic = -2.0 * fit.loglik + (n.max(1.0)).ln() * p as f64;
     let coefficients = (0..p)
-        .map(|j| Coefficient { term: d.names[j].clone(), estimate: fit.beta[j], se: fit.cov[j * p + j].sqrt() })
+        .map(|j| Coefficient {
+            term: d.names[j].clone(),
+            estimate: fit.beta[j],
+            se: fit.cov[j * p + j].sqrt(),
+        })
         .collect();
     Ok(ModelFit {
         model: name.to_string(),
@@ -469,7 +545,10 @@ pub fn rcapture_pattern_order(k: usize) -> Vec<usize> {
 }
 
 /// Build a table from counts listed in Rcapture's histpos.t order.
-pub fn table_from_rcapture_order(lists: Vec<String>, counts: &[u64]) -> Result<CaptureTable, crate::table::TableError> {
+pub fn table_from_rcapture_order(
+    lists: Vec<String>,
+    counts: &[u64],
+) -> Result<CaptureTable, crate::table::TableError> {
     let k = lists.len();
     let mut dense = vec![0u64; 1 << k];
     for (m, &c) in rcapture_pattern_order(k).iter().zip(counts) {
@@ -489,7 +568,11 @@ mod tests {
     /// HIV data, Rome (Abeni et al. 1994), as printed in Rcapture's HIV
     /// help page and in the issue, in histpos.t order 1111, 1110, …, 0001.
     pub(crate) fn hiv() -> CaptureTable {
-        table_from_rcapture_order(names(&["c1", "c2", "c3", "c4"]), &[0, 3, 1, 33, 0, 20, 6, 403, 3, 35, 10, 545, 11, 621, 205]).unwrap()
+        table_from_rcapture_order(
+            names(&["c1", "c2", "c3", "c4"]),
+            &[0, 3, 1, 33, 0, 20, 6, 403, 3, 35, 10, 545, 11, 621, 205],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -514,12 +597,30 @@ mod tests {
         let l4 = names(&["A", "B", "C", "D"]);
         let s = ModelSpec::parse("Mt+A:B:C", &l4).unwrap();
         assert_eq!(s.interactions, vec![0b011, 0b101, 0b110, 0b111]);
-        assert!(matches!(ModelSpec::parse("Mt+A:B:C", &l), Err(SpecError::AllListsInteraction { .. })));
-        assert!(matches!(ModelSpec::parse("Mt+A:Z", &l), Err(SpecError::UnknownList { .. })));
-        assert!(matches!(ModelSpec::parse("Mt+A:A", &l), Err(SpecError::RepeatedList { .. })));
-        assert!(matches!(ModelSpec::parse("Mt+A", &l), Err(SpecError::MainEffectTerm { .. })));
-        assert!(matches!(ModelSpec::parse("Mq", &l), Err(SpecError::UnknownBase { .. })));
-        assert!(matches!(ModelSpec::parse("Mh-gamma-1", &l), Err(SpecError::BadTheta { .. })));
+        assert!(matches!(
+            ModelSpec::parse("Mt+A:B:C", &l),
+            Err(SpecError::AllListsInteraction { .. })
+        ));
+        assert!(matches!(
+            ModelSpec::parse("Mt+A:Z", &l),
+            Err(SpecError::UnknownList { .. })
+        ));
+        assert!(matches!(
+            ModelSpec::parse("Mt+A:A", &l),
+            Err(SpecError::RepeatedList { .. })
+        ));
+        assert!(matches!(
+            ModelSpec::parse("Mt+A", &l),
+            Err(SpecError::MainEffectTerm { .. })
+        ));
+        assert!(matches!(
+            ModelSpec::parse("Mq", &l),
+            Err(SpecError::UnknownBase { .. })
+        ));
+        assert!(matches!(
+            ModelSpec::parse("Mh-gamma-1", &l),
+            Err(SpecError::BadTheta { .. })
+        ));
     }
 
     /// Rcapture closedp.t / closedpCI.t on the HIV data, published in the
@@ -548,7 +649,8 @@ mod tests {
         // positive, but under Mt+b:c+b:d the lists c, d among people not on
         // b are fitted exactly, so the cell 011 is fitted by 0 and the
         // parameters diverge.
-        let t = table_from_rcapture_order(names(&["b", "c", "d"]), &[12, 54, 6, 5, 0, 5, 41]).unwrap();
+        let t =
+            table_from_rcapture_order(names(&["b", "c", "d"]), &[12, 54, 6, 5, 0, 5, 41]).unwrap();
         assert_eq!(t.count(0b110), 0);
         let e = fit_model(&t, &ModelSpec::parse("Mt+b:c+b:d", t.lists()).unwrap()).unwrap_err();
         assert!(matches!(e, ModelError::NoMle { .. }), "{e}");
@@ -558,9 +660,13 @@ mod tests {
     #[test]
     fn zero_overlap_interaction_has_no_mle() {
         // A and B never overlap.
-        let t = CaptureTable::new(names(&["A", "B", "C"]), vec![0, 30, 20, 0, 25, 5, 4, 0]).unwrap();
+        let t =
+            CaptureTable::new(names(&["A", "B", "C"]), vec![0, 30, 20, 0, 25, 5, 4, 0]).unwrap();
         let e = fit_model(&t, &ModelSpec::parse("Mt+A:B", t.lists()).unwrap()).unwrap_err();
         let msg = e.to_string();
-        assert!(msg.contains("does not exist") && msg.contains("A:B"), "{msg}");
+        assert!(
+            msg.contains("does not exist") && msg.contains("A:B"),
+            "{msg}"
+        );
     }
 }

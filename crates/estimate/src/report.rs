@@ -39,7 +39,14 @@ pub struct EstimateRequest {
 
 impl Default for EstimateRequest {
     fn default() -> Self {
-        EstimateRequest { models: Vec::new(), search: None, stepwise: None, level: 0.95, profile: true, lcmcr: None }
+        EstimateRequest {
+            models: Vec::new(),
+            search: None,
+            stepwise: None,
+            level: 0.95,
+            profile: true,
+            lcmcr: None,
+        }
     }
 }
 
@@ -55,7 +62,12 @@ pub struct SearchRequest {
 
 impl Default for SearchRequest {
     fn default() -> Self {
-        SearchRequest { max_order: 2, rank: Criterion::Aic, top: 10, limit: 1 << 20 }
+        SearchRequest {
+            max_order: 2,
+            rank: Criterion::Aic,
+            top: 10,
+            limit: 1 << 20,
+        }
     }
 }
 
@@ -178,7 +190,18 @@ pub fn default_models(k: usize) -> Vec<&'static str> {
     if k < 3 {
         vec!["M0", "Mt"]
     } else {
-        vec!["M0", "Mt", "Mh-chao", "Mh-poisson2", "Mh-darroch", "Mh-gamma3.5", "Mth-chao", "Mth-poisson2", "Mth-darroch", "Mth-gamma3.5"]
+        vec![
+            "M0",
+            "Mt",
+            "Mh-chao",
+            "Mh-poisson2",
+            "Mh-darroch",
+            "Mh-gamma3.5",
+            "Mth-chao",
+            "Mth-poisson2",
+            "Mth-darroch",
+            "Mth-gamma3.5",
+        ]
     }
 }
 
@@ -264,7 +287,9 @@ fn model_row(t: &CaptureTable, spec: &ModelSpec, source: &str, req: &EstimateReq
         caveats: Vec::new(),
     };
     match fit_model(t, spec) {
-        Err(ModelError::NoMle { reason, .. }) => empty(format!("no estimate: the maximum-likelihood estimate does not exist — {reason}")),
+        Err(ModelError::NoMle { reason, .. }) => empty(format!(
+            "no estimate: the maximum-likelihood estimate does not exist — {reason}"
+        )),
         Err(e) => empty(e.to_string()),
         Ok(f) => {
             let n = t.observed() as f64;
@@ -308,11 +333,12 @@ pub fn estimate(t: &CaptureTable, req: &EstimateRequest) -> Result<EstimateRepor
     let lists = t.lists().to_vec();
     let k = lists.len();
     let mut specs: Vec<(ModelSpec, String)> = Vec::new();
-    let names: Vec<String> = if req.models.is_empty() && req.search.is_none() && req.stepwise.is_none() {
-        default_models(k).into_iter().map(String::from).collect()
-    } else {
-        req.models.clone()
-    };
+    let names: Vec<String> =
+        if req.models.is_empty() && req.search.is_none() && req.stepwise.is_none() {
+            default_models(k).into_iter().map(String::from).collect()
+        } else {
+            req.models.clone()
+        };
     for m in &names {
         specs.push((ModelSpec::parse(m, &lists)?, "requested".into()));
     }
@@ -320,12 +346,22 @@ pub fn estimate(t: &CaptureTable, req: &EstimateRequest) -> Result<EstimateRepor
     if let Some(s) = &req.search {
         let rows = search_all(t, s.max_order, s.rank, s.limit)?;
         let without = rows.iter().filter(|r| r.estimate.is_none()).count();
-        let best_score = rows.first().map(|r| r.score(s.rank)).unwrap_or(f64::INFINITY);
-        let close: Vec<f64> = rows.iter().filter(|r| r.score(s.rank) <= best_score + 2.0).filter_map(|r| r.estimate).collect();
+        let best_score = rows
+            .first()
+            .map(|r| r.score(s.rank))
+            .unwrap_or(f64::INFINITY);
+        let close: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.score(s.rank) <= best_score + 2.0)
+            .filter_map(|r| r.estimate)
+            .collect();
         let range = if close.is_empty() {
             None
         } else {
-            Some((close.iter().cloned().fold(f64::INFINITY, f64::min), close.iter().cloned().fold(f64::NEG_INFINITY, f64::max)))
+            Some((
+                close.iter().cloned().fold(f64::INFINITY, f64::min),
+                close.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
+            ))
         };
         if let Some(best) = rows.first().filter(|r| r.estimate.is_some()) {
             let label = match s.rank {
@@ -348,7 +384,11 @@ pub fn estimate(t: &CaptureTable, req: &EstimateRequest) -> Result<EstimateRepor
     if let Some(s) = &req.stepwise {
         let (path, row) = stepwise(t, s.max_order, s.rank)?;
         specs.push((row.spec(), "stepwise".into()));
-        stepwise_report = Some(StepwiseReport { rank: s.rank, path, model: row.model });
+        stepwise_report = Some(StepwiseReport {
+            rank: s.rank,
+            path,
+            model: row.model,
+        });
     }
     let mut models: Vec<ModelRow> = Vec::new();
     for (spec, source) in &specs {
@@ -422,7 +462,10 @@ pub struct StratifiedReport {
 /// Estimate per stratum and for the pooled table. Strata that cannot be
 /// estimated keep a row with the reason; the sum over strata of a model
 /// exists only when every stratum has that model's estimate.
-pub fn estimate_stratified(s: &StratifiedCounts, req: &EstimateRequest) -> Result<StratifiedReport, EstimateError> {
+pub fn estimate_stratified(
+    s: &StratifiedCounts,
+    req: &EstimateRequest,
+) -> Result<StratifiedReport, EstimateError> {
     let combined = estimate(&s.combined, req)?;
     let mut strata = Vec::new();
     let mut caveats = Vec::new();
@@ -432,19 +475,39 @@ pub fn estimate_stratified(s: &StratifiedCounts, req: &EstimateRequest) -> Resul
     sreq.search = None;
     sreq.stepwise = None;
     if sreq.models.is_empty() {
-        sreq.models = combined.models.iter().filter(|r| r.problem.is_none()).map(|r| r.model.clone()).collect();
+        sreq.models = combined
+            .models
+            .iter()
+            .filter(|r| r.problem.is_none())
+            .map(|r| r.model.clone())
+            .collect();
         if sreq.models.is_empty() {
-            sreq.models = default_models(s.combined.num_lists()).into_iter().map(String::from).collect();
+            sreq.models = default_models(s.combined.num_lists())
+                .into_iter()
+                .map(String::from)
+                .collect();
         }
     }
     for (name, t) in &s.strata {
         let n = t.observed();
         if n < 50 {
-            caveats.push(format!("Stratum {name:?} has only {n} records: too few for a reliable estimate of its own."));
+            caveats.push(format!(
+                "Stratum {name:?} has only {n} records: too few for a reliable estimate of its own."
+            ));
         }
         match estimate(t, &sreq) {
-            Ok(r) => strata.push(StratumReport { stratum: name.clone(), n, report: Some(r), problem: None }),
-            Err(e) => strata.push(StratumReport { stratum: name.clone(), n, report: None, problem: Some(e.to_string()) }),
+            Ok(r) => strata.push(StratumReport {
+                stratum: name.clone(),
+                n,
+                report: Some(r),
+                problem: None,
+            }),
+            Err(e) => strata.push(StratumReport {
+                stratum: name.clone(),
+                n,
+                report: None,
+                problem: Some(e.to_string()),
+            }),
         }
     }
     let mut sums = Vec::new();
@@ -463,7 +526,10 @@ pub fn estimate_stratified(s: &StratifiedCounts, req: &EstimateRequest) -> Resul
         let mut var = 0.0;
         let mut missing = Vec::new();
         for st in &strata {
-            let row = st.report.as_ref().and_then(|r| r.models.iter().find(|x| x.model == m));
+            let row = st
+                .report
+                .as_ref()
+                .and_then(|r| r.models.iter().find(|x| x.model == m));
             match row.and_then(|r| r.estimate.zip(r.se)) {
                 Some((e, se)) => {
                     est += e;
@@ -478,7 +544,13 @@ pub fn estimate_stratified(s: &StratifiedCounts, req: &EstimateRequest) -> Resul
                 model: m,
                 estimate: Some(est),
                 se: Some(se),
-                lognormal_interval: lognormal_interval(s.combined.observed() as f64, est, se, req.level).ok(),
+                lognormal_interval: lognormal_interval(
+                    s.combined.observed() as f64,
+                    est,
+                    se,
+                    req.level,
+                )
+                .ok(),
                 problem: None,
             });
         } else {
@@ -487,11 +559,20 @@ pub fn estimate_stratified(s: &StratifiedCounts, req: &EstimateRequest) -> Resul
                 estimate: None,
                 se: None,
                 lognormal_interval: None,
-                problem: Some(format!("no estimate in stratum/strata {}: a sum over strata would leave them out", missing.join(", "))),
+                problem: Some(format!(
+                    "no estimate in stratum/strata {}: a sum over strata would leave them out",
+                    missing.join(", ")
+                )),
             });
         }
     }
-    Ok(StratifiedReport { stratum_columns: s.stratum_columns.clone(), combined, strata, sum_of_strata: sums, caveats })
+    Ok(StratifiedReport {
+        stratum_columns: s.stratum_columns.clone(),
+        combined,
+        strata,
+        sum_of_strata: sums,
+        caveats,
+    })
 }
 
 #[cfg(test)]
@@ -502,9 +583,19 @@ mod tests {
 
     #[test]
     fn report_json_has_the_issue_shape() {
-        let lists: Vec<String> = ["c1", "c2", "c3", "c4"].iter().map(|s| s.to_string()).collect();
-        let t = table_from_rcapture_order(lists, &[0, 3, 1, 33, 0, 20, 6, 403, 3, 35, 10, 545, 11, 621, 205]).unwrap();
-        let req = EstimateRequest { models: vec!["Mt+c1:c2".into()], ..Default::default() };
+        let lists: Vec<String> = ["c1", "c2", "c3", "c4"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let t = table_from_rcapture_order(
+            lists,
+            &[0, 3, 1, 33, 0, 20, 6, 403, 3, 35, 10, 545, 11, 621, 205],
+        )
+        .unwrap();
+        let req = EstimateRequest {
+            models: vec!["Mt+c1:c2".into()],
+            ..Default::default()
+        };
         let r = estimate(&t, &req).unwrap();
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["n"], 1896);
@@ -524,12 +615,25 @@ mod tests {
     #[test]
     fn missing_estimates_are_words_not_numbers() {
         // A and B never overlap.
-        let t = CaptureTable::new(vec!["A".into(), "B".into(), "C".into()], vec![0, 30, 20, 0, 25, 5, 4, 0]).unwrap();
-        let req = EstimateRequest { models: vec!["Mt".into(), "Mt+A:B".into()], ..Default::default() };
+        let t = CaptureTable::new(
+            vec!["A".into(), "B".into(), "C".into()],
+            vec![0, 30, 20, 0, 25, 5, 4, 0],
+        )
+        .unwrap();
+        let req = EstimateRequest {
+            models: vec!["Mt".into(), "Mt+A:B".into()],
+            ..Default::default()
+        };
         let r = estimate(&t, &req).unwrap();
         assert!(r.models[0].estimate.is_some());
         assert!(r.models[1].estimate.is_none());
-        assert!(r.models[1].problem.as_ref().unwrap().contains("does not exist"));
+        assert!(
+            r.models[1]
+                .problem
+                .as_ref()
+                .unwrap()
+                .contains("does not exist")
+        );
         assert!(r.caveats.iter().any(|c| c.contains("never overlap")));
         let json = serde_json::to_string(&r).unwrap();
         assert!(json.contains("\"estimate\":null") && !json.contains("NaN"));
@@ -541,11 +645,19 @@ mod tests {
             2022,1,0,0,40\n2022,0,1,0,30\n2022,0,0,1,35\n2022,1,1,0,12\n2022,1,0,1,10\n2022,0,1,1,9\n2022,1,1,1,4\n\
             2023,1,0,0,8\n2023,0,1,0,6\n2023,0,0,1,7\n2023,1,1,0,3\n2023,1,0,1,2\n2023,0,1,1,2\n2023,1,1,1,1\n";
         let s = parse_counts_csv_stratified(text, &["year".to_string()]).unwrap();
-        let req = EstimateRequest { models: vec!["Mt".into()], profile: false, ..Default::default() };
+        let req = EstimateRequest {
+            models: vec!["Mt".into()],
+            profile: false,
+            ..Default::default()
+        };
         let r = estimate_stratified(&s, &req).unwrap();
         assert_eq!(r.strata.len(), 2);
-        let a = r.strata[0].report.as_ref().unwrap().models[0].estimate.unwrap();
-        let b = r.strata[1].report.as_ref().unwrap().models[0].estimate.unwrap();
+        let a = r.strata[0].report.as_ref().unwrap().models[0]
+            .estimate
+            .unwrap();
+        let b = r.strata[1].report.as_ref().unwrap().models[0]
+            .estimate
+            .unwrap();
         assert!((r.sum_of_strata[0].estimate.unwrap() - (a + b)).abs() < 1e-9);
         assert!(r.caveats.iter().any(|c| c.contains("2023")));
     }
@@ -556,9 +668,23 @@ mod tests {
         let e = estimate(&t, &EstimateRequest::default()).unwrap_err();
         assert!(e.to_string().contains("alone"), "{e}");
         let t = CaptureTable::new(vec!["A".into(), "B".into()], vec![0, 30, 20, 5]).unwrap();
-        let e = estimate(&t, &EstimateRequest { level: 1.2, ..Default::default() }).unwrap_err();
+        let e = estimate(
+            &t,
+            &EstimateRequest {
+                level: 1.2,
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         assert!(matches!(e, EstimateError::BadLevel(_)));
-        let e = estimate(&t, &EstimateRequest { models: vec!["Mt+A:B".into()], ..Default::default() }).unwrap_err();
+        let e = estimate(
+            &t,
+            &EstimateRequest {
+                models: vec!["Mt+A:B".into()],
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("all 2 lists"), "{e}");
     }
 }

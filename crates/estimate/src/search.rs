@@ -14,7 +14,7 @@
 //! depth-first walk over the models (each child adds one term), converges in
 //! a few steps. Buffers are allocated once per search.
 
-use crate::model::{ModelSpec, Base, term_name};
+use crate::model::{Base, ModelSpec, term_name};
 use crate::special::ln_gamma;
 use crate::table::CaptureTable;
 use serde::{Deserialize, Serialize};
@@ -54,7 +54,11 @@ impl SearchRow {
         .unwrap_or(f64::INFINITY)
     }
     pub fn spec(&self) -> ModelSpec {
-        ModelSpec { base: Base::Mt, interactions: self.terms.clone(), heterogeneity: None }
+        ModelSpec {
+            base: Base::Mt,
+            interactions: self.terms.clone(),
+            heterogeneity: None,
+        }
     }
 }
 
@@ -62,8 +66,14 @@ impl SearchRow {
 pub enum SearchError {
     #[error("maximum order {order} is not possible with {k} lists: choose between 1 and {}", .k - 1)]
     BadOrder { order: usize, k: usize },
-    #[error("more than {limit} models up to order {order} for {k} lists; lower --max-order or use stepwise selection")]
-    TooMany { limit: usize, order: usize, k: usize },
+    #[error(
+        "more than {limit} models up to order {order} for {k} lists; lower --max-order or use stepwise selection"
+    )]
+    TooMany {
+        limit: usize,
+        order: usize,
+        k: usize,
+    },
 }
 
 /// Result of one fast fit.
@@ -259,25 +269,59 @@ impl FastFitter {
         self.step[0] = 1.0;
         crate::glm::chol_solve(&self.info, p, &mut self.step);
         let var0 = self.step[0];
-        Some(FastFit { kernel_loglik: ll, unseen: beta[0].exp(), var_intercept: var0, iterations })
+        Some(FastFit {
+            kernel_loglik: ll,
+            unseen: beta[0].exp(),
+            var_intercept: var0,
+            iterations,
+        })
     }
 
-    fn row(&self, lists: &[String], interactions: &[usize], fit: Option<FastFit>, beta: &[f64], zero_margin: Option<usize>) -> SearchRow {
+    fn row(
+        &self,
+        lists: &[String],
+        interactions: &[usize],
+        fit: Option<FastFit>,
+        beta: &[f64],
+        zero_margin: Option<usize>,
+    ) -> SearchRow {
         let p = 1 + self.k + interactions.len();
         let df = (1usize << self.k) - 1 - p;
-        let model = ModelSpec { base: Base::Mt, interactions: interactions.to_vec(), heterogeneity: None }.name(lists);
-        let mut row = SearchRow { terms: interactions.to_vec(), model, estimate: None, se: None, deviance: None, df, aic: None, bic: None, problem: None };
+        let model = ModelSpec {
+            base: Base::Mt,
+            interactions: interactions.to_vec(),
+            heterogeneity: None,
+        }
+        .name(lists);
+        let mut row = SearchRow {
+            terms: interactions.to_vec(),
+            model,
+            estimate: None,
+            se: None,
+            deviance: None,
+            df,
+            aic: None,
+            bic: None,
+            problem: None,
+        };
         if let Some(t) = zero_margin {
-            row.problem = Some(format!("no one is on all of {} together: the maximum-likelihood estimate does not exist", term_name(lists, t)));
+            row.problem = Some(format!(
+                "no one is on all of {} together: the maximum-likelihood estimate does not exist",
+                term_name(lists, t)
+            ));
             return row;
         }
         let Some(f) = fit else {
             row.problem = Some("the fit runs off to infinity (some fitted cells collapse to zero): the maximum-likelihood estimate does not exist for these data".into());
             return row;
         };
-        let diverged = beta.iter().skip(1).any(|b| b.abs() > 30.0) || !(f.unseen.is_finite()) || f.unseen > 1e4 * self.n.max(1.0) || f.var_intercept.sqrt() > 10.0;
+        let diverged = beta.iter().skip(1).any(|b| b.abs() > 30.0)
+            || !(f.unseen.is_finite())
+            || f.unseen > 1e4 * self.n.max(1.0)
+            || f.var_intercept.sqrt() > 10.0;
         if diverged {
-            row.problem = Some("the estimate diverges: the overlaps are too small for this model".into());
+            row.problem =
+                Some("the estimate diverges: the overlaps are too small for this model".into());
             return row;
         }
         let ll = f.kernel_loglik - self.lgam;
@@ -293,10 +337,12 @@ impl FastFitter {
 
 /// All interaction terms of order 2..=max_order over k lists, by order then mask.
 fn candidate_terms(k: usize, max_order: usize) -> Vec<usize> {
-    let mut v: Vec<usize> = (1..(1usize << k)).filter(|m| {
-        let o = m.count_ones() as usize;
-        o >= 2 && o <= max_order
-    }).collect();
+    let mut v: Vec<usize> = (1..(1usize << k))
+        .filter(|m| {
+            let o = m.count_ones() as usize;
+            o >= 2 && o <= max_order
+        })
+        .collect();
     v.sort_by_key(|&t| (t.count_ones(), t));
     v
 }
@@ -305,12 +351,20 @@ fn faces_present(term: usize, present: &[usize]) -> bool {
     if term.count_ones() <= 2 {
         return true;
     }
-    (0..usize::BITS as usize).filter(|i| term & (1 << i) != 0).all(|i| present.contains(&(term & !(1 << i))))
+    (0..usize::BITS as usize)
+        .filter(|i| term & (1 << i) != 0)
+        .all(|i| present.contains(&(term & !(1 << i))))
 }
 
 /// Count hierarchical models (stops at `limit + 1`).
 fn count_models(cands: &[usize], limit: usize) -> usize {
-    fn rec(cands: &[usize], from: usize, present: &mut Vec<usize>, count: &mut usize, limit: usize) {
+    fn rec(
+        cands: &[usize],
+        from: usize,
+        present: &mut Vec<usize>,
+        count: &mut usize,
+        limit: usize,
+    ) {
         for i in from..cands.len() {
             if *count > limit {
                 return;
@@ -331,14 +385,26 @@ fn count_models(cands: &[usize], limit: usize) -> usize {
 /// Fit every hierarchical model with all main effects and interactions up
 /// to `max_order`, returned ranked by `rank` (models without an estimate
 /// last).
-pub fn search_all(table: &CaptureTable, max_order: usize, rank: Criterion, limit: usize) -> Result<Vec<SearchRow>, SearchError> {
+pub fn search_all(
+    table: &CaptureTable,
+    max_order: usize,
+    rank: Criterion,
+    limit: usize,
+) -> Result<Vec<SearchRow>, SearchError> {
     let k = table.num_lists();
     if max_order < 1 || max_order >= k {
-        return Err(SearchError::BadOrder { order: max_order, k });
+        return Err(SearchError::BadOrder {
+            order: max_order,
+            k,
+        });
     }
     let cands = candidate_terms(k, max_order);
     if count_models(&cands, limit) > limit {
-        return Err(SearchError::TooMany { limit, order: max_order, k });
+        return Err(SearchError::TooMany {
+            limit,
+            order: max_order,
+            k,
+        });
     }
     let lists = table.lists().to_vec();
     let mut f = FastFitter::new(table);
@@ -348,7 +414,11 @@ pub fn search_all(table: &CaptureTable, max_order: usize, rank: Criterion, limit
     beta[0] = (f.observed() / ((1usize << k) - 1) as f64).max(0.1).ln();
     let fit = f.fit(&terms, &mut beta);
     rows.push(f.row(&lists, &[], fit, &beta, None));
-    let start = if fit.is_some() { beta.clone() } else { vec![0.0; terms.len()] };
+    let start = if fit.is_some() {
+        beta.clone()
+    } else {
+        vec![0.0; terms.len()]
+    };
 
     struct Walk<'a> {
         f: &'a mut FastFitter,
@@ -368,7 +438,11 @@ pub fn search_all(table: &CaptureTable, max_order: usize, rank: Criterion, limit
             let mut b = beta.to_vec();
             b.push(0.0);
             let zero_here = zero.or(if w.f.margin(t) == 0.0 { Some(t) } else { None });
-            let fit = if zero_here.is_none() { w.f.fit(terms, &mut b) } else { None };
+            let fit = if zero_here.is_none() {
+                w.f.fit(terms, &mut b)
+            } else {
+                None
+            };
             let interactions = terms[1 + w.k..].to_vec();
             let row = w.f.row(w.lists, &interactions, fit, &b, zero_here);
             w.rows.push(row);
@@ -381,7 +455,13 @@ pub fn search_all(table: &CaptureTable, max_order: usize, rank: Criterion, limit
             terms.pop();
         }
     }
-    let mut w = Walk { f: &mut f, cands: &cands, lists: &lists, rows: &mut rows, k };
+    let mut w = Walk {
+        f: &mut f,
+        cands: &cands,
+        lists: &lists,
+        rows: &mut rows,
+        k,
+    };
     rec(&mut w, 0, &mut terms, &start, None);
     rank_rows(&mut rows, rank);
     Ok(rows)
@@ -389,7 +469,11 @@ pub fn search_all(table: &CaptureTable, max_order: usize, rank: Criterion, limit
 
 /// Sort rows by criterion, models without an estimate last.
 pub fn rank_rows(rows: &mut [SearchRow], rank: Criterion) {
-    rows.sort_by(|a, b| a.score(rank).partial_cmp(&b.score(rank)).unwrap_or(std::cmp::Ordering::Equal));
+    rows.sort_by(|a, b| {
+        a.score(rank)
+            .partial_cmp(&b.score(rank))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
 }
 
 /// One step of a stepwise selection.
@@ -405,28 +489,55 @@ pub struct Step {
 /// one that lowers the criterion most, keeping the model hierarchical),
 /// starting from the independence model. Returns the path and the final
 /// model's row.
-pub fn stepwise(table: &CaptureTable, max_order: usize, rank: Criterion) -> Result<(Vec<Step>, SearchRow), SearchError> {
+pub fn stepwise(
+    table: &CaptureTable,
+    max_order: usize,
+    rank: Criterion,
+) -> Result<(Vec<Step>, SearchRow), SearchError> {
     let k = table.num_lists();
     if max_order < 1 || max_order >= k {
-        return Err(SearchError::BadOrder { order: max_order, k });
+        return Err(SearchError::BadOrder {
+            order: max_order,
+            k,
+        });
     }
     let lists = table.lists().to_vec();
     let cands = candidate_terms(k, max_order);
     let mut f = FastFitter::new(table);
     let base: Vec<usize> = std::iter::once(0).chain((0..k).map(|i| 1 << i)).collect();
-    let fit_terms = |f: &mut FastFitter, inter: &[usize], start: &[(usize, f64)]| -> (SearchRow, Vec<(usize, f64)>) {
+    let fit_terms = |f: &mut FastFitter,
+                     inter: &[usize],
+                     start: &[(usize, f64)]|
+     -> (SearchRow, Vec<(usize, f64)>) {
         let terms: Vec<usize> = base.iter().copied().chain(inter.iter().copied()).collect();
-        let mut beta: Vec<f64> = terms.iter().map(|t| start.iter().find(|(s, _)| s == t).map(|(_, b)| *b).unwrap_or(0.0)).collect();
+        let mut beta: Vec<f64> = terms
+            .iter()
+            .map(|t| {
+                start
+                    .iter()
+                    .find(|(s, _)| s == t)
+                    .map(|(_, b)| *b)
+                    .unwrap_or(0.0)
+            })
+            .collect();
         if start.is_empty() {
             beta[0] = (f.observed() / ((1usize << k) - 1) as f64).max(0.1).ln();
         }
         let zero = inter.iter().copied().find(|&t| f.margin(t) == 0.0);
-        let fit = if zero.is_none() { f.fit(&terms, &mut beta) } else { None };
+        let fit = if zero.is_none() {
+            f.fit(&terms, &mut beta)
+        } else {
+            None
+        };
         let row = f.row(&lists, inter, fit, &beta, zero);
         (row, terms.into_iter().zip(beta).collect())
     };
     let (mut cur, mut cur_beta) = fit_terms(&mut f, &[], &[]);
-    let mut path = vec![Step { action: "start".into(), model: cur.model.clone(), score: cur.score(rank) }];
+    let mut path = vec![Step {
+        action: "start".into(),
+        model: cur.model.clone(),
+        score: cur.score(rank),
+    }];
     loop {
         let mut best: Option<(SearchRow, Vec<(usize, f64)>, String)> = None;
         // Additions.
@@ -438,7 +549,12 @@ pub fn stepwise(table: &CaptureTable, max_order: usize, rank: Criterion) -> Resu
             inter.push(t);
             inter.sort_by_key(|&x| (x.count_ones(), x));
             let (row, b) = fit_terms(&mut f, &inter, &cur_beta);
-            if row.score(rank) < best.as_ref().map(|b| b.0.score(rank)).unwrap_or(f64::INFINITY) {
+            if row.score(rank)
+                < best
+                    .as_ref()
+                    .map(|b| b.0.score(rank))
+                    .unwrap_or(f64::INFINITY)
+            {
                 best = Some((row, b, format!("add {}", term_name(&lists, t))));
             }
         }
@@ -449,13 +565,22 @@ pub fn stepwise(table: &CaptureTable, max_order: usize, rank: Criterion) -> Resu
             }
             let inter: Vec<usize> = cur.terms.iter().copied().filter(|&u| u != t).collect();
             let (row, b) = fit_terms(&mut f, &inter, &cur_beta);
-            if row.score(rank) < best.as_ref().map(|b| b.0.score(rank)).unwrap_or(f64::INFINITY) {
+            if row.score(rank)
+                < best
+                    .as_ref()
+                    .map(|b| b.0.score(rank))
+                    .unwrap_or(f64::INFINITY)
+            {
                 best = Some((row, b, format!("drop {}", term_name(&lists, t))));
             }
         }
         match best {
             Some((row, b, action)) if row.score(rank) < cur.score(rank) - 1e-9 => {
-                path.push(Step { action, model: row.model.clone(), score: row.score(rank) });
+                path.push(Step {
+                    action,
+                    model: row.model.clone(),
+                    score: row.score(rank),
+                });
                 cur = row;
                 cur_beta = b;
             }
@@ -474,8 +599,15 @@ mod tests {
     use crate::model::{fit_model, hierarchical_closure, table_from_rcapture_order};
 
     fn hiv() -> CaptureTable {
-        let lists: Vec<String> = ["c1", "c2", "c3", "c4"].iter().map(|s| s.to_string()).collect();
-        table_from_rcapture_order(lists, &[0, 3, 1, 33, 0, 20, 6, 403, 3, 35, 10, 545, 11, 621, 205]).unwrap()
+        let lists: Vec<String> = ["c1", "c2", "c3", "c4"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        table_from_rcapture_order(
+            lists,
+            &[0, 3, 1, 33, 0, 20, 6, 403, 3, 35, 10, 545, 11, 621, 205],
+        )
+        .unwrap()
     }
 
     #[test]
@@ -487,10 +619,20 @@ mod tests {
             let dense = fit_model(&t, &r.spec());
             match (dense, r.estimate) {
                 (Ok(d), Some(e)) => {
-                    assert!((d.estimate - e).abs() < 1e-6 * e, "{} {} {}", r.model, d.estimate, e);
+                    assert!(
+                        (d.estimate - e).abs() < 1e-6 * e,
+                        "{} {} {}",
+                        r.model,
+                        d.estimate,
+                        e
+                    );
                     assert!((d.se - r.se.unwrap()).abs() < 1e-5 * d.se, "{}", r.model);
                     assert!((d.aic - r.aic.unwrap()).abs() < 1e-6, "{}", r.model);
-                    assert!((d.deviance - r.deviance.unwrap()).abs() < 1e-6, "{}", r.model);
+                    assert!(
+                        (d.deviance - r.deviance.unwrap()).abs() < 1e-6,
+                        "{}",
+                        r.model
+                    );
                     assert_eq!(d.df, r.df);
                 }
                 (Err(_), None) => {}
@@ -511,8 +653,12 @@ mod tests {
         let c = candidate_terms(4, 3);
         let brute = (0..1usize << c.len())
             .filter(|s| {
-                let set: Vec<usize> = (0..c.len()).filter(|i| s & (1 << i) != 0).map(|i| c[i]).collect();
-                set.iter().all(|&t| hierarchical_closure(&[t]).iter().all(|u| set.contains(u)))
+                let set: Vec<usize> = (0..c.len())
+                    .filter(|i| s & (1 << i) != 0)
+                    .map(|i| c[i])
+                    .collect();
+                set.iter()
+                    .all(|&t| hierarchical_closure(&[t]).iter().all(|u| set.contains(u)))
             })
             .count();
         assert_eq!(count_models(&c, 100000), brute);
@@ -532,8 +678,14 @@ mod tests {
         let e = search_all(&t, 2, Criterion::Aic, 1 << 20).unwrap_err();
         assert!(matches!(e, SearchError::TooMany { .. }), "{e}");
         assert!(e.to_string().contains("stepwise"));
-        assert!(matches!(search_all(&t, 15, Criterion::Aic, 1 << 20), Err(SearchError::BadOrder { .. })));
-        assert!(matches!(stepwise(&t, 0, Criterion::Bic), Err(SearchError::BadOrder { .. })));
+        assert!(matches!(
+            search_all(&t, 15, Criterion::Aic, 1 << 20),
+            Err(SearchError::BadOrder { .. })
+        ));
+        assert!(matches!(
+            stepwise(&t, 0, Criterion::Bic),
+            Err(SearchError::BadOrder { .. })
+        ));
     }
 
     #[test]
@@ -544,7 +696,8 @@ mod tests {
         let all = search_all(&t, 2, Criterion::Aic, 1 << 20).unwrap();
         // No single addition or removal improves the end model.
         for r in &all {
-            let diff = r.terms.iter().filter(|x| !row.terms.contains(x)).count() + row.terms.iter().filter(|x| !r.terms.contains(x)).count();
+            let diff = r.terms.iter().filter(|x| !row.terms.contains(x)).count()
+                + row.terms.iter().filter(|x| !r.terms.contains(x)).count();
             if diff == 1 {
                 assert!(r.score(Criterion::Aic) >= row.score(Criterion::Aic) - 1e-9);
             }

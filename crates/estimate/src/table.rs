@@ -24,14 +24,20 @@ pub enum TableError {
     #[error("list name {0:?} appears twice")]
     DuplicateList(String),
     #[error("the table has {got} cells but {lists} lists need {want}")]
-    WrongCellCount { lists: usize, got: usize, want: usize },
+    WrongCellCount {
+        lists: usize,
+        got: usize,
+        want: usize,
+    },
     #[error("the all-zero pattern (people on no list) cannot be observed; its count must be 0")]
     UnobservedCellNonZero,
     #[error("list {0:?} has no records: drop it or check the linkage of its records")]
     EmptyList(String),
     #[error("the table holds no records at all")]
     NoRecords,
-    #[error("all {0} records are on list {1:?} alone: with no second list there is nothing to compare, so nothing can be estimated")]
+    #[error(
+        "all {0} records are on list {1:?} alone: with no second list there is nothing to compare, so nothing can be estimated"
+    )]
     AllOnOneList(u64, String),
 }
 
@@ -53,7 +59,11 @@ impl CaptureTable {
         }
         let want = 1usize << k;
         if counts.len() != want {
-            return Err(TableError::WrongCellCount { lists: k, got: counts.len(), want });
+            return Err(TableError::WrongCellCount {
+                lists: k,
+                got: counts.len(),
+                want,
+            });
         }
         if counts[0] != 0 {
             return Err(TableError::UnobservedCellNonZero);
@@ -81,7 +91,10 @@ impl CaptureTable {
     }
     /// Number of people seen on list `i`.
     pub fn list_total(&self, i: usize) -> u64 {
-        (1..self.counts.len()).filter(|m| m & (1 << i) != 0).map(|m| self.counts[m]).sum()
+        (1..self.counts.len())
+            .filter(|m| m & (1 << i) != 0)
+            .map(|m| self.counts[m])
+            .sum()
     }
 }
 
@@ -113,9 +126,14 @@ impl CaptureTable {
         if self.observed() == 0 {
             return Err(TableError::NoRecords);
         }
-        let nonempty: Vec<usize> = (0..self.num_lists()).filter(|&i| self.list_total(i) > 0).collect();
+        let nonempty: Vec<usize> = (0..self.num_lists())
+            .filter(|&i| self.list_total(i) > 0)
+            .collect();
         if let [only] = nonempty.as_slice() {
-            return Err(TableError::AllOnOneList(self.observed(), self.lists[*only].clone()));
+            return Err(TableError::AllOnOneList(
+                self.observed(),
+                self.lists[*only].clone(),
+            ));
         }
         for (i, name) in self.lists.iter().enumerate() {
             if self.list_total(i) == 0 {
@@ -128,7 +146,9 @@ impl CaptureTable {
     /// The table restricted to the lists in `keep` (a bit mask over this
     /// table's lists), people seen only on dropped lists leaving it.
     pub fn sub_table(&self, keep: usize) -> Result<CaptureTable, TableError> {
-        let idx: Vec<usize> = (0..self.num_lists()).filter(|i| keep & (1 << i) != 0).collect();
+        let idx: Vec<usize> = (0..self.num_lists())
+            .filter(|i| keep & (1 << i) != 0)
+            .collect();
         let lists: Vec<String> = idx.iter().map(|&i| self.lists[i].clone()).collect();
         let mut counts = vec![0u64; 1usize << idx.len()];
         for (m, &c) in self.counts.iter().enumerate() {

@@ -38,7 +38,9 @@ pub struct TwoListReport {
 pub enum TwoListError {
     #[error("Lincoln–Petersen and Chapman need exactly two lists; this table has {0}")]
     NotTwoLists(usize),
-    #[error("lists {0:?} and {1:?} share no one: with no overlap the number missed cannot be estimated (any number is consistent with the data); link the records again or add a list")]
+    #[error(
+        "lists {0:?} and {1:?} share no one: with no overlap the number missed cannot be estimated (any number is consistent with the data); link the records again or add a list"
+    )]
     NoOverlap(String, String),
     #[error("a list has no records")]
     EmptyList,
@@ -79,9 +81,12 @@ pub fn two_list(table: &CaptureTable, level: f64) -> Result<TwoListReport, TwoLi
     let lp = a * b / mm;
     let lp_se = (a * b * (a - mm) * (b - mm) / (mm * mm * mm)).sqrt();
     let ch = (a + 1.0) * (b + 1.0) / (mm + 1.0) - 1.0;
-    let ch_se = ((a + 1.0) * (b + 1.0) * (a - mm) * (b - mm) / ((mm + 1.0) * (mm + 1.0) * (mm + 2.0))).sqrt();
+    let ch_se = ((a + 1.0) * (b + 1.0) * (a - mm) * (b - mm)
+        / ((mm + 1.0) * (mm + 1.0) * (mm + 2.0)))
+        .sqrt();
     let ivs = |est: f64, se: f64| -> Result<Vec<Interval>, TwoListError> {
-        let ln = lognormal_interval(observed, est, se, level).map_err(|_| TwoListError::BadLevel(level))?;
+        let ln = lognormal_interval(observed, est, se, level)
+            .map_err(|_| TwoListError::BadLevel(level))?;
         Ok(vec![ln, wald(est, se, level, observed)])
     };
     Ok(TwoListReport {
@@ -90,8 +95,18 @@ pub fn two_list(table: &CaptureTable, level: f64) -> Result<TwoListReport, TwoLi
         n_a: n1,
         n_b: n2,
         both: m,
-        lincoln_petersen: TwoListEstimate { method: "Lincoln–Petersen".into(), estimate: lp, se: lp_se, intervals: ivs(lp, lp_se)? },
-        chapman: TwoListEstimate { method: "Chapman".into(), estimate: ch, se: ch_se, intervals: ivs(ch, ch_se)? },
+        lincoln_petersen: TwoListEstimate {
+            method: "Lincoln–Petersen".into(),
+            estimate: lp,
+            se: lp_se,
+            intervals: ivs(lp, lp_se)?,
+        },
+        chapman: TwoListEstimate {
+            method: "Chapman".into(),
+            estimate: ch,
+            se: ch_se,
+            intervals: ivs(ch, ch_se)?,
+        },
     })
 }
 

@@ -8,7 +8,9 @@ use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
 use tumen_estimate::lcmcr::LcmcrConfig;
 use tumen_estimate::plot::{self, PlotRow};
-use tumen_estimate::report::{EstimateReport, EstimateRequest, ModelRow, SearchRequest, StratifiedReport};
+use tumen_estimate::report::{
+    EstimateReport, EstimateRequest, ModelRow, SearchRequest, StratifiedReport,
+};
 use tumen_estimate::search::Criterion;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
@@ -89,13 +91,27 @@ pub struct Args {
 fn plot_rows(r: &EstimateReport, prefix: &str, rows: &mut Vec<PlotRow>) {
     for m in &r.models {
         let Some(e) = m.estimate else { continue };
-        let iv = m.interval.as_ref().filter(|i| i.high.is_some()).or(m.lognormal_interval.as_ref());
+        let iv = m
+            .interval
+            .as_ref()
+            .filter(|i| i.high.is_some())
+            .or(m.lognormal_interval.as_ref());
         if let Some(iv) = iv {
-            rows.push(PlotRow { label: format!("{prefix}{}", m.model), estimate: e, low: iv.low, high: iv.high.unwrap_or(e) });
+            rows.push(PlotRow {
+                label: format!("{prefix}{}", m.model),
+                estimate: e,
+                low: iv.low,
+                high: iv.high.unwrap_or(e),
+            });
         }
     }
     if let Some(l) = &r.lcmcr {
-        rows.push(PlotRow { label: format!("{prefix}LCMCR (K = {})", l.k), estimate: l.median, low: l.q025, high: l.q975 });
+        rows.push(PlotRow {
+            label: format!("{prefix}LCMCR (K = {})", l.k),
+            estimate: l.median,
+            low: l.q025,
+            high: l.q975,
+        });
     }
 }
 
@@ -104,12 +120,18 @@ fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<PlotRow>) -> Result<()
         if rows.is_empty() {
             bail!("--plot {}: no model has an estimate to plot", p.display());
         }
-        std::fs::write(p, plot::estimates_svg(&rows, "Estimated total with intervals")).with_context(|| format!("writing {}", p.display()))?;
+        std::fs::write(
+            p,
+            plot::estimates_svg(&rows, "Estimated total with intervals"),
+        )
+        .with_context(|| format!("writing {}", p.display()))?;
     }
     for (path, trace) in [(&a.plot_posterior, false), (&a.plot_trace, true)] {
         let Some(p) = path else { continue };
         let Some(l) = &main.lcmcr else {
-            bail!("--plot-posterior and --plot-trace draw the LCMCR posterior: add --lcmcr (and check that it ran)");
+            bail!(
+                "--plot-posterior and --plot-trace draw the LCMCR posterior: add --lcmcr (and check that it ran)"
+            );
         };
         let svg = if trace {
             plot::trace_svg(&l.draws, "LCMCR: N by chain")
@@ -124,13 +146,21 @@ fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<PlotRow>) -> Result<()
 
 fn request(a: &Args) -> Result<EstimateRequest> {
     if !(a.level > 0.0 && a.level < 1.0) {
-        bail!("--level {} must lie strictly between 0 and 1 (e.g. 0.95)", a.level);
+        bail!(
+            "--level {} must lie strictly between 0 and 1 (e.g. 0.95)",
+            a.level
+        );
     }
     let rank = match a.rank {
         Rank::Aic => Criterion::Aic,
         Rank::Bic => Criterion::Bic,
     };
-    let sr = SearchRequest { max_order: a.max_order, rank, top: a.top, ..Default::default() };
+    let sr = SearchRequest {
+        max_order: a.max_order,
+        rank,
+        top: a.top,
+        ..Default::default()
+    };
     let lcmcr = if a.lcmcr {
         let d = LcmcrConfig::default();
         Some(LcmcrConfig {
@@ -143,8 +173,15 @@ fn request(a: &Args) -> Result<EstimateRequest> {
             ..d
         })
     } else {
-        if a.seed.is_some() || a.burnin.is_some() || a.samples.is_some() || a.thinning.is_some() || a.chains.is_some() {
-            bail!("--seed, --burnin, --samples, --thinning and --chains set up the LCMCR model: add --lcmcr");
+        if a.seed.is_some()
+            || a.burnin.is_some()
+            || a.samples.is_some()
+            || a.thinning.is_some()
+            || a.chains.is_some()
+        {
+            bail!(
+                "--seed, --burnin, --samples, --thinning and --chains set up the LCMCR model: add --lcmcr"
+            );
         }
         None
     };
@@ -184,10 +221,18 @@ fn crit(c: Criterion) -> &'static str {
 
 fn print_report(r: &EstimateReport, indent: &str) {
     println!("{indent}People observed on at least one list: {}", r.n);
-    let totals: Vec<String> = r.lists.iter().zip(&r.list_totals).map(|(l, t)| format!("{l} {t}")).collect();
+    let totals: Vec<String> = r
+        .lists
+        .iter()
+        .zip(&r.list_totals)
+        .map(|(l, t)| format!("{l} {t}"))
+        .collect();
     println!("{indent}Lists: {}", totals.join(", "));
     if let Some(t) = &r.two_list {
-        println!("{indent}Two lists: {} on {}, {} on {}, {} on both", t.n_a, t.list_a, t.n_b, t.list_b, t.both);
+        println!(
+            "{indent}Two lists: {} on {}, {} on {}, {} on both",
+            t.n_a, t.list_a, t.n_b, t.list_b, t.both
+        );
         for e in [&t.lincoln_petersen, &t.chapman] {
             let ln = &e.intervals[0];
             println!(
@@ -205,8 +250,23 @@ fn print_report(r: &EstimateReport, indent: &str) {
         println!("{indent}Two lists: {p}");
     }
     if !r.models.is_empty() {
-        let w = r.models.iter().map(|m| m.model.chars().count()).max().unwrap_or(5).max(5);
-        let level = r.models.iter().find_map(|m| m.interval.as_ref().or(m.lognormal_interval.as_ref()).map(|i| i.level)).unwrap_or(0.95);
+        let w = r
+            .models
+            .iter()
+            .map(|m| m.model.chars().count())
+            .max()
+            .unwrap_or(5)
+            .max(5);
+        let level = r
+            .models
+            .iter()
+            .find_map(|m| {
+                m.interval
+                    .as_ref()
+                    .or(m.lognormal_interval.as_ref())
+                    .map(|i| i.level)
+            })
+            .unwrap_or(0.95);
         println!(
             "{indent}{:<w$} {:>10} {:>9} {:>22} {:>22} {:>9} {:>3} {:>9} {:>9}",
             "model",
@@ -220,7 +280,11 @@ fn print_report(r: &EstimateReport, indent: &str) {
             "BIC"
         );
         for m in &r.models {
-            let ln = m.lognormal_interval.as_ref().map(|i| format!("{:.1}–{}", i.low, num(i.high, 1))).unwrap_or_else(|| "—".into());
+            let ln = m
+                .lognormal_interval
+                .as_ref()
+                .map(|i| format!("{:.1}–{}", i.low, num(i.high, 1)))
+                .unwrap_or_else(|| "—".into());
             println!(
                 "{indent}{:<w$} {:>10} {:>9} {:>22} {:>22} {:>9} {:>3} {:>9} {:>9}",
                 m.model,
@@ -246,7 +310,10 @@ fn print_report(r: &EstimateReport, indent: &str) {
     if let Some(s) = &r.search {
         println!(
             "{indent}Search: {} hierarchical models up to order {} fitted ({} without an estimate); best by {}:",
-            s.fitted, s.max_order, s.without_estimate, crit(s.rank)
+            s.fitted,
+            s.max_order,
+            s.without_estimate,
+            crit(s.rank)
         );
         for b in &s.best {
             println!(
@@ -256,16 +323,27 @@ fn print_report(r: &EstimateReport, indent: &str) {
                 num(b.se, 1),
                 num(b.aic, 3),
                 num(b.bic, 3),
-                b.problem.as_ref().map(|p| format!("  ({p})")).unwrap_or_default()
+                b.problem
+                    .as_ref()
+                    .map(|p| format!("  ({p})"))
+                    .unwrap_or_default()
             );
         }
         if let Some((lo, hi)) = s.close_estimate_range {
-            println!("{indent}  {} model(s) within 2 of the best criterion; their estimates range {lo:.1}–{hi:.1}", s.close_models);
+            println!(
+                "{indent}  {} model(s) within 2 of the best criterion; their estimates range {lo:.1}–{hi:.1}",
+                s.close_models
+            );
         }
     }
     if let Some(s) = &r.stepwise {
         let path: Vec<String> = s.path.iter().map(|p| p.action.clone()).collect();
-        println!("{indent}Stepwise by {}: {} → {}", crit(s.rank), path.join(", "), s.model);
+        println!(
+            "{indent}Stepwise by {}: {} → {}",
+            crit(s.rank),
+            path.join(", "),
+            s.model
+        );
     }
     if let Some(l) = &r.lcmcr {
         println!(
@@ -289,7 +367,12 @@ fn print_stratified(r: &StratifiedReport) {
     print_report(&r.combined, "  ");
     for s in &r.strata {
         println!();
-        println!("Stratum {} = {} ({} people):", r.stratum_columns.join("/"), s.stratum, s.n);
+        println!(
+            "Stratum {} = {} ({} people):",
+            r.stratum_columns.join("/"),
+            s.stratum,
+            s.n
+        );
         match (&s.report, &s.problem) {
             (Some(rep), _) => print_report(rep, "  "),
             (None, Some(p)) => println!("  no estimate: {p}"),
@@ -301,8 +384,15 @@ fn print_stratified(r: &StratifiedReport) {
     for s in &r.sum_of_strata {
         match (s.estimate, s.se, &s.problem) {
             (Some(e), Some(se), _) => {
-                let iv = s.lognormal_interval.as_ref().map(|i| format!("{:.1}–{}", i.low, num(i.high, 1))).unwrap_or_default();
-                println!("  {:<28} {:>10.1}  SE {:>8.1}  log-normal {iv}", s.model, e, se)
+                let iv = s
+                    .lognormal_interval
+                    .as_ref()
+                    .map(|i| format!("{:.1}–{}", i.low, num(i.high, 1)))
+                    .unwrap_or_default();
+                println!(
+                    "  {:<28} {:>10.1}  SE {:>8.1}  log-normal {iv}",
+                    s.model, e, se
+                )
             }
             (_, _, Some(p)) => println!("  {:<28} {p}", s.model),
             _ => {}
@@ -314,7 +404,8 @@ fn print_stratified(r: &StratifiedReport) {
 }
 
 pub fn run(_g: &Globals, a: Args) -> Result<()> {
-    let text = std::fs::read_to_string(&a.counts).with_context(|| format!("reading {}", a.counts.display()))?;
+    let text = std::fs::read_to_string(&a.counts)
+        .with_context(|| format!("reading {}", a.counts.display()))?;
     let req = request(&a)?;
     let file = a.counts.display().to_string();
     if a.stratify.is_empty() {
@@ -329,8 +420,10 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
             print_report(&report, "");
         }
     } else {
-        let strata = tumen_estimate::parse_counts_csv_stratified(&text, &a.stratify).with_context(|| file.clone())?;
-        let report = tumen_estimate::estimate_stratified(&strata, &req).with_context(|| file.clone())?;
+        let strata = tumen_estimate::parse_counts_csv_stratified(&text, &a.stratify)
+            .with_context(|| file.clone())?;
+        let report =
+            tumen_estimate::estimate_stratified(&strata, &req).with_context(|| file.clone())?;
         let mut rows = Vec::new();
         plot_rows(&report.combined, "all: ", &mut rows);
         for st in &report.strata {
@@ -340,7 +433,12 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
         }
         for s in &report.sum_of_strata {
             if let (Some(e), Some(iv)) = (s.estimate, &s.lognormal_interval) {
-                rows.push(PlotRow { label: format!("sum of strata: {}", s.model), estimate: e, low: iv.low, high: iv.high.unwrap_or(e) });
+                rows.push(PlotRow {
+                    label: format!("sum of strata: {}", s.model),
+                    estimate: e,
+                    low: iv.low,
+                    high: iv.high.unwrap_or(e),
+                });
             }
         }
         write_plots(&a, &report.combined, rows)?;
