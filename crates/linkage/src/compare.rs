@@ -117,6 +117,54 @@ impl PreparedNames for GenericPrepared {
     }
 }
 
+/// Cross-script person names through `tumen-names`: Hangul, Hanja (either
+/// form), and every romanization meet on one key; the generic Jaro–Winkler
+/// score is kept alongside for plain typos. Surname frequencies are counted
+/// by canonical Hangul reading, so 金, 김, Kim and Gim are one common surname.
+pub struct CrossScriptNames;
+
+struct CrossPrepared {
+    keys: Vec<tumen_names::NameKey>,
+    generic: Box<dyn PreparedNames>,
+}
+
+impl NameComparator for CrossScriptNames {
+    fn name(&self) -> &'static str {
+        "tumen-names cross-script + jaro-winkler"
+    }
+    fn prepare(&self, values: &[Box<str>]) -> Box<dyn PreparedNames> {
+        let keys = values.iter().map(|v| tumen_names::key(v)).collect();
+        Box::new(CrossPrepared {
+            keys,
+            generic: GenericNames.prepare(values),
+        })
+    }
+    fn blocking_keys(&self, value: &str) -> Vec<u64> {
+        let mut k = tumen_names::blocking_keys(value);
+        k.extend(GenericNames.blocking_keys(value));
+        k
+    }
+    fn frequency_key(&self, value: &str, kind: FieldKind) -> String {
+        match kind {
+            FieldKind::Surname => {
+                tumen_names::surname_reading(value).map_or_else(|| normalize(value), str::to_string)
+            }
+            _ => normalize(value),
+        }
+    }
+}
+
+impl PreparedNames for CrossPrepared {
+    fn compare(&self, i: usize, j: usize, floor: f64) -> (bool, f64) {
+        let (g_same, g) = self.generic.compare(i, j, floor);
+        let n = match (self.keys.get(i), self.keys.get(j)) {
+            (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => tumen_names::score(a, b),
+            _ => 0.0,
+        };
+        (g_same || n >= tumen_names::SAME_THRESHOLD, g.max(n))
+    }
+}
+
 /// 64-bit set of the characters of a string (by code point mod 64).
 pub(crate) fn signature(c: &[char]) -> u64 {
     c.iter()
@@ -449,6 +497,37 @@ mod tests {
         // normalised exact; word order; JW(michaela, micheala)=0.967 → same;
         // JW(martha, marhta)=0.961 → same; JW(dixon,dicksonx)=0.813 → 0.70 level.
         assert_eq!(l, vec![1, 2, 2, 2, 4, 5]);
+    }
+
+    #[test]
+    fn cross_script_name_levels() {
+        let mut d = Dataset::new(vec![FieldSpec::new("f", FieldKind::PersonName)]).unwrap();
+        let s = d.add_source("s").unwrap();
+        let pairs = [
+            ("김철진", "Kim Chol Jin"),
+            ("金哲鎭", "김철진"),
+            ("리영호", "Lee Young-ho"),
+            ("김정은", "박명수"),
+        ];
+        for (k, (a, b)) in pairs.iter().enumerate() {
+            d.push(&format!("a{k}"), s, &[Some(a)]).unwrap();
+            d.push(&format!("b{k}"), s, &[Some(b)]).unwrap();
+        }
+        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &CrossScriptNames);
+        let c = &d.columns[0].codes;
+        let l: Vec<u8> = (0..pairs.len())
+            .map(|k| fc.level(c[2 * k], c[2 * k + 1]))
+            .collect();
+        assert_eq!(l, vec![2, 2, 2, 5]);
+        // Kim in Hanja, Hangul and Latin is one frequency group.
+        let mut d = Dataset::new(vec![FieldSpec::new("s", FieldKind::Surname)]).unwrap();
+        let s = d.add_source("s").unwrap();
+        for (i, v) in ["金", "김", "Kim", "玄"].iter().enumerate() {
+            d.push(&i.to_string(), s, &[Some(v)]).unwrap();
+        }
+        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &CrossScriptNames);
+        assert_eq!(fc.value_frequency(d.columns[0].codes[0]), Some(0.75));
+        assert_eq!(fc.value_frequency(d.columns[0].codes[3]), Some(0.25));
     }
 
     #[test]

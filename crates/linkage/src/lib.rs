@@ -26,7 +26,7 @@ pub mod strsim;
 
 pub use blocking::{BlockingRule, KeyPart, KeyTransform, RuleReport, default_rules};
 pub use cluster::{Clustering, SuspiciousCluster};
-pub use compare::{GenericNames, NameComparator, PreparedNames, levels_of};
+pub use compare::{CrossScriptNames, GenericNames, NameComparator, PreparedNames, levels_of};
 pub use data::{Dataset, FieldKind, FieldSpec};
 pub use error::LinkError;
 pub use model::{EmOptions, FieldModel, LevelParams, Model};
@@ -404,8 +404,7 @@ fn check_options(req: &LinkRequest) -> Result<(), LinkError> {
 /// Links the records of `data` as `req` asks.
 pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> {
     check_options(req)?;
-    let generic = GenericNames;
-    let names: &dyn NameComparator = req.names.unwrap_or(&generic);
+    let names: &dyn NameComparator = req.names.unwrap_or(&CrossScriptNames);
     let report = |stage: &'static str, done: u64, total: u64| {
         if let Some(p) = req.progress {
             p(Progress { stage, done, total });
