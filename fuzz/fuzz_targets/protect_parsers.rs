@@ -12,7 +12,9 @@ use tumen_protect::publish::{self, DatePrecision, PublicationPolicy};
 use tumen_protect::shamir::Share;
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(s) = std::str::from_utf8(data) else { return };
+    let Ok(s) = std::str::from_utf8(data) else {
+        return;
+    };
     if let Ok(p) = PublicationPolicy::from_json(s) {
         // A policy that validated publishes an empty archive without panicking.
         let key = publish::PseudonymKey([7; 32]);
@@ -27,14 +29,21 @@ fuzz_target!(|data: &[u8]| {
     }
     let _ = backup::check_path(s);
     if let Ok(bytes) = accounts::base32_decode(s) {
-        assert_eq!(accounts::base32_decode(&accounts::base32_encode(&bytes, true)).ok(), Some(bytes));
+        assert_eq!(
+            accounts::base32_decode(&accounts::base32_encode(&bytes, true)).ok(),
+            Some(bytes)
+        );
     }
     let secret = TotpSecret::new(b"12345678901234567890".to_vec()).ok();
     if let Some(secret) = secret {
         let _ = accounts::verify_totp(&secret, s, 1_700_000_000, None, &TotpConfig::default());
     }
     let _ = accounts::check_password_policy("fuzz", s);
-    for p in [DatePrecision::Month, DatePrecision::Quarter, DatePrecision::Year] {
+    for p in [
+        DatePrecision::Month,
+        DatePrecision::Quarter,
+        DatePrecision::Year,
+    ] {
         if let Some(c) = publish::coarsen_date(s, p) {
             assert!(PartialDate::parse(&c).is_ok(), "coarsened date must parse");
         }

@@ -56,8 +56,13 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] =
-        [Role::Administrator, Role::Investigator, Role::Analyst, Role::Reviewer, Role::PublicReader];
+    pub const ALL: [Role; 5] = [
+        Role::Administrator,
+        Role::Investigator,
+        Role::Analyst,
+        Role::Reviewer,
+        Role::PublicReader,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Administrator => "administrator",
@@ -154,13 +159,17 @@ pub fn check(actor: &Actor, op: Operation, env: &Envelope) -> Result<(), AccessD
         reason,
     };
     if env.sensitivity > actor.role.clearance() {
-        return Err(deny("the record's sensitivity is above the role's clearance"));
+        return Err(deny(
+            "the record's sensitivity is above the role's clearance",
+        ));
     }
     if actor.role != Role::Administrator
         && !env.access_groups.is_empty()
         && !env.access_groups.iter().any(|g| actor.groups.contains(g))
     {
-        return Err(deny("the record is limited to case access groups the user is not in"));
+        return Err(deny(
+            "the record is limited to case access groups the user is not in",
+        ));
     }
     if op == Operation::Publish && env.sensitivity == Sensitivity::Confidential {
         return Err(deny("confidential records are never published"));
@@ -168,11 +177,21 @@ pub fn check(actor: &Actor, op: Operation, env: &Envelope) -> Result<(), AccessD
     let allowed = match actor.role {
         Role::Administrator => true,
         Role::Investigator => !matches!(op, Operation::ManageUsers | Operation::ManageKeys),
-        Role::Analyst => matches!(op, Operation::Read | Operation::Export | Operation::ReadHistory | Operation::Link),
-        Role::Reviewer => matches!(op, Operation::Read | Operation::ReadHistory | Operation::Link | Operation::Publish),
+        Role::Analyst => matches!(
+            op,
+            Operation::Read | Operation::Export | Operation::ReadHistory | Operation::Link
+        ),
+        Role::Reviewer => matches!(
+            op,
+            Operation::Read | Operation::ReadHistory | Operation::Link | Operation::Publish
+        ),
         Role::PublicReader => matches!(op, Operation::Read),
     };
-    if allowed { Ok(()) } else { Err(deny("the role does not permit this operation")) }
+    if allowed {
+        Ok(())
+    } else {
+        Err(deny("the role does not permit this operation"))
+    }
 }
 
 #[cfg(test)]
@@ -211,18 +230,31 @@ mod tests {
     }
 
     fn yes(table: &[(&str, &str)], role: Role, col: usize) -> bool {
-        let row = table.iter().find(|(r, _)| *r == role.as_str()).expect("role in table").1;
+        let row = table
+            .iter()
+            .find(|(r, _)| *r == role.as_str())
+            .expect("role in table")
+            .1;
         row.split(' ').nth(col).expect("column in table") == "Y"
     }
 
-    fn expected(role: Role, kind: RecordKind, sens: Sensitivity, op: Operation, groups: Groups) -> bool {
+    fn expected(
+        role: Role,
+        kind: RecordKind,
+        sens: Sensitivity,
+        op: Operation,
+        groups: Groups,
+    ) -> bool {
         let _ = kind; // by design the kind does not matter
         let sens_col = match sens {
             Sensitivity::Public => 0,
             Sensitivity::Restricted => 1,
             Sensitivity::Confidential => 2,
         };
-        let op_col = Operation::ALL.iter().position(|o| *o == op).expect("op listed");
+        let op_col = Operation::ALL
+            .iter()
+            .position(|o| *o == op)
+            .expect("op listed");
         let cleared = yes(&CLEARANCE, role, sens_col);
         let in_group = groups != Groups::Outsider || role == Role::Administrator;
         let never = op == Operation::Publish && sens == Sensitivity::Confidential;
@@ -256,13 +288,21 @@ mod tests {
         let mut allowed = 0;
         for role in Role::ALL {
             for kind in RecordKind::ALL {
-                for sens in [Sensitivity::Public, Sensitivity::Restricted, Sensitivity::Confidential] {
+                for sens in [
+                    Sensitivity::Public,
+                    Sensitivity::Restricted,
+                    Sensitivity::Confidential,
+                ] {
                     for op in Operation::ALL {
                         for groups in [Groups::Unlimited, Groups::Member, Groups::Outsider] {
                             let (actor, env) = setup(role, kind, sens, groups);
                             let got = check(&actor, op, &env);
                             let want = expected(role, kind, sens, op, groups);
-                            assert_eq!(got.is_ok(), want, "{role} {kind} {sens} {op:?} {groups:?}: {got:?}");
+                            assert_eq!(
+                                got.is_ok(),
+                                want,
+                                "{role} {kind} {sens} {op:?} {groups:?}: {got:?}"
+                            );
                             cases += 1;
                             allowed += usize::from(want);
                         }
@@ -284,27 +324,75 @@ mod tests {
         use Groups::*;
         use Operation::*;
         // A witness's confidential identity: investigators on the case only.
-        assert!(c(Role::Investigator, Sensitivity::Confidential, Read, Member));
-        assert!(!c(Role::Investigator, Sensitivity::Confidential, Read, Outsider));
+        assert!(c(
+            Role::Investigator,
+            Sensitivity::Confidential,
+            Read,
+            Member
+        ));
+        assert!(!c(
+            Role::Investigator,
+            Sensitivity::Confidential,
+            Read,
+            Outsider
+        ));
         assert!(!c(Role::Analyst, Sensitivity::Confidential, Read, Member));
-        assert!(!c(Role::Analyst, Sensitivity::Confidential, Export, Unlimited));
-        assert!(!c(Role::Analyst, Sensitivity::Confidential, ReadHistory, Unlimited));
-        assert!(!c(Role::PublicReader, Sensitivity::Restricted, Read, Unlimited));
+        assert!(!c(
+            Role::Analyst,
+            Sensitivity::Confidential,
+            Export,
+            Unlimited
+        ));
+        assert!(!c(
+            Role::Analyst,
+            Sensitivity::Confidential,
+            ReadHistory,
+            Unlimited
+        ));
+        assert!(!c(
+            Role::PublicReader,
+            Sensitivity::Restricted,
+            Read,
+            Unlimited
+        ));
         // Escalation: no one below administrator manages users or keys.
-        for role in [Role::Investigator, Role::Analyst, Role::Reviewer, Role::PublicReader] {
+        for role in [
+            Role::Investigator,
+            Role::Analyst,
+            Role::Reviewer,
+            Role::PublicReader,
+        ] {
             assert!(!c(role, Sensitivity::Public, ManageUsers, Unlimited));
             assert!(!c(role, Sensitivity::Public, ManageKeys, Unlimited));
         }
-        assert!(!c(Role::Administrator, Sensitivity::Confidential, Publish, Unlimited));
-        assert!(c(Role::Reviewer, Sensitivity::Restricted, Publish, Unlimited));
+        assert!(!c(
+            Role::Administrator,
+            Sensitivity::Confidential,
+            Publish,
+            Unlimited
+        ));
+        assert!(c(
+            Role::Reviewer,
+            Sensitivity::Restricted,
+            Publish,
+            Unlimited
+        ));
     }
 
     #[test]
     fn refusal_names_id_and_operation_but_no_content() {
-        let (a, e) = setup(Role::Analyst, RecordKind::Person, Sensitivity::Confidential, Groups::Unlimited);
+        let (a, e) = setup(
+            Role::Analyst,
+            RecordKind::Person,
+            Sensitivity::Confidential,
+            Groups::Unlimited,
+        );
         let err = check(&a, Operation::Read, &e).expect_err("denied");
         let msg = err.to_string();
-        assert!(msg.contains("rec-1") && msg.contains("Read") && msg.contains("analyst"), "{msg}");
+        assert!(
+            msg.contains("rec-1") && msg.contains("Read") && msg.contains("analyst"),
+            "{msg}"
+        );
         assert!(msg.contains("clearance"), "{msg}");
     }
 }

@@ -52,13 +52,25 @@ pub struct HashParams {
 
 impl HashParams {
     /// RFC 9106 §4, second recommended option: 64 MiB, t = 3, p = 4.
-    pub const RECOMMENDED: HashParams = HashParams { m_kib: 64 * 1024, t: 3, p: 4 };
+    pub const RECOMMENDED: HashParams = HashParams {
+        m_kib: 64 * 1024,
+        t: 3,
+        p: 4,
+    };
     /// The weakest parameters a stored hash may have before
     /// [`needs_rehash`] asks for an upgrade (OWASP's 19 MiB, t = 2, p = 1).
-    pub const MINIMUM: HashParams = HashParams { m_kib: 19 * 1024, t: 2, p: 1 };
+    pub const MINIMUM: HashParams = HashParams {
+        m_kib: 19 * 1024,
+        t: 2,
+        p: 1,
+    };
     /// Refuse stored hashes asking for more than this (1 GiB, 16 passes): a
     /// tampered user row must not be able to exhaust the machine.
-    pub const CEILING: HashParams = HashParams { m_kib: 1024 * 1024, t: 16, p: 16 };
+    pub const CEILING: HashParams = HashParams {
+        m_kib: 1024 * 1024,
+        t: 16,
+        p: 16,
+    };
 }
 
 /// Salt length in bytes.
@@ -90,13 +102,18 @@ fn normalize(password: &str) -> Zeroizing<String> {
 }
 
 fn argon2(params: HashParams) -> Result<Argon2<'static>, AccountError> {
-    let p = Params::new(params.m_kib, params.t, params.p, Some(32)).map_err(|e| AccountError::Params(e.to_string()))?;
+    let p = Params::new(params.m_kib, params.t, params.p, Some(32))
+        .map_err(|e| AccountError::Params(e.to_string()))?;
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, p))
 }
 
 /// Hash `password` with Argon2id into a PHC string, with the caller's random
 /// `salt` (take it from a CSPRNG: [`random_salt`]).
-pub fn hash_password(password: &str, salt: &[u8; SALT_LEN], params: HashParams) -> Result<String, AccountError> {
+pub fn hash_password(
+    password: &str,
+    salt: &[u8; SALT_LEN],
+    params: HashParams,
+) -> Result<String, AccountError> {
     if password.len() > MAX_PASSWORD_BYTES {
         return Err(AccountError::PasswordTooLong);
     }
@@ -122,7 +139,11 @@ fn parse_phc(phc: &str) -> Result<(PasswordHash<'_>, HashParams), AccountError> 
         return Err(AccountError::BadHash("algorithm is not argon2id".into()));
     }
     let p = Params::try_from(&parsed).map_err(|e| AccountError::BadHash(e.to_string()))?;
-    let params = HashParams { m_kib: p.m_cost(), t: p.t_cost(), p: p.p_cost() };
+    let params = HashParams {
+        m_kib: p.m_cost(),
+        t: p.t_cost(),
+        p: p.p_cost(),
+    };
     Ok((parsed, params))
 }
 
@@ -139,7 +160,9 @@ pub fn verify_password(password: &str, phc: &str) -> Result<bool, AccountError> 
         return Err(AccountError::HashTooCostly);
     }
     let pw = normalize(password);
-    Ok(argon2(params)?.verify_password(pw.as_bytes(), &parsed).is_ok())
+    Ok(argon2(params)?
+        .verify_password(pw.as_bytes(), &parsed)
+        .is_ok())
 }
 
 /// Should this stored hash be recomputed (at the next successful login) with
@@ -182,14 +205,45 @@ pub enum PasswordProblem {
 /// Common passwords of 12 characters or more (lower case), from public
 /// breach-frequency lists. Short ones are already refused by length.
 const COMMON: &[&str] = &[
-    "123456789012", "1234567890123", "12345678901234", "123456789123", "1q2w3e4r5t6y",
-    "1qaz2wsx3edc", "qwertyuiopas", "qwertyuiop12", "qwertyuiop123", "qwerty123456",
-    "password1234", "password123!", "passwordpassword", "iloveyou1234", "abc123abc123",
-    "aaaaaaaaaaaa", "abcdefghijkl", "000000000000", "111111111111", "123123123123",
-    "letmein12345", "welcome12345", "administrator", "changeme1234", "qazwsxedcrfv",
-    "1234qwerasdf", "asdfghjkl123", "zxcvbnm12345", "superman1234", "princess1234",
-    "football1234", "baseball1234", "sunshine1234", "trustno11234", "dragon123456",
-    "masterpassword", "correcthorsebatterystaple", "saranghae1234", "dkssudgktpdy",
+    "123456789012",
+    "1234567890123",
+    "12345678901234",
+    "123456789123",
+    "1q2w3e4r5t6y",
+    "1qaz2wsx3edc",
+    "qwertyuiopas",
+    "qwertyuiop12",
+    "qwertyuiop123",
+    "qwerty123456",
+    "password1234",
+    "password123!",
+    "passwordpassword",
+    "iloveyou1234",
+    "abc123abc123",
+    "aaaaaaaaaaaa",
+    "abcdefghijkl",
+    "000000000000",
+    "111111111111",
+    "123123123123",
+    "letmein12345",
+    "welcome12345",
+    "administrator",
+    "changeme1234",
+    "qazwsxedcrfv",
+    "1234qwerasdf",
+    "asdfghjkl123",
+    "zxcvbnm12345",
+    "superman1234",
+    "princess1234",
+    "football1234",
+    "baseball1234",
+    "sunshine1234",
+    "trustno11234",
+    "dragon123456",
+    "masterpassword",
+    "correcthorsebatterystaple",
+    "saranghae1234",
+    "dkssudgktpdy",
 ];
 
 /// Check a new password against the policy: at least [`MIN_PASSWORD_CHARS`]
@@ -204,7 +258,10 @@ pub fn check_password_policy(user_name: &str, password: &str) -> Result<(), Vec<
     let pw = normalize(password);
     let chars = pw.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        problems.push(PasswordProblem::TooShort { min: MIN_PASSWORD_CHARS, got: chars });
+        problems.push(PasswordProblem::TooShort {
+            min: MIN_PASSWORD_CHARS,
+            got: chars,
+        });
     }
     if pw.chars().any(char::is_control) {
         problems.push(PasswordProblem::ControlCharacter);
@@ -224,7 +281,11 @@ pub fn check_password_policy(user_name: &str, password: &str) -> Result<(), Vec<
     if COMMON.contains(&lower.as_str()) {
         problems.push(PasswordProblem::Common);
     }
-    if problems.is_empty() { Ok(()) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
 }
 
 // ───────────────────────────── base32 ─────────────────────────────
@@ -340,18 +401,29 @@ pub struct TotpConfig {
 
 impl Default for TotpConfig {
     fn default() -> Self {
-        TotpConfig { digits: 6, period: 30, skew: 1 }
+        TotpConfig {
+            digits: 6,
+            period: 30,
+            skew: 1,
+        }
     }
 }
 
 /// HOTP (RFC 4226) with HMAC-SHA1: the `digits`-digit code for `counter`.
 pub fn hotp(secret: &[u8], counter: u64, digits: u32) -> u32 {
     // HMAC accepts keys of any length; new_from_slice cannot fail for HMAC.
-    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(secret) else { return 0 };
+    let Ok(mut mac) = Hmac::<Sha1>::new_from_slice(secret) else {
+        return 0;
+    };
     mac.update(&counter.to_be_bytes());
     let h = mac.finalize().into_bytes();
     let offset = usize::from(h[19] & 0x0f);
-    let bin = u32::from_be_bytes([h[offset] & 0x7f, h[offset + 1], h[offset + 2], h[offset + 3]]);
+    let bin = u32::from_be_bytes([
+        h[offset] & 0x7f,
+        h[offset + 1],
+        h[offset + 2],
+        h[offset + 3],
+    ]);
     bin % 10u32.pow(digits.clamp(6, 8))
 }
 
@@ -364,7 +436,11 @@ pub fn totp_step(unix_time: i64, cfg: &TotpConfig) -> Option<u64> {
 pub fn totp_code(secret: &TotpSecret, unix_time: i64, cfg: &TotpConfig) -> Option<String> {
     let step = totp_step(unix_time, cfg)?;
     let d = cfg.digits.clamp(6, 8) as usize;
-    Some(format!("{:0d$}", hotp(secret.as_bytes(), step, cfg.digits), d = d))
+    Some(format!(
+        "{:0d$}",
+        hotp(secret.as_bytes(), step, cfg.digits),
+        d = d
+    ))
 }
 
 /// Why a TOTP code was refused.
@@ -430,7 +506,12 @@ fn percent_encode(s: &str) -> String {
 /// The `otpauth://` URI authenticator apps enrol from (usually as a QR code),
 /// in the Key Uri Format: `otpauth://totp/ISSUER:ACCOUNT?secret=…&issuer=…`.
 /// It contains the secret: show it once, never log it.
-pub fn otpauth_uri(issuer: &str, account: &str, secret: &TotpSecret, cfg: &TotpConfig) -> Zeroizing<String> {
+pub fn otpauth_uri(
+    issuer: &str,
+    account: &str,
+    secret: &TotpSecret,
+    cfg: &TotpConfig,
+) -> Zeroizing<String> {
     let i = percent_encode(issuer);
     Zeroizing::new(format!(
         "otpauth://totp/{i}:{a}?secret={s}&issuer={i}&algorithm=SHA1&digits={d}&period={p}",
@@ -510,7 +591,11 @@ impl User {
 
     /// The actor this user acts as.
     pub fn actor(&self) -> crate::access::Actor {
-        crate::access::Actor { user: self.name.clone(), role: self.role, groups: self.groups.clone() }
+        crate::access::Actor {
+            user: self.name.clone(),
+            role: self.role,
+            groups: self.groups.clone(),
+        }
     }
 
     /// Locked at `now`? Returns the end of the lock.
@@ -541,7 +626,11 @@ pub struct LockoutPolicy {
 
 impl Default for LockoutPolicy {
     fn default() -> Self {
-        LockoutPolicy { max_failures: 5, window_secs: 15 * 60, lock_secs: 15 * 60 }
+        LockoutPolicy {
+            max_failures: 5,
+            window_secs: 15 * 60,
+            lock_secs: 15 * 60,
+        }
     }
 }
 
@@ -549,7 +638,8 @@ impl LockoutPolicy {
     /// Record a failed attempt at `now`; locks the account when the
     /// failures within the window reach `max_failures`.
     pub fn record_failure(&self, user: &mut User, now: i64) {
-        user.failures.retain(|&t| t > now - self.window_secs && t <= now);
+        user.failures
+            .retain(|&t| t > now - self.window_secs && t <= now);
         user.failures.push(now);
         let max = self.max_failures.max(1) as usize;
         if user.failures.len() >= max {
@@ -612,7 +702,9 @@ pub fn authenticate(
         Err(e) => return Err(LoginError::Damaged(e)),
     }
     if let Some(enrol) = &mut user.totp {
-        let Some(code) = totp_code else { return Err(LoginError::SecondFactorRequired) };
+        let Some(code) = totp_code else {
+            return Err(LoginError::SecondFactorRequired);
+        };
         let Some(secret) = totp_secret else {
             return Err(LoginError::Damaged(AccountError::TotpSecretLength));
         };
@@ -657,7 +749,10 @@ pub struct SessionPolicy {
 
 impl Default for SessionPolicy {
     fn default() -> Self {
-        SessionPolicy { lifetime_secs: 8 * 3600, idle_secs: 30 * 60 }
+        SessionPolicy {
+            lifetime_secs: 8 * 3600,
+            idle_secs: 30 * 60,
+        }
     }
 }
 

@@ -125,7 +125,11 @@ pub enum ManifestProblem {
     #[error("file not in the manifest: {0}")]
     Unlisted(String),
     #[error("size differs for {path}: manifest {expected}, found {found}")]
-    Size { path: String, expected: u64, found: u64 },
+    Size {
+        path: String,
+        expected: u64,
+        found: u64,
+    },
     #[error("content differs for {0} (SHA-256 mismatch)")]
     Digest(String),
     #[error("the keyring file {0} is not listed")]
@@ -141,8 +145,14 @@ pub fn check_path(path: &str) -> Result<(), ManifestProblem> {
         || path.contains('\0')
         || path.chars().any(char::is_control)
         || path.as_bytes().get(1) == Some(&b':')
-        || path.split('/').any(|c| c.is_empty() || c == "." || c == "..");
-    if bad { Err(ManifestProblem::UnsafePath(path.to_string())) } else { Ok(()) }
+        || path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..");
+    if bad {
+        Err(ManifestProblem::UnsafePath(path.to_string()))
+    } else {
+        Ok(())
+    }
 }
 
 /// Hex SHA-256 of bytes (for callers hashing small files; stream larger ones
@@ -186,7 +196,8 @@ impl BackupManifest {
         if self.format != MANIFEST_FORMAT {
             problems.push(ManifestProblem::Format(self.format.clone()));
         }
-        let mac_ok = hex::decode(&self.mac).is_ok_and(|m| self.compute_mac(key).verify_slice(&m).is_ok());
+        let mac_ok =
+            hex::decode(&self.mac).is_ok_and(|m| self.compute_mac(key).verify_slice(&m).is_ok());
         if !mac_ok {
             problems.push(ManifestProblem::Mac);
         }
@@ -204,16 +215,23 @@ impl BackupManifest {
             }
         }
         if !listed.contains_key(self.key_wrap.keyring_file.as_str()) {
-            problems.push(ManifestProblem::NoKeyring(self.key_wrap.keyring_file.clone()));
+            problems.push(ManifestProblem::NoKeyring(
+                self.key_wrap.keyring_file.clone(),
+            ));
         }
-        let found_map: BTreeMap<&str, &FoundFile> = found.iter().map(|f| (f.path.as_str(), f)).collect();
+        let found_map: BTreeMap<&str, &FoundFile> =
+            found.iter().map(|f| (f.path.as_str(), f)).collect();
         for (path, e) in &listed {
             match found_map.get(path) {
                 None => problems.push(ManifestProblem::Missing(path.to_string())),
-                Some(f) if f.size != e.size => {
-                    problems.push(ManifestProblem::Size { path: path.to_string(), expected: e.size, found: f.size })
+                Some(f) if f.size != e.size => problems.push(ManifestProblem::Size {
+                    path: path.to_string(),
+                    expected: e.size,
+                    found: f.size,
+                }),
+                Some(f) if !f.sha256.eq_ignore_ascii_case(&e.sha256) => {
+                    problems.push(ManifestProblem::Digest(path.to_string()))
                 }
-                Some(f) if !f.sha256.eq_ignore_ascii_case(&e.sha256) => problems.push(ManifestProblem::Digest(path.to_string())),
                 Some(_) => {}
             }
         }
@@ -222,7 +240,11 @@ impl BackupManifest {
                 problems.push(ManifestProblem::Unlisted(f.path.clone()));
             }
         }
-        if problems.is_empty() { Ok(()) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 }
 
@@ -235,13 +257,26 @@ mod tests {
     fn files() -> Vec<(String, Vec<u8>)> {
         vec![
             ("tumen.db".into(), b"encrypted database pages".to_vec()),
-            ("keyring.json".into(), b"{\"format\":\"tumen-keyring-v1\"}".to_vec()),
-            ("evidence/ab/ab12.enc".into(), b"encrypted evidence".to_vec()),
+            (
+                "keyring.json".into(),
+                b"{\"format\":\"tumen-keyring-v1\"}".to_vec(),
+            ),
+            (
+                "evidence/ab/ab12.enc".into(),
+                b"encrypted evidence".to_vec(),
+            ),
         ]
     }
 
     fn found() -> Vec<FoundFile> {
-        files().into_iter().map(|(path, b)| FoundFile { size: b.len() as u64, sha256: sha256_hex(&b), path }).collect()
+        files()
+            .into_iter()
+            .map(|(path, b)| FoundFile {
+                size: b.len() as u64,
+                sha256: sha256_hex(&b),
+                path,
+            })
+            .collect()
     }
 
     fn manifest() -> BackupManifest {
@@ -250,12 +285,30 @@ mod tests {
             created_at: 1_700_000_000,
             tumen_version: "0.1.0".into(),
             schema_version: 1,
-            files: found().into_iter().map(|f| ManifestEntry { path: f.path, size: f.size, sha256: f.sha256 }).collect(),
+            files: found()
+                .into_iter()
+                .map(|f| ManifestEntry {
+                    path: f.path,
+                    size: f.size,
+                    sha256: f.sha256,
+                })
+                .collect(),
             key_wrap: KeyWrapInfo {
                 keyring_file: "keyring.json".into(),
                 wrap_cipher: "xchacha20poly1305".into(),
-                slots: vec![KeySlotInfo { kind: "passphrase".into(), kdf: "argon2id".into(), m_kib: 65536, t: 3, p: 4 }],
-                recovery: Some(RecoveryInfo { set_id: "00".repeat(8), threshold: 3, shares: 5, key_check: "11".repeat(8) }),
+                slots: vec![KeySlotInfo {
+                    kind: "passphrase".into(),
+                    kdf: "argon2id".into(),
+                    m_kib: 65536,
+                    t: 3,
+                    p: 4,
+                }],
+                recovery: Some(RecoveryInfo {
+                    set_id: "00".repeat(8),
+                    threshold: 3,
+                    shares: 5,
+                    key_check: "11".repeat(8),
+                }),
             },
             ledger_head: None,
             mac: String::new(),
@@ -267,7 +320,10 @@ mod tests {
     #[test]
     fn sha256_known_answer() {
         // FIPS 180-2 Appendix B.1: SHA-256("abc").
-        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            sha256_hex(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -286,10 +342,18 @@ mod tests {
         f[0].sha256 = sha256_hex(b"encrypted database pageZ");
         f[2].size -= 1;
         f.remove(1);
-        f.push(FoundFile { path: "smuggled.sh".into(), size: 1, sha256: sha256_hex(b"x") });
+        f.push(FoundFile {
+            path: "smuggled.sh".into(),
+            size: 1,
+            sha256: sha256_hex(b"x"),
+        });
         let problems = m.verify(&KEY, &f).expect_err("problems");
         assert!(problems.contains(&ManifestProblem::Digest("tumen.db".into())));
-        assert!(problems.contains(&ManifestProblem::Size { path: "evidence/ab/ab12.enc".into(), expected: 18, found: 17 }));
+        assert!(problems.contains(&ManifestProblem::Size {
+            path: "evidence/ab/ab12.enc".into(),
+            expected: 18,
+            found: 17
+        }));
         assert!(problems.contains(&ManifestProblem::Missing("keyring.json".into())));
         assert!(problems.contains(&ManifestProblem::Unlisted("smuggled.sh".into())));
     }
@@ -297,7 +361,10 @@ mod tests {
     #[test]
     fn an_edited_manifest_or_wrong_key_fails_the_mac() {
         let mut m = manifest();
-        assert_eq!(m.verify(&[0; 32], &found()), Err(vec![ManifestProblem::Mac]));
+        assert_eq!(
+            m.verify(&[0; 32], &found()),
+            Err(vec![ManifestProblem::Mac])
+        );
         // Someone alters the database and updates its hash in the manifest.
         m.files[0].sha256 = sha256_hex(b"altered");
         let mut f = found();
@@ -310,17 +377,35 @@ mod tests {
 
     #[test]
     fn path_traversal_is_refused() {
-        for bad in ["../etc/passwd", "/etc/passwd", "evidence/../../x", "a//b", "./a", "C:/x", "a\\..\\b", "", "a/", "a\u{0}b"] {
+        for bad in [
+            "../etc/passwd",
+            "/etc/passwd",
+            "evidence/../../x",
+            "a//b",
+            "./a",
+            "C:/x",
+            "a\\..\\b",
+            "",
+            "a/",
+            "a\u{0}b",
+        ] {
             assert!(check_path(bad).is_err(), "{bad:?}");
         }
         for good in ["tumen.db", "evidence/ab/ab12.enc", "a.b/c..d"] {
             assert_eq!(check_path(good), Ok(()), "{good}");
         }
         let mut m = manifest();
-        m.files.push(ManifestEntry { path: "../../home/x/.bashrc".into(), size: 1, sha256: sha256_hex(b"x") });
+        m.files.push(ManifestEntry {
+            path: "../../home/x/.bashrc".into(),
+            size: 1,
+            sha256: sha256_hex(b"x"),
+        });
         m.seal(&KEY);
         let problems = m.verify(&KEY, &found()).expect_err("unsafe");
-        assert_eq!(problems, vec![ManifestProblem::UnsafePath("../../home/x/.bashrc".into())]);
+        assert_eq!(
+            problems,
+            vec![ManifestProblem::UnsafePath("../../home/x/.bashrc".into())]
+        );
     }
 
     #[test]

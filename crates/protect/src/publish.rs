@@ -127,7 +127,9 @@ pub enum PolicyError {
     Syntax(String),
     #[error("k must be at least 2, got {0}")]
     K(usize),
-    #[error("max_sensitivity may be public or restricted; confidential records and fields are never published")]
+    #[error(
+        "max_sensitivity may be public or restricted; confidential records and fields are never published"
+    )]
     Confidential,
     #[error("{kind}: `{field}` is not a field of this kind")]
     UnknownField { kind: RecordKind, field: String },
@@ -145,7 +147,8 @@ impl PublicationPolicy {
     /// Parse and validate a policy from JSON (the command line converts TOML
     /// to the same structure).
     pub fn from_json(text: &str) -> Result<PublicationPolicy, PolicyError> {
-        let p: PublicationPolicy = serde_json::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
+        let p: PublicationPolicy =
+            serde_json::from_str(text).map_err(|e| PolicyError::Syntax(e.to_string()))?;
         p.validate()?;
         Ok(p)
     }
@@ -163,7 +166,10 @@ impl PublicationPolicy {
             let known = Record::labelable_fields(kind);
             for f in &kp.fields {
                 if !known.contains(&f.as_str()) {
-                    return Err(PolicyError::UnknownField { kind, field: f.clone() });
+                    return Err(PolicyError::UnknownField {
+                        kind,
+                        field: f.clone(),
+                    });
                 }
                 if kind == RecordKind::Person && f == "names" {
                     return Err(PolicyError::PersonNames { kind });
@@ -172,14 +178,28 @@ impl PublicationPolicy {
             if kind == RecordKind::Person && kp.pseudonymize == Some(false) {
                 return Err(PolicyError::PersonIds);
             }
-            let paths = kp.drop.iter().chain(kp.dates.keys()).chain(kp.places.keys()).chain(&kp.quasi_identifiers);
+            let paths = kp
+                .drop
+                .iter()
+                .chain(kp.dates.keys())
+                .chain(kp.places.keys())
+                .chain(&kp.quasi_identifiers);
             for path in paths {
                 let segs: Vec<&str> = path.split('.').collect();
                 if segs.len() > MAX_PATH_SEGMENTS || segs.iter().any(|s| s.is_empty()) {
-                    return Err(PolicyError::BadPath { kind, path: path.clone() });
+                    return Err(PolicyError::BadPath {
+                        kind,
+                        path: path.clone(),
+                    });
                 }
-                if !segs.first().is_some_and(|s| kp.fields.iter().any(|f| f == s)) {
-                    return Err(PolicyError::PathOutsideFields { kind, path: path.clone() });
+                if !segs
+                    .first()
+                    .is_some_and(|s| kp.fields.iter().any(|f| f == s))
+                {
+                    return Err(PolicyError::PathOutsideFields {
+                        kind,
+                        path: path.clone(),
+                    });
                 }
             }
         }
@@ -187,8 +207,16 @@ impl PublicationPolicy {
     }
 
     fn pseudonymized(&self, kind: RecordKind) -> bool {
-        let default = matches!(kind, RecordKind::Person | RecordKind::Act | RecordKind::Event | RecordKind::Intervention);
-        kind == RecordKind::Person || self.kinds.get(&kind).and_then(|k| k.pseudonymize).unwrap_or(default)
+        let default = matches!(
+            kind,
+            RecordKind::Person | RecordKind::Act | RecordKind::Event | RecordKind::Intervention
+        );
+        kind == RecordKind::Person
+            || self
+                .kinds
+                .get(&kind)
+                .and_then(|k| k.pseudonymize)
+                .unwrap_or(default)
     }
 }
 
@@ -211,7 +239,9 @@ pub fn pseudonym(key: &PseudonymKey, kind: RecordKind, id: &RecordId) -> String 
         RecordKind::Source => 'S',
         RecordKind::Intervention => 'I',
     };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else { return String::new() };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key.0) else {
+        return String::new();
+    };
     mac.update(b"tumen-pseudonym-v1\0");
     mac.update(id.as_str().as_bytes());
     let d = mac.finalize().into_bytes();
@@ -237,7 +267,13 @@ pub fn place_index(records: &[Record]) -> HashMap<RecordId, PlaceInfo> {
     records
         .iter()
         .filter_map(|r| match r {
-            Record::Place(p) => Some((p.id.clone(), PlaceInfo { place_type: p.place_type.clone(), parent: p.parent.clone() })),
+            Record::Place(p) => Some((
+                p.id.clone(),
+                PlaceInfo {
+                    place_type: p.place_type.clone(),
+                    parent: p.parent.clone(),
+                },
+            )),
             _ => None,
         })
         .collect()
@@ -304,7 +340,10 @@ pub enum PublishError {
         .classes.first().map(|c| c.kind.as_str()).unwrap_or(""),
         .classes.first().map(|c| c.ids.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")).unwrap_or_default(),
         .classes.first().map(|c| c.quasi_identifiers.join("+")).unwrap_or_default())]
-    KAnonymity { k: usize, classes: Vec<SmallClassReport> },
+    KAnonymity {
+        k: usize,
+        classes: Vec<SmallClassReport>,
+    },
     #[error("two published ids have the same pseudonym; rotate the pseudonym key")]
     PseudonymCollision,
 }
@@ -343,9 +382,13 @@ fn drop_path(v: &mut Value, path: &[&str]) {
 
 fn collect_path(v: &Value, path: &[&str]) -> Value {
     match (path.split_first(), v) {
-        (_, Value::Array(items)) => Value::Array(items.iter().map(|i| collect_path(i, path)).collect()),
+        (_, Value::Array(items)) => {
+            Value::Array(items.iter().map(|i| collect_path(i, path)).collect())
+        }
         (None, v) => v.clone(),
-        (Some((head, rest)), Value::Object(m)) => m.get(*head).map_or(Value::Null, |c| collect_path(c, rest)),
+        (Some((head, rest)), Value::Object(m)) => {
+            m.get(*head).map_or(Value::Null, |c| collect_path(c, rest))
+        }
         _ => Value::Null,
     }
 }
@@ -381,7 +424,9 @@ fn fmt_point(day: i64, p: DatePrecision) -> String {
 /// kept. Returns None for a text that is not a date.
 pub fn coarsen_date(text: &str, p: DatePrecision) -> Option<String> {
     let d = PartialDate::parse(text).ok()?;
-    let Some((lo, hi)) = d.bounds() else { return Some("unknown".into()) };
+    let Some((lo, hi)) = d.bounds() else {
+        return Some("unknown".into());
+    };
     if matches!(d, PartialDate::Unknown) {
         return Some("unknown".into());
     }
@@ -394,7 +439,13 @@ pub fn coarsen_date(text: &str, p: DatePrecision) -> Option<String> {
     } else {
         "%"
     };
-    let end = |day: i64, open: i64| if day == open { "..".to_string() } else { format!("{}{q}", fmt_point(day, p)) };
+    let end = |day: i64, open: i64| {
+        if day == open {
+            "..".to_string()
+        } else {
+            format!("{}{q}", fmt_point(day, p))
+        }
+    };
     let a = end(lo, OPEN_START);
     let b = end(hi, OPEN_END);
     Some(if a == b { a } else { format!("{a}/{b}") })
@@ -412,7 +463,9 @@ struct Ctx<'a> {
 fn exclusion(policy: &PublicationPolicy, r: &Record) -> Option<Exclusion> {
     if !policy.kinds.contains_key(&r.kind()) {
         Some(Exclusion::KindNotInPolicy)
-    } else if r.sensitivity() > policy.max_sensitivity || r.sensitivity() == Sensitivity::Confidential {
+    } else if r.sensitivity() > policy.max_sensitivity
+        || r.sensitivity() == Sensitivity::Confidential
+    {
         Some(Exclusion::AboveMaxSensitivity)
     } else if !r.access_groups().is_empty() {
         Some(Exclusion::AccessGroups)
@@ -434,7 +487,9 @@ fn transform(
 ) -> Value {
     let kind = r.kind();
     let max = ctx.policy.max_sensitivity.min(Sensitivity::Restricted);
-    let Some(kp) = ctx.policy.kinds.get(&kind) else { return Value::Null };
+    let Some(kp) = ctx.policy.kinds.get(&kind) else {
+        return Value::Null;
+    };
     let red = r.redact(max);
     let full = serde_json::to_value(&red).unwrap_or(Value::Null);
     let mut out = Map::new();
@@ -451,7 +506,10 @@ fn transform(
     // A name labelled higher than max survives neither redact nor this.
     if let Some(Value::Array(names)) = out.get_mut("names") {
         names.retain(|n| {
-            n.get("sensitivity").and_then(Value::as_str).and_then(Sensitivity::parse).is_none_or(|s| s <= max)
+            n.get("sensitivity")
+                .and_then(Value::as_str)
+                .and_then(Sensitivity::parse)
+                .is_none_or(|s| s <= max)
         });
         for n in names.iter_mut() {
             if let Value::Object(m) = n {
@@ -466,7 +524,9 @@ fn transform(
     for (path, accepted) in &kp.places {
         let segs: Vec<&str> = path.split('.').collect();
         map_path(&mut v, &segs, &mut |leaf| {
-            let Some(id) = leaf.as_str().and_then(|s| RecordId::new(s).ok()) else { return };
+            let Some(id) = leaf.as_str().and_then(|s| RecordId::new(s).ok()) else {
+                return;
+            };
             let mut cur = Some(id);
             let mut found = None;
             for _ in 0..MAX_PLACE_DEPTH {
@@ -503,7 +563,11 @@ fn transform(
     }
     rewrite_refs(ctx, &mut v, published, report);
     if let Value::Object(m) = &mut v {
-        let id = if ctx.policy.pseudonymized(kind) { pseudonym(ctx.key, kind, r.id()) } else { r.id().to_string() };
+        let id = if ctx.policy.pseudonymized(kind) {
+            pseudonym(ctx.key, kind, r.id())
+        } else {
+            r.id().to_string()
+        };
         m.insert("id".into(), Value::String(id));
         m.insert("kind".into(), Value::String(kind.as_str().into()));
     }
@@ -511,14 +575,21 @@ fn transform(
 }
 
 /// Rewrite every string that is a known record id: pseudonym, kept, or removed.
-fn rewrite_refs(ctx: &Ctx<'_>, v: &mut Value, published: &BTreeSet<&RecordId>, report: &mut PublicationReport) {
+fn rewrite_refs(
+    ctx: &Ctx<'_>,
+    v: &mut Value,
+    published: &BTreeSet<&RecordId>,
+    report: &mut PublicationReport,
+) {
     enum Fate {
         Keep,
         Replace(String),
         Remove,
     }
     let fate = |s: &str| -> Fate {
-        let Ok(id) = RecordId::new(s) else { return Fate::Keep };
+        let Ok(id) = RecordId::new(s) else {
+            return Fate::Keep;
+        };
         let kind = match ctx.kinds.get(&id) {
             None => return Fate::Keep,
             Some(None) => return Fate::Remove,
@@ -545,20 +616,30 @@ fn rewrite_refs(ctx: &Ctx<'_>, v: &mut Value, published: &BTreeSet<&RecordId>, r
         },
         Value::Array(items) => {
             items.retain(|i| match i {
-                Value::String(s) => !matches!(fate(s), Fate::Remove) || {
-                    report.removed_references += 1;
-                    false
-                },
+                Value::String(s) => {
+                    !matches!(fate(s), Fate::Remove) || {
+                        report.removed_references += 1;
+                        false
+                    }
+                }
                 _ => true,
             });
-            items.iter_mut().for_each(|i| rewrite_refs(ctx, i, published, report));
+            items
+                .iter_mut()
+                .for_each(|i| rewrite_refs(ctx, i, published, report));
         }
-        Value::Object(m) => m.values_mut().for_each(|i| rewrite_refs(ctx, i, published, report)),
+        Value::Object(m) => m
+            .values_mut()
+            .for_each(|i| rewrite_refs(ctx, i, published, report)),
         _ => {}
     }
 }
 
-fn small_classes(policy: &PublicationPolicy, out: &[(&Record, Value)], report: &mut PublicationReport) -> Vec<SmallClassReport> {
+fn small_classes(
+    policy: &PublicationPolicy,
+    out: &[(&Record, Value)],
+    report: &mut PublicationReport,
+) -> Vec<SmallClassReport> {
     let mut small = Vec::new();
     report.smallest_class.clear();
     for (&kind, kp) in &policy.kinds {
@@ -579,7 +660,12 @@ fn small_classes(policy: &PublicationPolicy, out: &[(&Record, Value)], report: &
         }
         for (values, ids) in classes {
             if ids.len() < policy.k {
-                small.push(SmallClassReport { kind, quasi_identifiers: kp.quasi_identifiers.clone(), values, ids });
+                small.push(SmallClassReport {
+                    kind,
+                    quasi_identifiers: kp.quasi_identifiers.clone(),
+                    values,
+                    ids,
+                });
             }
         }
     }
@@ -596,7 +682,10 @@ pub fn publish(
     places: &dyn Fn(&RecordId) -> Option<PlaceInfo>,
 ) -> Result<Publication, PublishError> {
     policy.validate()?;
-    let mut report = PublicationReport { k: policy.k, ..Default::default() };
+    let mut report = PublicationReport {
+        k: policy.k,
+        ..Default::default()
+    };
     // Ids referenced but absent from the input (kind None) are removed like
     // unpublished records: a caller that passes only part of the archive
     // must not leak the ids of the rest.
@@ -621,12 +710,21 @@ pub fn publish(
     let mut rounds = 0;
     let out = loop {
         rounds += 1;
-        let published: BTreeSet<&RecordId> = selected.iter().map(|r| r.id()).filter(|id| !suppressed.contains(*id)).collect();
+        let published: BTreeSet<&RecordId> = selected
+            .iter()
+            .map(|r| r.id())
+            .filter(|id| !suppressed.contains(*id))
+            .collect();
         let mut round_report = report.clone();
         let out: Vec<(&Record, Value)> = selected
             .iter()
             .filter(|r| published.contains(r.id()))
-            .map(|r| (*r, transform(&ctx, r, &published, places, &mut round_report)))
+            .map(|r| {
+                (
+                    *r,
+                    transform(&ctx, r, &published, places, &mut round_report),
+                )
+            })
             .collect();
         let small = small_classes(policy, &out, &mut round_report);
         if small.is_empty() {
@@ -634,7 +732,10 @@ pub fn publish(
             break out;
         }
         if policy.on_small_class == SmallClass::Refuse || rounds > 3 {
-            return Err(PublishError::KAnonymity { k: policy.k, classes: small });
+            return Err(PublishError::KAnonymity {
+                k: policy.k,
+                classes: small,
+            });
         }
         for c in small {
             suppressed.extend(c.ids.iter().cloned());
@@ -648,17 +749,29 @@ pub fn publish(
     let mut records_out: Vec<Value> = Vec::with_capacity(out.len());
     for (r, v) in out {
         *report.published.entry(r.kind()).or_default() += 1;
-        let id = v.get("id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let id = v
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         if !seen.insert(id) {
             return Err(PublishError::PseudonymCollision);
         }
         records_out.push(v);
     }
     records_out.sort_by(|a, b| {
-        let k = |v: &Value| (v["kind"].as_str().unwrap_or("").to_string(), v["id"].as_str().unwrap_or("").to_string());
+        let k = |v: &Value| {
+            (
+                v["kind"].as_str().unwrap_or("").to_string(),
+                v["id"].as_str().unwrap_or("").to_string(),
+            )
+        };
         k(a).cmp(&k(b))
     });
-    Ok(Publication { records: records_out, report })
+    Ok(Publication {
+        records: records_out,
+        report,
+    })
 }
 
 #[cfg(test)]

@@ -128,7 +128,13 @@ pub struct Share {
 
 impl fmt::Debug for Share {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Share {{ set {}, {} of k={}, … }}", hex::encode(self.set_id), self.index, self.threshold)
+        write!(
+            f,
+            "Share {{ set {}, {} of k={}, … }}",
+            hex::encode(self.set_id),
+            self.index,
+            self.threshold
+        )
     }
 }
 
@@ -151,14 +157,21 @@ pub enum ShamirError {
     MixedSets { index: u8 },
     #[error("share {index} appears twice")]
     Duplicate { index: u8 },
-    #[error("the shares do not reconstruct the key (key check failed): at least one share is wrong")]
+    #[error(
+        "the shares do not reconstruct the key (key check failed): at least one share is wrong"
+    )]
     WrongKey,
     #[error("share {index} is not consistent with the others")]
     Inconsistent { index: u8 },
 }
 
 /// Split `key` into `n` shares, any `k` of which reconstruct it.
-pub fn split<R: CryptoRng + ?Sized>(key: &RecoveryKey, n: usize, k: usize, rng: &mut R) -> Result<Vec<Share>, ShamirError> {
+pub fn split<R: CryptoRng + ?Sized>(
+    key: &RecoveryKey,
+    n: usize,
+    k: usize,
+    rng: &mut R,
+) -> Result<Vec<Share>, ShamirError> {
     if !(2 <= k && k <= n && n <= 255) {
         return Err(ShamirError::BadParameters { k, n });
     }
@@ -172,17 +185,35 @@ pub fn split<R: CryptoRng + ?Sized>(key: &RecoveryKey, n: usize, k: usize, rng: 
         rng.fill_bytes(&mut c[1..]);
         coeffs.push(c);
     }
-    Ok(shares_from_coefficients(&coeffs, n, k as u8, set_id, key.check_value()))
+    Ok(shares_from_coefficients(
+        &coeffs,
+        n,
+        k as u8,
+        set_id,
+        key.check_value(),
+    ))
 }
 
-pub(crate) fn shares_from_coefficients(coeffs: &[Vec<u8>], n: usize, k: u8, set_id: [u8; 8], key_check: [u8; 8]) -> Vec<Share> {
+pub(crate) fn shares_from_coefficients(
+    coeffs: &[Vec<u8>],
+    n: usize,
+    k: u8,
+    set_id: [u8; 8],
+    key_check: [u8; 8],
+) -> Vec<Share> {
     (1..=n as u8)
         .map(|x| {
             let mut value = [0u8; KEY_LEN];
             for (v, c) in value.iter_mut().zip(coeffs) {
                 *v = eval_poly(c, x);
             }
-            Share { set_id, threshold: k, index: x, value, key_check }
+            Share {
+                set_id,
+                threshold: k,
+                index: x,
+                value,
+                key_check,
+            }
         })
         .collect()
 }
@@ -195,7 +226,9 @@ fn points(shares: &[&Share], byte: usize) -> Vec<(u8, u8)> {
 /// of different splits, duplicates, too few shares, any extra share that is
 /// inconsistent with the first `k`, and a result that fails the key check.
 pub fn combine(shares: &[Share]) -> Result<RecoveryKey, ShamirError> {
-    let first = shares.first().ok_or(ShamirError::TooFew { need: 2, got: 0 })?;
+    let first = shares
+        .first()
+        .ok_or(ShamirError::TooFew { need: 2, got: 0 })?;
     for s in shares {
         if s.index == 0 {
             return Err(ShamirError::ZeroIndex);
@@ -203,7 +236,10 @@ pub fn combine(shares: &[Share]) -> Result<RecoveryKey, ShamirError> {
         if s.threshold < 2 {
             return Err(ShamirError::BadThreshold(s.threshold));
         }
-        if s.set_id != first.set_id || s.threshold != first.threshold || s.key_check != first.key_check {
+        if s.set_id != first.set_id
+            || s.threshold != first.threshold
+            || s.key_check != first.key_check
+        {
             return Err(ShamirError::MixedSets { index: s.index });
         }
     }
@@ -215,7 +251,10 @@ pub fn combine(shares: &[Share]) -> Result<RecoveryKey, ShamirError> {
     }
     let k = usize::from(first.threshold);
     if shares.len() < k {
-        return Err(ShamirError::TooFew { need: first.threshold, got: shares.len() });
+        return Err(ShamirError::TooFew {
+            need: first.threshold,
+            got: shares.len(),
+        });
     }
     let base: Vec<&Share> = shares.iter().take(k).collect();
     let mut key = RecoveryKey([0u8; KEY_LEN]);
@@ -226,7 +265,8 @@ pub fn combine(shares: &[Share]) -> Result<RecoveryKey, ShamirError> {
         return Err(ShamirError::WrongKey);
     }
     for extra in shares.iter().skip(k) {
-        let consistent = (0..KEY_LEN).all(|b| interpolate_at(&points(&base, b), extra.index) == extra.value[b]);
+        let consistent =
+            (0..KEY_LEN).all(|b| interpolate_at(&points(&base, b), extra.index) == extra.value[b]);
         if !consistent {
             return Err(ShamirError::Inconsistent { index: extra.index });
         }
@@ -266,7 +306,12 @@ impl Share {
         if text.len() > 1024 {
             return Err(ShamirError::Syntax("longer than 1024 bytes"));
         }
-        let clean: Zeroizing<String> = Zeroizing::new(text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_ascii_lowercase());
+        let clean: Zeroizing<String> = Zeroizing::new(
+            text.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase(),
+        );
         let parts: Vec<&str> = clean.split('-').collect();
         let [prefix, set, ki, value, check, sum] = parts.as_slice() else {
             return Err(ShamirError::Syntax("expected 6 parts separated by '-'"));
@@ -280,7 +325,9 @@ impl Share {
             }
             hex::decode(s).map_err(|_| ShamirError::Syntax(what))
         };
-        let set_id: [u8; 8] = fixed(set, 8, "set id must be 16 hex digits")?.try_into().map_err(|_| ShamirError::Syntax("set id"))?;
+        let set_id: [u8; 8] = fixed(set, 8, "set id must be 16 hex digits")?
+            .try_into()
+            .map_err(|_| ShamirError::Syntax("set id"))?;
         let kib = fixed(ki, 2, "threshold and index must be 4 hex digits")?;
         let (threshold, index) = match kib.as_slice() {
             [k, i] => (*k, *i),
@@ -290,9 +337,17 @@ impl Share {
         let mut value_arr = [0u8; KEY_LEN];
         value_arr.copy_from_slice(&v);
         v.zeroize();
-        let key_check: [u8; 8] = fixed(check, 8, "key check must be 16 hex digits")?.try_into().map_err(|_| ShamirError::Syntax("key check"))?;
+        let key_check: [u8; 8] = fixed(check, 8, "key check must be 16 hex digits")?
+            .try_into()
+            .map_err(|_| ShamirError::Syntax("key check"))?;
         let got_sum = fixed(sum, 4, "checksum must be 8 hex digits")?;
-        let share = Share { set_id, threshold, index, value: value_arr, key_check };
+        let share = Share {
+            set_id,
+            threshold,
+            index,
+            value: value_arr,
+            key_check,
+        };
         if Share::checksum(&share.body()).as_slice() != got_sum.as_slice() {
             return Err(ShamirError::Checksum { index });
         }
