@@ -399,7 +399,12 @@ pub fn search_all(
         });
     }
     let cands = candidate_terms(k, max_order);
-    if count_models(&cands, limit) > limit {
+    // Every subset of the two-way terms is a hierarchical model, so there
+    // are at least 2^(pairs) models: refuse before walking (this also keeps
+    // the depth of the walk small).
+    let pairs = cands.iter().filter(|t| t.count_ones() == 2).count();
+    let too_many_pairs = pairs >= usize::BITS as usize - 1 || (1usize << pairs) > limit;
+    if too_many_pairs || count_models(&cands, limit) > limit {
         return Err(SearchError::TooMany {
             limit,
             order: max_order,
