@@ -1133,3 +1133,88 @@ fn the_database_file_has_no_plaintext_sqlite_header() {
             .is_err()
     );
 }
+
+#[test]
+fn one_batch_creating_updating_and_deleting_keeps_the_index_consistent() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    place_tree(&mut s);
+    let mut upd = act("act-1", 5, 5, "plc-onsong", "act_type:arrest", "prs-1");
+    upd.expect = Expect::Rev(1);
+    let ops = vec![
+        BatchOp::Put(act(
+            "act-1",
+            1,
+            1,
+            "plc-hoeryong",
+            "act_type:torture",
+            "prs-1",
+        )),
+        BatchOp::Put(act(
+            "act-2",
+            2,
+            2,
+            "plc-hoeryong",
+            "act_type:torture",
+            "prs-1",
+        )),
+        BatchOp::Put(upd),
+        BatchOp::Delete {
+            id: rid("act-2"),
+            expected_rev: Some(1),
+        },
+    ];
+    let sum = s.apply_batch("a", ops).unwrap();
+    assert_eq!((sum.created, sum.updated, sum.deleted), (2, 1, 1));
+    let q = |f: Filter| -> Vec<String> {
+        ids(&s.query(&f).unwrap())
+            .into_iter()
+            .map(String::from)
+            .collect()
+    };
+    let acts = || Filter {
+        kinds: vec![RecordKind::Act],
+        ..Default::default()
+    };
+    assert_eq!(
+        q(Filter {
+            terms: vec!["act_type:torture".into()],
+            ..acts()
+        }),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        q(Filter {
+            terms: vec!["act_type:arrest".into()],
+            ..acts()
+        }),
+        vec!["act-1"]
+    );
+    assert_eq!(
+        q(Filter {
+            places: vec![rid("plc-hoeryong")],
+            ..acts()
+        }),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        q(Filter {
+            places: vec![rid("plc-onsong")],
+            date_from: Some(5),
+            date_to: Some(5),
+            ..acts()
+        }),
+        vec!["act-1"]
+    );
+    assert_eq!(
+        s.referrers(&rid("plc-hoeryong"), 10).unwrap(),
+        Vec::<RecordId>::new()
+    );
+    assert_eq!(
+        count_rows(
+            &s,
+            "record_terms WHERE rid IN (SELECT rid FROM records WHERE kind = 'act')"
+        ),
+        1
+    );
+}
