@@ -137,6 +137,10 @@ pub enum PolicyError {
     PersonNames { kind: RecordKind },
     #[error("person: pseudonymize cannot be false")]
     PersonIds,
+    #[error(
+        "person: name the quasi-identifiers (e.g. sex, birth_date, origin); persons are never published without a k-anonymity check"
+    )]
+    PersonWithoutQuasiIdentifiers,
     #[error("{kind}: path `{path}` is malformed")]
     BadPath { kind: RecordKind, path: String },
     #[error("{kind}: path `{path}` does not start with a published field")]
@@ -177,6 +181,9 @@ impl PublicationPolicy {
             }
             if kind == RecordKind::Person && kp.pseudonymize == Some(false) {
                 return Err(PolicyError::PersonIds);
+            }
+            if kind == RecordKind::Person && kp.quasi_identifiers.is_empty() {
+                return Err(PolicyError::PersonWithoutQuasiIdentifiers);
             }
             let paths = kp
                 .drop
