@@ -120,33 +120,18 @@ impl CustodyEvent {
     /// Decode a custody leaf; `None` unless it is exactly what
     /// [`CustodyEvent::leaf_bytes`] writes. Returns the seq too.
     pub fn from_leaf_bytes(bytes: &[u8]) -> Option<(u64, CustodyEvent)> {
-        let mut r = bytes;
-        let mut take = |n: usize| -> Option<&[u8]> {
-            if r.len() < n {
-                return None;
-            }
-            let (h, t) = r.split_at(n);
-            r = t;
-            Some(h)
-        };
-        if take(1)? != [LEAF_CUSTODY_V1] {
+        let mut r = Reader(bytes);
+        if r.take(1)? != [LEAF_CUSTODY_V1] {
             return None;
         }
-        let seq = u64::from_be_bytes(take(8)?.try_into().ok()?);
-        let mut s = || -> Option<String> {
-            let n = u32::from_be_bytes(take(4)?.try_into().ok()?) as usize;
-            String::from_utf8(take(n)?.to_vec()).ok()
-        };
-        let action = CustodyAction::parse(&s()?)?;
-        drop(s);
-        let evidence_sha256: [u8; 32] = take(32)?.try_into().ok()?;
-        let n = u32::from_be_bytes(take(4)?.try_into().ok()?) as usize;
-        let actor = String::from_utf8(take(n)?.to_vec()).ok()?;
-        let time_ms = i64::from_be_bytes(take(8)?.try_into().ok()?);
-        let result_sha256: [u8; 32] = take(32)?.try_into().ok()?;
-        let n = u32::from_be_bytes(take(4)?.try_into().ok()?) as usize;
-        let detail = String::from_utf8(take(n)?.to_vec()).ok()?;
-        if !r.is_empty() {
+        let seq = r.u64()?;
+        let action = CustodyAction::parse(&r.str()?)?;
+        let evidence_sha256 = r.hash()?;
+        let actor = r.str()?;
+        let time_ms = r.u64()? as i64;
+        let result_sha256 = r.hash()?;
+        let detail = r.str()?;
+        if !r.0.is_empty() {
             return None;
         }
         Some((
@@ -160,6 +145,29 @@ impl CustodyEvent {
                 detail,
             },
         ))
+    }
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (h, t) = self.0.split_at(n);
+        self.0 = t;
+        Some(h)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_be_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn hash(&mut self) -> Option<[u8; 32]> {
+        self.take(32)?.try_into().ok()
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = u32::from_be_bytes(self.take(4)?.try_into().ok()?) as usize;
+        String::from_utf8(self.take(n)?.to_vec()).ok()
     }
 }
 

@@ -636,8 +636,7 @@ impl EvidenceStore {
             inner: out,
             hash: Sha256::new(),
         };
-        let detail;
-        if strip_metadata {
+        let detail = if strip_metadata {
             let info = self.info(id)?;
             if info.media_type != "image/jpeg" {
                 return Err(EvidenceError::Jpeg {
@@ -673,11 +672,11 @@ impl EvidenceStore {
                     },
                 })?;
             br.into_inner().finish()?;
-            detail = format!("purpose={purpose};metadata_stripped;segments_removed={removed}");
+            format!("purpose={purpose};metadata_stripped;segments_removed={removed}")
         } else {
             self.decrypt_original(id, &mut hw)?;
-            detail = format!("purpose={purpose};original_bytes");
-        }
+            format!("purpose={purpose};original_bytes")
+        };
         Ok(CustodyEvent {
             action: CustodyAction::Export,
             evidence_sha256: id.0,

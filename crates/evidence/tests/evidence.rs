@@ -78,7 +78,7 @@ fn test_jpeg() -> (Vec<u8>, Vec<u8>) {
     let mut exif = b"Exif\0\0".to_vec();
     exif.extend_from_slice(&t);
 
-    let soi = vec![0xFF, 0xD8];
+    let soi = [0xFF, 0xD8];
     let app0 = seg(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0");
     let app1 = seg(0xE1, &exif);
     let app13 = seg(0xED, b"Photoshop 3.0\08BIM\x04\x04\0\0\0\0\0\0");
@@ -164,7 +164,7 @@ fn large_files_stream_through_many_chunks() {
         fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
             let n = (buf.len() as u64).min(self.1 - self.0).min(7777) as usize;
             for (k, b) in buf[..n].iter_mut().enumerate() {
-                *b = ((self.0 + k as u64) * 2654435761 >> 13) as u8;
+                *b = (((self.0 + k as u64) * 2654435761) >> 13) as u8;
             }
             self.0 += n as u64;
             Ok(n)
@@ -217,7 +217,9 @@ fn originals_are_never_overwritten_and_are_read_only() {
 fn an_acquisition_interrupted_between_its_two_files_can_be_repeated() {
     let d = tempfile::tempdir().unwrap();
     let s = store(d.path());
-    let (id, _, _) = s.acquire(&mut &b"statement"[..], "s.txt", "kim", T).unwrap();
+    let (id, _, _) = s
+        .acquire(&mut &b"statement"[..], "s.txt", "kim", T)
+        .unwrap();
     // Simulate a crash after the metadata was linked but before the file was.
     for p in all_files(&d.path().join("evidence/originals")) {
         if p.extension().is_some_and(|x| x == "tev") {
@@ -225,7 +227,9 @@ fn an_acquisition_interrupted_between_its_two_files_can_be_repeated() {
         }
     }
     assert!(s.access(&id, &mut Vec::new(), "kim", T).is_err());
-    let (again, _, _) = s.acquire(&mut &b"statement"[..], "s.txt", "kim", T + 1).unwrap();
+    let (again, _, _) = s
+        .acquire(&mut &b"statement"[..], "s.txt", "kim", T + 1)
+        .unwrap();
     assert_eq!(again, id);
     let mut out = Vec::new();
     s.access(&id, &mut out, "kim", T).unwrap();
