@@ -17,8 +17,7 @@
 
 use crate::hangul::{self, fin, ini, vow, Syllable};
 use crate::normalize::{self, Piece};
-use crate::tables::{self, tables};
-use std::collections::HashMap;
+use crate::tables::{self, HashMap, tables};
 use std::sync::OnceLock;
 
 pub const VOW_SHIFT: u32 = 19;
@@ -387,19 +386,19 @@ fn preprocess(word: &[u8]) -> Vec<u8> {
 }
 
 /// All ways of cutting `w` (letters and hyphens) into syllables, at most
-/// `MAX_CANDS`. Hyphens must fall between syllables.
+/// `MAX_CANDS`. Hyphens must fall between syllables. `tail` is the first
+/// letter of the next word (for sound changes across a space).
 fn syllabify(w: &[u8], tail: Option<u8>, explain: bool) -> Vec<Alt> {
     let mut out = Vec::new();
-    if w.iter().filter(|&&b| b != HYPHEN).count() > MAX_WORD {
+    if w.len() > 2 * MAX_WORD || w.iter().filter(|&&b| b != HYPHEN).count() > MAX_WORD {
         return out;
     }
-    let mut cur: Alt = (Vec::new(), Vec::new());
-    walk(w, 0, tail, false, &mut cur, &mut out, explain);
+    cut(w, tail, explain, &mut out);
     // English-style silent final e (Paik Nam-june): also read without it.
     if let [.., v, c, b'e'] = w {
         if is_vowel_letter(*v) && !is_vowel_letter(*c) && *c != HYPHEN && out.len() < MAX_CANDS {
             let mut more = Vec::new();
-            walk(&w[..w.len() - 1], 0, tail, false, &mut cur, &mut more, explain);
+            cut(&w[..w.len() - 1], tail, explain, &mut more);
             for a in more {
                 if out.len() < MAX_CANDS && !out.iter().any(|o| o.0 == a.0) {
                     out.push(a);
@@ -410,17 +409,139 @@ fn syllabify(w: &[u8], tail: Option<u8>, explain: bool) -> Vec<Alt> {
     out
 }
 
+#[inline]
 fn starts(w: &[u8], at: usize, s: &[u8]) -> bool {
-    w.get(at..at + s.len()) == Some(s)
+    if at + s.len() > w.len() {
+        return false;
+    }
+    let mut k = 0;
+    while k < s.len() {
+        if w[at + k] != s[k] {
+            return false;
+        }
+        k += 1;
+    }
+    true
+}
+
+/// One way a syllable can be spelled from a position: indices into the
+/// spelling tables and where the next syllable starts (hyphens skipped).
+#[derive(Clone, Copy)]
+struct Opt {
+    end: u8,
+    next: u8,
+    on: u8,
+    v: u8,
+    co: u8,
+}
+
+const MAX_LEN: usize = 2 * MAX_WORD + 1;
+
+/// For each table, the entries that can start with a given letter
+/// (including the empty spelling), in table order.
+struct Index {
+    on: Vec<Vec<u8>>,
+    v: Vec<Vec<u8>>,
+    co: Vec<Vec<u8>>,
+}
+
+fn index() -> &'static Index {
+    static IDX: OnceLock<Index> = OnceLock::new();
+    IDX.get_or_init(|| {
+        let build = |t: &[Spelling]| -> Vec<Vec<u8>> {
+            (0u8..=26)
+                .map(|c| {
+                    t.iter()
+                        .enumerate()
+                        .filter(|(_, sp)| sp.s.is_empty() || (c < 26 && sp.s[0] == b'a' + c))
+                        .map(|(i, _)| i as u8)
+                        .collect()
+                })
+                .collect()
+        };
+        Index { on: build(ONSETS), v: build(VOWELS), co: build(CODAS) }
+    })
+}
+
+#[inline]
+fn bucket(w: &[u8], at: usize) -> usize {
+    match w.get(at) {
+        Some(&b) if b.is_ascii_lowercase() => usize::from(b - b'a'),
+        _ => 26,
+    }
+}
+
+fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
+    let n = w.len();
+    let skip = |mut p: usize| {
+        while p < n && w[p] == HYPHEN {
+            p += 1;
+        }
+        p
+    };
+    // Options per position, from the end, keeping only those after which
+    // the rest can be cut too (so enumeration never meets a dead end).
+    let idx = index();
+    let mut opts: Vec<Opt> = Vec::with_capacity(48);
+    let mut range = [(0u16, 0u16); MAX_LEN + 1];
+    let mut ok = [false; MAX_LEN + 1];
+    ok[n] = true;
+    for pos in (0..n).rev() {
+        if w[pos] == HYPHEN {
+            ok[pos] = ok[pos + 1];
+            continue;
+        }
+        let lo = opts.len();
+        for &oi in &idx.on[bucket(w, pos)] {
+            let on = &ONSETS[usize::from(oi)];
+            if !starts(w, pos, on.s) {
+                continue;
+            }
+            let vpos = pos + on.s.len();
+            for &vi in &idx.v[bucket(w, vpos)] {
+                let v = &VOWELS[usize::from(vi)];
+                if v.s.is_empty() || !starts(w, vpos, v.s) {
+                    continue;
+                }
+                let cpos = vpos + v.s.len();
+                for &ci in &idx.co[bucket(w, cpos)] {
+                    let co = &CODAS[usize::from(ci)];
+                    if !starts(w, cpos, co.s) {
+                        continue;
+                    }
+                    let end = cpos + co.s.len();
+                    let next = skip(end);
+                    if ok[next] {
+                        opts.push(Opt { end: end as u8, next: next as u8, on: oi, v: vi, co: ci });
+                    }
+                }
+            }
+        }
+        range[pos] = (lo as u16, opts.len() as u16);
+        ok[pos] = opts.len() > lo;
+    }
+    let start = skip(0);
+    if start >= n || !ok[start] {
+        return;
+    }
+    let mut cur: Alt = (Vec::new(), Vec::new());
+    walk(w, start, tail, false, &opts, &range, &mut cur, out, explain);
 }
 
 #[allow(clippy::too_many_arguments)]
-fn walk(w: &[u8], mut pos: usize, tail: Option<u8>, prev_nonempty: bool, cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
+fn walk(
+    w: &[u8],
+    pos: usize,
+    tail: Option<u8>,
+    prev_nonempty: bool,
+    opts: &[Opt],
+    range: &[(u16, u16)],
+    cur: &mut Alt,
+    out: &mut Vec<Alt>,
+    explain: bool,
+) {
     if out.len() >= MAX_CANDS || cur.0.len() >= MAX_SYL {
         return;
-    }
-    while w.get(pos) == Some(&HYPHEN) {
-        pos += 1;
     }
     if pos >= w.len() {
         if !cur.0.is_empty() {
@@ -428,60 +549,46 @@ fn walk(w: &[u8], mut pos: usize, tail: Option<u8>, prev_nonempty: bool, cur: &m
         }
         return;
     }
-    for on in ONSETS {
-        if !starts(w, pos, on.s) {
-            continue;
-        }
+    let (lo, hi) = range[pos];
+    for o in &opts[usize::from(lo)..usize::from(hi)] {
+        let on = &ONSETS[usize::from(o.on)];
+        let v = &VOWELS[usize::from(o.v)];
+        let co = &CODAS[usize::from(o.co)];
         let mut om = on.m;
         // Sound changes MR writes across a syllable boundary: 응렬 ŭng-nyŏl,
         // 신라 Silla (ㄹ heard as ㄴ and the reverse).
         if on.s == b"n" && (prev_nonempty || pos == 0) {
             om |= ib(I::R);
         }
-        let vpos = pos + on.s.len();
-        for v in VOWELS {
-            if !starts(w, vpos, v.s) {
-                continue;
+        let mut cm = co.m;
+        let nb = w[usize::from(o.end).min(w.len())..].iter().copied().find(|&b| b != HYPHEN).or(tail);
+        // Nasalized finals written by MR before n/m (박명 Pang-myŏng)
+        // and ㄴ written l before l (신라 Sil-la).
+        if matches!(nb, Some(b'n') | Some(b'm')) {
+            match co.s {
+                b"ng" => cm |= fb(fc::K),
+                b"m" => cm |= fb(fc::P),
+                b"n" => cm |= fb(fc::T),
+                _ => {}
             }
-            let cpos = vpos + v.s.len();
-            for co in CODAS {
-                if !starts(w, cpos, co.s) {
-                    continue;
-                }
-                let next = cpos + co.s.len();
-                // A syllable may not be split by a hyphen; the empty onset
-                // is only allowed where a syllable can begin.
-                let mut cm = co.m;
-                let nb = w[next.min(w.len())..].iter().copied().find(|&b| b != HYPHEN).or(tail);
-                // Nasalized finals written by MR before n/m (박명 Pang-myŏng)
-                // and ㄴ written l before l (신라 Sil-la).
-                if matches!(nb, Some(b'n') | Some(b'm')) {
-                    match co.s {
-                        b"ng" => cm |= fb(fc::K),
-                        b"m" => cm |= fb(fc::P),
-                        b"n" => cm |= fb(fc::T),
-                        _ => {}
-                    }
-                }
-                if nb == Some(b'l') && co.s == b"l" {
-                    cm |= fb(fc::N);
-                }
-                // "u" stands for ㅓ only in closed syllables (Jung, Sung,
-                // Chun, Bum); "Suh", "Huh", "Uhm" come through preprocess.
-                let vm = if v.s == b"u" && co.s.is_empty() { v.m & !vb(V::EO) } else { v.m };
-                cur.0.push(om | vm | cm);
-                if explain {
-                    cur.1.push(String::from_utf8_lossy(&w[pos..next]).into_owned());
-                }
-                walk(w, next, tail, !co.s.is_empty(), cur, out, explain);
-                cur.0.pop();
-                if explain {
-                    cur.1.pop();
-                }
-                if out.len() >= MAX_CANDS {
-                    return;
-                }
-            }
+        }
+        if nb == Some(b'l') && co.s == b"l" {
+            cm |= fb(fc::N);
+        }
+        // "u" stands for ㅓ only in closed syllables (Jung, Sung, Chun,
+        // Bum); "Suh", "Huh", "Uhm" come through preprocess.
+        let vm = if v.s == b"u" && co.s.is_empty() { v.m & !vb(V::EO) } else { v.m };
+        cur.0.push(om | vm | cm);
+        if explain {
+            cur.1.push(String::from_utf8_lossy(&w[pos..usize::from(o.end)]).into_owned());
+        }
+        walk(w, usize::from(o.next), tail, !co.s.is_empty(), opts, range, cur, out, explain);
+        cur.0.pop();
+        if explain {
+            cur.1.pop();
+        }
+        if out.len() >= MAX_CANDS {
+            return;
         }
     }
 }
@@ -499,7 +606,7 @@ fn pinyin_table() -> &'static PinyinTable {
     static P: OnceLock<PinyinTable> = OnceLock::new();
     P.get_or_init(|| {
         let t = tables();
-        let mut readings: HashMap<String, Vec<Syllable>> = HashMap::new();
+        let mut readings: HashMap<String, Vec<Syllable>> = HashMap::default();
         for (p, rs) in &t.pinyin_readings {
             let mut keys = vec![(*p).to_string()];
             if p.contains('v') {
@@ -516,7 +623,7 @@ fn pinyin_table() -> &'static PinyinTable {
         }
         let mut names: Vec<String> = readings.keys().cloned().collect();
         names.sort();
-        let mut masks = HashMap::new();
+        let mut masks = HashMap::default();
         let mut sets = vec![Vec::new()];
         for name in names {
             let id = sets.len() as u64;
@@ -539,13 +646,47 @@ fn pinyin_masks() -> &'static HashMap<String, u64> {
 /// All ways (≤ 4) of reading `w` as pinyin syllables.
 fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
     let map = pinyin_masks();
-    let letters: Vec<u8> = w.iter().copied().filter(|&b| b != HYPHEN).collect();
+    let mut letters = [0u8; MAX_WORD];
+    let mut n = 0;
+    for &b in w {
+        if b != HYPHEN {
+            if n == MAX_WORD {
+                return Vec::new();
+            }
+            letters[n] = b;
+            n += 1;
+        }
+    }
+    let l = &letters[..n];
+    if l.is_empty() {
+        return Vec::new();
+    }
+    // hits[pos] = syllables (length, mask) starting at pos that leave a
+    // parsable rest; computed from the end so dead ends are never explored.
+    let mut hits: [[(u8, u64); 6]; MAX_WORD + 1] = [[(0, 0); 6]; MAX_WORD + 1];
+    let mut ok = [false; MAX_WORD + 1];
+    ok[n] = true;
+    for pos in (0..n).rev() {
+        let mut k = 0;
+        for len in (1..=6usize).rev() {
+            if pos + len > n || !ok[pos + len] {
+                continue;
+            }
+            let Ok(s) = std::str::from_utf8(&l[pos..pos + len]) else { continue };
+            if let Some(&m) = map.get(s) {
+                hits[pos][k] = (len as u8, m);
+                k += 1;
+            }
+        }
+        ok[pos] = k > 0;
+    }
     let mut out = Vec::new();
-    if letters.is_empty() || letters.len() > MAX_WORD {
+    if !ok[0] {
         return out;
     }
     let mut cur: Alt = (Vec::new(), Vec::new());
-    fn go(l: &[u8], pos: usize, map: &HashMap<String, u64>, cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
+    #[allow(clippy::too_many_arguments)]
+    fn go(l: &[u8], pos: usize, hits: &[[(u8, u64); 6]], cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
         if out.len() >= 4 || cur.0.len() >= MAX_SYL {
             return;
         }
@@ -553,29 +694,53 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
             out.push(cur.clone());
             return;
         }
-        for len in (1..=6).rev() {
-            let Some(piece) = l.get(pos..pos + len) else { continue };
-            let Ok(s) = std::str::from_utf8(piece) else { continue };
-            if let Some(&m) = map.get(s) {
-                cur.0.push(m);
-                if explain {
-                    cur.1.push(s.to_string());
-                }
-                go(l, pos + len, map, cur, out, explain);
-                cur.0.pop();
-                if explain {
-                    cur.1.pop();
-                }
+        for &(len, m) in &hits[pos] {
+            if len == 0 {
+                break;
+            }
+            let len = usize::from(len);
+            cur.0.push(m);
+            if explain {
+                cur.1.push(String::from_utf8_lossy(&l[pos..pos + len]).into_owned());
+            }
+            go(l, pos + len, hits, cur, out, explain);
+            cur.0.pop();
+            if explain {
+                cur.1.pop();
             }
         }
     }
-    go(&letters, 0, map, &mut cur, &mut out, explain);
+    go(l, 0, &hits, &mut cur, &mut out, explain);
     out
 }
 
 // ---------------------------------------------------------------- words --
 
 fn surname_alt(ids: &[usize], explain: bool) -> Option<Alt> {
+    if !explain {
+        static CACHE: OnceLock<HashMap<usize, Option<Vec<u64>>>> = OnceLock::new();
+        let c = CACHE.get_or_init(|| {
+            let t = tables();
+            let mut m = HashMap::default();
+            let lists = t
+                .surname_by_latin
+                .values()
+                .chain(t.surname_by_hangul.values())
+                .chain(t.surname_by_hanja.values())
+                .chain(t.surname_by_pinyin.values());
+            for v in lists {
+                m.insert(v.as_ptr() as usize, surname_alt_build(v, false).map(|a| a.0));
+            }
+            m
+        });
+        if let Some(r) = c.get(&(ids.as_ptr() as usize)) {
+            return r.clone().map(|m| (m, Vec::new()));
+        }
+    }
+    surname_alt_build(ids, explain)
+}
+
+fn surname_alt_build(ids: &[usize], explain: bool) -> Option<Alt> {
     let t = tables();
     let first = *ids.first()?;
     let len = t.surnames.get(first)?.syllables.len();
@@ -614,8 +779,11 @@ fn rank(ids: Option<&Vec<usize>>) -> Option<usize> {
 
 /// Two-syllable surnames (남궁, 황보, 제갈, 선우, 독고, 사공, 서문).
 pub fn is_compound_surname(s: &[Syllable]) -> bool {
-    let t = tables();
-    s.len() == 2 && t.surnames.iter().any(|x| x.syllables == s)
+    static TWO: OnceLock<Vec<[Syllable; 2]>> = OnceLock::new();
+    let two = TWO.get_or_init(|| {
+        tables().surnames.iter().filter_map(|x| <[Syllable; 2]>::try_from(x.syllables.as_slice()).ok()).collect()
+    });
+    s.len() == 2 && two.iter().any(|x| x[..] == *s)
 }
 
 fn hangul_word(chars: &[char], explain: bool) -> Word {

@@ -5,8 +5,48 @@
 //! keys borrow from the embedded text (no I/O at any time).
 
 use crate::hangul::{self, Syllable};
-use std::collections::HashMap;
+use std::collections::HashMap as StdHashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
+
+/// A small fast hasher for the embedded tables (keys are short, trusted
+/// strings and chars from our own data; DoS resistance is not needed).
+#[derive(Default, Clone, Copy)]
+pub struct Fx(u64);
+
+impl Hasher for Fx {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.write_u64(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.write_u64(u64::from(i));
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Hash map with the [`Fx`] hasher.
+pub type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<Fx>>;
 
 const UNIHAN: &str = include_str!("../data/unihan_ko.tsv");
 const SURNAMES: &str = include_str!("../data/surnames.tsv");
@@ -77,8 +117,8 @@ fn dash(s: &'static str) -> &'static str {
 }
 
 fn build() -> Tables {
-    let mut hanja = HashMap::with_capacity(11_000);
-    let mut pinyin_readings: HashMap<&'static str, Vec<Syllable>> = HashMap::new();
+    let mut hanja = HashMap::with_capacity_and_hasher(11_000, Default::default());
+    let mut pinyin_readings: HashMap<&'static str, Vec<Syllable>> = HashMap::default();
     for line in UNIHAN.lines() {
         if line.starts_with('#') {
             continue;
@@ -122,10 +162,10 @@ fn build() -> Tables {
             syllables: syllables(h),
         });
     }
-    let mut surname_by_latin: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut surname_by_hangul: HashMap<&'static str, Vec<usize>> = HashMap::new();
-    let mut surname_by_hanja: HashMap<&'static str, Vec<usize>> = HashMap::new();
-    let mut surname_by_pinyin: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut surname_by_latin: HashMap<String, Vec<usize>> = HashMap::default();
+    let mut surname_by_hangul: HashMap<&'static str, Vec<usize>> = HashMap::default();
+    let mut surname_by_hanja: HashMap<&'static str, Vec<usize>> = HashMap::default();
+    let mut surname_by_pinyin: HashMap<String, Vec<usize>> = HashMap::default();
     fn add<K: std::hash::Hash + Eq>(m: &mut HashMap<K, Vec<usize>>, k: K, i: usize) {
         let v = m.entry(k).or_default();
         if !v.contains(&i) {

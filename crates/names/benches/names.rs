@@ -1,0 +1,148 @@
+//! Throughput of keying and scoring, and heap used by the embedded tables.
+//!
+//! Run: `cargo bench -p tumen-names --bench names` (single thread).
+//! Names are the 1,700+ real spellings of the variant-group set (Hangul,
+//! Hanja, RR, MR, DPRK, pinyin, informal), cycled.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let n = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
+        PEAK.fetch_max(n, Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+}
+
+#[global_allocator]
+static A: Counting = Counting;
+
+const DATA: &str = include_str!("../data/variant_groups.tsv");
+
+fn names() -> Vec<&'static str> {
+    let mut v = Vec::new();
+    for line in DATA.lines() {
+        if let Some(rest) = line.strip_prefix("G\t") {
+            v.extend(rest.split(" | ").map(str::trim));
+        } else if let Some(rest) = line.strip_prefix("N\t") {
+            v.extend(rest.split('\t').map(str::trim));
+        }
+    }
+    v
+}
+
+fn main() {
+    let before = LIVE.load(Ordering::Relaxed);
+    let t0 = Instant::now();
+    let _ = tumen_names::key("김철진");
+    let _ = tumen_names::key("Jin Zhezhen");
+    let _ = tumen_names::surname_reading("Kim");
+    let table_bytes = LIVE.load(Ordering::Relaxed) - before;
+    println!(
+        "tables: {:.2} MiB heap after first use (parsed in {:.1} ms)",
+        table_bytes as f64 / (1024.0 * 1024.0),
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+
+    let names = names();
+    let n = names.len();
+    println!("corpus: {n} spellings");
+
+    // Keying.
+    let rounds = 400;
+    let t = Instant::now();
+    let mut acc = 0usize;
+    for _ in 0..rounds {
+        for s in &names {
+            acc += black_box(tumen_names::key(black_box(s))).candidates();
+        }
+    }
+    let dt = t.elapsed().as_secs_f64();
+    let total = (rounds * n) as f64;
+    println!("key():   {:>12.0} names/s  ({:.0} ns/name, {} candidates avg {:.2})", total / dt, dt / total * 1e9, acc, acc as f64 / total);
+
+    // By script.
+    for (label, pred) in [
+        ("  Hangul", (|s: &str| s.chars().any(|c| ('가'..='힣').contains(&c))) as fn(&str) -> bool),
+        ("  Latin ", |s: &str| s.is_ascii() || s.chars().any(|c| c.is_ascii_alphabetic())),
+        ("  Hanja ", |s: &str| s.chars().any(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))),
+    ] {
+        let sub: Vec<&str> = names.iter().copied().filter(|s| pred(s)).collect();
+        let t = Instant::now();
+        for _ in 0..rounds {
+            for s in &sub {
+                black_box(tumen_names::key(black_box(s)));
+            }
+        }
+        let dt = t.elapsed().as_secs_f64();
+        println!("{label}: {:>12.0} names/s", (rounds * sub.len()) as f64 / dt);
+    }
+
+    // Scoring.
+    let keys: Vec<_> = names.iter().map(|s| tumen_names::key(s)).collect();
+    let pairs = 20_000_000usize;
+    let t = Instant::now();
+    let mut sum = 0.0;
+    let mut i = 0usize;
+    let mut j = 1usize;
+    for _ in 0..pairs {
+        sum += tumen_names::score(black_box(&keys[i]), black_box(&keys[j]));
+        i += 1;
+        if i == n {
+            i = 0;
+        }
+        j += 7;
+        if j >= n {
+            j -= n;
+        }
+    }
+    let dt = t.elapsed().as_secs_f64();
+    println!("score(): {:>12.0} pairs/s  ({:.1} ns/pair, mean score {:.3})", pairs as f64 / dt, dt / pairs as f64 * 1e9, sum / pairs as f64);
+
+    // Same-group pairs (the expensive, matching case).
+    let mut same = Vec::new();
+    let mut k = 0;
+    for line in DATA.lines() {
+        if let Some(rest) = line.strip_prefix("G\t") {
+            let m = rest.split(" | ").count();
+            for a in 0..m {
+                for b in a + 1..m {
+                    same.push((k + a, k + b));
+                }
+            }
+            k += m;
+        }
+    }
+    let reps = 2000;
+    let t = Instant::now();
+    let mut hits = 0usize;
+    for _ in 0..reps {
+        for &(a, b) in &same {
+            hits += (tumen_names::score(&keys[a], &keys[b]) >= tumen_names::SAME_THRESHOLD) as usize;
+        }
+    }
+    let dt = t.elapsed().as_secs_f64();
+    let total = (reps * same.len()) as f64;
+    println!("score() on matching pairs: {:>12.0} pairs/s ({} / {} same)", total / dt, hits / reps, same.len());
+
+    // Full explained comparison.
+    let t = Instant::now();
+    let m = 50_000;
+    for q in 0..m {
+        black_box(tumen_names::compare(names[q % n], names[(q * 7 + 3) % n]));
+    }
+    let dt = t.elapsed().as_secs_f64();
+    println!("compare(): {:>10.0} pairs/s (with explanation)", m as f64 / dt);
+    println!("peak heap: {:.2} MiB", PEAK.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0));
+}
