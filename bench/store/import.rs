@@ -48,11 +48,26 @@ const ACT_TYPES: &[&str] = &[
     "forced_labour",
     "enforced_disappearance",
 ];
-const DEGREES: &[&str] = &["direct_perpetrator", "ordered", "complicit", "transferred_custody"];
-const ORGS: &[&str] = &["org-mss", "org-mps", "org-kpa-border", "org-prc-mps", "org-prc-border"];
-const SURNAMES: &[&str] = &["Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim"];
+const DEGREES: &[&str] = &[
+    "direct_perpetrator",
+    "ordered",
+    "complicit",
+    "transferred_custody",
+];
+const ORGS: &[&str] = &[
+    "org-mss",
+    "org-mps",
+    "org-kpa-border",
+    "org-prc-mps",
+    "org-prc-border",
+];
+const SURNAMES: &[&str] = &[
+    "Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim",
+];
 const HANGUL: &[&str] = &["김", "이", "박", "최", "정", "강", "조", "윤", "장", "임"];
-const GIVEN: &[&str] = &["Su-jin", "Young-ho", "Mi-ra", "Chol", "Hyun-a", "Song-il", "Eun-hee", "Kwang-su"];
+const GIVEN: &[&str] = &[
+    "Su-jin", "Young-ho", "Mi-ra", "Chol", "Hyun-a", "Song-il", "Eun-hee", "Kwang-su",
+];
 
 fn date_text(rng: &mut Rng) -> String {
     let y = 2015 + rng.below(10);
@@ -100,8 +115,18 @@ fn generate(path: &Path, acts: u64) -> std::io::Result<u64> {
         n += 1;
     }
     for s in 0..sources {
-        let t = rng.pick(&["witness_testimony", "interview", "document", "news_report", "ngo_report"]);
-        let sens = if t == "witness_testimony" || t == "interview" { "confidential" } else { "public" };
+        let t = rng.pick(&[
+            "witness_testimony",
+            "interview",
+            "document",
+            "news_report",
+            "ngo_report",
+        ]);
+        let sens = if t == "witness_testimony" || t == "interview" {
+            "confidential"
+        } else {
+            "public"
+        };
         writeln!(
             w,
             r#"{{"kind":"source","id":"src-{s:06}","sensitivity":"{sens}","source_type":"{t}","title":"Source number {s}","date":"{}","reliability":"{}"}}"#,
@@ -111,7 +136,11 @@ fn generate(path: &Path, acts: u64) -> std::io::Result<u64> {
         n += 1;
     }
     for p in 0..persons {
-        let sens = if rng.below(10) == 0 { "confidential" } else { "restricted" };
+        let sens = if rng.below(10) == 0 {
+            "confidential"
+        } else {
+            "restricted"
+        };
         let sex = rng.pick(&["female", "male", "unknown"]);
         let i = rng.below(10) as usize;
         let given = rng.pick(GIVEN);
@@ -151,25 +180,39 @@ fn generate(path: &Path, acts: u64) -> std::io::Result<u64> {
 /// Import the JSON Lines file into a fresh archive at `dir`; returns
 /// (records, seconds).
 fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64) {
-    let opts = InitOptions { kdf: KdfParams::insecure_fast_for_tests(), cipher };
+    let opts = InitOptions {
+        kdf: KdfParams::insecure_fast_for_tests(),
+        cipher,
+    };
     let archive = Archive::init(dir, "benchmark passphrase", opts).expect("init");
     let session = archive.session(local_administrator("bench"));
     let reader = BufReader::with_capacity(1 << 20, File::open(data).expect("open data"));
     let mut items = reader.lines().enumerate().map(|(i, line)| {
         let line = line.expect("read line");
-        let record = Record::from_json(&line).map_err(|e| vec![tumen_model::FieldError::new("", e.to_string())]);
-        ImportItem { line: i as u64 + 1, record }
+        let record = Record::from_json(&line)
+            .map_err(|e| vec![tumen_model::FieldError::new("", e.to_string())]);
+        ImportItem {
+            line: i as u64 + 1,
+            record,
+        }
     });
     let start = Instant::now();
     let cpu0 = cpu_seconds();
     let mut last = Instant::now();
     let summary = session
-        .import_batch(&mut items, ImportOptions { total: Some(total), ..Default::default() }, &mut |done, total| {
-            if last.elapsed() > Duration::from_secs(5) {
-                eprintln!("  … {done} / {}", total.unwrap_or(0));
-                last = Instant::now();
-            }
-        })
+        .import_batch(
+            &mut items,
+            ImportOptions {
+                total: Some(total),
+                ..Default::default()
+            },
+            &mut |done, total| {
+                if last.elapsed() > Duration::from_secs(5) {
+                    eprintln!("  … {done} / {}", total.unwrap_or(0));
+                    last = Instant::now();
+                }
+            },
+        )
         .unwrap_or_else(|e| panic!("import failed: {e}"));
     let secs = start.elapsed().as_secs_f64();
     (summary.created, secs, cpu_seconds() - cpu0)
@@ -210,13 +253,26 @@ fn median(mut xs: Vec<f64>) -> f64 {
 }
 
 fn dir_size(dir: &Path) -> u64 {
-    std::fs::read_dir(dir).map(|rd| rd.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum()).unwrap_or(0)
+    std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; ignore arguments.
-    let acts: u64 = std::env::var("TUMEN_BENCH_ACTS").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
-    let queries: usize = std::env::var("TUMEN_BENCH_QUERIES").ok().and_then(|s| s.parse().ok()).unwrap_or(50);
+    let acts: u64 = std::env::var("TUMEN_BENCH_ACTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let queries: usize = std::env::var("TUMEN_BENCH_QUERIES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(50);
     let tmp;
     let base = match std::env::var("TUMEN_BENCH_DIR") {
         Ok(d) => std::path::PathBuf::from(d),
@@ -265,8 +321,15 @@ fn main() {
     );
 
     let mut rates = Vec::new();
-    for (label, cipher) in [("unencrypted", Cipher::NoneBenchmarkOnly), ("encrypted (SQLCipher)", Cipher::Sqlcipher)] {
-        let dir = base.join(if cipher == Cipher::Sqlcipher { "enc" } else { "plain" });
+    for (label, cipher) in [
+        ("unencrypted", Cipher::NoneBenchmarkOnly),
+        ("encrypted (SQLCipher)", Cipher::Sqlcipher),
+    ] {
+        let dir = base.join(if cipher == Cipher::Sqlcipher {
+            "enc"
+        } else {
+            "plain"
+        });
         let _ = std::fs::remove_dir_all(&dir);
         let (n, secs, cpu) = import(&dir, &data, cipher, total);
         assert_eq!(n, total, "every record imported");
@@ -299,8 +362,18 @@ fn main() {
         let f = Filter {
             kinds: vec![RecordKind::Act],
             date_from: Some(day_number(y, quarter + 1, 1)),
-            date_to: Some(day_number(y, quarter + 3, if quarter + 3 == 6 || quarter + 3 == 9 { 30 } else { 31 })),
-            places: vec![RecordId::new(format!("plc-p{}", rng.below(PROVINCES as u64))).expect("id")],
+            date_to: Some(day_number(
+                y,
+                quarter + 3,
+                if quarter + 3 == 6 || quarter + 3 == 9 {
+                    30
+                } else {
+                    31
+                },
+            )),
+            places: vec![
+                RecordId::new(format!("plc-p{}", rng.below(PROVINCES as u64))).expect("id"),
+            ],
             terms: vec![format!("act_type:{}", rng.pick(ACT_TYPES))],
             ..Default::default()
         };
