@@ -539,7 +539,7 @@ fn transform(
             for _ in 0..MAX_PLACE_DEPTH {
                 let Some(c) = cur.take() else { break };
                 let Some(info) = places(&c) else { break };
-                if accepted.iter().any(|t| *t == info.place_type) {
+                if accepted.contains(&info.place_type) {
                     found = Some(c);
                     break;
                 }
