@@ -597,7 +597,7 @@ fn walk(
 
 struct PinyinTable {
     /// Syllable → mask word (union of readings, PINYIN flag, id).
-    masks: HashMap<String, u64>,
+    masks: HashMap<u64, u64>,
     /// Id → masks of the Hangul readings (index 0 unused).
     sets: Vec<Vec<u64>>,
 }
@@ -632,14 +632,20 @@ fn pinyin_table() -> &'static PinyinTable {
             }
             let rs: Vec<u64> = readings[&name].iter().map(|&s| syllable_mask(s) & !EXACT).collect();
             let union = rs.iter().fold(0u64, |a, &m| a | m);
-            masks.insert(name, union | PINYIN | (id << ID_SHIFT));
+            masks.insert(pack(name.as_bytes()), union | PINYIN | (id << ID_SHIFT));
             sets.push(rs);
         }
         PinyinTable { masks, sets }
     })
 }
 
-fn pinyin_masks() -> &'static HashMap<String, u64> {
+/// A short lower-case ASCII string (≤ 7 bytes) packed into one integer key.
+#[inline]
+fn pack(b: &[u8]) -> u64 {
+    b.iter().take(7).fold(b.len().min(7) as u64, |k, &c| (k << 8) | u64::from(c))
+}
+
+fn pinyin_masks() -> &'static HashMap<u64, u64> {
     &pinyin_table().masks
 }
 
@@ -661,24 +667,27 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
     if l.is_empty() {
         return Vec::new();
     }
-    // hits[pos] = syllables (length, mask) starting at pos that leave a
-    // parsable rest; computed from the end so dead ends are never explored.
-    let mut hits: [[(u8, u64); 6]; MAX_WORD + 1] = [[(0, 0); 6]; MAX_WORD + 1];
+    // Syllables (pos, length, mask) that leave a parsable rest, found from
+    // the end so that dead ends are never explored; `range[pos]` indexes them.
+    let mut hits: Vec<(u8, u64)> = Vec::new();
+    let mut range = [(0u16, 0u16); MAX_WORD + 1];
     let mut ok = [false; MAX_WORD + 1];
     ok[n] = true;
     for pos in (0..n).rev() {
-        let mut k = 0;
+        let lo = hits.len();
         for len in (1..=6usize).rev() {
             if pos + len > n || !ok[pos + len] {
                 continue;
             }
-            let Ok(s) = std::str::from_utf8(&l[pos..pos + len]) else { continue };
-            if let Some(&m) = map.get(s) {
-                hits[pos][k] = (len as u8, m);
-                k += 1;
+            if let Some(&m) = map.get(&pack(&l[pos..pos + len])) {
+                hits.push((len as u8, m));
             }
         }
-        ok[pos] = k > 0;
+        range[pos] = (lo as u16, hits.len() as u16);
+        ok[pos] = hits.len() > lo;
+        if !ok[pos] && pos + 6 < n && !ok[pos + 1..=pos + 6].iter().any(|&x| x) {
+            return Vec::new();
+        }
     }
     let mut out = Vec::new();
     if !ok[0] {
@@ -686,7 +695,7 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
     }
     let mut cur: Alt = (Vec::new(), Vec::new());
     #[allow(clippy::too_many_arguments)]
-    fn go(l: &[u8], pos: usize, hits: &[[(u8, u64); 6]], cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
+    fn go(l: &[u8], pos: usize, hits: &[(u8, u64)], range: &[(u16, u16)], cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
         if out.len() >= 4 || cur.0.len() >= MAX_SYL {
             return;
         }
@@ -694,23 +703,21 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
             out.push(cur.clone());
             return;
         }
-        for &(len, m) in &hits[pos] {
-            if len == 0 {
-                break;
-            }
+        let (lo, hi) = range[pos];
+        for &(len, m) in &hits[usize::from(lo)..usize::from(hi)] {
             let len = usize::from(len);
             cur.0.push(m);
             if explain {
                 cur.1.push(String::from_utf8_lossy(&l[pos..pos + len]).into_owned());
             }
-            go(l, pos + len, hits, cur, out, explain);
+            go(l, pos + len, hits, range, cur, out, explain);
             cur.0.pop();
             if explain {
                 cur.1.pop();
             }
         }
     }
-    go(l, 0, &hits, &mut cur, &mut out, explain);
+    go(l, 0, &hits, &range, &mut cur, &mut out, explain);
     out
 }
 
@@ -829,9 +836,17 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
         alts.push((vec![opaque(letters.iter().copied().filter(|&b| b != HYPHEN))], text));
     }
     let t = tables();
-    let plain: String = letters.iter().filter(|&&b| b != HYPHEN).map(|&b| b as char).collect();
-    let surname = t.surname_by_latin.get(plain.as_str()).and_then(|ids| surname_alt(ids, explain)).map(|(m, _)| {
-        let tx = if explain { vec![plain.clone()] } else { Vec::new() };
+    let mut buf = [0u8; MAX_WORD];
+    let mut n = 0;
+    for &b in letters.iter().filter(|&&b| b != HYPHEN) {
+        if n < MAX_WORD {
+            buf[n] = b;
+            n += 1;
+        }
+    }
+    let plain: &str = std::str::from_utf8(&buf[..n]).unwrap_or("");
+    let surname = t.surname_by_latin.get(plain).and_then(|ids| surname_alt(ids, explain)).map(|(m, _)| {
+        let tx = if explain { vec![plain.to_string()] } else { Vec::new() };
         let m: Vec<u64> = m.into_iter().map(|x| x & !EXACT).collect();
         // A two-syllable surname is shown as one unit; pad texts.
         let mut tx = tx;
@@ -840,7 +855,7 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
         }
         (m, tx)
     });
-    let surname_rank = rank(t.surname_by_latin.get(plain.as_str()));
+    let surname_rank = rank(t.surname_by_latin.get(plain));
     Word { script: Script::Latin, alts, surname, surname_rank, letters: letters.to_vec(), chars: Vec::new() }
 }
 
