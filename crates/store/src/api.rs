@@ -243,6 +243,7 @@ pub struct BatchSummary {
 
 /// One operation for [`Store::apply_batch`].
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)] // built once per row, moved, never stored in bulk
 pub enum BatchOp {
     Put(Put),
     Delete {
