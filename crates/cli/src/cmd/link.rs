@@ -25,11 +25,12 @@ pub struct Args {
     /// Where to write the clusters (one row per record).
     #[arg(long, value_name = "FILE")]
     pub clusters: Option<PathBuf>,
-    /// Match probability at or above which a pair is linked.
-    #[arg(long, default_value_t = 0.9, value_name = "P")]
+    /// Match probability at or above which a pair is linked (more likely
+    /// the same person than not).
+    #[arg(long, default_value_t = 0.5, value_name = "P")]
     pub threshold: f64,
     /// Pairs from this probability up to the threshold go to review.
-    #[arg(long, default_value_t = 0.5, value_name = "P")]
+    #[arg(long, default_value_t = 0.2, value_name = "P")]
     pub review_lower: f64,
     /// Write pairs from this probability up [default: the review lower bound].
     #[arg(long, value_name = "P")]
