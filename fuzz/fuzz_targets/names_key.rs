@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     // A 0xFF byte (never in UTF-8) splits the input into two names.
     let (a, b) = match data.iter().position(|&x| x == 0xFF) {
-        Some(i) => (String::from_utf8_lossy(&data[..i]), String::from_utf8_lossy(&data[i + 1..])),
+        Some(i) => (
+            String::from_utf8_lossy(&data[..i]),
+            String::from_utf8_lossy(&data[i + 1..]),
+        ),
         None => (text.clone(), text.clone()),
     };
     let ka = key(&a);

@@ -115,7 +115,11 @@ impl Syllable {
     /// A syllable from indices, if they are in range.
     pub fn new(initial: u8, vowel: u8, fin: u8) -> Option<Syllable> {
         if u32::from(initial) < L_COUNT && u32::from(vowel) < V_COUNT && u32::from(fin) < T_COUNT {
-            Some(Syllable { initial, vowel, fin })
+            Some(Syllable {
+                initial,
+                vowel,
+                fin,
+            })
         } else {
             None
         }
@@ -145,9 +149,8 @@ pub fn decompose(c: char) -> Option<Syllable> {
 pub fn compose(s: Syllable) -> char {
     // Syllable fields are range-checked at construction, so this is always a
     // valid scalar value in U+AC00..U+D7A3; fall back to U+FFFD defensively.
-    let code = S_BASE
-        + (u32::from(s.initial) * V_COUNT + u32::from(s.vowel)) * T_COUNT
-        + u32::from(s.fin);
+    let code =
+        S_BASE + (u32::from(s.initial) * V_COUNT + u32::from(s.vowel)) * T_COUNT + u32::from(s.fin);
     char::from_u32(code).unwrap_or('\u{FFFD}')
 }
 
@@ -185,7 +188,11 @@ pub fn from_jamo(text: &str) -> String {
                 .get(i + 2)
                 .map(|&c| (c as u32).wrapping_sub(T_BASE))
                 .filter(|&t| (1..T_COUNT).contains(&t));
-            let syl = Syllable { initial: l as u8, vowel: v as u8, fin: t.unwrap_or(0) as u8 };
+            let syl = Syllable {
+                initial: l as u8,
+                vowel: v as u8,
+                fin: t.unwrap_or(0) as u8,
+            };
             out.push(compose(syl));
             i += if t.is_some() { 3 } else { 2 };
         } else {
@@ -199,15 +206,24 @@ pub fn from_jamo(text: &str) -> String {
 /// Vowels before which the South drops an initial ㄹ/ㄴ to ㅇ (ㅣ and the
 /// y-diphthongs): 리→이, 녀→여, 류→유 (Standard Korean orthography, art. 10–11).
 pub fn is_iotized(vowel: u8) -> bool {
-    matches!(vowel, vow::I | vow::YA | vow::YAE | vow::YEO | vow::YE | vow::YO | vow::YU)
+    matches!(
+        vowel,
+        vow::I | vow::YA | vow::YAE | vow::YEO | vow::YE | vow::YO | vow::YU
+    )
 }
 
 /// The South Korean (두음법칙) spelling of a word-initial syllable: 리→이,
 /// 류→유, 녀→여, 로→노, 라→나. Other syllables are returned unchanged.
 pub fn south_initial(s: Syllable) -> Syllable {
     match s.initial {
-        ini::R | ini::N if is_iotized(s.vowel) => Syllable { initial: ini::NG, ..s },
-        ini::R => Syllable { initial: ini::N, ..s },
+        ini::R | ini::N if is_iotized(s.vowel) => Syllable {
+            initial: ini::NG,
+            ..s
+        },
+        ini::R => Syllable {
+            initial: ini::N,
+            ..s
+        },
         _ => s,
     }
 }
@@ -219,10 +235,31 @@ mod tests {
     #[test]
     fn decompose_known_blocks() {
         // Unicode Standard §3.12 worked example: 각 = ᄀ + ᅡ + ᆨ.
-        assert_eq!(decompose('각'), Some(Syllable { initial: ini::G, vowel: vow::A, fin: fin::G }));
-        assert_eq!(decompose('힣'), Some(Syllable { initial: ini::H, vowel: vow::I, fin: fin::H }));
+        assert_eq!(
+            decompose('각'),
+            Some(Syllable {
+                initial: ini::G,
+                vowel: vow::A,
+                fin: fin::G
+            })
+        );
+        assert_eq!(
+            decompose('힣'),
+            Some(Syllable {
+                initial: ini::H,
+                vowel: vow::I,
+                fin: fin::H
+            })
+        );
         assert_eq!(decompose('a'), None);
-        assert_eq!(compose(Syllable { initial: ini::G, vowel: vow::I, fin: fin::M }), '김');
+        assert_eq!(
+            compose(Syllable {
+                initial: ini::G,
+                vowel: vow::I,
+                fin: fin::M
+            }),
+            '김'
+        );
     }
 
     #[test]

@@ -99,7 +99,6 @@ struct KeyIter<'a> {
 struct KCand<'a> {
     syl: &'a [u64],
     n_sur: usize,
-    pinyin: bool,
 }
 
 impl<'a> Iterator for KeyIter<'a> {
@@ -108,11 +107,10 @@ impl<'a> Iterator for KeyIter<'a> {
         let (&h, rest) = self.d.split_first()?;
         let n = (h & 0xFF) as usize;
         let n_sur = ((h >> 8) & 0xFF) as usize;
-        let pinyin = (h >> 16) & 0xFF == Kind::Pinyin as u64;
         let n = n.min(rest.len());
         let (syl, rest) = rest.split_at(n);
         self.d = rest;
-        Some(KCand { syl, n_sur, pinyin })
+        Some(KCand { syl, n_sur })
     }
 }
 
@@ -122,7 +120,9 @@ fn encode(cands: &[Cand]) -> NameKey {
         v.push(HEADER | c.syl.len() as u64 | ((c.n_sur as u64) << 8) | ((c.kind as u64) << 16));
         v.extend_from_slice(&c.syl);
     }
-    NameKey { data: v.into_boxed_slice() }
+    NameKey {
+        data: v.into_boxed_slice(),
+    }
 }
 
 /// The normalized comparison key of a name in any script.
@@ -214,7 +214,10 @@ fn coarse_classes(m: u64) -> u16 {
         (1 << H, 6),
         ((1 << N) | (1 << R) | (1 << NG), 7),
     ];
-    groups.iter().filter(|(g, _)| m & g != 0).fold(0, |acc, (_, c)| acc | (1 << c))
+    groups
+        .iter()
+        .filter(|(g, _)| m & g != 0)
+        .fold(0, |acc, (_, c)| acc | (1 << c))
 }
 
 /// A few small blocking keys such that two spellings of one name share at
@@ -237,7 +240,6 @@ pub fn blocking_keys(name: &str) -> Vec<u64> {
                 }
             }
         }
-        let _ = c.pinyin;
     }
     out.sort_unstable();
     out.dedup();
@@ -291,9 +293,13 @@ pub fn surname_reading(name: &str) -> Option<&'static str> {
     flush(&mut cur, cur_latin, &mut words);
     let lookup = |w: &str, latin: bool| -> Option<usize> {
         let ids = if latin {
-            t.surname_by_latin.get(w).or_else(|| t.surname_by_pinyin.get(w))
+            t.surname_by_latin
+                .get(w)
+                .or_else(|| t.surname_by_pinyin.get(w))
         } else {
-            t.surname_by_hangul.get(w).or_else(|| t.surname_by_hanja.get(w))
+            t.surname_by_hangul
+                .get(w)
+                .or_else(|| t.surname_by_hanja.get(w))
         };
         ids.and_then(|v| v.first().copied())
     };
@@ -303,7 +309,12 @@ pub fn surname_reading(name: &str) -> Option<&'static str> {
         let chars: Vec<char> = first.0.chars().collect();
         let two: String = chars.iter().take(2).collect();
         let one: String = chars.iter().take(1).collect();
-        (if chars.len() >= 3 { lookup(&two, false) } else { None }).or_else(|| lookup(&one, false))
+        (if chars.len() >= 3 {
+            lookup(&two, false)
+        } else {
+            None
+        })
+        .or_else(|| lookup(&one, false))
     } else if comma.is_some() || words.len() == 1 {
         lookup(&first.0, first.1)
     } else {
@@ -337,7 +348,15 @@ fn describe_side(label: &str, input: &str, r: &parse::Reading) -> String {
         v.dedup();
         v
     };
-    s.push_str(&format!("{label} '{}' ({})", input.trim(), if scripts.is_empty() { "nothing readable".to_string() } else { scripts.join(" + ") }));
+    s.push_str(&format!(
+        "{label} '{}' ({})",
+        input.trim(),
+        if scripts.is_empty() {
+            "nothing readable".to_string()
+        } else {
+            scripts.join(" + ")
+        }
+    ));
     if let Some(h) = &r.hanja_reading {
         s.push_str(&format!(" read as {h}"));
     }
@@ -356,18 +375,14 @@ fn syl_text(c: &Cand, k: usize) -> String {
 
 fn hangul_of(c: &Cand) -> Option<String> {
     // A candidate is Hangul-exact when every syllable is exact: rebuild it.
-    let mut out = String::new();
-    for &m in &c.syl {
-        if m & EXACT == 0 {
-            return None;
-        }
-        let i = (m & parse::INI_ALL).trailing_zeros();
-        let v = ((m & parse::VOW_ALL) >> parse::VOW_SHIFT).trailing_zeros();
-        let _ = (i, v);
+    if c.syl.iter().any(|&m| m & EXACT == 0) {
+        return None;
     }
-    if c.text.iter().all(|t| t.chars().count() == 1 && t.chars().all(hangul::is_syllable)) {
-        out.extend(c.text.iter().map(|s| s.as_str()));
-        return Some(out);
+    if c.text
+        .iter()
+        .all(|t| t.chars().count() == 1 && t.chars().all(hangul::is_syllable))
+    {
+        return Some(c.text.concat());
     }
     None
 }
@@ -385,10 +400,18 @@ pub fn compare(a: &str, b: &str) -> Comparison {
             }
         }
     }
-    let mut ex = format!("{}; {}. ", describe_side("A", a, &ra), describe_side("B", b, &rb));
+    let mut ex = format!(
+        "{}; {}. ",
+        describe_side("A", a, &ra),
+        describe_side("B", b, &rb)
+    );
     let Some((score, ca, cb)) = best else {
         ex.push_str("Nothing to compare: a name with no readable letters matches nothing.");
-        return Comparison { same: false, score: 0.0, explanation: ex };
+        return Comparison {
+            same: false,
+            score: 0.0,
+            explanation: ex,
+        };
     };
     let same = score >= SAME_THRESHOLD;
     let order = |c: &Cand| {
@@ -401,29 +424,50 @@ pub fn compare(a: &str, b: &str) -> Comparison {
         }
     };
     let seg = |c: &Cand| -> String {
-        c.text.iter().filter(|t| !t.is_empty()).cloned().collect::<Vec<_>>().join("|")
+        c.text
+            .iter()
+            .filter(|t| !t.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("|")
     };
     if same {
         ex.push_str(&format!("Same name (score {score:.2}): "));
         let ha = hangul_of(ca);
         let hb = hangul_of(cb);
-        match (ha.as_ref().or(ra.hanja_reading.as_ref()), hb.as_ref().or(rb.hanja_reading.as_ref())) {
+        match (
+            ha.as_ref().or(ra.hanja_reading.as_ref()),
+            hb.as_ref().or(rb.hanja_reading.as_ref()),
+        ) {
             (Some(x), Some(y)) if score >= 1.0 => {
                 ex.push_str(&format!("same Hangul reading {x}"));
                 if x != y {
-                    ex.push_str(&format!(" / {y} (North/South spelling of the initial sound)"));
+                    ex.push_str(&format!(
+                        " / {y} (North/South spelling of the initial sound)"
+                    ));
                 }
             }
             (Some(h), None) | (None, Some(h)) => {
-                let (lat, latc) = if ha.is_some() || (ra.hanja_reading.is_some() && hb.is_none()) { (b, cb) } else { (a, ca) };
+                let (lat, latc) = if ha.is_some() || (ra.hanja_reading.is_some() && hb.is_none()) {
+                    (b, cb)
+                } else {
+                    (a, ca)
+                };
                 let roms: Vec<String> = [System::Mr, System::Rr, System::Dprk]
                     .iter()
-                    .filter_map(|&s| romanize(h, s).ok().map(|r| format!("{} '{r}'", match s {
-                        System::Mr => "MR",
-                        System::Rr => "RR",
-                        System::Dprk => "DPRK",
-                        System::MrPlain => "MR",
-                    })))
+                    .filter_map(|&s| {
+                        romanize(h, s).ok().map(|r| {
+                            format!(
+                                "{} '{r}'",
+                                match s {
+                                    System::Mr => "MR",
+                                    System::Rr => "RR",
+                                    System::Dprk => "DPRK",
+                                    System::MrPlain => "MR",
+                                }
+                            )
+                        })
+                    })
                     .collect();
                 ex.push_str(&format!(
                     "'{}' read{} as {} fits {h} syllable by syllable ({} ~ '{}')",
@@ -477,7 +521,11 @@ pub fn compare(a: &str, b: &str) -> Comparison {
         }
         ex.push('.');
     }
-    Comparison { same, score, explanation: ex }
+    Comparison {
+        same,
+        score,
+        explanation: ex,
+    }
 }
 
 #[cfg(test)]
@@ -486,7 +534,18 @@ mod tests {
 
     #[test]
     fn issue_examples_are_one_name() {
-        let forms = ["김철진", "金哲镇", "金哲鎭", "Kim Chol Jin", "Kim Chol-jin", "Gim Cheol-jin", "Jin Zhezhen", "Chol Jin Kim", "KIM  chol-JIN", "Kim, Chol Jin"];
+        let forms = [
+            "김철진",
+            "金哲镇",
+            "金哲鎭",
+            "Kim Chol Jin",
+            "Kim Chol-jin",
+            "Gim Cheol-jin",
+            "Jin Zhezhen",
+            "Chol Jin Kim",
+            "KIM  chol-JIN",
+            "Kim, Chol Jin",
+        ];
         for a in forms {
             for b in forms {
                 let c = compare(a, b);
@@ -499,7 +558,12 @@ mod tests {
 
     #[test]
     fn hard_negatives() {
-        for (a, b) in [("김정은", "김정운"), ("Kim Jong Un", "Kim Jong Il"), ("김정은", "Kim Jong Il"), ("박철", "최철")] {
+        for (a, b) in [
+            ("김정은", "김정운"),
+            ("Kim Jong Un", "Kim Jong Il"),
+            ("김정은", "Kim Jong Il"),
+            ("박철", "최철"),
+        ] {
             let c = compare(a, b);
             assert!(!c.same, "{a} vs {b}: {}", c.explanation);
             assert!(c.score < SAME_THRESHOLD);
@@ -529,11 +593,23 @@ mod tests {
 
     #[test]
     fn blocking_shared() {
-        let forms = ["김철진", "金哲镇", "Kim Chol Jin", "Gim Cheol-jin", "Jin Zhezhen", "Chol Jin Kim"];
+        let forms = [
+            "김철진",
+            "金哲镇",
+            "Kim Chol Jin",
+            "Gim Cheol-jin",
+            "Jin Zhezhen",
+            "Chol Jin Kim",
+        ];
         let keys: Vec<Vec<u64>> = forms.iter().map(|f| blocking_keys(f)).collect();
         for (i, a) in keys.iter().enumerate() {
             for (j, b) in keys.iter().enumerate() {
-                assert!(a.iter().any(|x| b.contains(x)), "{} / {}", forms[i], forms[j]);
+                assert!(
+                    a.iter().any(|x| b.contains(x)),
+                    "{} / {}",
+                    forms[i],
+                    forms[j]
+                );
             }
         }
         assert!(blocking_keys("").is_empty());

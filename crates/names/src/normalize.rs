@@ -50,7 +50,9 @@ pub enum Piece {
 pub fn pieces(name: &str, max_chars: usize, out: &mut Vec<Piece>) -> bool {
     out.clear();
     let simple = name.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-        || name.chars().all(|c| crate::hangul::is_syllable(c) || c == ' ');
+        || name
+            .chars()
+            .all(|c| crate::hangul::is_syllable(c) || c == ' ');
     let mut truncated = false;
     let mut push = |p: Piece, out: &mut Vec<Piece>| {
         if out.len() >= max_chars {
@@ -86,7 +88,9 @@ fn classify(c: char) -> Piece {
     match c {
         'a'..='z' => Piece::Latin(c as u8),
         'A'..='Z' => Piece::Latin(c.to_ascii_lowercase() as u8),
-        '-' | '\u{00B7}' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{30FB}' => Piece::Hyphen,
+        '-' | '\u{00B7}' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{30FB}' => {
+            Piece::Hyphen
+        }
         ',' | '\u{3001}' | '\u{FF0C}' => Piece::Comma,
         // Apostrophes of MR (ch'ŏl) and O'Neil-style spellings: dropped.
         '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{02BB}' | '`' | '\u{00B4}' => Piece::Other,

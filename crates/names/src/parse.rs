@@ -15,7 +15,7 @@
 //! known, a name yields a few *candidates*; two names match when some pair
 //! of candidates does.
 
-use crate::hangul::{self, fin, ini, vow, Syllable};
+use crate::hangul::{self, Syllable, fin, ini, vow};
 use crate::normalize::{self, Piece};
 use crate::tables::{self, HashMap, tables};
 use std::sync::OnceLock;
@@ -359,7 +359,10 @@ fn preprocess(word: &[u8]) -> Vec<u8> {
     let mut i = 0;
     while i < word.len() {
         let b = word[i];
-        if b == b'w' && word.get(i + 1) == Some(&b'h') && word.get(i + 2).is_some_and(|&c| is_vowel_letter(c)) {
+        if b == b'w'
+            && word.get(i + 1) == Some(&b'h')
+            && word.get(i + 2).is_some_and(|&c| is_vowel_letter(c))
+        {
             w.extend_from_slice(b"hw");
             i += 2;
             continue;
@@ -459,7 +462,11 @@ fn index() -> &'static Index {
                 })
                 .collect()
         };
-        Index { on: build(ONSETS), v: build(VOWELS), co: build(CODAS) }
+        Index {
+            on: build(ONSETS),
+            v: build(VOWELS),
+            co: build(CODAS),
+        }
     })
 }
 
@@ -512,7 +519,13 @@ fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
                     let end = cpos + co.s.len();
                     let next = skip(end);
                     if ok[next] {
-                        opts.push(Opt { end: end as u8, next: next as u8, on: oi, v: vi, co: ci });
+                        opts.push(Opt {
+                            end: end as u8,
+                            next: next as u8,
+                            on: oi,
+                            v: vi,
+                            co: ci,
+                        });
                     }
                 }
             }
@@ -561,7 +574,11 @@ fn walk(
             om |= ib(I::R);
         }
         let mut cm = co.m;
-        let nb = w[usize::from(o.end).min(w.len())..].iter().copied().find(|&b| b != HYPHEN).or(tail);
+        let nb = w[usize::from(o.end).min(w.len())..]
+            .iter()
+            .copied()
+            .find(|&b| b != HYPHEN)
+            .or(tail);
         // Nasalized finals written by MR before n/m (박명 Pang-myŏng)
         // and ㄴ written l before l (신라 Sil-la).
         if matches!(nb, Some(b'n') | Some(b'm')) {
@@ -577,12 +594,27 @@ fn walk(
         }
         // "u" stands for ㅓ only in closed syllables (Jung, Sung, Chun,
         // Bum); "Suh", "Huh", "Uhm" come through preprocess.
-        let vm = if v.s == b"u" && co.s.is_empty() { v.m & !vb(V::EO) } else { v.m };
+        let vm = if v.s == b"u" && co.s.is_empty() {
+            v.m & !vb(V::EO)
+        } else {
+            v.m
+        };
         cur.0.push(om | vm | cm);
         if explain {
-            cur.1.push(String::from_utf8_lossy(&w[pos..usize::from(o.end)]).into_owned());
+            cur.1
+                .push(String::from_utf8_lossy(&w[pos..usize::from(o.end)]).into_owned());
         }
-        walk(w, usize::from(o.next), tail, !co.s.is_empty(), opts, range, cur, out, explain);
+        walk(
+            w,
+            usize::from(o.next),
+            tail,
+            !co.s.is_empty(),
+            opts,
+            range,
+            cur,
+            out,
+            explain,
+        );
         cur.0.pop();
         if explain {
             cur.1.pop();
@@ -630,7 +662,10 @@ fn pinyin_table() -> &'static PinyinTable {
             if id > 0x7FF {
                 break;
             }
-            let rs: Vec<u64> = readings[&name].iter().map(|&s| syllable_mask(s) & !EXACT).collect();
+            let rs: Vec<u64> = readings[&name]
+                .iter()
+                .map(|&s| syllable_mask(s) & !EXACT)
+                .collect();
             let union = rs.iter().fold(0u64, |a, &m| a | m);
             masks.insert(pack(name.as_bytes()), union | PINYIN | (id << ID_SHIFT));
             sets.push(rs);
@@ -642,7 +677,9 @@ fn pinyin_table() -> &'static PinyinTable {
 /// A short lower-case ASCII string (≤ 7 bytes) packed into one integer key.
 #[inline]
 fn pack(b: &[u8]) -> u64 {
-    b.iter().take(7).fold(b.len().min(7) as u64, |k, &c| (k << 8) | u64::from(c))
+    b.iter()
+        .take(7)
+        .fold(b.len().min(7) as u64, |k, &c| (k << 8) | u64::from(c))
 }
 
 fn pinyin_masks() -> &'static HashMap<u64, u64> {
@@ -695,7 +732,15 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
     }
     let mut cur: Alt = (Vec::new(), Vec::new());
     #[allow(clippy::too_many_arguments)]
-    fn go(l: &[u8], pos: usize, hits: &[(u8, u64)], range: &[(u16, u16)], cur: &mut Alt, out: &mut Vec<Alt>, explain: bool) {
+    fn go(
+        l: &[u8],
+        pos: usize,
+        hits: &[(u8, u64)],
+        range: &[(u16, u16)],
+        cur: &mut Alt,
+        out: &mut Vec<Alt>,
+        explain: bool,
+    ) {
         if out.len() >= 4 || cur.0.len() >= MAX_SYL {
             return;
         }
@@ -708,7 +753,8 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
             let len = usize::from(len);
             cur.0.push(m);
             if explain {
-                cur.1.push(String::from_utf8_lossy(&l[pos..pos + len]).into_owned());
+                cur.1
+                    .push(String::from_utf8_lossy(&l[pos..pos + len]).into_owned());
             }
             go(l, pos + len, hits, range, cur, out, explain);
             cur.0.pop();
@@ -736,7 +782,10 @@ fn surname_alt(ids: &[usize], explain: bool) -> Option<Alt> {
                 .chain(t.surname_by_hanja.values())
                 .chain(t.surname_by_pinyin.values());
             for v in lists {
-                m.insert(v.as_ptr() as usize, surname_alt_build(v, false).map(|a| a.0));
+                m.insert(
+                    v.as_ptr() as usize,
+                    surname_alt_build(v, false).map(|a| a.0),
+                );
             }
             m
         });
@@ -759,7 +808,10 @@ fn surname_alt_build(ids: &[usize], explain: bool) -> Option<Alt> {
             continue;
         }
         forms.push(s.hangul);
-        let north: Vec<Syllable> = s.north.map(|n| n.chars().filter_map(hangul::decompose).collect()).unwrap_or_default();
+        let north: Vec<Syllable> = s
+            .north
+            .map(|n| n.chars().filter_map(hangul::decompose).collect())
+            .unwrap_or_default();
         for (k, m) in masks.iter_mut().enumerate() {
             if let Some(&syl) = s.syllables.get(k) {
                 *m |= syllable_mask(syl);
@@ -776,7 +828,11 @@ fn surname_alt_build(ids: &[usize], explain: bool) -> Option<Alt> {
             *m &= !EXACT;
         }
     }
-    let text = if explain { vec![forms.first().copied().unwrap_or_default().to_string()] } else { Vec::new() };
+    let text = if explain {
+        vec![forms.first().copied().unwrap_or_default().to_string()]
+    } else {
+        Vec::new()
+    };
     Some((masks, text))
 }
 
@@ -788,23 +844,53 @@ fn rank(ids: Option<&Vec<usize>>) -> Option<usize> {
 pub fn is_compound_surname(s: &[Syllable]) -> bool {
     static TWO: OnceLock<Vec<[Syllable; 2]>> = OnceLock::new();
     let two = TWO.get_or_init(|| {
-        tables().surnames.iter().filter_map(|x| <[Syllable; 2]>::try_from(x.syllables.as_slice()).ok()).collect()
+        tables()
+            .surnames
+            .iter()
+            .filter_map(|x| <[Syllable; 2]>::try_from(x.syllables.as_slice()).ok())
+            .collect()
     });
     s.len() == 2 && two.iter().any(|x| x[..] == *s)
 }
 
 fn hangul_word(chars: &[char], explain: bool) -> Word {
-    let masks: Vec<u64> = chars.iter().filter_map(|&c| hangul::decompose(c)).map(syllable_mask).collect();
-    let text = if explain { chars.iter().map(|c| c.to_string()).collect() } else { Vec::new() };
+    let masks: Vec<u64> = chars
+        .iter()
+        .filter_map(|&c| hangul::decompose(c))
+        .map(syllable_mask)
+        .collect();
+    let text = if explain {
+        chars.iter().map(|c| c.to_string()).collect()
+    } else {
+        Vec::new()
+    };
     let word: String = chars.iter().collect();
     let t = tables();
-    let surname = t.surname_by_hangul.get(word.as_str()).and_then(|ids| surname_alt(ids, explain)).map(|(m, tx)| {
-        // Keep the written syllable (exact) rather than the union of forms.
-        let _ = m;
-        (chars.iter().filter_map(|&c| hangul::decompose(c)).map(syllable_mask).collect(), tx)
-    });
+    let surname = t
+        .surname_by_hangul
+        .get(word.as_str())
+        .and_then(|ids| surname_alt(ids, explain))
+        .map(|(m, tx)| {
+            // Keep the written syllable (exact) rather than the union of forms.
+            let _ = m;
+            (
+                chars
+                    .iter()
+                    .filter_map(|&c| hangul::decompose(c))
+                    .map(syllable_mask)
+                    .collect(),
+                tx,
+            )
+        });
     let surname_rank = rank(t.surname_by_hangul.get(word.as_str()));
-    Word { script: Script::Hangul, alts: vec![(masks, text)], surname, surname_rank, letters: Vec::new(), chars: chars.to_vec() }
+    Word {
+        script: Script::Hangul,
+        alts: vec![(masks, text)],
+        surname,
+        surname_rank,
+        letters: Vec::new(),
+        chars: chars.to_vec(),
+    }
 }
 
 fn han_mask(c: char) -> u64 {
@@ -820,20 +906,41 @@ fn han_mask(c: char) -> u64 {
 
 fn han_word(chars: &[char], explain: bool) -> Word {
     let masks: Vec<u64> = chars.iter().map(|&c| han_mask(c)).collect();
-    let text = if explain { chars.iter().map(|c| c.to_string()).collect() } else { Vec::new() };
+    let text = if explain {
+        chars.iter().map(|c| c.to_string()).collect()
+    } else {
+        Vec::new()
+    };
     let word: String = chars.iter().collect();
     let t = tables();
-    let surname = t.surname_by_hanja.get(word.as_str()).and_then(|ids| surname_alt(ids, explain));
+    let surname = t
+        .surname_by_hanja
+        .get(word.as_str())
+        .and_then(|ids| surname_alt(ids, explain));
     let surname_rank = rank(t.surname_by_hanja.get(word.as_str()));
-    Word { script: Script::Han, alts: vec![(masks, text)], surname, surname_rank, letters: Vec::new(), chars: chars.to_vec() }
+    Word {
+        script: Script::Han,
+        alts: vec![(masks, text)],
+        surname,
+        surname_rank,
+        letters: Vec::new(),
+        chars: chars.to_vec(),
+    }
 }
 
 fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
     let w = preprocess(letters);
     let mut alts = syllabify(&w, tail, explain);
     if alts.is_empty() {
-        let text = if explain { vec![String::from_utf8_lossy(letters).into_owned()] } else { Vec::new() };
-        alts.push((vec![opaque(letters.iter().copied().filter(|&b| b != HYPHEN))], text));
+        let text = if explain {
+            vec![String::from_utf8_lossy(letters).into_owned()]
+        } else {
+            Vec::new()
+        };
+        alts.push((
+            vec![opaque(letters.iter().copied().filter(|&b| b != HYPHEN))],
+            text,
+        ));
     }
     let t = tables();
     let mut buf = [0u8; MAX_WORD];
@@ -845,18 +952,33 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
         }
     }
     let plain: &str = std::str::from_utf8(&buf[..n]).unwrap_or("");
-    let surname = t.surname_by_latin.get(plain).and_then(|ids| surname_alt(ids, explain)).map(|(m, _)| {
-        let tx = if explain { vec![plain.to_string()] } else { Vec::new() };
-        let m: Vec<u64> = m.into_iter().map(|x| x & !EXACT).collect();
-        // A two-syllable surname is shown as one unit; pad texts.
-        let mut tx = tx;
-        while explain && tx.len() < m.len() {
-            tx.push(String::new());
-        }
-        (m, tx)
-    });
+    let surname = t
+        .surname_by_latin
+        .get(plain)
+        .and_then(|ids| surname_alt(ids, explain))
+        .map(|(m, _)| {
+            let tx = if explain {
+                vec![plain.to_string()]
+            } else {
+                Vec::new()
+            };
+            let m: Vec<u64> = m.into_iter().map(|x| x & !EXACT).collect();
+            // A two-syllable surname is shown as one unit; pad texts.
+            let mut tx = tx;
+            while explain && tx.len() < m.len() {
+                tx.push(String::new());
+            }
+            (m, tx)
+        });
     let surname_rank = rank(t.surname_by_latin.get(plain));
-    Word { script: Script::Latin, alts, surname, surname_rank, letters: letters.to_vec(), chars: Vec::new() }
+    Word {
+        script: Script::Latin,
+        alts,
+        surname,
+        surname_rank,
+        letters: letters.to_vec(),
+        chars: Vec::new(),
+    }
 }
 
 /// Split normalized pieces into words (by spaces/commas and script changes).
@@ -925,7 +1047,14 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Word>, Option<usize>, usize) {
 
 /// Assemble candidates from words in a given order; `sur` = indices of the
 /// surname words, `given` = the rest in written order.
-fn assemble(ws: &[Word], sur: &[usize], given: &[usize], surname_last: bool, out: &mut Vec<Cand>, explain: bool) {
+fn assemble(
+    ws: &[Word],
+    sur: &[usize],
+    given: &[usize],
+    surname_last: bool,
+    out: &mut Vec<Cand>,
+    explain: bool,
+) {
     // Alternatives per word (the surname reading for surname words).
     let mut choices: Vec<Vec<&Alt>> = Vec::new();
     for &k in sur {
@@ -977,7 +1106,14 @@ fn assemble(ws: &[Word], sur: &[usize], given: &[usize], surname_last: bool, out
     }
 }
 
-fn push_cand(out: &mut Vec<Cand>, mut syl: Vec<u64>, n_sur: usize, kind: Kind, text: Vec<String>, surname_last: bool) {
+fn push_cand(
+    out: &mut Vec<Cand>,
+    mut syl: Vec<u64>,
+    n_sur: usize,
+    kind: Kind,
+    text: Vec<String>,
+    surname_last: bool,
+) {
     if syl.is_empty() {
         return;
     }
@@ -990,7 +1126,13 @@ fn push_cand(out: &mut Vec<Cand>, mut syl: Vec<u64>, n_sur: usize, kind: Kind, t
     if out.iter().any(|c| c.syl == syl && c.n_sur == n_sur) {
         return;
     }
-    out.push(Cand { syl, n_sur, kind, text, surname_last });
+    out.push(Cand {
+        syl,
+        n_sur,
+        kind,
+        text,
+        surname_last,
+    });
 }
 
 /// Read `name` into its candidates.
@@ -1009,7 +1151,10 @@ pub fn read(name: &str, explain: bool) -> Reading {
 
 fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
     let (ws, comma_at, ignored) = words(pieces, explain);
-    let mut r = Reading { ignored, ..Reading::default() };
+    let mut r = Reading {
+        ignored,
+        ..Reading::default()
+    };
     if ws.is_empty() {
         return r;
     }
@@ -1024,14 +1169,22 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                 if w.script == Script::Han {
                     for (j, &c) in w.chars.iter().enumerate() {
                         let rd = if k == 0 && j == 0 {
-                            tables().surname_by_hanja.get(c.to_string().as_str()).and_then(|ids| {
-                                tables().surnames.get(*ids.first()?).map(|s| s.hangul.to_string())
-                            })
+                            tables()
+                                .surname_by_hanja
+                                .get(c.to_string().as_str())
+                                .and_then(|ids| {
+                                    tables()
+                                        .surnames
+                                        .get(*ids.first()?)
+                                        .map(|s| s.hangul.to_string())
+                                })
                         } else {
                             None
                         };
                         let rd = rd.or_else(|| {
-                            tables::hanja_readings(c).and_then(|x| x.first()).map(|s| hangul::compose(*s).to_string())
+                            tables::hanja_readings(c)
+                                .and_then(|x| x.first())
+                                .map(|s| hangul::compose(*s).to_string())
                         });
                         s.push_str(rd.as_deref().unwrap_or("?"));
                     }
@@ -1054,19 +1207,30 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
             let mut text = a.1.clone();
             let mut n_sur = 1;
             if w.script != Script::Latin {
-                let sy: Vec<Syllable> = w.chars.iter().filter_map(|&c| hangul::decompose(c)).collect();
+                let sy: Vec<Syllable> = w
+                    .chars
+                    .iter()
+                    .filter_map(|&c| hangul::decompose(c))
+                    .collect();
                 if w.chars.len() >= 3 {
                     let two: String = w.chars[..2].iter().collect();
                     let t = tables();
                     if is_compound_surname(&sy[..sy.len().min(2)])
-                        || (w.script == Script::Han && t.surname_by_hanja.get(two.as_str()).is_some_and(|ids| ids.iter().any(|&i| t.surnames[i].syllables.len() == 2)))
+                        || (w.script == Script::Han
+                            && t.surname_by_hanja.get(two.as_str()).is_some_and(|ids| {
+                                ids.iter().any(|&i| t.surnames[i].syllables.len() == 2)
+                            }))
                     {
                         n_sur = 2;
                     }
                 }
                 if w.script == Script::Han {
                     let head: String = w.chars[..n_sur.min(w.chars.len())].iter().collect();
-                    if let Some(sa) = tables().surname_by_hanja.get(head.as_str()).and_then(|ids| surname_alt(ids, false)) {
+                    if let Some(sa) = tables()
+                        .surname_by_hanja
+                        .get(head.as_str())
+                        .and_then(|ids| surname_alt(ids, false))
+                    {
                         if sa.0.len() == n_sur {
                             syl.splice(0..n_sur.min(syl.len()), sa.0);
                         }
@@ -1080,7 +1244,14 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
             }
             syl.truncate(MAX_SYL);
             text.truncate(MAX_SYL);
-            push_cand(&mut cands, syl, n_sur.min(a.0.len()), Kind::Korean, text, false);
+            push_cand(
+                &mut cands,
+                syl,
+                n_sur.min(a.0.len()),
+                Kind::Korean,
+                text,
+                false,
+            );
             if cands.len() >= MAX_CANDS {
                 break;
             }
@@ -1088,7 +1259,9 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
     } else {
         let all: Vec<usize> = (0..n).collect();
         match comma_at {
-            Some(k) if k > 0 && k < n => assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain),
+            Some(k) if k > 0 && k < n => {
+                assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain)
+            }
             _ => {
                 let first = ws[0].surname_rank;
                 let last = ws[n - 1].surname_rank;
@@ -1112,13 +1285,25 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
         let t = tables();
         let mut per_word: Vec<Vec<Alt>> = Vec::new();
         for (k, w) in ws.iter().enumerate() {
-            let plain: String = w.letters.iter().filter(|&&b| b != HYPHEN).map(|&b| b as char).collect();
             let sur = if k == 0 && n > 1 {
-                t.surname_by_pinyin.get(plain.as_str()).and_then(|ids| surname_alt(ids, explain)).map(|(m, tx)| {
-                    let m: Vec<u64> = m.into_iter().map(|x| (x & !EXACT) | PINYIN).collect();
-                    let tx = if explain { vec![plain.clone(); m.len().min(1)] } else { tx };
-                    (m, tx)
-                })
+                let plain: String = w
+                    .letters
+                    .iter()
+                    .filter(|&&b| b != HYPHEN)
+                    .map(|&b| b as char)
+                    .collect();
+                t.surname_by_pinyin
+                    .get(plain.as_str())
+                    .and_then(|ids| surname_alt(ids, explain))
+                    .map(|(m, tx)| {
+                        let m: Vec<u64> = m.into_iter().map(|x| (x & !EXACT) | PINYIN).collect();
+                        let tx = if explain {
+                            vec![plain.clone(); m.len().min(1)]
+                        } else {
+                            tx
+                        };
+                        (m, tx)
+                    })
             } else {
                 None
             };
@@ -1184,16 +1369,31 @@ mod tests {
     #[test]
     fn latin_spelling_covers_the_hangul() {
         let r = read("Kim Chol Jin", true);
-        assert!(r.cands.iter().any(|c| c.syl.len() == 3 && has(c, 0, '김') && has(c, 1, '철') && has(c, 2, '진')));
+        assert!(
+            r.cands
+                .iter()
+                .any(|c| c.syl.len() == 3 && has(c, 0, '김') && has(c, 1, '철') && has(c, 2, '진'))
+        );
         assert!(r.cands.iter().all(|c| c.syl.len() != 3 || !has(c, 1, '촌')));
     }
 
     #[test]
     fn joined_given_name_is_cut_both_ways() {
         let r = read("Kim Jongun", true);
-        let cuts: Vec<Vec<String>> = r.cands.iter().filter(|c| c.kind == Kind::Korean).map(|c| c.text.clone()).collect();
-        assert!(cuts.contains(&vec!["kim".into(), "jong".into(), "un".into()]), "{cuts:?}");
-        assert!(cuts.contains(&vec!["kim".into(), "jon".into(), "gun".into()]), "{cuts:?}");
+        let cuts: Vec<Vec<String>> = r
+            .cands
+            .iter()
+            .filter(|c| c.kind == Kind::Korean)
+            .map(|c| c.text.clone())
+            .collect();
+        assert!(
+            cuts.contains(&vec!["kim".into(), "jong".into(), "un".into()]),
+            "{cuts:?}"
+        );
+        assert!(
+            cuts.contains(&vec!["kim".into(), "jon".into(), "gun".into()]),
+            "{cuts:?}"
+        );
     }
 
     #[test]
@@ -1217,6 +1417,9 @@ mod tests {
     fn pinyin_reading() {
         let r = read("Jin Zhezhen", false);
         let p: Vec<&Cand> = r.cands.iter().filter(|c| c.kind == Kind::Pinyin).collect();
-        assert!(p.iter().any(|c| c.syl.len() == 3 && has(c, 0, '김') && has(c, 1, '철') && has(c, 2, '진')));
+        assert!(
+            p.iter()
+                .any(|c| c.syl.len() == 3 && has(c, 0, '김') && has(c, 1, '철') && has(c, 2, '진'))
+        );
     }
 }

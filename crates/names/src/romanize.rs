@@ -17,30 +17,34 @@
 //!   first voiceless, ㄱ ㄷ ㅂ voiced (g d b) after a vowel or resonant;
 //!   ㅈ = j, aspirates kh th ph ch (Pak Tong Gu, An Pok Chŏl).
 
-use crate::hangul::{self, fin, ini, vow, Syllable};
+use crate::hangul::{self, Syllable, fin, ini, vow};
 use crate::{NameError, System};
 
-const RR_INI: [&str; 19] =
-    ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"];
+const RR_INI: [&str; 19] = [
+    "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p",
+    "h",
+];
 const RR_VOW: [&str; 21] = [
-    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi",
-    "yu", "eu", "ui", "i",
+    "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we",
+    "wi", "yu", "eu", "ui", "i",
 ];
 /// Final consonant as written at the end of a syllable (RR and MR agree).
 const FIN_PLAIN: [&str; 28] = [
-    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p", "t",
-    "t", "ng", "t", "t", "k", "t", "p", "t",
+    "", "k", "k", "k", "n", "n", "n", "t", "l", "k", "m", "l", "l", "l", "p", "l", "m", "p", "p",
+    "t", "t", "ng", "t", "t", "k", "t", "p", "t",
 ];
 const MR_INI: [&str; 19] = [
-    "k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "ch", "tch", "ch'", "k'", "t'", "p'",
-    "h",
+    "k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "ch", "tch", "ch'", "k'", "t'",
+    "p'", "h",
 ];
 const MR_VOW: [&str; 21] = [
-    "a", "ae", "ya", "yae", "ŏ", "e", "yŏ", "ye", "o", "wa", "wae", "oe", "yo", "u", "wŏ", "we", "wi",
-    "yu", "ŭ", "ŭi", "i",
+    "a", "ae", "ya", "yae", "ŏ", "e", "yŏ", "ye", "o", "wa", "wae", "oe", "yo", "u", "wŏ", "we",
+    "wi", "yu", "ŭ", "ŭi", "i",
 ];
-const DP_INI: [&str; 19] =
-    ["k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "j", "jj", "ch", "kh", "th", "ph", "h"];
+const DP_INI: [&str; 19] = [
+    "k", "kk", "n", "t", "tt", "r", "m", "p", "pp", "s", "ss", "", "j", "jj", "ch", "kh", "th",
+    "ph", "h",
+];
 
 /// Final consonant classes used for sound-change rules.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -96,23 +100,38 @@ pub(crate) fn parse_hangul_name(name: &str) -> Result<HangulName, NameError> {
                 words.push(std::mem::take(&mut current));
             }
         } else {
-            return Err(NameError::NotHangul { position: i + 1, kind: crate::normalize::char_kind(c) });
+            return Err(NameError::NotHangul {
+                position: i + 1,
+                kind: crate::normalize::char_kind(c),
+            });
         }
     }
     if !current.is_empty() {
         words.push(current);
     }
     let mut words = words.into_iter();
-    let Some(first) = words.next() else { return Err(NameError::Empty) };
+    let Some(first) = words.next() else {
+        return Err(NameError::Empty);
+    };
     let rest: Vec<Syllable> = words.flatten().collect();
     if !rest.is_empty() {
-        return Ok(HangulName { surname: first, given: rest });
+        return Ok(HangulName {
+            surname: first,
+            given: rest,
+        });
     }
     // One word: the surname is its first syllable, or its first two when they
     // form a two-syllable surname (남궁, 황보, 제갈, 선우 …) and a given name follows.
-    let n = if first.len() >= 3 && crate::parse::is_compound_surname(&first[..2]) { 2 } else { 1 };
+    let n = if first.len() >= 3 && crate::parse::is_compound_surname(&first[..2]) {
+        2
+    } else {
+        1
+    };
     let (s, g) = first.split_at(n.min(first.len()));
-    Ok(HangulName { surname: s.to_vec(), given: g.to_vec() })
+    Ok(HangulName {
+        surname: s.to_vec(),
+        given: g.to_vec(),
+    })
 }
 
 fn capitalize(s: &str) -> String {
@@ -138,7 +157,11 @@ fn rr(n: &HangulName) -> String {
 }
 
 fn join_name(sur: &str, given: &str) -> String {
-    if given.is_empty() { sur.to_string() } else { format!("{sur} {given}") }
+    if given.is_empty() {
+        sur.to_string()
+    } else {
+        format!("{sur} {given}")
+    }
 }
 
 /// MR spelling of the final of `prev` and the initial of `next` inside one
@@ -163,7 +186,11 @@ fn mr_junction(prev: Syllable, next: Syllable) -> (String, &'static str) {
             if let Some(v) = voiced(i) {
                 (f, v)
             } else if i == ini::R {
-                if coda(prev.fin) == Coda::N { ("l".into(), "l") } else { (f, "n") }
+                if coda(prev.fin) == Coda::N {
+                    ("l".into(), "l")
+                } else {
+                    (f, "n")
+                }
             } else {
                 (f, base)
             }
@@ -232,8 +259,12 @@ fn mr_word(syls: &[Syllable], sep: &str) -> String {
 
 fn mr(n: &HangulName) -> String {
     let sur = if n.surname.len() == 1
-        && n.surname[0] == (Syllable { initial: ini::NG, vowel: vow::I, fin: fin::NONE })
-    {
+        && n.surname[0]
+            == (Syllable {
+                initial: ini::NG,
+                vowel: vow::I,
+                fin: fin::NONE,
+            }) {
         "yi".to_string()
     } else {
         mr_word(&n.surname, "")
@@ -260,7 +291,12 @@ pub(crate) fn strip_marks(s: &str) -> String {
 }
 
 fn dprk_syllable(prev: Option<Syllable>, s: Syllable) -> String {
-    let voicing = prev.is_some_and(|p| matches!(coda(p.fin), Coda::None | Coda::N | Coda::M | Coda::Ng | Coda::L));
+    let voicing = prev.is_some_and(|p| {
+        matches!(
+            coda(p.fin),
+            Coda::None | Coda::N | Coda::M | Coda::Ng | Coda::L
+        )
+    });
     let i = match (voicing, s.initial) {
         (true, ini::G) => "g",
         (true, ini::D) => "d",
@@ -276,13 +312,21 @@ fn dprk_syllable(prev: Option<Syllable>, s: Syllable) -> String {
 fn dprk(n: &HangulName) -> String {
     let mut sur = String::new();
     for (k, s) in n.surname.iter().enumerate() {
-        sur.push_str(&dprk_syllable(if k == 0 { None } else { Some(n.surname[k - 1]) }, *s));
+        sur.push_str(&dprk_syllable(
+            if k == 0 { None } else { Some(n.surname[k - 1]) },
+            *s,
+        ));
     }
     let given: Vec<String> = n
         .given
         .iter()
         .enumerate()
-        .map(|(k, s)| capitalize(&dprk_syllable(if k == 0 { None } else { Some(n.given[k - 1]) }, *s)))
+        .map(|(k, s)| {
+            capitalize(&dprk_syllable(
+                if k == 0 { None } else { Some(n.given[k - 1]) },
+                *s,
+            ))
+        })
         .collect();
     join_name(&capitalize(&sur), &given.join(" "))
 }
@@ -316,8 +360,8 @@ mod tests {
         // RR 2000, art. 2: vowel table ㅏ a ... ㅢ ui, in Unicode order.
         let vowels = "아애야얘어에여예오와왜외요우워웨위유으의이";
         let expect = [
-            "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo",
-            "we", "wi", "yu", "eu", "ui", "i",
+            "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u",
+            "wo", "we", "wi", "yu", "eu", "ui", "i",
         ];
         for (c, e) in vowels.chars().zip(expect) {
             assert_eq!(rr_syllable(hangul::decompose(c).unwrap()), e, "{c}");
@@ -325,8 +369,8 @@ mod tests {
         // Consonants before a vowel: g kk k d tt t b pp p j jj ch s ss h n m r.
         let cons = "가까카다따타바빠파자짜차사싸하나마라";
         let expect = [
-            "ga", "kka", "ka", "da", "tta", "ta", "ba", "ppa", "pa", "ja", "jja", "cha", "sa", "ssa",
-            "ha", "na", "ma", "ra",
+            "ga", "kka", "ka", "da", "tta", "ta", "ba", "ppa", "pa", "ja", "jja", "cha", "sa",
+            "ssa", "ha", "na", "ma", "ra",
         ];
         for (c, e) in cons.chars().zip(expect) {
             assert_eq!(rr_syllable(hangul::decompose(c).unwrap()), e, "{c}");
@@ -401,8 +445,17 @@ mod tests {
     fn bad_input_is_an_error() {
         assert!(matches!(romanize("", Rr), Err(NameError::Empty)));
         assert!(matches!(romanize("   ", Mr), Err(NameError::Empty)));
-        assert!(matches!(romanize("김a", Mr), Err(NameError::NotHangul { position: 2, .. })));
-        assert!(matches!(romanize("김😀", Dprk), Err(NameError::NotHangul { .. })));
-        assert!(matches!(romanize(&"김".repeat(10_000), Rr), Err(NameError::TooLong { .. })));
+        assert!(matches!(
+            romanize("김a", Mr),
+            Err(NameError::NotHangul { position: 2, .. })
+        ));
+        assert!(matches!(
+            romanize("김😀", Dprk),
+            Err(NameError::NotHangul { .. })
+        ));
+        assert!(matches!(
+            romanize(&"김".repeat(10_000), Rr),
+            Err(NameError::TooLong { .. })
+        ));
     }
 }

@@ -124,12 +124,19 @@ fn build() -> Tables {
             continue;
         }
         let f: Vec<&'static str> = line.split('\t').collect();
-        let [ch, readings, pinyin, flags, simp, trad] = f[..] else { continue };
+        let [ch, readings, pinyin, flags, simp, trad] = f[..] else {
+            continue;
+        };
         let mut chars = ch.chars();
-        let (Some(c), None) = (chars.next(), chars.next()) else { continue };
+        let (Some(c), None) = (chars.next(), chars.next()) else {
+            continue;
+        };
         let readings: Vec<Syllable> = readings.split(',').flat_map(syllables).collect();
-        let pinyin: Vec<&'static str> =
-            if pinyin == "-" { Vec::new() } else { pinyin.split(',').collect() };
+        let pinyin: Vec<&'static str> = if pinyin == "-" {
+            Vec::new()
+        } else {
+            pinyin.split(',').collect()
+        };
         let common = flags.contains('N') || flags.contains('E');
         if common {
             for p in &pinyin {
@@ -143,7 +150,13 @@ fn build() -> Tables {
         }
         hanja.insert(
             c,
-            HanjaEntry { readings, pinyin, common, simplified: dash(simp), traditional: dash(trad) },
+            HanjaEntry {
+                readings,
+                pinyin,
+                common,
+                simplified: dash(simp),
+                traditional: dash(trad),
+            },
         );
     }
     let mut surnames = Vec::new();
@@ -152,7 +165,9 @@ fn build() -> Tables {
             continue;
         }
         let f: Vec<&'static str> = line.split('\t').collect();
-        let [h, north, hj, latin, py] = f[..] else { continue };
+        let [h, north, hj, latin, py] = f[..] else {
+            continue;
+        };
         surnames.push(Surname {
             hangul: h,
             north: if north == "-" { None } else { Some(north) },
@@ -211,7 +226,11 @@ fn build() -> Tables {
 /// The Korean readings of a Chinese character (following simplified →
 /// traditional links already resolved by the generator).
 pub fn hanja_readings(c: char) -> Option<&'static [Syllable]> {
-    tables().hanja.get(&c).map(|e| e.readings.as_slice()).filter(|r| !r.is_empty())
+    tables()
+        .hanja
+        .get(&c)
+        .map(|e| e.readings.as_slice())
+        .filter(|r| !r.is_empty())
 }
 
 /// Whether `c` is a CJK unified ideograph (any block) or compatibility
@@ -226,7 +245,11 @@ mod tests {
     use super::*;
 
     fn r(c: char) -> String {
-        hanja_readings(c).unwrap_or(&[]).iter().map(|s| hangul::compose(*s)).collect()
+        hanja_readings(c)
+            .unwrap_or(&[])
+            .iter()
+            .map(|s| hangul::compose(*s))
+            .collect()
     }
 
     #[test]
@@ -259,7 +282,11 @@ mod tests {
         assert!(distinct.len() >= 100, "only {} surnames", distinct.len());
         for s in &t.surnames {
             assert!(!s.syllables.is_empty(), "{} has no Hangul", s.hangul);
-            assert!(!s.hanja.is_empty() && !s.latin.is_empty(), "{} incomplete", s.hangul);
+            assert!(
+                !s.hanja.is_empty() && !s.latin.is_empty(),
+                "{} incomplete",
+                s.hangul
+            );
             // Every Hanja of a one-syllable surname has that reading in Unihan.
             if s.syllables.len() == 1 {
                 for h in &s.hanja {
@@ -274,8 +301,18 @@ mod tests {
                 }
             }
         }
-        assert_eq!(t.surname_by_latin["rhee"].first().map(|&i| t.surnames[i].hangul), Some("이"));
-        assert_eq!(t.surname_by_hanja["郑"].first().map(|&i| t.surnames[i].hangul), Some("정"));
+        assert_eq!(
+            t.surname_by_latin["rhee"]
+                .first()
+                .map(|&i| t.surnames[i].hangul),
+            Some("이")
+        );
+        assert_eq!(
+            t.surname_by_hanja["郑"]
+                .first()
+                .map(|&i| t.surnames[i].hangul),
+            Some("정")
+        );
     }
 
     #[test]

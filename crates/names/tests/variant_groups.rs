@@ -20,11 +20,15 @@ fn load() -> Set {
         if line.starts_with('#') || line.trim().is_empty() {
             continue;
         }
-        let (tag, rest) = line.split_once('\t').unwrap_or_else(|| panic!("line {}: no tab", n + 1));
+        let (tag, rest) = line
+            .split_once('\t')
+            .unwrap_or_else(|| panic!("line {}: no tab", n + 1));
         match tag {
             "G" => groups.push(rest.split(" | ").map(str::trim).collect::<Vec<_>>()),
             "N" => {
-                let (a, b) = rest.split_once('\t').unwrap_or_else(|| panic!("line {}: N needs two names", n + 1));
+                let (a, b) = rest
+                    .split_once('\t')
+                    .unwrap_or_else(|| panic!("line {}: N needs two names", n + 1));
                 negatives.push((a.trim(), b.trim()));
             }
             _ => panic!("line {}: unknown tag", n + 1),
@@ -60,7 +64,8 @@ fn variant_groups_precision_recall() {
             neg_pairs.push((heads[i], heads[j]));
         }
     }
-    let head_keys: std::collections::HashMap<&str, _> = heads.iter().map(|h| (*h, key(h))).collect();
+    let head_keys: std::collections::HashMap<&str, _> =
+        heads.iter().map(|h| (*h, key(h))).collect();
     for (a, b) in &neg_pairs {
         let ka = head_keys.get(a).cloned().unwrap_or_else(|| key(a));
         let kb = head_keys.get(b).cloned().unwrap_or_else(|| key(b));
@@ -97,6 +102,10 @@ fn every_hard_negative_is_different_via_compare() {
     let set = load();
     for (a, b) in &set.negatives {
         let c = compare(a, b);
-        assert_eq!(c.same, score(&key(a), &key(b)) >= SAME_THRESHOLD, "{a} / {b}");
+        assert_eq!(
+            c.same,
+            score(&key(a), &key(b)) >= SAME_THRESHOLD,
+            "{a} / {b}"
+        );
     }
 }

@@ -59,7 +59,9 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
             if let Some(path) = pairs {
                 return compare_file(&path, json, &mut out);
             }
-            let (Some(a), Some(b)) = (a, b) else { bail!("compare needs two names or --pairs FILE.csv") };
+            let (Some(a), Some(b)) = (a, b) else {
+                bail!("compare needs two names or --pairs FILE.csv")
+            };
             let c = tumen_names::compare(&a, &b);
             print_one(&mut out, &c, json, None)
         }
@@ -87,7 +89,10 @@ fn print_one(out: &mut impl Write, c: &Comparison, json: bool, line: Option<u64>
 fn compare_file(path: &Path, json: bool, out: &mut impl Write) -> Result<()> {
     let shown = path.display();
     let file = std::fs::File::open(path).with_context(|| format!("{shown}: cannot open"))?;
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(file);
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(file);
     let mut header_seen = false;
     for rec in rdr.records() {
         let rec = match rec {
@@ -105,15 +110,24 @@ fn compare_file(path: &Path, json: bool, out: &mut impl Write) -> Result<()> {
         let line = rec.position().map(|p| p.line()).unwrap_or(0);
         if !header_seen {
             header_seen = true;
-            let h: Vec<String> = rec.iter().map(|f| f.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()).collect();
+            let h: Vec<String> = rec
+                .iter()
+                .map(|f| f.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+                .collect();
             if h != ["a", "b"] {
-                bail!("{shown}: line {line}: the header must be `a,b` (found {} column(s) with other names)", h.len());
+                bail!(
+                    "{shown}: line {line}: the header must be `a,b` (found {} column(s) with other names)",
+                    h.len()
+                );
             }
             continue;
         }
         if rec.len() != 2 {
             // The values are names (confidential): say how many, not what.
-            bail!("{shown}: line {line}: expected 2 fields (a,b), found {}", rec.len());
+            bail!(
+                "{shown}: line {line}: expected 2 fields (a,b), found {}",
+                rec.len()
+            );
         }
         let c = tumen_names::compare(&rec[0], &rec[1]);
         print_one(out, &c, json, Some(line))?;
