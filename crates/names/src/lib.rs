@@ -616,6 +616,23 @@ mod tests {
     }
 
     #[test]
+    fn form_tolerance_and_typos() {
+        for v in [
+            "ｋｉｍ　ｃｈｏｌ　ｊｉｎ",
+            "kim   chol jin",
+            "Kim Choljin",
+            "Kim Ch'ŏl-chin",
+            "Kim, Chol-Jin",
+            "Kim Chol Jin 1975 😀",
+        ] {
+            assert!(compare("김철진", v).same, "{v}");
+        }
+        // A typing error that breaks a syllable is a partial match, not the same name.
+        let c = compare("Kim Chol Jin", "Kim Chol Jni");
+        assert!(!c.same && c.score > 0.5, "{}", c.score);
+    }
+
+    #[test]
     fn empty_and_junk() {
         assert!(key("").is_empty());
         assert_eq!(score(&key(""), &key("")), 0.0);
