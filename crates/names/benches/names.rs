@@ -92,6 +92,33 @@ fn main() {
         acc as f64 / total
     );
 
+    // Cold: each spelling once, in a fresh thread (empty word memo).
+    let runs = 30;
+    let (mut wall, mut cpu) = (0.0, 0.0);
+    for _ in 0..runs {
+        let ns = names.clone();
+        let (w, c) = std::thread::spawn(move || {
+            let t = Instant::now();
+            let c0 = cpu_ns();
+            for s in &ns {
+                black_box(tumen_names::key(black_box(s)));
+            }
+            (t.elapsed().as_secs_f64(), cpu_secs(c0))
+        })
+        .join()
+        .unwrap_or((f64::NAN, f64::NAN));
+        wall += w;
+        cpu += c;
+    }
+    let tot = (runs * n) as f64;
+    // (Per-CPU time is not shown: schedstat is only updated at scheduler
+    // ticks, too coarse for 2 ms runs.)
+    let _ = cpu;
+    println!(
+        "key() cold (each spelling once, fresh word memo, {runs} threads): {:>10.0} names/s wall",
+        tot / wall
+    );
+
     // By script.
     for (label, pred) in [
         (

@@ -18,6 +18,7 @@
 use crate::hangul::{self, Syllable, fin, ini, vow};
 use crate::normalize::{self, Piece};
 use crate::tables::{self, HashMap, tables};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 pub const VOW_SHIFT: u32 = 19;
@@ -981,9 +982,38 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
     }
 }
 
+/// Latin words recur across a list of names (Kim, Chol, Yong): their
+/// readings are memoized per thread. The memo is bounded (cleared when it
+/// holds `WORD_MEMO` words) and invisible to callers: a word's reading
+/// depends only on its letters and the next word's first letter.
+const WORD_MEMO: usize = 16_384;
+
+fn latin_word_cached(letters: &[u8], tail: Option<u8>, explain: bool) -> Rc<Word> {
+    type Memo = std::cell::RefCell<HashMap<(Vec<u8>, Option<u8>), Rc<Word>>>;
+    thread_local! {
+        static MEMO: Memo = std::cell::RefCell::new(HashMap::default());
+    }
+    if explain {
+        return Rc::new(latin_word(letters, tail, explain));
+    }
+    MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        let k = (letters.to_vec(), tail);
+        if let Some(w) = m.get(&k) {
+            return Rc::clone(w);
+        }
+        let w = Rc::new(latin_word(letters, tail, false));
+        if m.len() >= WORD_MEMO {
+            m.clear();
+        }
+        m.insert(k, Rc::clone(&w));
+        w
+    })
+}
+
 /// Split normalized pieces into words (by spaces/commas and script changes).
 /// Returns the words and the index of the first word after a comma.
-fn words(pieces: &[Piece], explain: bool) -> (Vec<Word>, Option<usize>, usize) {
+fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usize) {
     let mut out = Vec::new();
     let mut comma_at = None;
     let mut ignored = 0;
@@ -1007,7 +1037,7 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Word>, Option<usize>, usize) {
                     cs.push(*c);
                     i += 1;
                 }
-                out.push(hangul_word(&cs, explain));
+                out.push(Rc::new(hangul_word(&cs, explain)));
             }
             Piece::Han(_) => {
                 let mut cs = Vec::new();
@@ -1015,7 +1045,7 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Word>, Option<usize>, usize) {
                     cs.push(*c);
                     i += 1;
                 }
-                out.push(han_word(&cs, explain));
+                out.push(Rc::new(han_word(&cs, explain)));
             }
             Piece::Latin(_) => {
                 let mut ls = Vec::new();
@@ -1038,7 +1068,7 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Word>, Option<usize>, usize) {
                     Piece::Latin(b) => Some(Some(*b)),
                     _ => Some(None),
                 });
-                out.push(latin_word(&ls, tail.flatten(), explain));
+                out.push(latin_word_cached(&ls, tail.flatten(), explain));
             }
         }
     }
@@ -1048,7 +1078,7 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Word>, Option<usize>, usize) {
 /// Assemble candidates from words in a given order; `sur` = indices of the
 /// surname words, `given` = the rest in written order.
 fn assemble(
-    ws: &[Word],
+    ws: &[Rc<Word>],
     sur: &[usize],
     given: &[usize],
     surname_last: bool,
