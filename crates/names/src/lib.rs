@@ -616,6 +616,24 @@ mod tests {
     }
 
     #[test]
+    fn word_memo_does_not_change_keys() {
+        // The explained path never uses the memo; keys must agree, warm or cold.
+        for n in [
+            "Kim Chol Jin",
+            "Chol Jin Kim",
+            "Kim Jongun",
+            "Ri Sol Ju",
+            "Jin Zhezhen",
+            "Kim Mung Na",
+            "Paik Nam-june",
+        ] {
+            let reference = encode(&parse::read(n, true).cands);
+            assert_eq!(key(n), reference, "{n} cold");
+            assert_eq!(key(n), reference, "{n} warm");
+        }
+    }
+
+    #[test]
     fn form_tolerance_and_typos() {
         for v in [
             "ｋｉｍ　ｃｈｏｌ　ｊｉｎ",
