@@ -67,7 +67,7 @@ pub struct EmOptions {
 impl Default for EmOptions {
     fn default() -> Self {
         EmOptions {
-            max_iterations: 200,
+            max_iterations: 1000,
             tolerance: 1e-6,
         }
     }
