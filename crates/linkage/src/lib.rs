@@ -589,17 +589,6 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
             }
         }
     }
-    let m: Vec<Vec<f64>> = (0..nf)
-        .map(|f| {
-            if m_weight[f] > 0.0 {
-                m_sum[f].iter().map(|x| x / m_weight[f]).collect()
-            } else {
-                m0[f].clone()
-            }
-        })
-        .collect();
-    // The prior over all possible pairs: pairs never blocked are taken as
-    // non-matches, so lambda = expected matches among candidates / all pairs.
     let all_pairs = possible_pairs(data, req.mode).max(1) as f64;
     let cand_pats = {
         let mut p = Patterns::default();
@@ -608,6 +597,28 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
         }
         p
     };
+    // A field named in every blocking rule has no session that can see it:
+    // estimate its m on the whole candidate set instead (with the other
+    // fields' m fixed from the sessions guiding which pairs are matches).
+    let unseen: Vec<usize> = (0..nf).filter(|f| m_weight[*f] <= 0.0).collect();
+    let mut m: Vec<Vec<f64>> = (0..nf)
+        .map(|f| {
+            if m_weight[f] > 0.0 {
+                m_sum[f].iter().map(|x| x / m_weight[f]).collect()
+            } else {
+                m0[f].clone()
+            }
+        })
+        .collect();
+    if !unseen.is_empty() && !pairs.is_empty() {
+        let out = model::em(&cand_pats, m.clone(), u_random.clone(), 0.1, &req.em, true);
+        iterations += out.iterations;
+        for f in &unseen {
+            m[*f] = out.m[*f].clone();
+        }
+    }
+    // The prior over all possible pairs: pairs never blocked are taken as
+    // non-matches, so lambda = expected matches among candidates / all pairs.
     let lambda = model::population_lambda(&cand_pats, &m, &u_random, all_pairs);
     let out = model::EmOutcome {
         m,
@@ -735,6 +746,12 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
         if blocked == 0 {
             warnings.push("the blocking rules found no candidate pairs".to_string());
         }
+    }
+    for f in &unseen {
+        warnings.push(format!(
+            "field `{}` is part of every blocking rule; its m was estimated on all candidate pairs",
+            data.fields()[*f].name
+        ));
     }
     if !model.em_converged {
         warnings.push(format!(
