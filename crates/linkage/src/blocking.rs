@@ -456,10 +456,9 @@ fn emit_block(
             if !mode.allows(data.source(a), data.source(b)) {
                 continue;
             }
-            if multi_a || keys[ri].of(b).len() > 1 {
-                if shared_min(ka, keys[ri].of(b)) != Some(key) {
-                    continue;
-                }
+            if (multi_a || keys[ri].of(b).len() > 1) && shared_min(ka, keys[ri].of(b)) != Some(key)
+            {
+                continue;
             }
             if keys[..earlier]
                 .iter()

@@ -33,8 +33,8 @@ pub enum LinkError {
     EmptyBlockingRule(String),
     #[error(
         "blocking rule `{rule}` would generate {pairs} candidate pairs, more than the cap of {cap}; \
-         its largest block has {largest_block} records. Add a field to the rule (e.g. `{rule}+birth year`) \
-         or raise the cap"
+         its largest block has {largest_block} records. Add a field or a transform to the rule \
+         (e.g. `+date_of_birth:year`) or raise the cap"
     )]
     RuleTooBroad {
         rule: String,
