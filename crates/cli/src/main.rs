@@ -55,6 +55,8 @@ enum Command {
     Link(cmd::link::Args),
     /// Verify the tamper-evident ledger; print tree heads and proofs.
     Verify(cmd::ledger::Args),
+    /// Write a public dataset allowed by a publication policy.
+    Publish(cmd::publish::Args),
 }
 
 fn main() {
@@ -75,6 +77,7 @@ fn main() {
         Command::Estimate(a) => cmd::estimate::run(&cli.globals, a),
         Command::Link(a) => cmd::link::run(&cli.globals, a),
         Command::Verify(a) => cmd::ledger::run(&cli.globals, a),
+        Command::Publish(a) => cmd::publish::run(&cli.globals, a),
     };
     if let Err(e) = result {
         // `{:#}` prints the whole context chain on one line: "import people.csv:

@@ -4,4 +4,5 @@ pub mod estimate;
 pub mod ledger;
 pub mod link;
 pub mod names;
+pub mod publish;
 pub mod records;
