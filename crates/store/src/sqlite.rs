@@ -356,18 +356,8 @@ impl SqliteStore {
     fn begin(&mut self, actor: &str) -> Result<SqliteBatch<'_>, StoreError> {
         check_actor(actor)?;
         self.conn
-            .execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS stage_places (place TEXT, wide INTEGER, date_lo INTEGER, date_hi INTEGER, rid INTEGER);
-                 CREATE TEMP TABLE IF NOT EXISTS stage_terms (term TEXT, wide INTEGER, date_lo INTEGER, date_hi INTEGER, rid INTEGER);
-                 CREATE TEMP TABLE IF NOT EXISTS stage_refs (target TEXT, rid INTEGER);",
-            )
-            .ctx("preparing staging tables")?;
-        self.conn
             .execute_batch("BEGIN IMMEDIATE")
             .ctx("starting a transaction")?;
-        self.conn
-            .execute_batch("DELETE FROM temp.stage_places; DELETE FROM temp.stage_terms; DELETE FROM temp.stage_refs;")
-            .ctx("clearing staging tables")?;
         let mut b = SqliteBatch {
             conn: &self.conn,
             origin: &self.origin,
@@ -381,7 +371,8 @@ impl SqliteStore {
             known: HashSet::new(),
             summary: BatchSummary::default(),
             done: false,
-            staged: std::cell::Cell::new(false),
+            staged: std::cell::RefCell::new(Staged::default()),
+            tombstones: true,
         };
         b.next_seq = b
             .conn
@@ -395,6 +386,12 @@ impl SqliteStore {
                 r.get(0)
             })
             .ctx("reading ledger")?;
+        // With no tombstone, a new id always starts at revision 1: the
+        // per-row look-up can be skipped (a delete in the batch turns it back on).
+        b.tombstones = b
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM tombstones)", [], |r| r.get(0))
+            .ctx("reading tombstones")?;
         Ok(b)
     }
 }
@@ -1069,8 +1066,58 @@ struct SqliteBatch<'a> {
     known: HashSet<String>,
     summary: BatchSummary,
     done: bool,
-    /// Facet rows wait in temp tables until [`SqliteBatch::flush`].
-    staged: std::cell::Cell<bool>,
+    /// Facet rows wait in memory until [`SqliteBatch::flush`].
+    staged: std::cell::RefCell<Staged>,
+    /// Whether the tombstones table may hold a row (see `begin`).
+    tombstones: bool,
+}
+
+/// Staged facet rows flush to the database once this many are waiting, so
+/// that memory stays bounded on very large imports (≈ 40 bytes a row).
+const STAGE_LIMIT: usize = 1 << 22;
+
+/// Facet rows (places, terms, references) waiting to be written, in this
+/// process's memory — never in a file. One sorted pass per flush costs far
+/// less than a random b-tree insert per row, and sorting here (on interned
+/// keys) avoids SQLite's temp b-tree and sorter. Keys are interned because
+/// the same few thousand places, terms and targets repeat on most rows.
+#[derive(Default)]
+struct Staged {
+    keys: std::collections::HashMap<String, u32>,
+    names: Vec<String>,
+    /// (key, wide, date_lo, date_hi, rid)
+    places: Vec<(u32, i64, i64, i64, i64)>,
+    terms: Vec<(u32, i64, i64, i64, i64)>,
+    /// (key, rid)
+    refs: Vec<(u32, i64)>,
+}
+
+impl Staged {
+    fn key(&mut self, k: &str) -> u32 {
+        if let Some(&i) = self.keys.get(k) {
+            return i;
+        }
+        let i = self.names.len() as u32;
+        self.names.push(k.to_string());
+        self.keys.insert(k.to_string(), i);
+        i
+    }
+
+    fn len(&self) -> usize {
+        self.places.len() + self.terms.len() + self.refs.len()
+    }
+
+    /// The sort rank of every interned key: SQLite's BINARY collation is
+    /// byte order, which is `str`'s order.
+    fn ranks(&self) -> Vec<u32> {
+        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
+        let mut rank = vec![0u32; order.len()];
+        for (r, k) in order.into_iter().enumerate() {
+            rank[k as usize] = r as u32;
+        }
+        rank
+    }
 }
 
 /// The ids a record's index points at, without duplicates or itself.
@@ -1202,27 +1249,58 @@ impl<'a> SqliteBatch<'a> {
         Ok(())
     }
 
-    /// Move staged facet rows into the facet tables, in key order. Rows are
-    /// staged (in memory: `temp_store = MEMORY`) because one sorted insert
-    /// per batch costs far less than a random b-tree insert per row. Called
-    /// before anything reads or removes facet rows inside the transaction.
+    /// Move staged facet rows into the facet tables, in key order. Called
+    /// before anything reads or removes facet rows inside the transaction,
+    /// before the reference check, and whenever [`STAGE_LIMIT`] rows wait.
     fn flush(&self) -> Result<(), StoreError> {
-        if !self.staged.get() {
+        let mut st = self.staged.borrow_mut();
+        if st.len() == 0 {
             return Ok(());
         }
-        self.conn
-            .execute_batch(
-                "INSERT INTO record_places (place, wide, date_lo, date_hi, rid) \
-                   SELECT place, wide, date_lo, date_hi, rid FROM temp.stage_places ORDER BY place, wide, date_lo, rid;
-                 DELETE FROM temp.stage_places;
-                 INSERT INTO record_terms (term, wide, date_lo, date_hi, rid) \
-                   SELECT term, wide, date_lo, date_hi, rid FROM temp.stage_terms ORDER BY term, wide, date_lo, rid;
-                 DELETE FROM temp.stage_terms;
-                 INSERT INTO record_refs (target, rid) SELECT target, rid FROM temp.stage_refs ORDER BY target, rid;
-                 DELETE FROM temp.stage_refs;",
+        let rank = st.ranks();
+        let r = |k: u32| rank.get(k as usize).copied().unwrap_or(u32::MAX);
+        let Staged {
+            names,
+            places,
+            terms,
+            refs,
+            ..
+        } = &mut *st;
+        let name = |k: u32| names.get(k as usize).map(|s| s.as_str()).unwrap_or("");
+        places.sort_unstable_by_key(|&(k, w, lo, _, rid)| (r(k), w, lo, rid));
+        let mut ins = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO record_places (place, wide, date_lo, date_hi, rid) VALUES (?1, ?2, ?3, ?4, ?5)",
             )
-            .ctx("writing index rows")?;
-        self.staged.set(false);
+            .ctx("prep")?;
+        for &(k, w, lo, hi, rid) in places.iter() {
+            ins.execute(params![name(k), w, lo, hi, rid])
+                .ctx("indexing places")?;
+        }
+        places.clear();
+        terms.sort_unstable_by_key(|&(k, w, lo, _, rid)| (r(k), w, lo, rid));
+        let mut ins = self
+            .conn
+            .prepare_cached(
+                "INSERT INTO record_terms (term, wide, date_lo, date_hi, rid) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .ctx("prep")?;
+        for &(k, w, lo, hi, rid) in terms.iter() {
+            ins.execute(params![name(k), w, lo, hi, rid])
+                .ctx("indexing terms")?;
+        }
+        terms.clear();
+        refs.sort_unstable_by_key(|&(k, rid)| (r(k), rid));
+        let mut ins = self
+            .conn
+            .prepare_cached("INSERT INTO record_refs (target, rid) VALUES (?1, ?2)")
+            .ctx("prep")?;
+        for &(k, rid) in refs.iter() {
+            ins.execute(params![name(k), rid])
+                .ctx("indexing references")?;
+        }
+        refs.clear();
         Ok(())
     }
 
@@ -1235,41 +1313,37 @@ impl<'a> SqliteBatch<'a> {
         hi: i64,
     ) -> Result<(), StoreError> {
         let w = wide(lo, hi);
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO temp.stage_places (place, wide, date_lo, date_hi, rid) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .ctx("prep")?;
-        for p in dedup(ix.places.iter().map(|p| p.as_str())) {
-            st.execute(params![p, w, lo, hi, rid])
-                .ctx("indexing places")?;
+        let full = {
+            let mut st = self.staged.borrow_mut();
+            for p in dedup(ix.places.iter().map(|p| p.as_str())) {
+                let k = st.key(p);
+                st.places.push((k, w, lo, hi, rid));
+            }
+            for t in dedup(ix.terms.iter().map(|t| t.as_str())) {
+                let k = st.key(t);
+                st.terms.push((k, w, lo, hi, rid));
+            }
+            for t in targets(id, ix) {
+                let k = st.key(&t);
+                st.refs.push((k, rid));
+            }
+            st.len() >= STAGE_LIMIT
+        };
+        if full {
+            self.flush()?;
         }
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO temp.stage_terms (term, wide, date_lo, date_hi, rid) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )
-            .ctx("prep")?;
-        for t in dedup(ix.terms.iter().map(|t| t.as_str())) {
-            st.execute(params![t, w, lo, hi, rid])
-                .ctx("indexing terms")?;
-        }
-        let mut st = self
-            .conn
-            .prepare_cached("INSERT INTO temp.stage_refs (target, rid) VALUES (?1, ?2)")
-            .ctx("prep")?;
-        for t in targets(id, ix) {
-            st.execute(params![t, rid]).ctx("indexing references")?;
-        }
-        self.staged.set(true);
         Ok(())
     }
 
     fn put_row(&mut self, p: Put) -> Result<Written, StoreError> {
         let id = p.envelope.id.as_str().to_string();
         #[allow(clippy::type_complexity)]
-        let existing: Option<(i64, i64, String, String, i64, i64)> = {
+        let existing: Option<(i64, i64, String, String, i64, i64)> = if p.expect == Expect::Absent
+        {
+            // A create needs no look-up: the UNIQUE index on records.id
+            // refuses an existing id when the row is inserted below.
+            None
+        } else {
             let mut st = self
                 .conn
                 .prepare_cached(
@@ -1345,6 +1419,7 @@ impl<'a> SqliteBatch<'a> {
 
         let (op, rev) = match &existing {
             Some((_, rev, ..)) => (Op::Update, rev + 1),
+            None if !self.tombstones => (Op::Create, 1),
             None => {
                 let mut st = self
                     .conn
@@ -1357,7 +1432,9 @@ impl<'a> SqliteBatch<'a> {
                 (Op::Create, last.unwrap_or(0) + 1)
             }
         };
-        let seq = self.append_revision(&id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
+        // The revision is appended after the records row is written, so that
+        // a refused create (an existing id) writes nothing at all.
+        let seq = self.next_seq;
         match existing {
             Some((rid, _, _, old_index, old_lo, old_hi)) => {
                 self.flush()?;
@@ -1383,6 +1460,7 @@ impl<'a> SqliteBatch<'a> {
                     index_json
                 ])
                 .ctx("updating a record")?;
+                self.append_revision(&id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
                 self.insert_index_rows(rid, &id, &p.index, date_lo, date_hi)?;
                 self.summary.updated += 1;
             }
@@ -1401,7 +1479,7 @@ impl<'a> SqliteBatch<'a> {
                          date_lo, date_hi, parent, text, index_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
                     )
                     .ctx("preparing an insert")?;
-                st.execute(params![
+                match st.execute(params![
                     id,
                     kind,
                     sens,
@@ -1414,9 +1492,22 @@ impl<'a> SqliteBatch<'a> {
                     parent,
                     text,
                     index_json
-                ])
-                .ctx("inserting a record")?;
+                ]) {
+                    Ok(_) => {}
+                    Err(rusqlite::Error::SqliteFailure(f, _))
+                        if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                    {
+                        return Err(StoreError::Exists(p.envelope.id.clone()));
+                    }
+                    Err(e) => {
+                        return Err(StoreError::Sqlite {
+                            context: "inserting a record",
+                            source: e,
+                        });
+                    }
+                }
                 let rid = self.conn.last_insert_rowid();
+                self.append_revision(&id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
                 self.insert_index_rows(rid, &id, &p.index, date_lo, date_hi)?;
                 self.summary.created += 1;
             }
@@ -1491,6 +1582,7 @@ impl<'a> SqliteBatch<'a> {
         st.execute(params![id.as_str(), rev + 1])
             .ctx("writing a tombstone")?;
         self.known.remove(id.as_str());
+        self.tombstones = true;
         self.summary.deleted += 1;
         Ok(Written {
             id: id.clone(),
