@@ -43,21 +43,44 @@ fn put_str(out: &mut Vec<u8>, s: &str) {
     out.extend_from_slice(s.as_bytes());
 }
 
+/// The bytes of a v1 revision leaf from borrowed fields: the store writes one
+/// per revision, so it builds no [`RevisionLeaf`] (four string copies).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encode_v1(
+    seq: u64,
+    origin: &str,
+    id: &str,
+    rev: u64,
+    op: Op,
+    actor: &str,
+    at: &str,
+    body_sha256: &[u8; 32],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(96 + origin.len() + id.len() + actor.len() + at.len());
+    out.push(LEAF_REVISION_V1);
+    out.extend_from_slice(&seq.to_be_bytes());
+    put_str(&mut out, origin);
+    put_str(&mut out, id);
+    out.extend_from_slice(&rev.to_be_bytes());
+    out.push(op.code());
+    put_str(&mut out, actor);
+    put_str(&mut out, at);
+    out.extend_from_slice(body_sha256);
+    out
+}
+
 impl RevisionLeaf {
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(
-            96 + self.origin.len() + self.id.len() + self.actor.len() + self.at.len(),
-        );
-        out.push(LEAF_REVISION_V1);
-        out.extend_from_slice(&self.seq.to_be_bytes());
-        put_str(&mut out, &self.origin);
-        put_str(&mut out, &self.id);
-        out.extend_from_slice(&self.rev.to_be_bytes());
-        out.push(self.op.code());
-        put_str(&mut out, &self.actor);
-        put_str(&mut out, &self.at);
-        out.extend_from_slice(&self.body_sha256);
-        out
+        encode_v1(
+            self.seq,
+            &self.origin,
+            &self.id,
+            self.rev,
+            self.op,
+            &self.actor,
+            &self.at,
+            &self.body_sha256,
+        )
     }
 
     /// Parse leaf bytes; `None` if they are not a well-formed v1 revision leaf.

@@ -9,7 +9,6 @@
 use crate::api::*;
 use crate::error::{Ctx, StoreError};
 use crate::keyring::{Cipher, DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError};
-use crate::leaf::RevisionLeaf;
 use crate::migrations;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
@@ -740,7 +739,13 @@ impl Store for SqliteStore {
 
     fn put(&mut self, actor: &str, put: Put) -> Result<Written, StoreError> {
         let mut b = self.begin(actor)?;
-        let w = b.put_row(put)?;
+        let (rev, seq, op) = b.put_row(&put)?;
+        let w = Written {
+            id: put.envelope.id,
+            rev: rev as u64,
+            seq: seq as u64,
+            op,
+        };
         let errs = b.check_rows()?;
         if let Some(e) = errs.into_iter().next() {
             return Err(StoreError::Dangling {
@@ -1122,26 +1127,28 @@ impl Staged {
     }
 }
 
-/// The ids a record's index points at, without duplicates or itself.
-fn targets(id: &str, ix: &IndexTerms) -> Vec<String> {
-    let mut seen: HashSet<&str> = HashSet::new();
-    let mut out = Vec::new();
-    for t in ix
-        .refs
-        .iter()
-        .chain(ix.places.iter())
-        .chain(ix.parent.iter())
-    {
-        if t.as_str() != id && seen.insert(t.as_str()) {
-            out.push(t.as_str().to_string());
-        }
-    }
-    out
+/// The ids a record's index points at, without duplicates or itself. A
+/// record has a handful, so a linear scan beats hashing (this runs for
+/// every row of an import).
+fn targets<'s>(id: &str, ix: &'s IndexTerms) -> Vec<&'s str> {
+    dedup(
+        ix.refs
+            .iter()
+            .chain(ix.places.iter())
+            .chain(ix.parent.iter())
+            .map(|t| t.as_str())
+            .filter(|t| *t != id),
+    )
 }
 
 fn dedup<'s>(items: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
-    let mut seen = HashSet::new();
-    items.filter(|s| seen.insert(*s)).collect()
+    let mut out: Vec<&str> = Vec::new();
+    for s in items {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    out
 }
 
 /// Rows per multi-row INSERT when flushing facet rows: one statement step
@@ -1227,17 +1234,16 @@ impl<'a> SqliteBatch<'a> {
             &hash[..]
         ])
         .ctx("writing a revision")?;
-        let leaf = RevisionLeaf {
-            seq: seq as u64,
-            origin: self.origin.to_string(),
-            id: id.to_string(),
-            rev: rev as u64,
+        let leaf = crate::leaf::encode_v1(
+            seq as u64,
+            self.origin,
+            id,
+            rev as u64,
             op,
-            actor: self.actor.clone(),
-            at: self.at.clone(),
-            body_sha256: hash,
-        }
-        .encode();
+            &self.actor,
+            &self.at,
+            &hash,
+        );
         let mut st = self
             .conn
             .prepare_cached("INSERT INTO ledger (seq, leaf) VALUES (?1, ?2)")
@@ -1367,7 +1373,7 @@ impl<'a> SqliteBatch<'a> {
                 st.terms.push((k, w, lo, hi, rid));
             }
             for t in targets(id, ix) {
-                let k = st.key(&t);
+                let k = st.key(t);
                 st.refs.push((k, rid));
             }
             st.len() >= STAGE_LIMIT
@@ -1378,8 +1384,10 @@ impl<'a> SqliteBatch<'a> {
         Ok(())
     }
 
-    fn put_row(&mut self, p: Put) -> Result<Written, StoreError> {
-        let id = p.envelope.id.as_str().to_string();
+    /// Write one record; returns its (rev, seq, op). Takes the put by
+    /// reference so that the caller keeps the id for a row error without a copy.
+    fn put_row(&mut self, p: &Put) -> Result<(i64, i64, Op), StoreError> {
+        let id = p.envelope.id.as_str();
         #[allow(clippy::type_complexity)]
         let existing: Option<(i64, i64, String, String, i64, i64)> = if p.expect == Expect::Absent {
             // A create needs no look-up: the UNIQUE index on records.id
@@ -1392,7 +1400,7 @@ impl<'a> SqliteBatch<'a> {
                     "SELECT rid, rev, kind, index_json, date_lo, date_hi FROM records WHERE id = ?1",
                 )
                 .ctx("preparing a look-up")?;
-            st.query_row([&id], |r| {
+            st.query_row([id], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -1419,24 +1427,24 @@ impl<'a> SqliteBatch<'a> {
                 return Err(StoreError::KindChange {
                     id: p.envelope.id.clone(),
                     from: RecordKind::parse(kind)
-                        .ok_or_else(|| corrupt("records", "kind", &id, "unknown kind"))?,
+                        .ok_or_else(|| corrupt("records", "kind", id, "unknown kind"))?,
                     to: p.envelope.kind,
                 });
             }
             _ => {}
         }
         // References: resolve now if possible, else remember for check().
-        for t in targets(&id, &p.index) {
-            if self.known.contains(&t) {
+        for t in targets(id, &p.index) {
+            if self.known.contains(t) {
                 continue;
             }
-            if self.exists(&t)? {
-                self.known.insert(t);
+            if self.exists(t)? {
+                self.known.insert(t.to_string());
             } else {
                 self.pending.push(Pending {
                     row: self.rows,
-                    id: id.clone(),
-                    target: t,
+                    id: id.to_string(),
+                    target: t.to_string(),
                 });
             }
         }
@@ -1468,7 +1476,7 @@ impl<'a> SqliteBatch<'a> {
                     .prepare_cached("SELECT rev FROM tombstones WHERE id = ?1")
                     .ctx("preparing a look-up")?;
                 let last: Option<i64> = st
-                    .query_row([&id], |r| r.get(0))
+                    .query_row([id], |r| r.get(0))
                     .optional()
                     .ctx("looking up")?;
                 (Op::Create, last.unwrap_or(0) + 1)
@@ -1480,7 +1488,7 @@ impl<'a> SqliteBatch<'a> {
         match existing {
             Some((rid, _, _, old_index, old_lo, old_hi)) => {
                 self.flush()?;
-                self.remove_index_rows(rid, &old_index, &id, old_lo, old_hi)?;
+                self.remove_index_rows(rid, &old_index, id, old_lo, old_hi)?;
                 let mut st = self
                     .conn
                     .prepare_cached(
@@ -1502,8 +1510,8 @@ impl<'a> SqliteBatch<'a> {
                     index_json
                 ])
                 .ctx("updating a record")?;
-                self.append_revision(&id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
-                self.insert_index_rows(rid, &id, &p.index, date_lo, date_hi)?;
+                self.append_revision(id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
+                self.insert_index_rows(rid, id, &p.index, date_lo, date_hi)?;
                 self.summary.updated += 1;
             }
             None => {
@@ -1512,7 +1520,7 @@ impl<'a> SqliteBatch<'a> {
                         .conn
                         .prepare_cached("DELETE FROM tombstones WHERE id = ?1")
                         .ctx("prep")?;
-                    st.execute([&id]).ctx("clearing a tombstone")?;
+                    st.execute([id]).ctx("clearing a tombstone")?;
                 }
                 let mut st = self
                     .conn
@@ -1549,18 +1557,13 @@ impl<'a> SqliteBatch<'a> {
                     }
                 }
                 let rid = self.conn.last_insert_rowid();
-                self.append_revision(&id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
-                self.insert_index_rows(rid, &id, &p.index, date_lo, date_hi)?;
+                self.append_revision(id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
+                self.insert_index_rows(rid, id, &p.index, date_lo, date_hi)?;
                 self.summary.created += 1;
             }
         }
-        self.known.insert(id);
-        Ok(Written {
-            id: p.envelope.id,
-            rev: rev as u64,
-            seq: seq as u64,
-            op,
-        })
+        self.known.insert(id.to_string());
+        Ok((rev, seq, op))
     }
 
     fn delete_row(
@@ -1704,13 +1707,18 @@ impl Drop for SqliteBatch<'_> {
 
 impl Batch for SqliteBatch<'_> {
     fn put(&mut self, put: Put) -> Result<Written, StoreError> {
-        let id = put.envelope.id.as_str().to_string();
-        let r = self.put_row(put);
+        let r = self.put_row(&put);
         if let Err(e) = &r {
-            self.record_error(&id, e);
+            self.record_error(put.envelope.id.as_str(), e);
         }
         self.rows += 1;
-        r
+        let (rev, seq, op) = r?;
+        Ok(Written {
+            id: put.envelope.id,
+            rev: rev as u64,
+            seq: seq as u64,
+            op,
+        })
     }
 
     fn delete(&mut self, id: &RecordId, expected_rev: Option<u64>) -> Result<Written, StoreError> {
