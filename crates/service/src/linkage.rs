@@ -438,3 +438,152 @@ impl Session<'_> {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::*;
+    use tumen_model::{Record, RecordId};
+
+    fn rid(s: &str) -> RecordId {
+        RecordId::new(s).unwrap()
+    }
+
+    fn rec(json: &str) -> Record {
+        Record::from_json(json).unwrap_or_else(|e| panic!("{e}: {json}"))
+    }
+
+    fn person(id: &str, name: &str, sens: &str, src: &str) -> Record {
+        rec(&format!(
+            r#"{{"kind":"person","id":"{id}","sensitivity":"{sens}","names":[{{"text":"{name}","script":"hangul","kind":"legal"}}],"sex":"male","origin":"plc-onsong","claims":[{{"source":"{src}"}}]}}"#
+        ))
+    }
+
+    fn actor(role: Role) -> Actor {
+        Actor {
+            user: format!("{}-user", role.as_str()),
+            role,
+            groups: Vec::new(),
+        }
+    }
+
+    fn archive() -> (tempfile::TempDir, Archive) {
+        let d = tempfile::tempdir().unwrap();
+        let a = Archive::init(d.path(), "pw for tests", InitOptions::insecure_fast_for_tests())
+            .unwrap();
+        let s = a.session(local_administrator("admin"));
+        for r in [
+            r#"{"kind":"place","id":"plc-kp","names":[{"text":"DPRK","script":"latin","kind":"official"}],"place_type":"country"}"#,
+            r#"{"kind":"place","id":"plc-nh","parent":"plc-kp","names":[{"text":"North Hamgyong","script":"latin","kind":"official"}],"place_type":"province"}"#,
+            r#"{"kind":"place","id":"plc-onsong","parent":"plc-nh","names":[{"text":"Onsong","script":"latin","kind":"official"}],"place_type":"county"}"#,
+            r#"{"kind":"source","id":"src-1","source_type":"news_report","title":"One"}"#,
+            r#"{"kind":"source","id":"src-2","source_type":"news_report","title":"Two"}"#,
+        ] {
+            s.create(&rec(r)).unwrap();
+        }
+        for r in [
+            person("prs-a", "김철진", "public", "src-1"),
+            person("prs-b", "김철진", "public", "src-2"),
+            person("prs-c", "리영호", "confidential", "src-1"),
+            rec(
+                r#"{"kind":"person","id":"grp-1","names":[{"text":"group","script":"latin","kind":"alias"}],"group_size":"500","claims":[{"source":"src-1"}]}"#,
+            ),
+            rec(
+                r#"{"kind":"act","id":"act-1","act_type":"forced_repatriation","victims":["prs-c"],"date":"2023-10-09","claims":[{"source":"src-2"}]}"#,
+            ),
+        ] {
+            s.create(&r).unwrap();
+        }
+        (d, a)
+    }
+
+    #[test]
+    fn linkage_input_has_persons_not_groups_with_places_and_acts() {
+        let (_d, a) = archive();
+        let admin = a.session(local_administrator("admin"));
+        let people = admin.linkage_input().unwrap();
+        let ids: Vec<&str> = people.iter().map(|p| p.person.id.as_str()).collect();
+        assert_eq!(ids, ["prs-a", "prs-b", "prs-c"]);
+        assert_eq!(
+            people[0].origin_path,
+            [rid("plc-onsong"), rid("plc-nh"), rid("plc-kp")]
+        );
+        assert_eq!(
+            people[2].repatriation_date.as_ref().map(|d| d.to_string()),
+            Some("2023-10-09".into())
+        );
+        // An analyst (restricted clearance) never sees the confidential one.
+        let analyst = a.session(actor(Role::Analyst));
+        assert_eq!(analyst.linkage_input().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn decisions_need_link_permission_and_hide_unreadable_pairs() {
+        let (_d, a) = archive();
+        let admin = a.session(local_administrator("admin"));
+        admin
+            .decide(&rid("prs-a"), &rid("prs-c"), false, Some("different fathers"))
+            .unwrap();
+        let analyst = a.session(actor(Role::Analyst));
+        analyst
+            .decide(&rid("prs-b"), &rid("prs-a"), true, None)
+            .unwrap();
+        // The confidential record is "not found" for the analyst.
+        assert!(matches!(
+            analyst.decide(&rid("prs-a"), &rid("prs-c"), true, None),
+            Err(ServiceError::NotFound(_))
+        ));
+        let reader = a.session(actor(Role::PublicReader));
+        assert!(matches!(
+            reader.decide(&rid("prs-a"), &rid("prs-b"), true, None),
+            Err(ServiceError::Denied(_))
+        ));
+        assert!(admin.decide(&rid("prs-a"), &rid("src-1"), true, None).is_err());
+        assert_eq!(admin.link_decisions().unwrap().len(), 2);
+        let seen = analyst.link_decisions().unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].actor, "analyst-user");
+    }
+
+    #[test]
+    fn capture_histories_count_a_resolved_person_once() {
+        let (_d, a) = archive();
+        let admin = a.session(local_administrator("admin"));
+        let lists = [rid("src-1"), rid("src-2")];
+        let before = admin.capture_histories(&lists).unwrap();
+        // a (src-1), b (src-2), c (src-1 by claim, src-2 through its act).
+        let pats: Vec<(&str, Vec<bool>)> = before
+            .iter()
+            .map(|u| (u.id.as_str(), u.captured.clone()))
+            .collect();
+        assert_eq!(
+            pats,
+            [
+                ("prs-a", vec![true, false]),
+                ("prs-b", vec![false, true]),
+                ("prs-c", vec![true, true])
+            ]
+        );
+        assert_eq!(before[2].year, Some(2023));
+        admin
+            .save_link_run(
+                vec![rid("prs-a"), rid("prs-b"), rid("prs-c")],
+                vec![vec![rid("prs-a"), rid("prs-b")]],
+                "{}".into(),
+            )
+            .unwrap();
+        let after = admin.capture_histories(&lists).unwrap();
+        assert_eq!(after.len(), 2);
+        assert_eq!(after[0].id, "P-prs-a");
+        assert_eq!(after[0].captured, vec![true, true]);
+        let persons = admin.resolved_persons().unwrap();
+        assert_eq!(persons.len(), 1);
+        assert_eq!(persons[0].members.len(), 2);
+        admin.unlink("P-prs-a", None).unwrap();
+        assert_eq!(admin.capture_histories(&lists).unwrap().len(), 3);
+        assert!(admin.capture_histories(&[rid("prs-a"), rid("src-2")]).is_err());
+        assert!(matches!(
+            admin.capture_histories(&[rid("src-9"), rid("src-2")]),
+            Err(ServiceError::NotFound(_))
+        ));
+    }
+}
