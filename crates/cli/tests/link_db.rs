@@ -174,11 +174,37 @@ fn cross_script_duplicates_are_resolved_and_decisions_hold() {
     let text = ok(&tumen(&data, &["link", "persons"]));
     assert!(text.contains("p-kim-c") && text.contains("金哲鎭"), "{text}");
 
-    // The review queue is JSON with explanations (possibly empty here).
-    let q = json(&tumen(&data, &["link", "review", "--json"]));
-    for item in q.as_array().unwrap() {
-        assert!(item["explanation"]["fields"].is_array());
-    }
+    // With a strict acceptance threshold the three spellings wait for a
+    // person instead, each pair with its names and explanation.
+    let strict = [
+        "link",
+        "--threshold",
+        "0.9999",
+        "--review-lower",
+        "0.5",
+        "review",
+        "--json",
+    ];
+    let queue = |data: &Path| -> Vec<(String, String)> {
+        let q = json(&tumen(data, &strict));
+        q.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                assert!(i["explanation"]["fields"].as_array().unwrap().len() >= 3);
+                assert!(i["names_a"].is_array() && i["names_b"].is_array());
+                (
+                    i["id_a"].as_str().unwrap().to_string(),
+                    i["id_b"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let q = queue(&data);
+    assert_eq!(q.len(), 3, "{q:?}");
+    assert!(q.contains(&("p-kim-h".into(), "p-kim-l".into())), "{q:?}");
+    let text = ok(&tumen(&data, &strict[..strict.len() - 1]));
+    assert!(text.contains("same name in another spelling or script"), "{text}");
 
     // "different" keeps two records apart in every later run; "same" joins.
     ok(&tumen(
@@ -192,12 +218,10 @@ fn cross_script_duplicates_are_resolved_and_decisions_hold() {
         assert!(!together(&p, "p-kim-l", "p-kim-h"), "{p:?}");
         assert!(together(&p, "p-han", "p-kang"), "{p:?}");
     }
-    // The decided pairs never appear in the review queue.
-    let q = json(&tumen(&data, &["link", "review", "--json"]));
-    for item in q.as_array().unwrap() {
-        let pair = (item["id_a"].as_str().unwrap(), item["id_b"].as_str().unwrap());
-        assert!(pair != ("p-kim-h", "p-kim-l") && pair != ("p-kim-l", "p-kim-h"));
-    }
+    // A decided pair leaves the review queue; the others stay.
+    let q = queue(&data);
+    assert_eq!(q.len(), 2, "{q:?}");
+    assert!(!q.contains(&("p-kim-h".into(), "p-kim-l".into())), "{q:?}");
 
     // Unlink restores the members as persons of their own, for good.
     let p = persons(&data);
