@@ -156,7 +156,9 @@ fn lists_give_the_published_palembang_table() {
     let strat = build(&data);
     let counts = tmp.path().join("palembang.csv");
     std::fs::write(&counts, published_csv()).unwrap();
-    let models = ["--model", "M0", "--model", "Mt", "--model", "Mh-chao", "--json"];
+    let models = [
+        "--model", "M0", "--model", "Mt", "--model", "Mh-chao", "--json",
+    ];
 
     let saved = tmp.path().join("saved.csv");
     let mut args = vec!["estimate", "--lists", "src-b", "src-c", "src-d"];
@@ -192,8 +194,16 @@ fn lists_give_the_published_palembang_table() {
     let db = json_of(&tumen(
         &data,
         &[
-            "estimate", "--lists", "src-b", "src-c", "src-d", "--stratify", "sex", "--model",
-            "Mt", "--json",
+            "estimate",
+            "--lists",
+            "src-b",
+            "src-c",
+            "src-d",
+            "--stratify",
+            "sex",
+            "--model",
+            "Mt",
+            "--json",
         ],
     ));
     let reference = json_of(&tumen(
@@ -238,7 +248,14 @@ fn lists_refuse_what_is_not_a_source() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("src-nope"));
     let out = tumen(
         &data,
-        &["estimate", "--lists", "src-b", "src-c", "--stratify", "place"],
+        &[
+            "estimate",
+            "--lists",
+            "src-b",
+            "src-c",
+            "--stratify",
+            "place",
+        ],
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("year, sex, category"));

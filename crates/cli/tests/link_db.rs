@@ -50,23 +50,115 @@ fn build(dir: &Path) {
     ))
     .unwrap();
     let people = [
-        ("p-kim-h", "김철진", "hangul", "male", "1971-03-02", "plc-hoeryong"),
+        (
+            "p-kim-h",
+            "김철진",
+            "hangul",
+            "male",
+            "1971-03-02",
+            "plc-hoeryong",
+        ),
         ("p-kim-c", "金哲鎭", "hanja", "male", "1971-03-02", "plc-nh"),
-        ("p-kim-l", "Kim Chol Jin", "latin", "male", "1971-03", "plc-hoeryong"),
-        ("p-kim-old", "김철진", "hangul", "male", "1940-06-06", "plc-sinuiju"),
-        ("p-ri", "리영호", "hangul", "male", "1965-11-20", "plc-musan"),
-        ("p-pak", "박명수", "hangul", "male", "1980-01-15", "plc-hyesan"),
-        ("p-choe", "최은희", "hangul", "female", "1975-07-07", "plc-hoeryong"),
-        ("p-jong", "정성철", "hangul", "male", "1990-09-30", "plc-sinuiju"),
-        ("p-kang", "강현옥", "hangul", "female", "1958-04-12", "plc-musan"),
-        ("p-jo", "조광일", "hangul", "male", "1988-12-01", "plc-hyesan"),
-        ("p-yun", "윤미란", "hangul", "female", "1993-05-19", "plc-hoeryong"),
-        ("p-jang", "장혁", "hangul", "male", "1969-08-08", "plc-musan"),
-        ("p-hyon", "현순실", "hangul", "female", "1972-02-28", "plc-hyesan"),
-        ("p-han", "한영애", "hangul", "female", "1984-10-10", "plc-sinuiju"),
+        (
+            "p-kim-l",
+            "Kim Chol Jin",
+            "latin",
+            "male",
+            "1971-03",
+            "plc-hoeryong",
+        ),
+        (
+            "p-kim-old",
+            "김철진",
+            "hangul",
+            "male",
+            "1940-06-06",
+            "plc-sinuiju",
+        ),
+        (
+            "p-ri",
+            "리영호",
+            "hangul",
+            "male",
+            "1965-11-20",
+            "plc-musan",
+        ),
+        (
+            "p-pak",
+            "박명수",
+            "hangul",
+            "male",
+            "1980-01-15",
+            "plc-hyesan",
+        ),
+        (
+            "p-choe",
+            "최은희",
+            "hangul",
+            "female",
+            "1975-07-07",
+            "plc-hoeryong",
+        ),
+        (
+            "p-jong",
+            "정성철",
+            "hangul",
+            "male",
+            "1990-09-30",
+            "plc-sinuiju",
+        ),
+        (
+            "p-kang",
+            "강현옥",
+            "hangul",
+            "female",
+            "1958-04-12",
+            "plc-musan",
+        ),
+        (
+            "p-jo",
+            "조광일",
+            "hangul",
+            "male",
+            "1988-12-01",
+            "plc-hyesan",
+        ),
+        (
+            "p-yun",
+            "윤미란",
+            "hangul",
+            "female",
+            "1993-05-19",
+            "plc-hoeryong",
+        ),
+        (
+            "p-jang",
+            "장혁",
+            "hangul",
+            "male",
+            "1969-08-08",
+            "plc-musan",
+        ),
+        (
+            "p-hyon",
+            "현순실",
+            "hangul",
+            "female",
+            "1972-02-28",
+            "plc-hyesan",
+        ),
+        (
+            "p-han",
+            "한영애",
+            "hangul",
+            "female",
+            "1984-10-10",
+            "plc-sinuiju",
+        ),
     ];
     for (id, name, script, sex, born, origin) in people {
-        s.create(&person(id, name, script, sex, born, origin)).unwrap();
+        s.create(&person(id, name, script, sex, born, origin))
+            .unwrap();
     }
     // An act gives the Hangul record a date of forced repatriation.
     s.create(&rec(
@@ -172,7 +264,10 @@ fn cross_script_duplicates_are_resolved_and_decisions_hold() {
     }
     assert_eq!(person_count(&data), before, "linking never removes records");
     let text = ok(&tumen(&data, &["link", "persons"]));
-    assert!(text.contains("p-kim-c") && text.contains("金哲鎭"), "{text}");
+    assert!(
+        text.contains("p-kim-c") && text.contains("金哲鎭"),
+        "{text}"
+    );
 
     // With a strict acceptance threshold the three spellings wait for a
     // person instead, each pair with its names and explanation.
@@ -204,14 +299,28 @@ fn cross_script_duplicates_are_resolved_and_decisions_hold() {
     assert_eq!(q.len(), 3, "{q:?}");
     assert!(q.contains(&("p-kim-h".into(), "p-kim-l".into())), "{q:?}");
     let text = ok(&tumen(&data, &strict[..strict.len() - 1]));
-    assert!(text.contains("same name in another spelling or script"), "{text}");
+    assert!(
+        text.contains("same name in another spelling or script"),
+        "{text}"
+    );
 
     // "different" keeps two records apart in every later run; "same" joins.
     ok(&tumen(
         &data,
-        &["link", "decide", "p-kim-l", "p-kim-h", "different", "--note", "checked"],
+        &[
+            "link",
+            "decide",
+            "p-kim-l",
+            "p-kim-h",
+            "different",
+            "--note",
+            "checked",
+        ],
     ));
-    ok(&tumen(&data, &["link", "decide", "p-han", "p-kang", "same"]));
+    ok(&tumen(
+        &data,
+        &["link", "decide", "p-han", "p-kang", "same"],
+    ));
     for _ in 0..2 {
         ok(&tumen(&data, &["link"]));
         let p = persons(&data);
@@ -249,7 +358,11 @@ fn cross_script_duplicates_are_resolved_and_decisions_hold() {
         .clone();
     assert!(members.len() >= 2, "{p:?}");
     ok(&tumen(&data, &["link", "unlink", &kim, "p-kim-c"]));
-    assert!(persons(&data).iter().all(|(_, m)| !m.iter().any(|x| x == "p-kim-c")));
+    assert!(
+        persons(&data)
+            .iter()
+            .all(|(_, m)| !m.iter().any(|x| x == "p-kim-c"))
+    );
 }
 
 #[test]

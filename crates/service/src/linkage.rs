@@ -81,7 +81,7 @@ fn year_of(d: &PartialDate) -> Option<i32> {
 fn earliest(a: &mut Option<PartialDate>, d: &PartialDate) {
     let key = |x: &PartialDate| x.bounds().map(|b| b.0).unwrap_or(i64::MAX);
     if a.as_ref().is_none_or(|cur| key(d) < key(cur)) {
-        *a = Some(d.clone());
+        *a = Some(*d);
     }
 }
 
@@ -131,7 +131,9 @@ impl Session<'_> {
         }
         let mut out = Vec::new();
         for v in self.all_of(RecordKind::Person)? {
-            let Record::Person(p) = v.record else { continue };
+            let Record::Person(p) = v.record else {
+                continue;
+            };
             if p.is_group() {
                 continue;
             }
@@ -158,11 +160,7 @@ impl Session<'_> {
     }
 
     /// Load a person the actor may link, or say it is not there.
-    fn linkable_person(
-        &self,
-        store: &dyn Store,
-        id: &RecordId,
-    ) -> Result<(), ServiceError> {
+    fn linkable_person(&self, store: &dyn Store, id: &RecordId) -> Result<(), ServiceError> {
         let Some(s) = store.get(id)? else {
             return Err(ServiceError::NotFound(id.clone()));
         };
@@ -370,7 +368,9 @@ impl Session<'_> {
         }
         let mut persons: BTreeMap<RecordId, Person> = BTreeMap::new();
         for v in self.all_of(RecordKind::Person)? {
-            let Record::Person(p) = v.record else { continue };
+            let Record::Person(p) = v.record else {
+                continue;
+            };
             if p.is_group() {
                 continue;
             }
@@ -468,8 +468,12 @@ mod tests {
 
     fn archive() -> (tempfile::TempDir, Archive) {
         let d = tempfile::tempdir().unwrap();
-        let a = Archive::init(d.path(), "pw for tests", InitOptions::insecure_fast_for_tests())
-            .unwrap();
+        let a = Archive::init(
+            d.path(),
+            "pw for tests",
+            InitOptions::insecure_fast_for_tests(),
+        )
+        .unwrap();
         let s = a.session(local_administrator("admin"));
         for r in [
             r#"{"kind":"place","id":"plc-kp","names":[{"text":"DPRK","script":"latin","kind":"official"}],"place_type":"country"}"#,
@@ -521,7 +525,12 @@ mod tests {
         let (_d, a) = archive();
         let admin = a.session(local_administrator("admin"));
         admin
-            .decide(&rid("prs-a"), &rid("prs-c"), false, Some("different fathers"))
+            .decide(
+                &rid("prs-a"),
+                &rid("prs-c"),
+                false,
+                Some("different fathers"),
+            )
             .unwrap();
         let analyst = a.session(actor(Role::Analyst));
         analyst
@@ -537,7 +546,11 @@ mod tests {
             reader.decide(&rid("prs-a"), &rid("prs-b"), true, None),
             Err(ServiceError::Denied(_))
         ));
-        assert!(admin.decide(&rid("prs-a"), &rid("src-1"), true, None).is_err());
+        assert!(
+            admin
+                .decide(&rid("prs-a"), &rid("src-1"), true, None)
+                .is_err()
+        );
         assert_eq!(admin.link_decisions().unwrap().len(), 2);
         let seen = analyst.link_decisions().unwrap();
         assert_eq!(seen.len(), 1);
@@ -580,7 +593,11 @@ mod tests {
         assert_eq!(persons[0].members.len(), 2);
         admin.unlink("P-prs-a", None).unwrap();
         assert_eq!(admin.capture_histories(&lists).unwrap().len(), 3);
-        assert!(admin.capture_histories(&[rid("prs-a"), rid("src-2")]).is_err());
+        assert!(
+            admin
+                .capture_histories(&[rid("prs-a"), rid("src-2")])
+                .is_err()
+        );
         assert!(matches!(
             admin.capture_histories(&[rid("src-9"), rid("src-2")]),
             Err(ServiceError::NotFound(_))

@@ -357,8 +357,11 @@ pub trait Store: Send {
     fn resolved_members(&self) -> Result<Vec<ResolvedMember>, StoreError>;
     /// Replace the memberships of the run's scope by its clusters (one
     /// transaction, logged).
-    fn save_link_run(&mut self, actor: &str, run: &LinkRunWrite)
-    -> Result<LinkRunSaved, StoreError>;
+    fn save_link_run(
+        &mut self,
+        actor: &str,
+        run: &LinkRunWrite,
+    ) -> Result<LinkRunSaved, StoreError>;
     /// Take one record (or all) out of a resolved person; returns the
     /// records now on their own. Records "different" decisions so later runs
     /// keep them apart.

@@ -28,8 +28,8 @@ pub use api::{
     Store, StoredRecord, VocabEntry, Written,
 };
 pub use error::StoreError;
-pub use linkage::{LinkDecision, LinkRunSaved, LinkRunWrite, ResolvedMember};
 pub use keyring::{Cipher, KdfParams, KeyringError};
+pub use linkage::{LinkDecision, LinkRunSaved, LinkRunWrite, ResolvedMember};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};
 
 #[cfg(test)]

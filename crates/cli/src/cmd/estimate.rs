@@ -28,7 +28,12 @@ pub enum Rank {
 #[derive(clap::Args)]
 pub struct Args {
     /// CSV of counts: one 0/1 column per list and a `count` column.
-    #[arg(long, value_name = "FILE.csv", required_unless_present = "lists", conflicts_with = "lists")]
+    #[arg(
+        long,
+        value_name = "FILE.csv",
+        required_unless_present = "lists",
+        conflicts_with = "lists"
+    )]
     pub counts: Option<PathBuf>,
     /// Estimate from the archive (--data): the sources (by record id) whose
     /// citations make the lists. Each resolved person, or person record in
@@ -590,7 +595,10 @@ mod tests {
         let t = counts_csv(&lists, &units, &[]).unwrap();
         assert_eq!(t, "s1,s2,count\n1,0,2\n1,1,1\n");
         let t = counts_csv(&lists, &units, &["year".to_string()]).unwrap();
-        assert_eq!(t, "s1,s2,year,count\n1,0,2023,1\n1,1,2023,1\n1,0,unknown,1\n");
+        assert_eq!(
+            t,
+            "s1,s2,year,count\n1,0,2023,1\n1,1,2023,1\n1,0,unknown,1\n"
+        );
         assert!(counts_csv(&lists, &units, &["place".to_string()]).is_err());
         assert!(counts_csv(&["count".into(), "s2".into()], &units, &[]).is_err());
     }

@@ -403,10 +403,9 @@ fn persons(session: &Session, json: bool) -> Result<()> {
                 let names: &[Name] = m.record.names();
                 every.extend(names.iter().map(|n| n.text.clone()));
                 let (sex, born) = match &m.record {
-                    tumen_model::Record::Person(x) => (
-                        x.sex.clone(),
-                        x.birth_date.as_ref().map(|d| d.to_string()),
-                    ),
+                    tumen_model::Record::Person(x) => {
+                        (x.sex.clone(), x.birth_date.as_ref().map(|d| d.to_string()))
+                    }
                     _ => (None, None),
                 };
                 serde_json::json!({
