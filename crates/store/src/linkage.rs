@@ -294,20 +294,34 @@ pub(crate) fn save_run(
     let run = format!("run-{seq}");
     // The run row is written first to number the run; its own `run` column
     // stays empty because the log is append-only (the number is its seq).
-    let current: BTreeMap<String, String> = members(&tx)?
-        .into_iter()
-        .map(|m| (m.record_id.to_string(), m.resolved_id))
-        .collect();
-    for r in &scope {
-        if let Some(resolved) = current.get(*r) {
-            leave(&log, &run, resolved, r)?;
+    let current = members(&tx)?;
+    let mut by_resolved: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for m in &current {
+        by_resolved
+            .entry(m.resolved_id.as_str())
+            .or_default()
+            .insert(m.record_id.as_str());
+    }
+    // A cluster found again exactly keeps its id, run and time (and writes
+    // nothing), so the log shows what changed, not every re-run.
+    let mut unchanged: BTreeSet<&str> = BTreeSet::new();
+    let mut fresh: Vec<Vec<&str>> = Vec::new();
+    for c in &w.clusters {
+        let set: BTreeSet<&str> = c.iter().map(|r| r.as_str()).collect();
+        match by_resolved.iter().find(|(_, m)| **m == set) {
+            Some((_, m)) => unchanged.extend(m.iter().copied()),
+            None => fresh.push(set.into_iter().collect()),
+        }
+    }
+    for m in &current {
+        let r = m.record_id.as_str();
+        if scope.contains(r) && !unchanged.contains(r) {
+            leave(&log, &run, &m.resolved_id, r)?;
         }
     }
     drop_singletons(&log, &run)?;
-    let mut memberships = 0u64;
-    for c in &w.clusters {
-        let mut ids: Vec<&str> = c.iter().map(|r| r.as_str()).collect();
-        ids.sort_unstable();
+    let mut memberships = unchanged.len() as u64;
+    for ids in fresh {
         let base = format!("P-{}", ids.first().copied().unwrap_or_default());
         let mut resolved = base.clone();
         let mut n = 1;
@@ -461,9 +475,31 @@ mod tests {
         assert_eq!(saved.memberships, 3);
         let m = members(&c).unwrap();
         assert!(m.iter().all(|m| m.resolved_id == "P-a"));
-        // A second run over the same scope replaces, never duplicates.
+        // A second run finding the same cluster leaves it as it was.
+        let first_run = members(&c).unwrap()[0].run.clone();
+        let log_len = |c: &Connection| -> i64 {
+            c.query_row("SELECT COUNT(*) FROM linkage_log", [], |r| r.get(0))
+                .unwrap()
+        };
+        let before = log_len(&c);
         save_run(&mut c, "o", "ann", &run).unwrap();
-        assert_eq!(members(&c).unwrap().len(), 3);
+        assert_eq!(log_len(&c), before + 1, "only the run itself is logged");
+        let m = members(&c).unwrap();
+        assert_eq!(m.len(), 3);
+        assert!(m.iter().all(|m| m.run == first_run));
+        // A changed cluster replaces the old one, never duplicates.
+        let mut run2 = run.clone();
+        run2.clusters = vec![vec![id("a"), id("b")], vec![id("c"), id("d")]];
+        save_run(&mut c, "o", "ann", &run2).unwrap();
+        let m = members(&c).unwrap();
+        assert_eq!(m.len(), 4);
+        assert!(m.iter().all(|m| m.run != first_run));
+        assert_eq!(
+            m.iter().filter(|m| m.resolved_id == "P-c").count(),
+            2,
+            "{m:?}"
+        );
+        save_run(&mut c, "o", "ann", &run).unwrap();
 
         let alone = unlink(&mut c, "o", "bob", "P-a", Some(&id("b"))).unwrap();
         assert_eq!(alone, vec![id("b")]);
