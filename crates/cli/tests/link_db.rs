@@ -388,3 +388,21 @@ fn bad_requests_are_refused_with_ids() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--output"));
 }
+
+#[test]
+fn an_empty_archive_gets_a_clear_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("archive");
+    Archive::init(&data, PW, InitOptions::insecure_fast_for_tests()).unwrap();
+    let out = tumen(&data, &["link"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no field to compare"), "{err}");
+    assert!(ok(&tumen(&data, &["link", "persons"])).contains("no resolved persons"));
+    assert_eq!(
+        json(&tumen(&data, &["link", "persons", "--json"])),
+        serde_json::json!([])
+    );
+    let out = tumen(&data, &["link"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}
