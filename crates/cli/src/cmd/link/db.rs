@@ -30,17 +30,22 @@ pub enum Action {
     /// Record that two person records are the same person or different
     /// people; every later run respects it.
     Decide {
+        /// A person record id.
         id_a: String,
+        /// Another person record id.
         id_b: String,
         /// same or different
         decision: String,
+        /// Why (kept with the decision).
         #[arg(long)]
         note: Option<String>,
     },
     /// Take a record (or every member) out of a resolved person; the records
     /// become persons on their own again and later runs keep them apart.
     Unlink {
+        /// A resolved person id (`P-…`, see `tumen link persons`).
         resolved_id: String,
+        /// Only this member record [default: every member].
         record_id: Option<String>,
     },
     /// List resolved persons with their member records and every spelling.
