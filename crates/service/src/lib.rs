@@ -23,14 +23,17 @@
 
 mod error;
 mod import;
+mod linkage;
 mod session;
 
 pub use error::{RowProblem, ServiceError};
 pub use import::{ImportItem, ImportMode, ImportOptions, ImportSummary};
+pub use linkage::{CaptureUnit, LinkPerson, ResolvedPersonView};
 pub use session::{RecordView, RevisionView, Session};
 pub use tumen_protect::{Actor, Operation, Role};
 pub use tumen_store::{
-    Cipher, Filter, InitOptions, KdfParams, Op, Order, SqliteStore, Store, StoreError, Written,
+    Cipher, Filter, InitOptions, KdfParams, LinkDecision, LinkRunSaved, Op, Order, SqliteStore,
+    Store, StoreError, Written,
 };
 
 use std::path::Path;

@@ -14,6 +14,7 @@
 //! The trait is object-safe (`Box<dyn Store>`) and `Send`.
 
 use crate::error::StoreError;
+use crate::linkage::{LinkDecision, LinkRunSaved, LinkRunWrite, ResolvedMember};
 use serde::{Deserialize, Serialize};
 use tumen_model::{Envelope, IndexTerms, RecordId, RecordKind, Sensitivity};
 use zeroize::Zeroizing;
@@ -337,4 +338,37 @@ pub trait Store: Send {
     /// A 32-byte key for another encrypted artefact (evidence files,
     /// backups, pseudonym keys), derived from the archive's data key.
     fn derive_subkey(&self, purpose: &str) -> Result<Zeroizing<[u8; 32]>, StoreError>;
+
+    // Record linkage (see `crate::linkage`): decisions and resolved persons
+    // live beside the records and never change them.
+
+    /// The current decision of every decided pair (the latest per pair).
+    fn link_decisions(&self) -> Result<Vec<LinkDecision>, StoreError>;
+    /// Append a decision; it supersedes earlier ones on the same pair.
+    fn add_link_decision(
+        &mut self,
+        actor: &str,
+        a: &RecordId,
+        b: &RecordId,
+        same: bool,
+        note: Option<&str>,
+    ) -> Result<LinkDecision, StoreError>;
+    /// Every current membership of a record in a resolved person.
+    fn resolved_members(&self) -> Result<Vec<ResolvedMember>, StoreError>;
+    /// Replace the memberships of the run's scope by its clusters (one
+    /// transaction, logged).
+    fn save_link_run(
+        &mut self,
+        actor: &str,
+        run: &LinkRunWrite,
+    ) -> Result<LinkRunSaved, StoreError>;
+    /// Take one record (or all) out of a resolved person; returns the
+    /// records now on their own. Records "different" decisions so later runs
+    /// keep them apart.
+    fn unlink(
+        &mut self,
+        actor: &str,
+        resolved_id: &str,
+        record: Option<&RecordId>,
+    ) -> Result<Vec<RecordId>, StoreError>;
 }

@@ -12,12 +12,14 @@
 //! * [`keyring`] — passphrase → Argon2id → key-encryption key → data key;
 //! * [`migrations`] — numbered SQL files applied by `user_version`;
 //! * [`leaf`] — canonical bytes of ledger leaves;
+//! * [`linkage`] — reviewer decisions and resolved persons (record linkage);
 //! * [`error`] — [`StoreError`].
 
 pub mod api;
 pub mod error;
 pub mod keyring;
 pub mod leaf;
+pub mod linkage;
 pub mod migrations;
 pub mod sqlite;
 
@@ -27,6 +29,7 @@ pub use api::{
 };
 pub use error::StoreError;
 pub use keyring::{Cipher, KdfParams, KeyringError};
+pub use linkage::{LinkDecision, LinkRunSaved, LinkRunWrite, ResolvedMember};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};
 
 #[cfg(test)]

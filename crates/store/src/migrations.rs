@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "dated_facets",
         sql: include_str!("../migrations/0002_dated_facets.sql"),
     },
+    Migration {
+        version: 3,
+        name: "linkage",
+        sql: include_str!("../migrations/0003_linkage.sql"),
+    },
 ];
 
 /// The schema version this build creates.

@@ -719,6 +719,45 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn link_decisions(&self) -> Result<Vec<crate::linkage::LinkDecision>, StoreError> {
+        crate::linkage::decisions(&self.conn)
+    }
+
+    fn add_link_decision(
+        &mut self,
+        actor: &str,
+        a: &RecordId,
+        b: &RecordId,
+        same: bool,
+        note: Option<&str>,
+    ) -> Result<crate::linkage::LinkDecision, StoreError> {
+        check_actor(actor)?;
+        crate::linkage::add_decision(&self.conn, &self.origin, actor, a, b, same, note)
+    }
+
+    fn resolved_members(&self) -> Result<Vec<crate::linkage::ResolvedMember>, StoreError> {
+        crate::linkage::members(&self.conn)
+    }
+
+    fn save_link_run(
+        &mut self,
+        actor: &str,
+        run: &crate::linkage::LinkRunWrite,
+    ) -> Result<crate::linkage::LinkRunSaved, StoreError> {
+        check_actor(actor)?;
+        crate::linkage::save_run(&mut self.conn, &self.origin, actor, run)
+    }
+
+    fn unlink(
+        &mut self,
+        actor: &str,
+        resolved_id: &str,
+        record: Option<&RecordId>,
+    ) -> Result<Vec<RecordId>, StoreError> {
+        check_actor(actor)?;
+        crate::linkage::unlink(&mut self.conn, &self.origin, actor, resolved_id, record)
+    }
+
     fn origin(&self) -> &str {
         &self.origin
     }

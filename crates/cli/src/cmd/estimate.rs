@@ -1,7 +1,13 @@
 //! `tumen estimate`: multiple systems estimation from a CSV of counts per
-//! capture pattern. Reads the file, builds an `EstimateRequest`, calls
+//! capture pattern, or (`--lists SOURCE…`) from the archive's capture
+//! histories. Reads the input, builds an `EstimateRequest`, calls
 //! `tumen_estimate::estimate` (or `estimate_stratified`) and prints a table
 //! or JSON. All statistics live in the library.
+//!
+//! The archive path turns the capture histories (one per resolved person or
+//! lone person record, from the service) into the very counts CSV that
+//! `--counts` reads, and parses it with the same function, so the two paths
+//! cannot disagree on how a table is read or checked.
 
 use crate::globals::Globals;
 use anyhow::{Context, Result, bail};
@@ -22,8 +28,22 @@ pub enum Rank {
 #[derive(clap::Args)]
 pub struct Args {
     /// CSV of counts: one 0/1 column per list and a `count` column.
-    #[arg(long, value_name = "FILE.csv")]
-    pub counts: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE.csv",
+        required_unless_present = "lists",
+        conflicts_with = "lists"
+    )]
+    pub counts: Option<PathBuf>,
+    /// Estimate from the archive (--data): the sources (by record id) whose
+    /// citations make the lists. Each resolved person, or person record in
+    /// no resolved person, is on list X when a claim of it (or of an act
+    /// naming it as victim) cites source X. Run `tumen link` first.
+    #[arg(long, value_name = "SOURCE_ID", num_args = 1..)]
+    pub lists: Vec<String>,
+    /// With --lists: also write the capture table as a counts CSV.
+    #[arg(long, value_name = "FILE.csv", requires = "lists")]
+    pub save_counts: Option<PathBuf>,
     /// Model to fit (repeatable): M0, Mt, Mh-chao, Mh-poisson2, Mh-darroch,
     /// Mh-gamma3.5, Mth-…, or Mt+A:B+A:C with list names from the header.
     #[arg(long = "model", value_name = "SPEC")]
@@ -43,7 +63,9 @@ pub struct Args {
     /// How many of the best models --search lists.
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
-    /// Stratum column (repeatable): estimate per stratum and combined.
+    /// Stratum column (repeatable): estimate per stratum and combined. With
+    /// --lists: year (of repatriation, else of the earliest act), sex or
+    /// category.
     #[arg(long, value_name = "COLUMN")]
     pub stratify: Vec<String>,
     /// Confidence level of the intervals.
@@ -403,11 +425,106 @@ fn print_stratified(r: &StratifiedReport) {
     }
 }
 
-pub fn run(_g: &Globals, a: Args) -> Result<()> {
-    let text = std::fs::read_to_string(&a.counts)
-        .with_context(|| format!("reading {}", a.counts.display()))?;
+/// Stratum fields the archive path knows.
+const DB_STRATA: &[&str] = &["year", "sex", "category"];
+
+/// The counts CSV of capture histories: one column per list (named by the
+/// source id), then the stratum columns, then `count`; one row per observed
+/// pattern (and stratum), sorted so the output does not depend on the
+/// archive's order. Missing stratum values are `unknown`.
+pub(crate) fn counts_csv(
+    lists: &[String],
+    units: &[tumen_service::CaptureUnit],
+    stratify: &[String],
+) -> Result<String> {
+    for s in stratify {
+        if !DB_STRATA.contains(&s.as_str()) {
+            bail!(
+                "--stratify {s}: with --lists use one of {}",
+                DB_STRATA.join(", ")
+            );
+        }
+    }
+    for l in lists {
+        if l.eq_ignore_ascii_case("count") || stratify.contains(l) || l.contains([',', '"']) {
+            bail!("--lists {l}: this source id cannot name a column of the capture table");
+        }
+    }
+    let mut cells: std::collections::BTreeMap<(Vec<String>, Vec<bool>), u64> =
+        std::collections::BTreeMap::new();
+    for u in units {
+        let strata: Vec<String> = stratify
+            .iter()
+            .map(|s| {
+                let v = match s.as_str() {
+                    "year" => u.year.map(|y| y.to_string()),
+                    "sex" => u.sex.clone(),
+                    _ => (!u.categories.is_empty()).then(|| u.categories.join("+")),
+                };
+                v.filter(|v| !v.contains([',', '"', '\n']))
+                    .unwrap_or_else(|| "unknown".into())
+            })
+            .collect();
+        *cells.entry((strata, u.captured.clone())).or_default() += 1;
+    }
+    let mut text = String::new();
+    let header: Vec<&str> = lists
+        .iter()
+        .map(String::as_str)
+        .chain(stratify.iter().map(String::as_str))
+        .chain(["count"])
+        .collect();
+    text.push_str(&header.join(","));
+    text.push('\n');
+    for ((strata, pattern), n) in cells {
+        let row: Vec<String> = pattern
+            .iter()
+            .map(|c| if *c { "1".to_string() } else { "0".to_string() })
+            .chain(strata)
+            .chain([n.to_string()])
+            .collect();
+        text.push_str(&row.join(","));
+        text.push('\n');
+    }
+    Ok(text)
+}
+
+fn from_archive(g: &Globals, a: &Args) -> Result<String> {
+    let dir = g.data_dir()?;
+    let archive = tumen_service::Archive::open(&dir, &g.passphrase()?)
+        .with_context(|| format!("opening the archive in {}", dir.display()))?;
+    // Until accounts exist the command line acts as the local administrator.
+    let session = archive.session(tumen_service::local_administrator("cli"));
+    let ids = a
+        .lists
+        .iter()
+        .map(|l| {
+            tumen_model::RecordId::new(l.trim())
+                .with_context(|| format!("--lists {l}: not a record id"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let units = session
+        .capture_histories(&ids)
+        .context("building capture histories from the archive")?;
+    let text = counts_csv(&a.lists, &units, &a.stratify)?;
+    if let Some(p) = &a.save_counts {
+        std::fs::write(p, &text).with_context(|| format!("writing {}", p.display()))?;
+    }
+    Ok(text)
+}
+
+pub fn run(g: &Globals, a: Args) -> Result<()> {
+    let (text, file) = match &a.counts {
+        Some(c) => (
+            std::fs::read_to_string(c).with_context(|| format!("reading {}", c.display()))?,
+            c.display().to_string(),
+        ),
+        None => (
+            from_archive(g, &a)?,
+            format!("capture histories of {}", a.lists.join(", ")),
+        ),
+    };
     let req = request(&a)?;
-    let file = a.counts.display().to_string();
     if a.stratify.is_empty() {
         let table = tumen_estimate::parse_counts_csv(&text).with_context(|| file.clone())?;
         let report = tumen_estimate::estimate(&table, &req).with_context(|| file.clone())?;
@@ -449,4 +566,40 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tumen_service::CaptureUnit;
+
+    fn unit(id: &str, captured: &[bool], year: Option<i32>, sex: Option<&str>) -> CaptureUnit {
+        CaptureUnit {
+            id: id.into(),
+            members: Vec::new(),
+            captured: captured.to_vec(),
+            sex: sex.map(str::to_string),
+            categories: Vec::new(),
+            year,
+        }
+    }
+
+    #[test]
+    fn capture_units_become_the_counts_csv() {
+        let lists = vec!["s1".to_string(), "s2".to_string()];
+        let units = vec![
+            unit("a", &[true, false], Some(2023), Some("male")),
+            unit("b", &[true, true], Some(2023), None),
+            unit("c", &[true, false], None, Some("male")),
+        ];
+        let t = counts_csv(&lists, &units, &[]).unwrap();
+        assert_eq!(t, "s1,s2,count\n1,0,2\n1,1,1\n");
+        let t = counts_csv(&lists, &units, &["year".to_string()]).unwrap();
+        assert_eq!(
+            t,
+            "s1,s2,year,count\n1,0,2023,1\n1,1,2023,1\n1,0,unknown,1\n"
+        );
+        assert!(counts_csv(&lists, &units, &["place".to_string()]).is_err());
+        assert!(counts_csv(&["count".into(), "s2".into()], &units, &[]).is_err());
+    }
 }

@@ -3,6 +3,12 @@
 //! `tumen_linkage::link`, and writes the scored pairs with their weight
 //! explanation, the clusters, and a summary. Progress bars go to stderr, and
 //! only when stderr is a terminal.
+//!
+//! Without `--input` (or with a subcommand) it works on the archive instead:
+//! see [`db`] (linking the person records, the review queue, decisions,
+//! resolved persons and unlink).
+
+pub mod db;
 
 use crate::globals::Globals;
 use anyhow::{Context, Result, bail};
@@ -16,12 +22,14 @@ use tumen_linkage::{BlockingRule, Dataset, Decision, FieldKind, FieldSpec, LinkM
 pub struct Args {
     /// A CSV file of records (repeat to link several sources). Each needs an
     /// id column and person fields; headers may have leading spaces.
-    #[arg(long = "input", value_name = "FILE", required = true)]
+    /// Without --input, the person records of the archive (--data) are
+    /// linked and the resolved persons saved there.
+    #[arg(long = "input", value_name = "FILE")]
     pub inputs: Vec<PathBuf>,
     /// Where to write the scored pairs (id_a,id_b,probability, then the
-    /// weight explanation).
+    /// weight explanation). Required with --input.
     #[arg(long, value_name = "FILE")]
-    pub output: PathBuf,
+    pub output: Option<PathBuf>,
     /// Where to write the clusters (one row per record).
     #[arg(long, value_name = "FILE")]
     pub clusters: Option<PathBuf>,
@@ -74,6 +82,11 @@ pub struct Args {
     /// Worker threads [default: the machine's cores].
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Archive mode: score and report, but do not save resolved persons.
+    #[arg(long)]
+    pub no_save: bool,
+    #[command(subcommand)]
+    pub action: Option<db::Action>,
 }
 
 /// Header → field kind, for the names found in the wild (FEBRL, Splink
@@ -148,7 +161,7 @@ fn read_headers(path: &Path) -> Result<Input> {
     })
 }
 
-fn parse_mode(s: &str) -> Result<LinkMode> {
+pub(crate) fn parse_mode(s: &str) -> Result<LinkMode> {
     Ok(match s {
         "dedupe" => LinkMode::Dedupe,
         "link" => LinkMode::Link,
@@ -191,7 +204,18 @@ fn read_decisions(path: &Path) -> Result<Vec<Decision>> {
     Ok(out)
 }
 
-pub fn run(_g: &Globals, a: Args) -> Result<()> {
+pub fn run(g: &Globals, a: Args) -> Result<()> {
+    if a.action.is_some() || a.inputs.is_empty() {
+        if a.decisions.is_some() || !a.fields.is_empty() || a.id.is_some() {
+            bail!(
+                "--decisions, --field and --id belong to CSV input (--input); the archive keeps its own decisions (`tumen link decide`)"
+            );
+        }
+        return db::run(g, a);
+    }
+    let Some(output) = a.output.clone() else {
+        bail!("--input needs --output FILE for the scored pairs");
+    };
     let started = Instant::now();
     let inputs: Vec<Input> = a
         .inputs
@@ -328,6 +352,23 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
         Some(p) => read_decisions(p)?,
         None => Vec::new(),
     };
+    let result = run_linkage(&a, &data, mode, blocking, decisions, progress_on)?;
+    write_pairs(&output, &data, &result)?;
+    if let Some(path) = &a.clusters {
+        write_clusters(path, &data, &result)?;
+    }
+    print_summary(&a, &data, mode, &result, started, Some(&output), None)
+}
+
+/// Run the library with the options of the command line.
+pub(crate) fn run_linkage(
+    a: &Args,
+    data: &Dataset,
+    mode: LinkMode,
+    blocking: Vec<BlockingRule>,
+    decisions: Vec<Decision>,
+    progress_on: bool,
+) -> Result<tumen_linkage::LinkResult> {
     let bar = progress_bar(progress_on, "linking");
     let progress = |p: tumen_linkage::Progress| {
         bar.set_message(p.stage);
@@ -351,12 +392,19 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
         progress: if progress_on { Some(&progress) } else { None },
         ..LinkRequest::default()
     };
-    let result = tumen_linkage::link(&data, &req).context("linking")?;
+    let result = tumen_linkage::link(data, &req).context("linking")?;
     bar.finish_and_clear();
+    Ok(result)
+}
 
-    // pairs.csv
-    let file = std::fs::File::create(&a.output)
-        .with_context(|| format!("creating {}", a.output.display()))?;
+/// pairs.csv: id_a, id_b, probability, then the weight explanation.
+pub(crate) fn write_pairs(
+    path: &Path,
+    data: &Dataset,
+    result: &tumen_linkage::LinkResult,
+) -> Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
     let mut header = vec![
         "id_a".to_string(),
@@ -366,13 +414,13 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
         "status".into(),
         "prior".into(),
     ];
-    for s in &specs {
+    for s in data.fields() {
         header.push(format!("w_{}", s.name));
     }
     header.push("explanation".into());
     w.write_record(&header)?;
     for p in &result.pairs {
-        let e = result.explain(&data, p.a, p.b);
+        let e = result.explain(data, p.a, p.b);
         let mut row = vec![
             data.id(p.a).to_string(),
             data.id(p.b).to_string(),
@@ -388,42 +436,61 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
         w.write_record(&row)?;
     }
     w.flush()
-        .with_context(|| format!("writing {}", a.output.display()))?;
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
 
-    // clusters.csv
-    if let Some(path) = &a.clusters {
-        let file =
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
-        w.write_record(["cluster_id", "id", "source", "cluster_size", "suspicious"])?;
-        let c = &result.clustering;
-        let mut size: HashMap<u32, usize> = HashMap::new();
-        for k in &c.cluster_of {
-            *size.entry(*k).or_default() += 1;
-        }
-        let suspicious: std::collections::HashSet<u32> =
-            c.suspicious.iter().map(|s| s.cluster).collect();
-        for (r, k) in c.cluster_of.iter().enumerate() {
-            let r = r as u32;
-            w.write_record([
-                k.to_string(),
-                data.id(r).to_string(),
-                data.source_names()
-                    .get(data.source(r) as usize)
-                    .cloned()
-                    .unwrap_or_default(),
-                size.get(k).copied().unwrap_or(1).to_string(),
-                suspicious.contains(k).to_string(),
-            ])?;
-        }
-        w.flush()
-            .with_context(|| format!("writing {}", path.display()))?;
+/// clusters.csv: one row per record.
+pub(crate) fn write_clusters(
+    path: &Path,
+    data: &Dataset,
+    result: &tumen_linkage::LinkResult,
+) -> Result<()> {
+    let file =
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(file));
+    w.write_record(["cluster_id", "id", "source", "cluster_size", "suspicious"])?;
+    let c = &result.clustering;
+    let mut size: HashMap<u32, usize> = HashMap::new();
+    for k in &c.cluster_of {
+        *size.entry(*k).or_default() += 1;
     }
+    let suspicious: std::collections::HashSet<u32> =
+        c.suspicious.iter().map(|s| s.cluster).collect();
+    for (r, k) in c.cluster_of.iter().enumerate() {
+        let r = r as u32;
+        w.write_record([
+            k.to_string(),
+            data.id(r).to_string(),
+            data.source_names()
+                .get(data.source(r) as usize)
+                .cloned()
+                .unwrap_or_default(),
+            size.get(k).copied().unwrap_or(1).to_string(),
+            suspicious.contains(k).to_string(),
+        ])?;
+    }
+    w.flush()
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}
 
+/// The run's summary, as text or (with --json) one JSON object; `saved`
+/// is what archive mode stored.
+pub(crate) fn print_summary(
+    a: &Args,
+    data: &Dataset,
+    mode: LinkMode,
+    result: &tumen_linkage::LinkResult,
+    started: Instant,
+    output: Option<&Path>,
+    saved: Option<serde_json::Value>,
+) -> Result<()> {
+    let specs = data.fields();
     let elapsed = started.elapsed().as_secs_f64();
     let s = &result.summary;
     if a.json {
-        let out = serde_json::json!({
+        let mut out = serde_json::json!({
             "summary": s,
             "fields": specs,
             "model": result.model,
@@ -431,79 +498,87 @@ pub fn run(_g: &Globals, a: Args) -> Result<()> {
             "cluster_sizes": result.clustering.size_histogram,
             "joins_refused_by_decisions": result.clustering.joins_refused,
             "seconds": elapsed,
-            "output": a.output,
+            "output": output,
         });
+        if let (Some(obj), Some(saved)) = (out.as_object_mut(), saved) {
+            obj.insert("saved".into(), saved);
+        }
         println!("{}", serde_json::to_string(&out)?);
-    } else {
-        let mut o = std::io::stdout().lock();
-        writeln!(
-            o,
-            "records: {} from {} source(s); mode {:?}",
-            s.records, s.sources, mode
-        )?;
-        writeln!(
-            o,
-            "fields: {}",
-            specs
-                .iter()
-                .map(|f| format!("{} ({:?})", f.name, f.kind))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-        for r in &s.rules {
-            writeln!(
-                o,
-                "blocking rule `{}`: {} pairs in blocks, {} new, largest block {}",
-                r.rule, r.pairs_in_blocks, r.new_pairs, r.largest_block
-            )?;
-        }
-        writeln!(
-            o,
-            "candidate pairs: {}; u from {} random pairs; EM {} iterations{}; prior {:.3e}",
-            s.candidate_pairs,
-            s.u_sample_pairs,
-            s.em_iterations,
-            if s.em_converged {
-                ""
-            } else {
-                " (not converged)"
-            },
-            s.lambda
-        )?;
-        writeln!(
-            o,
-            "pairs: {} linked (p >= {}), {} for review, {} decided same, {} decided different; {} written to {}",
-            s.accepted,
-            a.threshold,
-            s.review,
-            s.decided_same,
-            s.decided_different,
-            s.pairs_returned,
-            a.output.display()
-        )?;
-        writeln!(
-            o,
-            "persons: {} clusters, largest {}, {} suspicious; sizes {}",
-            s.clusters,
-            s.largest_cluster,
-            s.suspicious_clusters,
-            result
-                .clustering
-                .size_histogram
-                .iter()
-                .map(|(size, n)| format!("{size}:{n}"))
-                .collect::<Vec<_>>()
-                .join(" ")
-        )?;
-        for w in &s.warnings {
-            writeln!(o, "warning: {w}")?;
-        }
-        writeln!(o, "time: {elapsed:.2} s")?;
+        return Ok(());
     }
+    let mut o = std::io::stdout().lock();
+    writeln!(
+        o,
+        "records: {} from {} source(s); mode {:?}",
+        s.records, s.sources, mode
+    )?;
+    writeln!(
+        o,
+        "fields: {}",
+        specs
+            .iter()
+            .map(|f| format!("{} ({:?})", f.name, f.kind))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )?;
+    for r in &s.rules {
+        writeln!(
+            o,
+            "blocking rule `{}`: {} pairs in blocks, {} new, largest block {}",
+            r.rule, r.pairs_in_blocks, r.new_pairs, r.largest_block
+        )?;
+    }
+    writeln!(
+        o,
+        "candidate pairs: {}; u from {} random pairs; EM {} iterations{}; prior {:.3e}",
+        s.candidate_pairs,
+        s.u_sample_pairs,
+        s.em_iterations,
+        if s.em_converged {
+            ""
+        } else {
+            " (not converged)"
+        },
+        s.lambda
+    )?;
+    writeln!(
+        o,
+        "pairs: {} linked (p >= {}), {} for review, {} decided same, {} decided different{}",
+        s.accepted,
+        a.threshold,
+        s.review,
+        s.decided_same,
+        s.decided_different,
+        match output {
+            Some(p) => format!("; {} written to {}", s.pairs_returned, p.display()),
+            None => String::new(),
+        }
+    )?;
+    writeln!(
+        o,
+        "persons: {} clusters, largest {}, {} suspicious; sizes {}",
+        s.clusters,
+        s.largest_cluster,
+        s.suspicious_clusters,
+        result
+            .clustering
+            .size_histogram
+            .iter()
+            .map(|(size, n)| format!("{size}:{n}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    )?;
+    for w in &s.warnings {
+        writeln!(o, "warning: {w}")?;
+    }
+    if let Some(saved) = saved {
+        writeln!(o, "saved: {saved}")?;
+    }
+    writeln!(o, "time: {elapsed:.2} s")?;
     Ok(())
 }
 
-fn progress_bar(on: bool, msg: &str) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(on: bool, msg: &str) -> indicatif::ProgressBar {
     if !on {
         return indicatif::ProgressBar::hidden();
     }
