@@ -12,8 +12,10 @@
 //! * [`keyring`] — passphrase → Argon2id → key-encryption key → data key;
 //! * [`migrations`] — numbered SQL files applied by `user_version`;
 //! * [`leaf`] — canonical bytes of ledger leaves;
+//! * [`accounts`] — users, sessions, access and custody ledger entries;
 //! * [`error`] — [`StoreError`].
 
+pub mod accounts;
 pub mod api;
 pub mod error;
 pub mod keyring;
@@ -25,6 +27,7 @@ pub use api::{
     Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Put, Revision, RowError,
     Store, StoredRecord, VocabEntry, Written,
 };
+pub use accounts::{AccountStore, SessionRow, UserRow};
 pub use error::StoreError;
 pub use keyring::{Cipher, KdfParams, KeyringError};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};

@@ -1,0 +1,304 @@
+//! User accounts, sessions and non-revision ledger entries: the storage half
+//! of issue 6's "users, roles and need-to-know" and "every access to a
+//! confidential record is in the ledger".
+//!
+//! Kept apart from [`crate::api::Store`] in a supertrait, [`AccountStore`],
+//! so that a backend implements it in its own file and the record API stays
+//! untouched; `Store: AccountStore`, so `Box<dyn Store>` offers both.
+//!
+//! The store knows nothing of the rules (password policy, lock-out, TOTP):
+//! those are `tumen_protect::accounts`, applied by the service. Rows carry
+//! the role as its snake_case word, the groups as a list and the TOTP
+//! enrolment as opaque JSON whose secret the service has already sealed.
+//! Everything is inside the encrypted database.
+
+use crate::error::{Ctx, StoreError};
+use crate::sqlite::SqliteStore;
+use rusqlite::{OptionalExtension, params};
+
+/// Longest user name accepted (bytes).
+pub const MAX_USER_NAME: usize = 64;
+
+/// One account as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub name: String,
+    /// `tumen_protect::Role::as_str()`.
+    pub role: String,
+    pub groups: Vec<String>,
+    /// Argon2id PHC string.
+    pub password_hash: String,
+    /// JSON of `tumen_protect::accounts::TotpEnrolment` (sealed secret).
+    pub totp: Option<String>,
+    /// Unix seconds of recent failed logins.
+    pub failures: Vec<i64>,
+    pub locked_until: Option<i64>,
+    pub disabled: bool,
+}
+
+/// One web/API session as stored: the token's hash, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRow {
+    pub token_hash: String,
+    pub user: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub last_seen: i64,
+    pub idle_secs: i64,
+}
+
+/// Accounts, sessions and ledger entries other than record revisions.
+pub trait AccountStore {
+    /// Every account, by name.
+    fn users(&self) -> Result<Vec<UserRow>, StoreError>;
+    fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError>;
+    /// Create an account; [`StoreError::UserExists`] if the name is taken.
+    fn insert_user(&mut self, row: &UserRow) -> Result<(), StoreError>;
+    /// Replace an account's row; [`StoreError::UserMissing`] if there is none.
+    fn update_user(&mut self, row: &UserRow) -> Result<(), StoreError>;
+
+    fn put_session(&mut self, s: &SessionRow) -> Result<(), StoreError>;
+    fn session_by_hash(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError>;
+    fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError>;
+    /// End every session of `user` (password change, lock).
+    fn delete_sessions_of(&mut self, user: &str) -> Result<u64, StoreError>;
+
+    /// Append ledger entries that are not record revisions (access to a
+    /// confidential record, evidence custody) in one transaction. `build` is
+    /// called with the 1-based ledger seq each entry will have and returns
+    /// its canonical bytes, or `None` when there is nothing more. Returns the
+    /// seqs written.
+    fn append_ledger(
+        &mut self,
+        build: &mut dyn FnMut(u64) -> Option<Vec<u8>>,
+    ) -> Result<Vec<u64>, StoreError>;
+}
+
+fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn check_name(name: &str) -> Result<(), StoreError> {
+    if name.is_empty()
+        || name.len() > MAX_USER_NAME
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(StoreError::Invalid(format!(
+            "a user name must be 1–{MAX_USER_NAME} bytes of letters, digits, '.', '_' or '-'"
+        )));
+    }
+    Ok(())
+}
+
+fn corrupt(column: &'static str, row: &str, why: &str) -> StoreError {
+    StoreError::CorruptRow {
+        table: "users",
+        column,
+        row: row.to_string(),
+        why: why.to_string(),
+    }
+}
+
+type RawUser = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    bool,
+);
+
+fn decode_user(r: RawUser) -> Result<UserRow, StoreError> {
+    let (name, role, groups, password_hash, totp, failures, locked_until, disabled) = r;
+    let groups: Vec<String> =
+        serde_json::from_str(&groups).map_err(|_| corrupt("groups", &name, "not a JSON list"))?;
+    let failures: Vec<i64> = serde_json::from_str(&failures)
+        .map_err(|_| corrupt("failures", &name, "not a JSON list of times"))?;
+    Ok(UserRow {
+        name,
+        role,
+        groups,
+        password_hash,
+        totp,
+        failures,
+        locked_until,
+        disabled,
+    })
+}
+
+const USER_COLUMNS: &str =
+    "name, role, groups, password_hash, totp, failures, locked_until, disabled";
+
+fn read_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawUser> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn json_list<T: serde::Serialize>(v: &[T]) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
+}
+
+impl AccountStore for SqliteStore {
+    fn users(&self) -> Result<Vec<UserRow>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))
+            .ctx("preparing the user list")?;
+        let rows = st
+            .query_map([], read_user)
+            .ctx("reading users")?
+            .collect::<Result<Vec<_>, _>>()
+            .ctx("reading users")?;
+        rows.into_iter().map(decode_user).collect()
+    }
+
+    fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError> {
+        let raw = self
+            .conn
+            .query_row(
+                &format!("SELECT {USER_COLUMNS} FROM users WHERE name = ?1"),
+                [name],
+                read_user,
+            )
+            .optional()
+            .ctx("reading a user")?;
+        raw.map(decode_user).transpose()
+    }
+
+    fn insert_user(&mut self, row: &UserRow) -> Result<(), StoreError> {
+        check_name(&row.name)?;
+        let now = now_rfc3339();
+        let n = self
+            .conn
+            .execute(
+                "INSERT INTO users (name, role, groups, password_hash, totp, failures, locked_until, disabled, created_at, updated_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT (name) DO NOTHING",
+                params![
+                    row.name,
+                    row.role,
+                    json_list(&row.groups),
+                    row.password_hash,
+                    row.totp,
+                    json_list(&row.failures),
+                    row.locked_until,
+                    row.disabled,
+                    now
+                ],
+            )
+            .ctx("adding a user")?;
+        if n == 0 {
+            return Err(StoreError::UserExists(row.name.clone()));
+        }
+        Ok(())
+    }
+
+    fn update_user(&mut self, row: &UserRow) -> Result<(), StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE users SET role = ?2, groups = ?3, password_hash = ?4, totp = ?5, failures = ?6, \
+                 locked_until = ?7, disabled = ?8, updated_at = ?9 WHERE name = ?1",
+                params![
+                    row.name,
+                    row.role,
+                    json_list(&row.groups),
+                    row.password_hash,
+                    row.totp,
+                    json_list(&row.failures),
+                    row.locked_until,
+                    row.disabled,
+                    now_rfc3339()
+                ],
+            )
+            .ctx("updating a user")?;
+        if n == 0 {
+            return Err(StoreError::UserMissing(row.name.clone()));
+        }
+        Ok(())
+    }
+
+    fn put_session(&mut self, s: &SessionRow) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO sessions (token_hash, user, created_at, expires_at, last_seen, idle_secs) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (token_hash) DO UPDATE SET \
+                 last_seen = excluded.last_seen, expires_at = excluded.expires_at",
+                params![s.token_hash, s.user, s.created_at, s.expires_at, s.last_seen, s.idle_secs],
+            )
+            .ctx("writing a session")?;
+        Ok(())
+    }
+
+    fn session_by_hash(&self, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT token_hash, user, created_at, expires_at, last_seen, idle_secs FROM sessions WHERE token_hash = ?1",
+                [token_hash],
+                |r| {
+                    Ok(SessionRow {
+                        token_hash: r.get(0)?,
+                        user: r.get(1)?,
+                        created_at: r.get(2)?,
+                        expires_at: r.get(3)?,
+                        last_seen: r.get(4)?,
+                        idle_secs: r.get(5)?,
+                    })
+                },
+            )
+            .optional()
+            .ctx("reading a session")
+    }
+
+    fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+            .ctx("ending a session")?;
+        Ok(())
+    }
+
+    fn delete_sessions_of(&mut self, user: &str) -> Result<u64, StoreError> {
+        let n = self
+            .conn
+            .execute("DELETE FROM sessions WHERE user = ?1", [user])
+            .ctx("ending sessions")?;
+        Ok(n as u64)
+    }
+
+    fn append_ledger(
+        &mut self,
+        build: &mut dyn FnMut(u64) -> Option<Vec<u8>>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let tx = self.conn.transaction().ctx("starting a ledger append")?;
+        let mut next: u64 = tx
+            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .ctx("reading the ledger length")? as u64;
+        let mut written = Vec::new();
+        {
+            let mut st = tx
+                .prepare_cached("INSERT INTO ledger (seq, leaf) VALUES (?1, ?2)")
+                .ctx("preparing a ledger append")?;
+            while let Some(bytes) = build(next) {
+                st.execute(params![next as i64, bytes])
+                    .ctx("appending to the ledger")?;
+                written.push(next);
+                next += 1;
+            }
+        }
+        tx.commit().ctx("committing a ledger append")?;
+        Ok(written)
+    }
+}
