@@ -57,6 +57,8 @@ enum Command {
     Verify(cmd::ledger::Args),
     /// Write a public dataset allowed by a publication policy.
     Publish(cmd::publish::Args),
+    /// User accounts: add, list, passwd, lock, unlock, totp.
+    User(cmd::user::Args),
 }
 
 fn main() {
@@ -78,6 +80,7 @@ fn main() {
         Command::Link(a) => cmd::link::run(&cli.globals, a),
         Command::Verify(a) => cmd::ledger::run(&cli.globals, a),
         Command::Publish(a) => cmd::publish::run(&cli.globals, a),
+        Command::User(a) => cmd::user::run(&cli.globals, a),
     };
     if let Err(e) = result {
         // `{:#}` prints the whole context chain on one line: "import people.csv:

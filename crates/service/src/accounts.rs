@@ -88,10 +88,7 @@ fn to_row(u: &User) -> UserRow {
         groups: u.groups.clone(),
         password_hash: u.password_hash.clone(),
         // Serializing plain structs of strings and numbers cannot fail.
-        totp: u
-            .totp
-            .as_ref()
-            .and_then(|t| serde_json::to_string(t).ok()),
+        totp: u.totp.as_ref().and_then(|t| serde_json::to_string(t).ok()),
         failures: u.failures.clone(),
         locked_until: u.locked_until,
         disabled: u.disabled,
@@ -199,8 +196,12 @@ impl Archive {
         actor: &Actor,
         now: i64,
     ) -> Result<accounts::SessionToken, ServiceError> {
-        let (token, rec) =
-            accounts::new_session(&mut rand::rng(), &actor.user, now, &SessionPolicy::default());
+        let (token, rec) = accounts::new_session(
+            &mut rand::rng(),
+            &actor.user,
+            now,
+            &SessionPolicy::default(),
+        );
         let mut store = self.store()?;
         store.put_session(&SessionRow {
             token_hash: rec.token_hash,
@@ -258,14 +259,20 @@ impl Archive {
 
 impl Session<'_> {
     fn manage_users(&self) -> Result<(), ServiceError> {
-        check(self.actor(), Operation::ManageUsers, &archive_envelope("users"))?;
+        check(
+            self.actor(),
+            Operation::ManageUsers,
+            &archive_envelope("users"),
+        )?;
         Ok(())
     }
 
     fn load_user(store: &dyn Store, name: &str) -> Result<User, ServiceError> {
         match store.user(name)? {
             Some(r) => to_user(r),
-            None => Err(ServiceError::Store(StoreError::UserMissing(name.to_string()))),
+            None => Err(ServiceError::Store(StoreError::UserMissing(
+                name.to_string(),
+            ))),
         }
     }
 
@@ -318,7 +325,10 @@ impl Session<'_> {
         accounts::check_password_policy(name, new_password).map_err(|p| {
             ServiceError::Account(format!(
                 "user {name}: password refused: {}",
-                p.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+                p.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
             ))
         })?;
         let mut store = self.archive().store()?;

@@ -95,9 +95,9 @@ fn login_words(why: &tumen_protect::accounts::LoginError) -> String {
     match why {
         // One wording for an unknown user and a wrong password.
         L::BadPassword => "wrong user name or password".into(),
-        L::Locked { until } => format!(
-            "the account is locked after repeated failures (until Unix time {until})"
-        ),
+        L::Locked { until } => {
+            format!("the account is locked after repeated failures (until Unix time {until})")
+        }
         L::Disabled => "the account is disabled".into(),
         L::SecondFactorRequired => "a one-time code is required (TUMEN_TOTP_CODE)".into(),
         L::BadCode(_) => "wrong or reused one-time code".into(),

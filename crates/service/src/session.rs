@@ -469,9 +469,10 @@ impl<'a> Session<'a> {
             return Err(ServiceError::NotFound(id.clone()));
         }
         check(&self.actor, Operation::ReadHistory, &env)?;
-        if revs.iter().any(|r| {
-            r.sensitivity == Sensitivity::Confidential && self.can_read(&r.envelope())
-        }) {
+        if revs
+            .iter()
+            .any(|r| r.sensitivity == Sensitivity::Confidential && self.can_read(&r.envelope()))
+        {
             crate::audit::log_access(&mut **store, &self.actor.user, &[id.clone()], "history")?;
         }
         let c = self.clearance();

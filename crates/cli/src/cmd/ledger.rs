@@ -22,13 +22,14 @@ use tumen_ledger::{
     Hash, LedgerCheck, LedgerKey, MerkleTree, PublicKey, Recheck, Report, SignedTreeHead, TreeHead,
     leaf_hash, sha256,
 };
-use tumen_store::leaf::RevisionLeaf;
-use tumen_store::{LedgerLeaf, Revision, SqliteStore, Store};
+use tumen_service::LedgerAccess;
+use tumen_store::leaf::{AccessLeaf, LEAF_CUSTODY_V1, RevisionLeaf};
+use tumen_store::{LedgerLeaf, Revision};
+#[cfg(test)]
+use tumen_store::{SqliteStore, Store};
 
 /// Settings key under which signed heads (checkpoints) are kept.
 const HEADS_SETTING: &str = "ledger.heads";
-/// Key purpose for the ledger's Ed25519 signing key.
-const KEY_PURPOSE: &str = "ledger-signing";
 /// Rows read per database round trip.
 const BATCH: usize = 10_000;
 
@@ -67,6 +68,16 @@ pub(crate) trait LedgerSource {
     fn revisions(&self, after_seq: u64, limit: usize) -> Result<Vec<Revision>>;
 }
 
+impl LedgerSource for LedgerAccess<'_> {
+    fn leaves(&self, from_seq: u64, limit: usize) -> Result<Vec<LedgerLeaf>> {
+        Ok(LedgerAccess::leaves(self, from_seq, limit)?)
+    }
+    fn revisions(&self, after_seq: u64, limit: usize) -> Result<Vec<Revision>> {
+        Ok(LedgerAccess::revisions(self, after_seq, limit)?)
+    }
+}
+
+#[cfg(test)]
 impl LedgerSource for SqliteStore {
     fn leaves(&self, from_seq: u64, limit: usize) -> Result<Vec<LedgerLeaf>> {
         Ok(self.ledger_leaves(from_seq, limit)?)
@@ -98,6 +109,10 @@ pub(crate) struct Checked {
     pub tree: MerkleTree,
     /// (record id, rev) → 0-based leaf index, for the revision asked about.
     pub wanted: Option<u64>,
+    /// Entries that record an access to a confidential record.
+    pub accesses: u64,
+    /// Entries that record an evidence custody event.
+    pub custody: u64,
 }
 
 /// Read both tables once and check everything. `want` is an (id, rev) whose
@@ -127,6 +142,7 @@ pub(crate) fn check(
     let mut c = LedgerCheck::new(trusted, heads);
     let mut tree = MerkleTree::new();
     let mut wanted = None;
+    let (mut accesses, mut custody) = (0u64, 0u64);
     let mut last_rev_seq: Option<u64> = None;
     let mut prev_row_seq = 0u64;
     let mut from = 1u64;
@@ -137,10 +153,28 @@ pub(crate) fn check(
         for row in &batch {
             let row_index = row.seq.saturating_sub(1);
             let stored_hash = leaf_hash(&row.bytes);
+            // Access and custody entries have no row to recompute them
+            // from: the tree and the signed heads vouch for them; here they
+            // must be well formed and carry their own position.
+            let mut claimed = None;
             let recheck = match RevisionLeaf::decode(&row.bytes) {
-                None => {
-                    Recheck::Unreadable("not a revision entry the store could have written".into())
+                None if row.bytes.first() == Some(&LEAF_CUSTODY_V1) && row.bytes.len() >= 9 => {
+                    custody += 1;
+                    claimed = row
+                        .bytes
+                        .get(1..9)
+                        .and_then(|b| b.try_into().ok())
+                        .map(|b| u64::from_be_bytes(b).saturating_sub(1));
+                    Recheck::Matches
                 }
+                None => match AccessLeaf::decode(&row.bytes) {
+                    Some(l) => {
+                        accesses += 1;
+                        claimed = Some(l.seq.saturating_sub(1));
+                        Recheck::Matches
+                    }
+                    None => Recheck::Unreadable("not an entry the store could have written".into()),
+                },
                 Some(l) => {
                     if let Some((id, rev)) = want {
                         if l.id == id && l.rev == rev {
@@ -182,7 +216,7 @@ pub(crate) fn check(
                 }
             };
             prev_row_seq = row.seq;
-            c.push(row_index, &row.bytes, None, recheck);
+            c.push(row_index, &row.bytes, claimed, recheck);
             tree.push_leaf_hash(stored_hash);
         }
     }
@@ -201,6 +235,8 @@ pub(crate) fn check(
         report: c.finish(),
         tree,
         wanted,
+        accesses,
+        custody,
     })
 }
 
@@ -254,12 +290,14 @@ fn hex(h: &[u8]) -> String {
 }
 
 pub fn run(g: &Globals, a: Args) -> Result<()> {
-    let dir = g.data_dir()?;
-    let pass = g.passphrase()?;
-    let mut store = SqliteStore::open(&dir, &pass)
-        .with_context(|| format!("opening the archive in {}", dir.display()))?;
+    let archive = crate::cmd::user::open(g)?;
+    let actor = crate::cmd::user::actor(g, &archive)?;
+    let session = archive.session(actor);
+    let mut store = session
+        .ledger()
+        .context("verification reads every revision, confidential ones included")?;
     let seed = store
-        .derive_subkey(KEY_PURPOSE)
+        .signing_seed()
         .context("deriving the ledger signing key")?;
     let key = LedgerKey::from_seed(&seed);
     let trusted = key.public();
@@ -308,7 +346,7 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
     }
 
     // A clean ledger: sign its current head unless one exists for this size.
-    let sign_now = |store: &mut SqliteStore| -> Result<SignedTreeHead> {
+    let sign_now = |store: &mut LedgerAccess<'_>| -> Result<SignedTreeHead> {
         let sth = TreeHead {
             size: tree.size(),
             root: tree.root(),
@@ -426,6 +464,10 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(report)?);
     } else {
         print_report(report);
+        println!(
+            "of which {} record confidential reads and {} evidence custody events",
+            checked.accesses, checked.custody
+        );
     }
     let have_head = heads.iter().any(|h| h.head.size == tree.size());
     if !a.no_checkpoint && !have_head && tree.size() > 0 {

@@ -6,3 +6,4 @@ pub mod link;
 pub mod names;
 pub mod publish;
 pub mod records;
+pub mod user;
