@@ -59,6 +59,8 @@ enum Command {
     Publish(cmd::publish::Args),
     /// User accounts: add, list, passwd, lock, unlock, totp.
     User(cmd::user::Args),
+    /// Evidence files with a chain of custody: add, list, export, verify.
+    Evidence(cmd::evidence::Args),
 }
 
 fn main() {
@@ -81,6 +83,7 @@ fn main() {
         Command::Verify(a) => cmd::ledger::run(&cli.globals, a),
         Command::Publish(a) => cmd::publish::run(&cli.globals, a),
         Command::User(a) => cmd::user::run(&cli.globals, a),
+        Command::Evidence(a) => cmd::evidence::run(&cli.globals, a),
     };
     if let Err(e) = result {
         // `{:#}` prints the whole context chain on one line: "import people.csv:

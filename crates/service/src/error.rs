@@ -88,6 +88,8 @@ pub enum ServiceError {
     SessionRefused(tumen_protect::accounts::SessionError),
     #[error("{0}")]
     Account(String),
+    #[error("{0}")]
+    Evidence(String),
 }
 
 fn login_words(why: &tumen_protect::accounts::LoginError) -> String {

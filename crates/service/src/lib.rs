@@ -30,12 +30,14 @@
 mod accounts;
 mod audit;
 mod error;
+mod evidence;
 mod import;
 mod session;
 
 pub use accounts::{TotpEnrolled, UserSummary};
 pub use audit::LedgerAccess;
 pub use error::{RowProblem, ServiceError};
+pub use evidence::{Evidence, EvidenceCheck, EvidenceView};
 pub use import::{ImportItem, ImportMode, ImportOptions, ImportSummary};
 pub use session::{RecordView, RevisionView, Session};
 pub use tumen_protect::{Actor, Operation, Role};

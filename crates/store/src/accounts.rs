@@ -47,8 +47,31 @@ pub struct SessionRow {
     pub idle_secs: i64,
 }
 
-/// Accounts, sessions and ledger entries other than record revisions.
+/// An evidence file attached to a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceLink {
+    /// SHA-256 of the original, lower-case hex.
+    pub sha256: String,
+    pub record_id: String,
+    pub note: String,
+    pub media_type: String,
+    pub size: u64,
+    /// JSON object of the tags extracted at acquisition (Exif, GPS).
+    pub metadata: String,
+    pub added_by: String,
+    pub added_at: String,
+}
+
+/// Accounts, sessions, evidence links and ledger entries other than record
+/// revisions.
 pub trait AccountStore {
+    /// Attach an evidence file to a record (idempotent per pair).
+    fn link_evidence(&mut self, link: &EvidenceLink) -> Result<(), StoreError>;
+    /// The files attached to `record_id`, by hash.
+    fn evidence_of(&self, record_id: &str) -> Result<Vec<EvidenceLink>, StoreError>;
+    /// The records a file is attached to.
+    fn evidence_links(&self, sha256: &str) -> Result<Vec<EvidenceLink>, StoreError>;
+
     /// Every account, by name.
     fn users(&self) -> Result<Vec<UserRow>, StoreError>;
     fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError>;
@@ -150,7 +173,70 @@ fn json_list<T: serde::Serialize>(v: &[T]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
 
+fn read_link(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvidenceLink> {
+    Ok(EvidenceLink {
+        sha256: r.get(0)?,
+        record_id: r.get(1)?,
+        note: r.get(2)?,
+        media_type: r.get(3)?,
+        size: r.get::<_, i64>(4)? as u64,
+        metadata: r.get(5)?,
+        added_by: r.get(6)?,
+        added_at: r.get(7)?,
+    })
+}
+
+const LINK_COLUMNS: &str =
+    "sha256, record_id, note, media_type, size, metadata, added_by, added_at";
+
+impl SqliteStore {
+    fn links_where(&self, clause: &str, arg: &str) -> Result<Vec<EvidenceLink>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT {LINK_COLUMNS} FROM evidence_links WHERE {clause} ORDER BY record_id, sha256"
+            ))
+            .ctx("preparing an evidence look-up")?;
+        let rows = st
+            .query_map([arg], read_link)
+            .ctx("reading evidence links")?
+            .collect::<Result<Vec<_>, _>>()
+            .ctx("reading evidence links");
+        rows
+    }
+}
+
 impl AccountStore for SqliteStore {
+    fn link_evidence(&mut self, l: &EvidenceLink) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                &format!(
+                    "INSERT INTO evidence_links ({LINK_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                     ON CONFLICT (record_id, sha256) DO NOTHING"
+                ),
+                params![
+                    l.sha256,
+                    l.record_id,
+                    l.note,
+                    l.media_type,
+                    l.size as i64,
+                    l.metadata,
+                    l.added_by,
+                    l.added_at
+                ],
+            )
+            .ctx("attaching evidence")?;
+        Ok(())
+    }
+
+    fn evidence_of(&self, record_id: &str) -> Result<Vec<EvidenceLink>, StoreError> {
+        self.links_where("record_id = ?1", record_id)
+    }
+
+    fn evidence_links(&self, sha256: &str) -> Result<Vec<EvidenceLink>, StoreError> {
+        self.links_where("sha256 = ?1", sha256)
+    }
+
     fn users(&self) -> Result<Vec<UserRow>, StoreError> {
         let mut st = self
             .conn

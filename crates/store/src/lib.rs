@@ -27,7 +27,7 @@ pub use api::{
     Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Put, Revision, RowError,
     Store, StoredRecord, VocabEntry, Written,
 };
-pub use accounts::{AccountStore, SessionRow, UserRow};
+pub use accounts::{AccountStore, EvidenceLink, SessionRow, UserRow};
 pub use error::StoreError;
 pub use keyring::{Cipher, KdfParams, KeyringError};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};

@@ -37,6 +37,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../migrations/0004_accounts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "evidence",
+        sql: include_str!("../migrations/0005_evidence.sql"),
+    },
 ];
 
 /// The schema version this build creates.

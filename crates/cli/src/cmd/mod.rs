@@ -1,6 +1,7 @@
 //! One module per subcommand group. Each exposes clap `Args` and a `run`.
 
 pub mod estimate;
+pub mod evidence;
 pub mod ledger;
 pub mod link;
 pub mod names;
