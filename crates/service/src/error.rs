@@ -90,6 +90,10 @@ pub enum ServiceError {
     Account(String),
     #[error("{0}")]
     Evidence(String),
+    #[error("backup: {0}")]
+    Backup(String),
+    #[error("recovery: {0}")]
+    Recovery(String),
 }
 
 fn login_words(why: &tumen_protect::accounts::LoginError) -> String {

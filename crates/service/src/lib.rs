@@ -29,6 +29,7 @@
 
 mod accounts;
 mod audit;
+pub mod backup;
 mod error;
 mod evidence;
 mod import;

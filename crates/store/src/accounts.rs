@@ -2,9 +2,9 @@
 //! of issue 6's "users, roles and need-to-know" and "every access to a
 //! confidential record is in the ledger".
 //!
-//! Kept apart from [`crate::api::Store`] in a supertrait, [`AccountStore`],
+//! Kept apart from [`crate::api::Store`] in a supertrait, [`SecurityStore`],
 //! so that a backend implements it in its own file and the record API stays
-//! untouched; `Store: AccountStore`, so `Box<dyn Store>` offers both.
+//! untouched; `Store: SecurityStore`, so `Box<dyn Store>` offers both.
 //!
 //! The store knows nothing of the rules (password policy, lock-out, TOTP):
 //! those are `tumen_protect::accounts`, applied by the service. Rows carry
@@ -13,8 +13,10 @@
 //! Everything is inside the encrypted database.
 
 use crate::error::{Ctx, StoreError};
+use crate::keyring::{KEYRING_FILE, Keyring, RecoverySplit, SlotInfo};
 use crate::sqlite::SqliteStore;
 use rusqlite::{OptionalExtension, params};
+use std::path::Path;
 
 /// Longest user name accepted (bytes).
 pub const MAX_USER_NAME: usize = 64;
@@ -64,7 +66,7 @@ pub struct EvidenceLink {
 
 /// Accounts, sessions, evidence links and ledger entries other than record
 /// revisions.
-pub trait AccountStore {
+pub trait SecurityStore {
     /// Attach an evidence file to a record (idempotent per pair).
     fn link_evidence(&mut self, link: &EvidenceLink) -> Result<(), StoreError>;
     /// The files attached to `record_id`, by hash.
@@ -85,6 +87,23 @@ pub trait AccountStore {
     fn delete_session(&mut self, token_hash: &str) -> Result<(), StoreError>;
     /// End every session of `user` (password change, lock).
     fn delete_sessions_of(&mut self, user: &str) -> Result<u64, StoreError>;
+
+    /// Wrap the data key in a recovery slot of the keyring under
+    /// `recovery_key` (replacing an earlier one).
+    fn set_recovery_slot(
+        &mut self,
+        recovery_key: &[u8; 32],
+        split: RecoverySplit,
+    ) -> Result<(), StoreError>;
+    /// The keyring's slots, without keys.
+    fn key_slots(&self) -> Result<Vec<SlotInfo>, StoreError>;
+    /// The database's schema version.
+    fn schema_version(&self) -> Result<u32, StoreError>;
+    /// Copy a consistent snapshot of the store's own files (keyring,
+    /// database, its write-ahead log) into the empty directory `dest`, as
+    /// they are on disk: encrypted. Returns their paths relative to `dest`.
+    /// Writers are held off while the files are copied.
+    fn snapshot_to(&mut self, dest: &Path) -> Result<Vec<String>, StoreError>;
 
     /// Append ledger entries that are not record revisions (access to a
     /// confidential record, evidence custody) in one transaction. `build` is
@@ -206,7 +225,7 @@ impl SqliteStore {
     }
 }
 
-impl AccountStore for SqliteStore {
+impl SecurityStore for SqliteStore {
     fn link_evidence(&mut self, l: &EvidenceLink) -> Result<(), StoreError> {
         self.conn
             .execute(
@@ -360,6 +379,73 @@ impl AccountStore for SqliteStore {
             .execute("DELETE FROM sessions WHERE user = ?1", [user])
             .ctx("ending sessions")?;
         Ok(n as u64)
+    }
+
+    fn set_recovery_slot(
+        &mut self,
+        recovery_key: &[u8; 32],
+        split: RecoverySplit,
+    ) -> Result<(), StoreError> {
+        let mut kr = Keyring::load(&self.dir)?;
+        kr.set_recovery(&self.key, recovery_key, split)?;
+        kr.save(&self.dir)?;
+        Ok(())
+    }
+
+    fn key_slots(&self) -> Result<Vec<SlotInfo>, StoreError> {
+        Ok(Keyring::load(&self.dir)?.slots())
+    }
+
+    fn schema_version(&self) -> Result<u32, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .ctx("reading the schema version")
+    }
+
+    fn snapshot_to(&mut self, dest: &Path) -> Result<Vec<String>, StoreError> {
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| StoreError::Io { path, source }
+        };
+        // Move the log into the main file first, so the copy is mostly one
+        // file; then hold the write lock while copying. Under the lock no one
+        // can commit, and copying the main file before the log keeps the pair
+        // consistent even if a reader checkpoints in between (the frames
+        // stay in the log until the next write).
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .ctx("checkpointing before a backup")?;
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .ctx("locking the database for a backup")?;
+        let copy = (|| -> Result<Vec<String>, StoreError> {
+            let mut out = Vec::new();
+            let db = crate::sqlite::DB_FILE;
+            for name in [
+                KEYRING_FILE.to_string(),
+                db.to_string(),
+                format!("{db}-wal"),
+            ] {
+                let from = self.dir.join(&name);
+                if !from.exists() {
+                    continue;
+                }
+                let to = dest.join(&name);
+                std::fs::copy(&from, &to).map_err(io(&to))?;
+                std::fs::File::open(&to)
+                    .and_then(|f| f.sync_all())
+                    .map_err(io(&to))?;
+                out.push(name);
+            }
+            Ok(out)
+        })();
+        let end = self
+            .conn
+            .execute_batch("COMMIT")
+            .ctx("ending the backup lock");
+        let out = copy?;
+        end?;
+        Ok(out)
     }
 
     fn append_ledger(

@@ -253,8 +253,8 @@ pub enum BatchOp {
 }
 
 /// The storage backend. Accounts, sessions and non-revision ledger entries
-/// are in the supertrait [`crate::accounts::AccountStore`].
-pub trait Store: crate::accounts::AccountStore + Send {
+/// are in the supertrait [`crate::accounts::SecurityStore`].
+pub trait Store: crate::accounts::SecurityStore + Send {
     /// `"sqlite"`, later `"postgres"`.
     fn backend(&self) -> &'static str;
     /// This replica's id (random, fixed at init).

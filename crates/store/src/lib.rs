@@ -27,9 +27,9 @@ pub use api::{
     Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Put, Revision, RowError,
     Store, StoredRecord, VocabEntry, Written,
 };
-pub use accounts::{AccountStore, EvidenceLink, SessionRow, UserRow};
+pub use accounts::{SecurityStore, EvidenceLink, SessionRow, UserRow};
 pub use error::StoreError;
-pub use keyring::{Cipher, KdfParams, KeyringError};
+pub use keyring::{Cipher, KdfParams, KeyringError, RecoverySplit, SlotInfo};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! One module per subcommand group. Each exposes clap `Args` and a `run`.
 
+pub mod backup;
 pub mod estimate;
 pub mod evidence;
 pub mod ledger;
@@ -7,4 +8,5 @@ pub mod link;
 pub mod names;
 pub mod publish;
 pub mod records;
+pub mod recovery;
 pub mod user;
