@@ -186,7 +186,12 @@ impl<'a> Session<'a> {
         }
         if s.envelope.sensitivity == Sensitivity::Confidential {
             // Logged before the record leaves the service: no entry, no read.
-            crate::audit::log_access(&mut **store, &self.actor.user, &[id.clone()], "read")?;
+            crate::audit::log_access(
+                &mut **store,
+                &self.actor.user,
+                std::slice::from_ref(id),
+                "read",
+            )?;
         }
         self.view(s).map(Some)
     }
@@ -473,7 +478,12 @@ impl<'a> Session<'a> {
             .iter()
             .any(|r| r.sensitivity == Sensitivity::Confidential && self.can_read(&r.envelope()))
         {
-            crate::audit::log_access(&mut **store, &self.actor.user, &[id.clone()], "history")?;
+            crate::audit::log_access(
+                &mut **store,
+                &self.actor.user,
+                std::slice::from_ref(id),
+                "history",
+            )?;
         }
         let c = self.clearance();
         let mut out = Vec::with_capacity(revs.len());

@@ -216,12 +216,10 @@ impl SqliteStore {
                 "SELECT {LINK_COLUMNS} FROM evidence_links WHERE {clause} ORDER BY record_id, sha256"
             ))
             .ctx("preparing an evidence look-up")?;
-        let rows = st
-            .query_map([arg], read_link)
+        st.query_map([arg], read_link)
             .ctx("reading evidence links")?
             .collect::<Result<Vec<_>, _>>()
-            .ctx("reading evidence links");
-        rows
+            .ctx("reading evidence links")
     }
 }
 
