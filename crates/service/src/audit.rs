@@ -98,3 +98,94 @@ impl<'a> Session<'a> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::*;
+    use tumen_model::{Record, RecordId};
+    use tumen_store::leaf::AccessLeaf;
+
+    fn person(id: &str, sens: &str) -> Record {
+        Record::from_json(&format!(
+            r#"{{"kind":"person","id":"{id}","sensitivity":"{sens}","names":[{{"text":"Name {id}","script":"latin","kind":"romanization_as_given"}}],"claims":[{{"source":"src-1"}}]}}"#
+        ))
+        .unwrap()
+    }
+
+    fn accesses(a: &Archive) -> Vec<AccessLeaf> {
+        let s = a.store().unwrap();
+        s.ledger_leaves(1, 10_000)
+            .unwrap()
+            .iter()
+            .filter_map(|l| AccessLeaf::decode(&l.bytes))
+            .collect()
+    }
+
+    #[test]
+    fn every_confidential_read_is_logged_once_and_refused_reads_are_not() {
+        let d = tempfile::tempdir().unwrap();
+        let a = Archive::init(d.path(), "pw", InitOptions::insecure_fast_for_tests()).unwrap();
+        let admin = a.session(local_administrator("admin"));
+        admin
+            .create(
+                &Record::from_json(
+                    r#"{"kind":"source","id":"src-1","sensitivity":"public","source_type":"news_report","title":"R","date":"2023-10-13","reliability":"B"}"#,
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        for (id, s) in [
+            ("p-1", "confidential"),
+            ("p-2", "restricted"),
+            ("p-3", "confidential"),
+        ] {
+            admin.create(&person(id, s)).unwrap();
+        }
+        assert!(
+            accesses(&a).is_empty(),
+            "writes are revisions, not accesses"
+        );
+        let analyst = a.session(Actor {
+            user: "ana".into(),
+            role: Role::Analyst,
+            groups: vec![],
+        });
+        assert_eq!(analyst.query(&Filter::default()).unwrap().len(), 2);
+        assert!(
+            analyst
+                .get(&RecordId::new("p-1").unwrap())
+                .unwrap()
+                .is_none()
+        );
+        assert!(accesses(&a).is_empty(), "nothing confidential was read");
+
+        let ivy = a.session(Actor {
+            user: "ivy".into(),
+            role: Role::Investigator,
+            groups: vec![],
+        });
+        assert_eq!(ivy.query(&Filter::default()).unwrap().len(), 4);
+        let got = accesses(&a);
+        let ids: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|l| (l.actor.as_str(), l.id.as_str(), l.how.as_str()))
+            .collect();
+        assert_eq!(ids, vec![("ivy", "p-1", "query"), ("ivy", "p-3", "query")]);
+        // The entries are ledger rows in sequence: their own seq is their row.
+        let s = a.store().unwrap();
+        let rows = s.ledger_leaves(1, 100).unwrap();
+        for r in rows {
+            if let Some(l) = AccessLeaf::decode(&r.bytes) {
+                assert_eq!(l.seq, r.seq);
+            }
+        }
+        drop(s);
+        // A limited query logs only what it returned.
+        ivy.query(&Filter {
+            limit: Some(1),
+            ..Filter::default()
+        })
+        .unwrap();
+        assert_eq!(accesses(&a).len(), 3);
+    }
+}
