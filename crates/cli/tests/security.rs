@@ -422,6 +422,12 @@ fn confidential_reads_are_in_the_ledger_and_verify_reports_them() {
         t.contains("of which 2 record confidential reads and 0 evidence custody events"),
         "{t}"
     );
+    let o = Run::admin(&data).go(&["verify", "--reads", "--no-checkpoint"]);
+    let t = text(&o);
+    let reads: Vec<&str> = t.lines().filter(|l| l.starts_with("read\t")).collect();
+    assert_eq!(reads.len(), 2, "{t}");
+    assert!(reads[0].ends_with(&format!("\tivy\t{id}\tread")), "{t}");
+    assert!(reads[1].ends_with(&format!("\tivy\t{id}\thistory")), "{t}");
     // The entries name the reader and the record, not its content.
     let s = tumen_store::SqliteStore::open(&data, PW).expect("open");
     use tumen_store::Store;

@@ -393,3 +393,69 @@ impl Session<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::*;
+
+    const PW: &str = "river-stone-lantern-82";
+    const T0: i64 = 1_800_000_000;
+
+    fn archive_with_user(d: &std::path::Path) -> Archive {
+        let a = Archive::init(d, "pw", InitOptions::insecure_fast_for_tests()).unwrap();
+        a.session(local_administrator("admin"))
+            .add_user("ana", Role::Analyst, vec!["case-1".into()], PW)
+            .unwrap();
+        a
+    }
+
+    #[test]
+    fn login_returns_the_users_role_and_groups_and_counts_failures() {
+        let d = tempfile::tempdir().unwrap();
+        let a = archive_with_user(d.path());
+        let actor = a.login("ana", PW, None, T0).unwrap();
+        assert_eq!(
+            (actor.role, actor.groups.clone()),
+            (Role::Analyst, vec!["case-1".to_string()])
+        );
+        for i in 0..5 {
+            let e = a
+                .login("ana", "wrong-password-123", None, T0 + i)
+                .unwrap_err();
+            assert!(e.to_string().contains("wrong user name or password"), "{e}");
+        }
+        let e = a.login("ana", PW, None, T0 + 10).unwrap_err();
+        assert!(e.to_string().contains("locked"), "{e}");
+        // The lock ends after 15 minutes.
+        assert!(a.login("ana", PW, None, T0 + 4 + 15 * 60).is_ok());
+        // An analyst cannot manage users, even themselves into a new role.
+        let s = a.session(actor);
+        assert!(matches!(
+            s.add_user("eve", Role::Administrator, vec![], PW),
+            Err(ServiceError::Denied(_))
+        ));
+        assert!(matches!(s.users(T0), Err(ServiceError::Denied(_))));
+    }
+
+    #[test]
+    fn sessions_resume_until_they_expire_or_the_user_is_locked() {
+        let d = tempfile::tempdir().unwrap();
+        let a = archive_with_user(d.path());
+        let actor = a.login("ana", PW, None, T0).unwrap();
+        let token = a.start_session(&actor, T0).unwrap();
+        assert_eq!(a.resume_session(token.as_str(), T0 + 60).unwrap(), actor);
+        // 30 idle minutes end it, and it stays ended.
+        assert!(matches!(
+            a.resume_session(token.as_str(), T0 + 60 + 30 * 60),
+            Err(ServiceError::SessionRefused(_))
+        ));
+        assert!(a.resume_session(token.as_str(), T0 + 61).is_err());
+        // A wrong token, and a session of a user locked meanwhile.
+        let token = a.start_session(&actor, T0).unwrap();
+        assert!(a.resume_session("tms_0000", T0 + 1).is_err());
+        a.session(local_administrator("admin"))
+            .lock_user("ana", None)
+            .unwrap();
+        assert!(a.resume_session(token.as_str(), T0 + 2).is_err());
+    }
+}

@@ -17,13 +17,14 @@
 use crate::globals::Globals;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
+use tumen_evidence::CustodyEvent;
 use tumen_ledger::head::all_from_text;
 use tumen_ledger::{
     Hash, LedgerCheck, LedgerKey, MerkleTree, PublicKey, Recheck, Report, SignedTreeHead, TreeHead,
     leaf_hash, sha256,
 };
 use tumen_service::LedgerAccess;
-use tumen_store::leaf::{AccessLeaf, LEAF_CUSTODY_V1, RevisionLeaf};
+use tumen_store::leaf::{AccessLeaf, RevisionLeaf};
 use tumen_store::{LedgerLeaf, Revision};
 #[cfg(test)]
 use tumen_store::{SqliteStore, Store};
@@ -57,6 +58,10 @@ pub struct Args {
     /// After a clean check, do not keep a new signed head as a checkpoint.
     #[arg(long)]
     no_checkpoint: bool,
+    /// Also list every recorded read of a confidential record (who, which
+    /// record, how, when), oldest first.
+    #[arg(long)]
+    reads: bool,
 }
 
 /// Where the check reads the two tables from (the store, or in tests a
@@ -113,16 +118,31 @@ pub(crate) struct Checked {
     pub accesses: u64,
     /// Entries that record an evidence custody event.
     pub custody: u64,
+    /// The access entries, when asked for (`--reads`).
+    pub reads: Vec<AccessLeaf>,
 }
 
 /// Read both tables once and check everything. `want` is an (id, rev) whose
 /// leaf index is wanted (for `--prove`).
+#[cfg(test)]
 pub(crate) fn check(
     src: &dyn LedgerSource,
     trusted: &PublicKey,
     heads: Vec<SignedTreeHead>,
     want: Option<(&str, u64)>,
 ) -> Result<Checked> {
+    check_with(src, trusted, heads, want, false)
+}
+
+/// [`check`], optionally collecting the confidential-read entries.
+pub(crate) fn check_with(
+    src: &dyn LedgerSource,
+    trusted: &PublicKey,
+    heads: Vec<SignedTreeHead>,
+    want: Option<(&str, u64)>,
+    collect_reads: bool,
+) -> Result<Checked> {
+    let mut reads: Option<Vec<AccessLeaf>> = collect_reads.then(Vec::new);
     // Pass 1: the expected leaf hash of every revision, in seq order.
     let mut expected: Vec<(u64, Hash)> = Vec::new();
     let mut after = 0u64;
@@ -158,23 +178,22 @@ pub(crate) fn check(
             // must be well formed and carry their own position.
             let mut claimed = None;
             let recheck = match RevisionLeaf::decode(&row.bytes) {
-                None if row.bytes.first() == Some(&LEAF_CUSTODY_V1) && row.bytes.len() >= 9 => {
-                    custody += 1;
-                    claimed = row
-                        .bytes
-                        .get(1..9)
-                        .and_then(|b| b.try_into().ok())
-                        .map(|b| u64::from_be_bytes(b).saturating_sub(1));
-                    Recheck::Matches
-                }
-                None => match AccessLeaf::decode(&row.bytes) {
-                    Some(l) => {
+                None => {
+                    if let Some((seq, _)) = CustodyEvent::from_leaf_bytes(&row.bytes) {
+                        custody += 1;
+                        claimed = Some(seq.saturating_sub(1));
+                        Recheck::Matches
+                    } else if let Some(l) = AccessLeaf::decode(&row.bytes) {
                         accesses += 1;
                         claimed = Some(l.seq.saturating_sub(1));
+                        if let Some(out) = reads.as_mut() {
+                            out.push(l);
+                        }
                         Recheck::Matches
+                    } else {
+                        Recheck::Unreadable("not an entry the store could have written".into())
                     }
-                    None => Recheck::Unreadable("not an entry the store could have written".into()),
-                },
+                }
                 Some(l) => {
                     if let Some((id, rev)) = want {
                         if l.id == id && l.rev == rev {
@@ -237,6 +256,7 @@ pub(crate) fn check(
         wanted,
         accesses,
         custody,
+        reads: reads.unwrap_or_default(),
     })
 }
 
@@ -319,11 +339,12 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
     let heads = all_from_text(&stored_heads_text)
         .context("the stored tree heads (setting ledger.heads) are malformed")?;
     let want = a.prove.as_deref().map(parse_revision).transpose()?;
-    let checked = check(
+    let checked = check_with(
         &store,
         &trusted,
         heads.clone(),
         want.as_ref().map(|(i, r)| (i.as_str(), *r)),
+        a.reads,
     )?;
     let report = &checked.report;
     let tree = &checked.tree;
@@ -469,6 +490,18 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
             checked.accesses, checked.custody
         );
     }
+    if a.reads {
+        for r in &checked.reads {
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "ledger_seq": r.seq, "at": r.at, "actor": r.actor, "record_id": r.id, "how": r.how })
+                );
+            } else {
+                println!("read\t{}\t{}\t{}\t{}", r.at, r.actor, r.id, r.how);
+            }
+        }
+    }
     let have_head = heads.iter().any(|h| h.head.size == tree.size());
     if !a.no_checkpoint && !have_head && tree.size() > 0 {
         let sth = sign_now(&mut store)?;
@@ -592,6 +625,71 @@ mod tests {
             &got.tree.root(),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn access_and_custody_entries_must_be_well_formed_and_in_place() {
+        let (_d, s) = archive();
+        let mut c = copy(&s);
+        let n = c.leaves.len() as u64;
+        let access = |seq: u64| tumen_store::leaf::AccessLeaf {
+            seq,
+            origin: "o".into(),
+            actor: "ivy".into(),
+            at: "2026-11-29T00:00:00.000Z".into(),
+            id: "src-1".into(),
+            how: "read".into(),
+        };
+        let custody = tumen_evidence::CustodyEvent {
+            action: tumen_evidence::CustodyAction::Export,
+            evidence_sha256: [1; 32],
+            actor: "ivy".into(),
+            time_ms: 5,
+            result_sha256: [2; 32],
+            detail: String::new(),
+        };
+        c.leaves.push(LedgerLeaf {
+            seq: n + 1,
+            bytes: access(n + 1).encode(),
+        });
+        c.leaves.push(LedgerLeaf {
+            seq: n + 2,
+            bytes: custody.leaf_bytes(n + 2),
+        });
+        let got = check_with(&c, &key().public(), vec![], None, true).unwrap();
+        assert!(got.report.is_intact(), "{:?}", got.report.problems);
+        assert_eq!((got.accesses, got.custody, got.reads.len()), (1, 1, 1));
+
+        // A custody-typed entry that does not decode is unreadable.
+        let mut bad = c.leaves.clone();
+        bad[n as usize + 1].bytes.truncate(20);
+        let r = run_check(
+            &Copy {
+                leaves: bad,
+                revisions: c.revisions.clone(),
+            },
+            vec![],
+        );
+        assert!(
+            matches!(r.problems[0], tumen_ledger::Problem::Unreadable { index, .. } if index == n + 1),
+            "{:?}",
+            r.problems
+        );
+        // An access entry that claims another position is out of place.
+        let mut moved = c.leaves.clone();
+        moved[n as usize].bytes = access(n + 7).encode();
+        let r = run_check(
+            &Copy {
+                leaves: moved,
+                revisions: c.revisions.clone(),
+            },
+            vec![],
+        );
+        assert!(
+            matches!(r.problems[0], tumen_ledger::Problem::Reordered { index, .. } if index == n),
+            "{:?}",
+            r.problems
+        );
     }
 
     #[test]
