@@ -23,11 +23,11 @@ pub mod leaf;
 pub mod migrations;
 pub mod sqlite;
 
+pub use accounts::{EvidenceLink, SecurityStore, SessionRow, UserRow};
 pub use api::{
     Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Put, Revision, RowError,
     Store, StoredRecord, VocabEntry, Written,
 };
-pub use accounts::{SecurityStore, EvidenceLink, SessionRow, UserRow};
 pub use error::StoreError;
 pub use keyring::{Cipher, KdfParams, KeyringError, RecoverySplit, SlotInfo};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};
