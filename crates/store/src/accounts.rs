@@ -472,3 +472,111 @@ impl SecurityStore for SqliteStore {
         Ok(written)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Store;
+    use crate::sqlite::InitOptions;
+
+    fn store(d: &Path) -> SqliteStore {
+        SqliteStore::init_with(d, "pw", InitOptions::insecure_fast_for_tests()).unwrap()
+    }
+
+    fn row(name: &str) -> UserRow {
+        UserRow {
+            name: name.into(),
+            role: "analyst".into(),
+            groups: vec!["case-1".into()],
+            password_hash: "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA".into(),
+            totp: None,
+            failures: vec![1, 2],
+            locked_until: Some(99),
+            disabled: false,
+        }
+    }
+
+    #[test]
+    fn users_round_trip_and_names_are_unique_and_checked() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = store(d.path());
+        s.insert_user(&row("ana")).unwrap();
+        assert_eq!(s.user("ana").unwrap(), Some(row("ana")));
+        assert!(matches!(s.insert_user(&row("ana")), Err(StoreError::UserExists(n)) if n == "ana"));
+        for bad in ["", "a b", "../x", "x\n", &"x".repeat(65)] {
+            assert!(
+                matches!(s.insert_user(&row(bad)), Err(StoreError::Invalid(_))),
+                "{bad:?}"
+            );
+        }
+        let mut r = row("ana");
+        r.failures.clear();
+        r.locked_until = None;
+        r.totp = Some("{\"sealed_secret\":\"xc20p:…\"}".into());
+        s.update_user(&r).unwrap();
+        assert_eq!(s.user("ana").unwrap(), Some(r));
+        assert!(matches!(
+            s.update_user(&row("bo")),
+            Err(StoreError::UserMissing(_))
+        ));
+        s.insert_user(&row("bo")).unwrap();
+        let names: Vec<String> = s.users().unwrap().into_iter().map(|u| u.name).collect();
+        assert_eq!(names, ["ana", "bo"]);
+    }
+
+    #[test]
+    fn sessions_are_kept_by_hash_and_ended() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = store(d.path());
+        let sess = |h: &str, u: &str| SessionRow {
+            token_hash: h.into(),
+            user: u.into(),
+            created_at: 1,
+            expires_at: 10,
+            last_seen: 1,
+            idle_secs: 5,
+        };
+        s.put_session(&sess("h1", "ana")).unwrap();
+        s.put_session(&sess("h2", "ana")).unwrap();
+        s.put_session(&sess("h3", "bo")).unwrap();
+        let mut touched = sess("h1", "ana");
+        touched.last_seen = 4;
+        s.put_session(&touched).unwrap();
+        assert_eq!(s.session_by_hash("h1").unwrap(), Some(touched));
+        s.delete_session("h1").unwrap();
+        assert_eq!(s.session_by_hash("h1").unwrap(), None);
+        assert_eq!(s.delete_sessions_of("ana").unwrap(), 1);
+        assert!(s.session_by_hash("h3").unwrap().is_some());
+    }
+
+    #[test]
+    fn appended_entries_follow_the_revisions_and_the_snapshot_opens() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s = store(d.path());
+        let mut n = 0;
+        let seqs = s
+            .append_ledger(&mut |seq| {
+                n += 1;
+                (n <= 3).then(|| seq.to_be_bytes().to_vec())
+            })
+            .unwrap();
+        assert_eq!(seqs, [1, 2, 3]);
+        let leaves = s.ledger_leaves(1, 10).unwrap();
+        assert_eq!(leaves.len(), 3);
+        assert_eq!(leaves[2].bytes, 3u64.to_be_bytes());
+        // Nothing to append is a no-op.
+        assert!(s.append_ledger(&mut |_| None).unwrap().is_empty());
+        assert_eq!(s.schema_version().unwrap(), crate::migrations::latest());
+
+        s.insert_user(&row("ana")).unwrap();
+        let snap = tempfile::tempdir().unwrap();
+        let files = s.snapshot_to(snap.path()).unwrap();
+        assert!(
+            files.contains(&"keyring.json".to_string()) && files.contains(&"tumen.db".to_string())
+        );
+        drop(s);
+        let copy = SqliteStore::open(snap.path(), "pw").unwrap();
+        assert_eq!(copy.user("ana").unwrap(), Some(row("ana")));
+        assert_eq!(copy.ledger_len().unwrap(), 3);
+    }
+}
