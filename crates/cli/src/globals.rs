@@ -14,6 +14,11 @@ pub struct Globals {
     /// $TUMEN_PASSPHRASE or a prompt.
     #[arg(long, global = true, value_name = "FILE")]
     pub passphrase_file: Option<PathBuf>,
+    /// Act as this user (password from $TUMEN_USER_PASSWORD or a prompt,
+    /// one-time code from $TUMEN_TOTP_CODE) instead of the local
+    /// administrator; the user's role and case groups then apply.
+    #[arg(long, global = true, env = "TUMEN_USER", value_name = "NAME")]
+    pub user: Option<String>,
 }
 
 impl Globals {

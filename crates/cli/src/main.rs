@@ -57,6 +57,18 @@ enum Command {
     Verify(cmd::ledger::Args),
     /// Write a public dataset allowed by a publication policy.
     Publish(cmd::publish::Args),
+    /// User accounts: add, list, passwd, lock, unlock, totp.
+    User(cmd::user::Args),
+    /// Evidence files with a chain of custody: add, list, export, verify.
+    Evidence(cmd::evidence::Args),
+    /// Write an encrypted backup with a sealed manifest.
+    Backup(cmd::backup::BackupArgs),
+    /// Restore a backup into --data, after checking all of it.
+    Restore(cmd::backup::RestoreArgs),
+    /// Set a new passphrase (rewraps the data key; no downtime).
+    Rekey(cmd::backup::RekeyArgs),
+    /// A recovery key split among trustees: split, unlock.
+    Recovery(cmd::recovery::Args),
 }
 
 fn main() {
@@ -78,6 +90,12 @@ fn main() {
         Command::Link(a) => cmd::link::run(&cli.globals, a),
         Command::Verify(a) => cmd::ledger::run(&cli.globals, a),
         Command::Publish(a) => cmd::publish::run(&cli.globals, a),
+        Command::User(a) => cmd::user::run(&cli.globals, a),
+        Command::Evidence(a) => cmd::evidence::run(&cli.globals, a),
+        Command::Backup(a) => cmd::backup::backup(&cli.globals, a),
+        Command::Restore(a) => cmd::backup::restore(&cli.globals, a),
+        Command::Rekey(a) => cmd::backup::rekey(&cli.globals, a),
+        Command::Recovery(a) => cmd::recovery::run(&cli.globals, a),
     };
     if let Err(e) = result {
         // `{:#}` prints the whole context chain on one line: "import people.csv:

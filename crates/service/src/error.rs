@@ -77,6 +77,38 @@ pub enum ServiceError {
     Poisoned,
     #[error("the import's writer thread failed: {0}")]
     Writer(String),
+    /// A refused login. `why` is for the audit trail and the operator; the
+    /// web must show one message for every variant.
+    #[error("login refused for user {user}: {}", login_words(.why))]
+    LoginRefused {
+        user: String,
+        why: tumen_protect::accounts::LoginError,
+    },
+    #[error("session refused: {0}")]
+    SessionRefused(tumen_protect::accounts::SessionError),
+    #[error("{0}")]
+    Account(String),
+    #[error("{0}")]
+    Evidence(String),
+    #[error("backup: {0}")]
+    Backup(String),
+    #[error("recovery: {0}")]
+    Recovery(String),
+}
+
+fn login_words(why: &tumen_protect::accounts::LoginError) -> String {
+    use tumen_protect::accounts::LoginError as L;
+    match why {
+        // One wording for an unknown user and a wrong password.
+        L::BadPassword => "wrong user name or password".into(),
+        L::Locked { until } => {
+            format!("the account is locked after repeated failures (until Unix time {until})")
+        }
+        L::Disabled => "the account is disabled".into(),
+        L::SecondFactorRequired => "a one-time code is required (TUMEN_TOTP_CODE)".into(),
+        L::BadCode(_) => "wrong or reused one-time code".into(),
+        L::Damaged(_) => "the stored credentials are damaged".into(),
+    }
 }
 
 impl ServiceError {

@@ -17,16 +17,29 @@
 //! * a reference to a record the actor may not read is refused with the same
 //!   words as a reference to a record that does not exist.
 //!
-//! Until user accounts exist (issue 6), the command line acts as a local
-//! administrator ([`local_administrator`]); the actor stays an argument
-//! everywhere so that accounts slot in without changing callers.
+//! Accounts (issue 6): [`Archive::login`] checks a user's password (and
+//! second factor, with lock-out) and returns their [`Actor`]; the web keeps
+//! it in a session ([`Archive::start_session`], [`Archive::resume_session`]).
+//! Whoever unlocked the archive with its passphrase holds the data key and
+//! can read everything anyway, so the command line without `--user` acts as
+//! the local administrator ([`local_administrator`]).
+//!
+//! Every read of a confidential record by any session appends an access
+//! entry to the ledger ([`tumen_store::leaf::AccessLeaf`]).
 
+mod accounts;
+mod audit;
+pub mod backup;
 mod error;
+mod evidence;
 mod import;
 mod linkage;
 mod session;
 
+pub use accounts::{TotpEnrolled, UserSummary};
+pub use audit::LedgerAccess;
 pub use error::{RowProblem, ServiceError};
+pub use evidence::{Evidence, EvidenceCheck, EvidenceView};
 pub use import::{ImportItem, ImportMode, ImportOptions, ImportSummary};
 pub use linkage::{CaptureUnit, LinkPerson, ResolvedPersonView};
 pub use session::{RecordView, RevisionView, Session};

@@ -65,7 +65,7 @@ pub(crate) fn decode(id: &str, body: &str) -> Result<Record, ServiceError> {
 
 /// The envelope used to check operations on the archive as a whole
 /// (vocabulary, settings): public, no case groups, so only the role decides.
-fn archive_envelope(what: &str) -> Envelope {
+pub(crate) fn archive_envelope(what: &str) -> Envelope {
     Envelope {
         id: RecordId::new(what).unwrap_or_else(|_| unreachable!("a constant, valid id")),
         kind: RecordKind::Source,
@@ -177,12 +177,21 @@ impl<'a> Session<'a> {
     /// The record `id` as the actor may see it; `None` when it does not
     /// exist *or* the actor may not read it (indistinguishable on purpose).
     pub fn get(&self, id: &RecordId) -> Result<Option<RecordView>, ServiceError> {
-        let store = self.archive.store()?;
+        let mut store = self.archive.store()?;
         let Some(s) = store.get(id)? else {
             return Ok(None);
         };
         if check(&self.actor, Operation::Read, &s.envelope).is_err() {
             return Ok(None);
+        }
+        if s.envelope.sensitivity == Sensitivity::Confidential {
+            // Logged before the record leaves the service: no entry, no read.
+            crate::audit::log_access(
+                &mut **store,
+                &self.actor.user,
+                std::slice::from_ref(id),
+                "read",
+            )?;
         }
         self.view(s).map(Some)
     }
@@ -363,7 +372,7 @@ impl<'a> Session<'a> {
         f: &Filter,
         each: &mut dyn FnMut(RecordView) -> bool,
     ) -> Result<(), ServiceError> {
-        let store = self.archive.store()?;
+        let mut store = self.archive.store()?;
         let g = self.restricted(f);
         let sub_places: HashSet<RecordId> = if f.places.is_empty() {
             HashSet::new()
@@ -373,10 +382,13 @@ impl<'a> Session<'a> {
         let mut skipped = 0u64;
         let mut taken = 0u64;
         let mut failure: Option<ServiceError> = None;
+        let mut confidential: Vec<RecordId> = Vec::new();
         store.query_each(&g, &mut |s| {
             if !self.can_read(&s.envelope) {
                 return Ok(true); // the database filter already excludes these
             }
+            let is_confidential = s.envelope.sensitivity == Sensitivity::Confidential;
+            let id = s.envelope.id.clone();
             let v = match self.view(s) {
                 Ok(v) => v,
                 Err(e) => {
@@ -397,8 +409,14 @@ impl<'a> Session<'a> {
                 return Ok(false);
             }
             taken += 1;
+            if is_confidential {
+                confidential.push(id);
+            }
             Ok(each(v) && f.limit.is_none_or(|l| taken < l))
         })?;
+        // One transaction for the whole result; the query itself held no
+        // write lock, so the entries follow the read.
+        crate::audit::log_access(&mut **store, &self.actor.user, &confidential, "query")?;
         match failure {
             Some(e) => Err(e),
             None => Ok(()),
@@ -446,7 +464,7 @@ impl<'a> Session<'a> {
 
     /// The revision history of `id` (permission `ReadHistory`), oldest first.
     pub fn history(&self, id: &RecordId) -> Result<Vec<RevisionView>, ServiceError> {
-        let store = self.archive.store()?;
+        let mut store = self.archive.store()?;
         let revs = store.history(id)?;
         let Some(last) = revs.last() else {
             return Err(ServiceError::NotFound(id.clone()));
@@ -456,6 +474,17 @@ impl<'a> Session<'a> {
             return Err(ServiceError::NotFound(id.clone()));
         }
         check(&self.actor, Operation::ReadHistory, &env)?;
+        if revs
+            .iter()
+            .any(|r| r.sensitivity == Sensitivity::Confidential && self.can_read(&r.envelope()))
+        {
+            crate::audit::log_access(
+                &mut **store,
+                &self.actor.user,
+                std::slice::from_ref(id),
+                "history",
+            )?;
+        }
         let c = self.clearance();
         let mut out = Vec::with_capacity(revs.len());
         let mut prev_readable = false;

@@ -253,8 +253,9 @@ pub enum BatchOp {
     },
 }
 
-/// The storage backend.
-pub trait Store: Send {
+/// The storage backend. Accounts, sessions and non-revision ledger entries
+/// are in the supertrait [`crate::accounts::SecurityStore`].
+pub trait Store: crate::accounts::SecurityStore + Send {
     /// `"sqlite"`, later `"postgres"`.
     fn backend(&self) -> &'static str;
     /// This replica's id (random, fixed at init).

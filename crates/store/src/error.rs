@@ -78,6 +78,10 @@ pub enum StoreError {
     VocabExists { vocab: String, term: String },
     #[error("invalid input: {0}")]
     Invalid(String),
+    #[error("user {0} already exists")]
+    UserExists(String),
+    #[error("no user {0}")]
+    UserMissing(String),
 }
 
 fn list(ids: &[RecordId]) -> String {

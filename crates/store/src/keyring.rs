@@ -53,6 +53,10 @@ pub enum KeyringError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the recovery shares do not unlock the keyring {0}: they belong to another split or archive"
+    )]
+    WrongRecoveryKey(PathBuf),
     #[error("the passphrase is empty")]
     EmptyPassphrase,
     #[error("invalid key-derivation parameters: {0}")]
@@ -168,14 +172,45 @@ pub enum Cipher {
 /// One wrapping of the data key.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Slot {
-    /// `"passphrase"` now; `"recovery"` (Shamir) later.
+    /// `"passphrase"` (Argon2id of the passphrase) or `"recovery"` (HKDF of
+    /// a random 32-byte recovery key split among trustees with Shamir).
     kind: String,
     kdf: String,
     params: KdfParams,
     salt: String,
     nonce: String,
     wrapped_key: String,
+    /// For a recovery slot: the split's public facts, as every share
+    /// states them (set id, k of n, key check), so that the operator can
+    /// tell which shares belong to it. No secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    recovery: Option<RecoverySplit>,
 }
+
+/// What a recovery slot records about the trustees' split (no secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoverySplit {
+    /// Hex set id of the shares.
+    pub set_id: String,
+    pub threshold: u8,
+    pub shares: u8,
+    /// Hex key check value of the recovery key.
+    pub key_check: String,
+}
+
+/// A slot's kind and key derivation, without any key (for backup
+/// manifests and `tumen recovery status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotInfo {
+    pub kind: String,
+    pub kdf: String,
+    pub params: KdfParams,
+    pub recovery: Option<RecoverySplit>,
+}
+
+/// KDF name of recovery slots. The recovery key is 32 random bytes, so a
+/// memory-hard function adds nothing; HKDF separates it from other uses.
+const RECOVERY_KDF: &str = "hkdf-sha256";
 
 /// The keyring file's contents (no secret in it is usable without a slot's
 /// passphrase).
@@ -271,6 +306,71 @@ impl Keyring {
         Ok(())
     }
 
+    /// Every slot's kind and parameters (no key material).
+    pub fn slots(&self) -> Vec<SlotInfo> {
+        self.slots
+            .iter()
+            .map(|s| SlotInfo {
+                kind: s.kind.clone(),
+                kdf: s.kdf.clone(),
+                params: s.params,
+                recovery: s.recovery.clone(),
+            })
+            .collect()
+    }
+
+    /// Add (or replace) the recovery slot: the data key wrapped under a key
+    /// derived from `recovery_key`. The caller must hold the data key.
+    pub fn set_recovery(
+        &mut self,
+        key: &DataKey,
+        recovery_key: &[u8; 32],
+        split: RecoverySplit,
+    ) -> Result<(), KeyringError> {
+        let mut salt = [0u8; 16];
+        random_bytes(&mut salt)?;
+        let kek = hkdf_sha256(&salt, recovery_key, b"tumen-recovery-kek-v1");
+        let params = KdfParams {
+            m_kib: 0,
+            t: 0,
+            p: 0,
+        };
+        let mut slot = seal_slot(key, &kek, "recovery", RECOVERY_KDF, params, &salt)?;
+        slot.recovery = Some(split);
+        self.slots.retain(|s| s.kind != "recovery");
+        self.slots.push(slot);
+        Ok(())
+    }
+
+    /// Unwrap the data key with the recovery key reconstructed from the
+    /// trustees' shares.
+    pub fn unlock_with_recovery(
+        &self,
+        recovery_key: &[u8; 32],
+        path: &Path,
+    ) -> Result<DataKey, KeyringError> {
+        let slot = self
+            .slots
+            .iter()
+            .find(|s| s.kind == "recovery")
+            .ok_or_else(|| KeyringError::Corrupt {
+                path: path.to_path_buf(),
+                why: "it has no recovery slot (run `tumen recovery split` first)".into(),
+            })?;
+        if slot.kdf != RECOVERY_KDF {
+            return Err(KeyringError::Corrupt {
+                path: path.to_path_buf(),
+                why: "unknown key-derivation function in the recovery slot".into(),
+            });
+        }
+        let salt = hex::decode(&slot.salt).map_err(|_| KeyringError::Corrupt {
+            path: path.to_path_buf(),
+            why: "salt is not hex".into(),
+        })?;
+        let kek = hkdf_sha256(&salt, recovery_key, b"tumen-recovery-kek-v1");
+        open_slot(slot, &kek, path)
+    }
+
     /// Read `DIR/keyring.json`.
     pub fn load(dir: &Path) -> Result<Keyring, KeyringError> {
         let path = dir.join(KEYRING_FILE);
@@ -322,6 +422,101 @@ impl Keyring {
         }
         Ok(())
     }
+}
+
+impl crate::sqlite::SqliteStore {
+    /// Set a new passphrase with the recovery key reconstructed from the
+    /// trustees' shares (the passphrase was lost). Rewraps the data key;
+    /// the recovery slot stays, so the same shares keep working.
+    pub fn recover(
+        dir: &Path,
+        recovery_key: &[u8; 32],
+        new_passphrase: &str,
+    ) -> Result<(), KeyringError> {
+        let mut kr = Keyring::load(dir)?;
+        let key = kr.unlock_with_recovery(recovery_key, &dir.join(KEYRING_FILE))?;
+        let p = kr.passphrase_params().unwrap_or(KdfParams::DEFAULT);
+        kr.rewrap(&key, new_passphrase, p)?;
+        kr.save(dir)
+    }
+}
+
+fn slot_aad_kdf(kind: &str, kdf: &str, p: KdfParams, salt: &[u8]) -> Vec<u8> {
+    format!(
+        "{FORMAT}|{kind}|{kdf}|m={}|t={}|p={}|salt={}",
+        p.m_kib,
+        p.t,
+        p.p,
+        hex::encode(salt)
+    )
+    .into_bytes()
+}
+
+/// Wrap the data key under `kek` into a slot of `kind`.
+fn seal_slot(
+    key: &DataKey,
+    kek: &[u8; 32],
+    kind: &str,
+    kdf: &str,
+    params: KdfParams,
+    salt: &[u8],
+) -> Result<Slot, KeyringError> {
+    let mut nonce = [0u8; 24];
+    random_bytes(&mut nonce)?;
+    let cipher = XChaCha20Poly1305::new_from_slice(kek)
+        .map_err(|_| KeyringError::BadParams("key length".into()))?;
+    let aad = slot_aad_kdf(kind, kdf, params, salt);
+    let ct = cipher
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: &key.0[..],
+                aad: &aad,
+            },
+        )
+        .map_err(|_| KeyringError::BadParams("encryption failed".into()))?;
+    Ok(Slot {
+        kind: kind.into(),
+        kdf: kdf.into(),
+        params,
+        salt: hex::encode(salt),
+        nonce: hex::encode(nonce),
+        wrapped_key: hex::encode(ct),
+        recovery: None,
+    })
+}
+
+/// Unwrap a slot with `kek`; a failed tag is a wrong secret.
+fn open_slot(slot: &Slot, kek: &[u8; 32], path: &Path) -> Result<DataKey, KeyringError> {
+    let corrupt = |why: &str| KeyringError::Corrupt {
+        path: path.to_path_buf(),
+        why: why.to_string(),
+    };
+    let salt = hex::decode(&slot.salt).map_err(|_| corrupt("salt is not hex"))?;
+    let nonce = hex::decode(&slot.nonce).map_err(|_| corrupt("nonce is not hex"))?;
+    let ct = hex::decode(&slot.wrapped_key).map_err(|_| corrupt("wrapped key is not hex"))?;
+    if salt.len() < 16 || nonce.len() != 24 || ct.len() != 32 + 16 {
+        return Err(corrupt("salt, nonce or wrapped key has the wrong length"));
+    }
+    let cipher = XChaCha20Poly1305::new_from_slice(kek).map_err(|_| corrupt("bad key length"))?;
+    let aad = slot_aad_kdf(&slot.kind, &slot.kdf, slot.params, &salt);
+    let pt = Zeroizing::new(
+        cipher
+            .decrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &ct,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| KeyringError::WrongRecoveryKey(path.to_path_buf()))?,
+    );
+    if pt.len() != 32 {
+        return Err(corrupt("unwrapped key has the wrong length"));
+    }
+    let mut k = Zeroizing::new([0u8; 32]);
+    k.copy_from_slice(&pt);
+    Ok(DataKey(k))
 }
 
 fn slot_aad(kind: &str, p: KdfParams, salt: &[u8]) -> Vec<u8> {
@@ -376,6 +571,7 @@ fn wrap_slot(key: &DataKey, passphrase: &str, params: KdfParams) -> Result<Slot,
         salt: hex::encode(salt),
         nonce: hex::encode(nonce),
         wrapped_key: hex::encode(ct),
+        recovery: None,
     })
 }
 
@@ -451,6 +647,37 @@ mod tests {
             kr.unlock("old", dir.path()),
             Err(KeyringError::WrongPassphrase(_))
         ));
+        assert_eq!(&kr.unlock("new", dir.path()).unwrap().0[..], &key.0[..]);
+    }
+
+    #[test]
+    fn recovery_slot_unlocks_survives_a_passphrase_change_and_refuses_other_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = DataKey::generate().unwrap();
+        let p = KdfParams::insecure_fast_for_tests();
+        let mut kr = Keyring::create(&key, "old", p, Cipher::Sqlcipher).unwrap();
+        let split = RecoverySplit {
+            set_id: "00".repeat(8),
+            threshold: 2,
+            shares: 3,
+            key_check: "11".repeat(8),
+        };
+        kr.set_recovery(&key, &[7u8; 32], split.clone()).unwrap();
+        kr.rewrap(&key, "new", p).unwrap();
+        kr.save(dir.path()).unwrap();
+        let kr = Keyring::load(dir.path()).unwrap();
+        let got = kr.unlock_with_recovery(&[7u8; 32], dir.path()).unwrap();
+        assert_eq!(&got.0[..], &key.0[..]);
+        assert!(matches!(
+            kr.unlock_with_recovery(&[8u8; 32], dir.path()),
+            Err(KeyringError::WrongRecoveryKey(_))
+        ));
+        assert_eq!(
+            kr.slots().iter().filter(|s| s.kind == "recovery").count(),
+            1
+        );
+        assert_eq!(kr.slots()[1].recovery, Some(split));
+        // The passphrase slot is untouched by the recovery slot.
         assert_eq!(&kr.unlock("new", dir.path()).unwrap().0[..], &key.0[..]);
     }
 

@@ -20,10 +20,71 @@
 //! str at              RFC 3339 UTC time of the change
 //! [32] body_sha256    SHA-256 of the body's JSON text (of "" for a delete)
 //! ```
+//!
+//! Type 0x02 is an evidence custody event (`tumen_evidence::custody`).
+//!
+//! Type 0x03, an access to a confidential record (issue 6: "every access to
+//! a confidential record is appended to the ledger"). It commits to who read
+//! which record, how and when — never to anything the record holds:
+//!
+//! ```text
+//! u8  0x03            leaf type: confidential access, format v1
+//! u64 seq             this entry's ledger seq (1-based)
+//! str origin          replica id
+//! str actor           user name
+//! str at              RFC 3339 UTC time of the access
+//! str id              record id
+//! str how             read | query | history | export
+//! ```
 
 use crate::api::Op;
 
 pub const LEAF_REVISION_V1: u8 = 0x01;
+/// Evidence custody events (the bytes are fixed by `tumen-evidence`).
+pub const LEAF_CUSTODY_V1: u8 = 0x02;
+pub const LEAF_ACCESS_V1: u8 = 0x03;
+
+/// The fields an access entry commits to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessLeaf {
+    pub seq: u64,
+    pub origin: String,
+    pub actor: String,
+    pub at: String,
+    pub id: String,
+    pub how: String,
+}
+
+impl AccessLeaf {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32 + self.actor.len() + self.at.len() + self.id.len());
+        out.push(LEAF_ACCESS_V1);
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        put_str(&mut out, &self.origin);
+        put_str(&mut out, &self.actor);
+        put_str(&mut out, &self.at);
+        put_str(&mut out, &self.id);
+        put_str(&mut out, &self.how);
+        out
+    }
+
+    /// Parse leaf bytes; `None` if they are not a well-formed v1 access entry.
+    pub fn decode(bytes: &[u8]) -> Option<AccessLeaf> {
+        let mut r = Reader { b: bytes };
+        if r.u8()? != LEAF_ACCESS_V1 {
+            return None;
+        }
+        let leaf = AccessLeaf {
+            seq: r.u64()?,
+            origin: r.str()?,
+            actor: r.str()?,
+            at: r.str()?,
+            id: r.str()?,
+            how: r.str()?,
+        };
+        r.b.is_empty().then_some(leaf)
+    }
+}
 
 /// The fields a revision leaf commits to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +215,28 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_leaf_round_trip_and_exact_layout() {
+        let l = AccessLeaf {
+            seq: 3,
+            origin: "o".into(),
+            actor: "kim".into(),
+            at: "t".into(),
+            id: "p-1".into(),
+            how: "read".into(),
+        };
+        let b = l.encode();
+        let mut want = vec![3u8, 0, 0, 0, 0, 0, 0, 0, 3];
+        for s in ["o", "kim", "t", "p-1", "read"] {
+            want.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            want.extend_from_slice(s.as_bytes());
+        }
+        assert_eq!(b, want);
+        assert_eq!(AccessLeaf::decode(&b), Some(l));
+        assert_eq!(AccessLeaf::decode(&b[..b.len() - 1]), None);
+        assert_eq!(RevisionLeaf::decode(&b), None);
+    }
 
     #[test]
     fn encode_decode_round_trip_and_exact_layout() {

@@ -13,8 +13,10 @@
 //! * [`migrations`] — numbered SQL files applied by `user_version`;
 //! * [`leaf`] — canonical bytes of ledger leaves;
 //! * [`linkage`] — reviewer decisions and resolved persons (record linkage);
+//! * [`accounts`] — users, sessions, access and custody ledger entries;
 //! * [`error`] — [`StoreError`].
 
+pub mod accounts;
 pub mod api;
 pub mod error;
 pub mod keyring;
@@ -23,12 +25,13 @@ pub mod linkage;
 pub mod migrations;
 pub mod sqlite;
 
+pub use accounts::{EvidenceLink, SecurityStore, SessionRow, UserRow};
 pub use api::{
     Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Put, Revision, RowError,
     Store, StoredRecord, VocabEntry, Written,
 };
 pub use error::StoreError;
-pub use keyring::{Cipher, KdfParams, KeyringError};
+pub use keyring::{Cipher, KdfParams, KeyringError, RecoverySplit, SlotInfo};
 pub use linkage::{LinkDecision, LinkRunSaved, LinkRunWrite, ResolvedMember};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};
 

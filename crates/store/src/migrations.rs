@@ -18,7 +18,7 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-/// Every migration, in order; `version` is 1, 2, 3, … without gaps.
+/// Every migration, in strictly increasing `version` order.
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -34,6 +34,16 @@ pub const MIGRATIONS: &[Migration] = &[
         version: 3,
         name: "linkage",
         sql: include_str!("../migrations/0003_linkage.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "accounts",
+        sql: include_str!("../migrations/0004_accounts.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "evidence",
+        sql: include_str!("../migrations/0005_evidence.sql"),
     },
 ];
 
@@ -71,13 +81,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_are_consecutive_from_one() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(
-                m.version as usize,
-                i + 1,
+    fn versions_strictly_increase_from_one() {
+        assert_eq!(MIGRATIONS.first().map(|m| m.version), Some(1));
+        for w in MIGRATIONS.windows(2) {
+            assert!(
+                w[0].version < w[1].version,
                 "migration {} is out of order",
-                m.name
+                w[1].name
             );
         }
     }

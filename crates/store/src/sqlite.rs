@@ -71,10 +71,10 @@ impl InitOptions {
 
 /// An open SQLite archive.
 pub struct SqliteStore {
-    conn: Connection,
-    dir: PathBuf,
-    key: DataKey,
-    origin: String,
+    pub(crate) conn: Connection,
+    pub(crate) dir: PathBuf,
+    pub(crate) key: DataKey,
+    pub(crate) origin: String,
     cipher: Cipher,
 }
 

@@ -17,18 +17,20 @@
 use crate::globals::Globals;
 use anyhow::{Context, Result, bail};
 use std::path::PathBuf;
+use tumen_evidence::CustodyEvent;
 use tumen_ledger::head::all_from_text;
 use tumen_ledger::{
     Hash, LedgerCheck, LedgerKey, MerkleTree, PublicKey, Recheck, Report, SignedTreeHead, TreeHead,
     leaf_hash, sha256,
 };
-use tumen_store::leaf::RevisionLeaf;
-use tumen_store::{LedgerLeaf, Revision, SqliteStore, Store};
+use tumen_service::LedgerAccess;
+use tumen_store::leaf::{AccessLeaf, RevisionLeaf};
+use tumen_store::{LedgerLeaf, Revision};
+#[cfg(test)]
+use tumen_store::{SqliteStore, Store};
 
 /// Settings key under which signed heads (checkpoints) are kept.
 const HEADS_SETTING: &str = "ledger.heads";
-/// Key purpose for the ledger's Ed25519 signing key.
-const KEY_PURPOSE: &str = "ledger-signing";
 /// Rows read per database round trip.
 const BATCH: usize = 10_000;
 
@@ -56,6 +58,10 @@ pub struct Args {
     /// After a clean check, do not keep a new signed head as a checkpoint.
     #[arg(long)]
     no_checkpoint: bool,
+    /// Also list every recorded read of a confidential record (who, which
+    /// record, how, when), oldest first.
+    #[arg(long)]
+    reads: bool,
 }
 
 /// Where the check reads the two tables from (the store, or in tests a
@@ -67,6 +73,16 @@ pub(crate) trait LedgerSource {
     fn revisions(&self, after_seq: u64, limit: usize) -> Result<Vec<Revision>>;
 }
 
+impl LedgerSource for LedgerAccess<'_> {
+    fn leaves(&self, from_seq: u64, limit: usize) -> Result<Vec<LedgerLeaf>> {
+        Ok(LedgerAccess::leaves(self, from_seq, limit)?)
+    }
+    fn revisions(&self, after_seq: u64, limit: usize) -> Result<Vec<Revision>> {
+        Ok(LedgerAccess::revisions(self, after_seq, limit)?)
+    }
+}
+
+#[cfg(test)]
 impl LedgerSource for SqliteStore {
     fn leaves(&self, from_seq: u64, limit: usize) -> Result<Vec<LedgerLeaf>> {
         Ok(self.ledger_leaves(from_seq, limit)?)
@@ -98,16 +114,35 @@ pub(crate) struct Checked {
     pub tree: MerkleTree,
     /// (record id, rev) → 0-based leaf index, for the revision asked about.
     pub wanted: Option<u64>,
+    /// Entries that record an access to a confidential record.
+    pub accesses: u64,
+    /// Entries that record an evidence custody event.
+    pub custody: u64,
+    /// The access entries, when asked for (`--reads`).
+    pub reads: Vec<AccessLeaf>,
 }
 
 /// Read both tables once and check everything. `want` is an (id, rev) whose
 /// leaf index is wanted (for `--prove`).
+#[cfg(test)]
 pub(crate) fn check(
     src: &dyn LedgerSource,
     trusted: &PublicKey,
     heads: Vec<SignedTreeHead>,
     want: Option<(&str, u64)>,
 ) -> Result<Checked> {
+    check_with(src, trusted, heads, want, false)
+}
+
+/// [`check`], optionally collecting the confidential-read entries.
+pub(crate) fn check_with(
+    src: &dyn LedgerSource,
+    trusted: &PublicKey,
+    heads: Vec<SignedTreeHead>,
+    want: Option<(&str, u64)>,
+    collect_reads: bool,
+) -> Result<Checked> {
+    let mut reads: Option<Vec<AccessLeaf>> = collect_reads.then(Vec::new);
     // Pass 1: the expected leaf hash of every revision, in seq order.
     let mut expected: Vec<(u64, Hash)> = Vec::new();
     let mut after = 0u64;
@@ -127,6 +162,7 @@ pub(crate) fn check(
     let mut c = LedgerCheck::new(trusted, heads);
     let mut tree = MerkleTree::new();
     let mut wanted = None;
+    let (mut accesses, mut custody) = (0u64, 0u64);
     let mut last_rev_seq: Option<u64> = None;
     let mut prev_row_seq = 0u64;
     let mut from = 1u64;
@@ -137,9 +173,26 @@ pub(crate) fn check(
         for row in &batch {
             let row_index = row.seq.saturating_sub(1);
             let stored_hash = leaf_hash(&row.bytes);
+            // Access and custody entries have no row to recompute them
+            // from: the tree and the signed heads vouch for them; here they
+            // must be well formed and carry their own position.
+            let mut claimed = None;
             let recheck = match RevisionLeaf::decode(&row.bytes) {
                 None => {
-                    Recheck::Unreadable("not a revision entry the store could have written".into())
+                    if let Some((seq, _)) = CustodyEvent::from_leaf_bytes(&row.bytes) {
+                        custody += 1;
+                        claimed = Some(seq.saturating_sub(1));
+                        Recheck::Matches
+                    } else if let Some(l) = AccessLeaf::decode(&row.bytes) {
+                        accesses += 1;
+                        claimed = Some(l.seq.saturating_sub(1));
+                        if let Some(out) = reads.as_mut() {
+                            out.push(l);
+                        }
+                        Recheck::Matches
+                    } else {
+                        Recheck::Unreadable("not an entry the store could have written".into())
+                    }
                 }
                 Some(l) => {
                     if let Some((id, rev)) = want {
@@ -182,7 +235,7 @@ pub(crate) fn check(
                 }
             };
             prev_row_seq = row.seq;
-            c.push(row_index, &row.bytes, None, recheck);
+            c.push(row_index, &row.bytes, claimed, recheck);
             tree.push_leaf_hash(stored_hash);
         }
     }
@@ -201,6 +254,9 @@ pub(crate) fn check(
         report: c.finish(),
         tree,
         wanted,
+        accesses,
+        custody,
+        reads: reads.unwrap_or_default(),
     })
 }
 
@@ -254,12 +310,14 @@ fn hex(h: &[u8]) -> String {
 }
 
 pub fn run(g: &Globals, a: Args) -> Result<()> {
-    let dir = g.data_dir()?;
-    let pass = g.passphrase()?;
-    let mut store = SqliteStore::open(&dir, &pass)
-        .with_context(|| format!("opening the archive in {}", dir.display()))?;
+    let archive = crate::cmd::user::open(g)?;
+    let actor = crate::cmd::user::actor(g, &archive)?;
+    let session = archive.session(actor);
+    let mut store = session
+        .ledger()
+        .context("verification reads every revision, confidential ones included")?;
     let seed = store
-        .derive_subkey(KEY_PURPOSE)
+        .signing_seed()
         .context("deriving the ledger signing key")?;
     let key = LedgerKey::from_seed(&seed);
     let trusted = key.public();
@@ -281,11 +339,12 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
     let heads = all_from_text(&stored_heads_text)
         .context("the stored tree heads (setting ledger.heads) are malformed")?;
     let want = a.prove.as_deref().map(parse_revision).transpose()?;
-    let checked = check(
+    let checked = check_with(
         &store,
         &trusted,
         heads.clone(),
         want.as_ref().map(|(i, r)| (i.as_str(), *r)),
+        a.reads,
     )?;
     let report = &checked.report;
     let tree = &checked.tree;
@@ -308,7 +367,7 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
     }
 
     // A clean ledger: sign its current head unless one exists for this size.
-    let sign_now = |store: &mut SqliteStore| -> Result<SignedTreeHead> {
+    let sign_now = |store: &mut LedgerAccess<'_>| -> Result<SignedTreeHead> {
         let sth = TreeHead {
             size: tree.size(),
             root: tree.root(),
@@ -426,6 +485,22 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(report)?);
     } else {
         print_report(report);
+        println!(
+            "of which {} record confidential reads and {} evidence custody events",
+            checked.accesses, checked.custody
+        );
+    }
+    if a.reads {
+        for r in &checked.reads {
+            if a.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "ledger_seq": r.seq, "at": r.at, "actor": r.actor, "record_id": r.id, "how": r.how })
+                );
+            } else {
+                println!("read\t{}\t{}\t{}\t{}", r.at, r.actor, r.id, r.how);
+            }
+        }
     }
     let have_head = heads.iter().any(|h| h.head.size == tree.size());
     if !a.no_checkpoint && !have_head && tree.size() > 0 {
@@ -550,6 +625,71 @@ mod tests {
             &got.tree.root(),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn access_and_custody_entries_must_be_well_formed_and_in_place() {
+        let (_d, s) = archive();
+        let mut c = copy(&s);
+        let n = c.leaves.len() as u64;
+        let access = |seq: u64| tumen_store::leaf::AccessLeaf {
+            seq,
+            origin: "o".into(),
+            actor: "ivy".into(),
+            at: "2026-11-29T00:00:00.000Z".into(),
+            id: "src-1".into(),
+            how: "read".into(),
+        };
+        let custody = tumen_evidence::CustodyEvent {
+            action: tumen_evidence::CustodyAction::Export,
+            evidence_sha256: [1; 32],
+            actor: "ivy".into(),
+            time_ms: 5,
+            result_sha256: [2; 32],
+            detail: String::new(),
+        };
+        c.leaves.push(LedgerLeaf {
+            seq: n + 1,
+            bytes: access(n + 1).encode(),
+        });
+        c.leaves.push(LedgerLeaf {
+            seq: n + 2,
+            bytes: custody.leaf_bytes(n + 2),
+        });
+        let got = check_with(&c, &key().public(), vec![], None, true).unwrap();
+        assert!(got.report.is_intact(), "{:?}", got.report.problems);
+        assert_eq!((got.accesses, got.custody, got.reads.len()), (1, 1, 1));
+
+        // A custody-typed entry that does not decode is unreadable.
+        let mut bad = c.leaves.clone();
+        bad[n as usize + 1].bytes.truncate(20);
+        let r = run_check(
+            &Copy {
+                leaves: bad,
+                revisions: c.revisions.clone(),
+            },
+            vec![],
+        );
+        assert!(
+            matches!(r.problems[0], tumen_ledger::Problem::Unreadable { index, .. } if index == n + 1),
+            "{:?}",
+            r.problems
+        );
+        // An access entry that claims another position is out of place.
+        let mut moved = c.leaves.clone();
+        moved[n as usize].bytes = access(n + 7).encode();
+        let r = run_check(
+            &Copy {
+                leaves: moved,
+                revisions: c.revisions.clone(),
+            },
+            vec![],
+        );
+        assert!(
+            matches!(r.problems[0], tumen_ledger::Problem::Reordered { index, .. } if index == n),
+            "{:?}",
+            r.problems
+        );
     }
 
     #[test]

@@ -10,8 +10,9 @@ use crate::globals::Globals;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::path::PathBuf;
+use tumen_model::Sensitivity;
 use tumen_protect::publish::{self, PseudonymKey, PublicationPolicy};
-use tumen_service::{Archive, Filter, local_administrator};
+use tumen_service::Filter;
 
 /// Largest policy file read.
 const MAX_POLICY_BYTES: u64 = 1024 * 1024;
@@ -74,15 +75,29 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         );
     }
 
-    let dir = g.data_dir()?;
-    let archive = Archive::open(&dir, &g.passphrase()?)
-        .with_context(|| format!("opening the archive in {}", dir.display()))?;
-    // Until accounts exist the command line acts as the local administrator,
-    // who reads everything: the publisher needs every record to pseudonymize
-    // references consistently and to remove those to unpublished records.
-    let session = archive.session(local_administrator("cli"));
+    let archive = crate::cmd::user::open(g)?;
+    let actor = crate::cmd::user::actor(g, &archive)?;
+    tumen_protect::check(
+        &actor,
+        tumen_protect::Operation::Publish,
+        &tumen_model::Envelope {
+            id: tumen_model::RecordId::new("publication").context("constant id")?,
+            kind: tumen_model::RecordKind::Source,
+            sensitivity: Sensitivity::Public,
+            access_groups: Vec::new(),
+        },
+    )
+    .context("publishing")?;
+    let session = archive.session(actor);
+    // Confidential records are never published, so they are not read at
+    // all (no access entries in the ledger, nothing in memory); references
+    // to them are removed by the publisher like references to any record it
+    // was not given. The reader's clearance and groups narrow this further.
     let records: Vec<_> = session
-        .query(&Filter::default())
+        .query(&Filter {
+            max_sensitivity: Some(Sensitivity::Restricted),
+            ..Filter::default()
+        })
         .context("reading the archive")?
         .into_iter()
         .map(|v| v.record)

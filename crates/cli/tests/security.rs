@@ -1,0 +1,618 @@
+//! Issue 6 through the binary: users, roles and need-to-know, lock-out, the
+//! second factor, confidential reads in the ledger, tampering found by
+//! `tumen verify`, and canaries that must never reach a file or an output.
+//!
+//! Archives are created in the test process with cheap key derivation
+//! (`InitOptions::insecure_fast_for_tests`); the binary then runs with
+//! `--data DIR` and `TUMEN_PASSPHRASE`, acting as a user with `--user NAME`
+//! and `TUMEN_USER_PASSWORD`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use tumen_model::{Record, RecordId};
+use tumen_service::{Actor, Archive, InitOptions, Role, local_administrator};
+
+const PW: &str = "correct horse battery staple";
+const CANARY: &str = "CANARY9Z";
+/// Passwords of the test users (pass the policy: 12+ characters, not common).
+const USER_PW: &str = "blue-lantern-quietly-47";
+
+struct Run<'a> {
+    data: &'a Path,
+    user: Option<(&'a str, &'a str)>,
+    env: Vec<(&'a str, String)>,
+}
+
+impl<'a> Run<'a> {
+    fn admin(data: &'a Path) -> Self {
+        Run {
+            data,
+            user: None,
+            env: vec![],
+        }
+    }
+    fn as_user(data: &'a Path, name: &'a str, pw: &'a str) -> Self {
+        Run {
+            data,
+            user: Some((name, pw)),
+            env: vec![],
+        }
+    }
+    fn env(mut self, k: &'a str, v: impl Into<String>) -> Self {
+        self.env.push((k, v.into()));
+        self
+    }
+    fn go(&self, args: &[&str]) -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tumen"));
+        c.arg("--data")
+            .arg(self.data)
+            .args(args)
+            .env("TUMEN_PASSPHRASE", PW)
+            .env_remove("TUMEN_USER")
+            .env_remove("TUMEN_USER_PASSWORD")
+            .env_remove("TUMEN_TOTP_CODE")
+            .env_remove("TUMEN_NEW_PASSWORD");
+        if let Some((u, p)) = self.user {
+            c.env("TUMEN_USER", u).env("TUMEN_USER_PASSWORD", p);
+        }
+        for (k, v) in &self.env {
+            c.env(k, v);
+        }
+        c.output().expect("run tumen")
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The demo records with a canary in every confidential place: a
+/// confidential-labelled description on every record, and an alias name on
+/// every confidential or case-limited record.
+fn planted() -> Vec<Record> {
+    let text = include_str!("../../../data/demo/records.jsonl");
+    let mut out = Vec::new();
+    for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
+        let mut v: serde_json::Value = serde_json::from_str(line).expect("demo line");
+        let confidential = v["sensitivity"] == "confidential";
+        let limited = v["access_groups"].as_array().is_some_and(|g| !g.is_empty());
+        v["description"] = serde_json::json!(format!("{CANARY}-description-{n}"));
+        if !confidential && !limited {
+            v["field_sensitivity"]["description"] = serde_json::json!("confidential");
+        }
+        if confidential || limited {
+            if let Some(names) = v.get_mut("names").and_then(|n| n.as_array_mut()) {
+                names.push(serde_json::json!({"text": format!("{CANARY}-name-{n}"), "script": "latin", "kind": "alias"}));
+            }
+        }
+        out.push(serde_json::from_value(v).expect("record"));
+    }
+    out
+}
+
+/// An archive with the planted demo data; returns the ids of its
+/// confidential records.
+fn archive(dir: &Path) -> Vec<RecordId> {
+    let archive = Archive::init(dir, PW, InitOptions::insecure_fast_for_tests()).expect("init");
+    let session = archive.session(local_administrator("kim"));
+    let mut pending = planted();
+    let confidential: Vec<RecordId> = pending
+        .iter()
+        .filter(|r| r.envelope().sensitivity == tumen_model::Sensitivity::Confidential)
+        .map(|r| r.id().clone())
+        .collect();
+    assert!(
+        !confidential.is_empty(),
+        "the demo has confidential records"
+    );
+    while !pending.is_empty() {
+        let before = pending.len();
+        pending.retain(|r| session.create(r).is_err());
+        assert!(pending.len() < before, "cannot create the demo records");
+    }
+    confidential
+}
+
+fn add_user(data: &Path, name: &str, role: &str, groups: &[&str]) {
+    let mut args = vec!["user", "add", name, "--role", role];
+    for g in groups {
+        args.push("--group");
+        args.push(g);
+    }
+    let o = Run::admin(data)
+        .env("TUMEN_NEW_PASSWORD", USER_PW)
+        .go(&args);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Every file below `dir`, recursively.
+fn files_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn write_policy(dir: &Path) -> (PathBuf, PathBuf) {
+    let key = dir.join("pseudonym.key");
+    std::fs::write(&key, "11".repeat(32)).expect("key");
+    let pol = dir.join("policy.json");
+    let policy = serde_json::json!({
+        "k": 2,
+        "include_fictional": true,
+        "on_small_class": "suppress",
+        "kinds": {
+            "person": {"fields": ["sex", "birth_date", "origin", "categories", "group_size", "status_history", "description", "claims"],
+                        "dates": {"birth_date": "year"},
+                        "quasi_identifiers": ["sex", "birth_date"]},
+            "event": {"fields": ["event_type", "title", "date", "places", "people_affected", "description", "claims"]},
+            "act": {"fields": ["act_type", "victims", "date", "place", "event", "description", "claims"]},
+            "source": {"fields": ["source_type", "title", "publisher", "date", "url", "description"]}
+        }
+    });
+    std::fs::write(&pol, policy.to_string()).expect("policy");
+    (pol, key)
+}
+
+#[test]
+fn role_matrix_through_the_binary() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    archive(&data);
+    add_user(&data, "ana", "analyst", &[]);
+    add_user(&data, "rey", "reviewer", &[]);
+    add_user(&data, "ivy", "investigator", &["case-7"]);
+
+    // The administrator lists users: names, roles, groups; no hash.
+    let o = Run::admin(&data).go(&["user", "list"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("ana\tanalyst") && t.contains("ivy\tinvestigator\tcase-7"),
+        "{t}"
+    );
+    assert!(!t.contains("$argon2id$"), "{t}");
+
+    // Only administrators manage users.
+    for (who, args) in [
+        ("ana", vec!["user", "list"]),
+        ("ana", vec!["user", "unlock", "rey"]),
+        ("ivy", vec!["user", "add", "eve", "--role", "administrator"]),
+        ("rey", vec!["user", "passwd", "ana"]),
+    ] {
+        let o = Run::as_user(&data, who, USER_PW)
+            .env("TUMEN_NEW_PASSWORD", "another-long-password-9")
+            .go(&args);
+        let t = text(&o);
+        assert!(!o.status.success(), "{who} {args:?} was allowed: {t}");
+        assert!(t.contains("the role does not permit this operation"), "{t}");
+    }
+    // No escalation happened.
+    let t = text(&Run::admin(&data).go(&["user", "list"]));
+    assert!(!t.contains("eve"), "{t}");
+
+    // Verification reads every revision: investigators yes, analysts no.
+    let o = Run::as_user(&data, "ivy", USER_PW).go(&["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = Run::as_user(&data, "ana", USER_PW).go(&["verify"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("the record's sensitivity is above the role's clearance"),
+        "{}",
+        text(&o)
+    );
+
+    // Publishing: a reviewer may, an analyst may not.
+    let (pol, key) = write_policy(tmp.path());
+    let publish = |who: &str, out: &Path| {
+        Run::as_user(&data, who, USER_PW).go(&[
+            "publish",
+            "--policy",
+            pol.to_str().expect("p"),
+            "--out",
+            out.to_str().expect("o"),
+            "--pseudonym-key-file",
+            key.to_str().expect("k"),
+        ])
+    };
+    let o = publish("ana", &tmp.path().join("pub-ana"));
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(!tmp.path().join("pub-ana").exists());
+    let out = tmp.path().join("pub-rey");
+    let o = publish("rey", &out);
+    assert!(o.status.success(), "{}", text(&o));
+    let published = std::fs::read_to_string(out.join("records.jsonl")).expect("published");
+    assert!(published.lines().count() > 10, "{published}");
+    assert!(
+        !published.contains(CANARY),
+        "canary in a reviewer's publication"
+    );
+}
+
+#[test]
+fn wrong_password_is_refused_and_repeated_failures_lock_the_account() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    archive(&data);
+    add_user(&data, "ana", "analyst", &[]);
+
+    let wrong = Run::as_user(&data, "ana", "not-her-password-at-all").go(&["verify"]);
+    let t = text(&wrong);
+    assert!(!wrong.status.success());
+    assert!(
+        t.contains("login refused for user ana: wrong user name or password"),
+        "{t}"
+    );
+    // An unknown user gets the same words.
+    let o = Run::as_user(&data, "nobody", USER_PW).go(&["verify"]);
+    assert!(text(&o).contains("login refused for user nobody: wrong user name or password"));
+
+    // Four more failures (five in all) lock the account…
+    for _ in 0..4 {
+        let o = Run::as_user(&data, "ana", "still-not-her-password").go(&["user", "list"]);
+        assert!(!o.status.success());
+    }
+    // …so that even the right password is refused, without being checked.
+    let o = Run::as_user(&data, "ana", USER_PW).go(&["publish", "--help"]);
+    assert!(o.status.success(), "help needs no login");
+    let o = Run::as_user(&data, "ana", USER_PW).go(&["user", "list"]);
+    let t = text(&o);
+    assert!(!o.status.success());
+    assert!(
+        t.contains("the account is locked after repeated failures"),
+        "{t}"
+    );
+    let t = text(&Run::admin(&data).go(&["user", "list"]));
+    assert!(t.contains("ana\tanalyst\t\tno\tlocked until"), "{t}");
+
+    // The administrator unlocks; the right password works again (the
+    // analyst is then refused for the operation, not the login).
+    let o = Run::admin(&data).go(&["user", "unlock", "ana"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = Run::as_user(&data, "ana", USER_PW).go(&["user", "list"]);
+    let t = text(&o);
+    assert!(t.contains("the role does not permit this operation"), "{t}");
+
+    // Lock and disable by hand.
+    assert!(
+        Run::admin(&data)
+            .go(&["user", "lock", "ana"])
+            .status
+            .success()
+    );
+    let t = text(&Run::as_user(&data, "ana", USER_PW).go(&["user", "list"]));
+    assert!(t.contains("the account is disabled"), "{t}");
+}
+
+#[test]
+fn a_weak_password_is_refused_and_passwd_changes_it() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    archive(&data);
+    let o = Run::admin(&data)
+        .env("TUMEN_NEW_PASSWORD", "short")
+        .go(&["user", "add", "bo", "--role", "analyst"]);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("password refused"), "{}", text(&o));
+    assert!(!text(&o).contains("short\n"));
+    add_user(&data, "bo", "investigator", &[]);
+    let o = Run::admin(&data)
+        .env("TUMEN_NEW_PASSWORD", "a-brand-new-long-password")
+        .go(&["user", "passwd", "bo"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !Run::as_user(&data, "bo", USER_PW)
+            .go(&["verify"])
+            .status
+            .success()
+    );
+    let o = Run::as_user(&data, "bo", "a-brand-new-long-password").go(&["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn second_factor_is_required_once_enrolled_and_a_code_is_not_reused() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    archive(&data);
+    add_user(&data, "ivy", "investigator", &[]);
+    let o = Run::admin(&data).go(&["user", "totp", "enable", "ivy"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    let secret = t
+        .lines()
+        .find_map(|l| l.strip_prefix("secret: "))
+        .expect("secret printed once")
+        .trim()
+        .to_string();
+    assert!(t.contains("otpauth://totp/tumen:ivy?secret="), "{t}");
+    let secret = tumen_protect::accounts::TotpSecret::from_base32(&secret).expect("base32");
+
+    // Without a code (and no terminal to ask) the login is refused.
+    let o = Run::as_user(&data, "ivy", USER_PW).go(&["verify"]);
+    assert!(!o.status.success());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let cfg = tumen_protect::accounts::TotpConfig::default();
+    let code = tumen_protect::accounts::totp_code(&secret, now, &cfg).expect("code");
+    let wrong = format!(
+        "{:06}",
+        (code.parse::<u32>().expect("digits") + 1) % 1_000_000
+    );
+    let o = Run::as_user(&data, "ivy", USER_PW)
+        .env("TUMEN_TOTP_CODE", wrong)
+        .go(&["verify"]);
+    assert!(
+        text(&o).contains("wrong or reused one-time code"),
+        "{}",
+        text(&o)
+    );
+    let o = Run::as_user(&data, "ivy", USER_PW)
+        .env("TUMEN_TOTP_CODE", code.clone())
+        .go(&["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // The same code again (seen over a shoulder) is refused.
+    let o = Run::as_user(&data, "ivy", USER_PW)
+        .env("TUMEN_TOTP_CODE", code)
+        .go(&["verify"]);
+    assert!(
+        text(&o).contains("wrong or reused one-time code"),
+        "{}",
+        text(&o)
+    );
+    // The secret is not in any file of the data directory.
+    for f in files_below(&data) {
+        let b = std::fs::read(&f).expect("read");
+        assert!(
+            !contains(&b, secret.to_base32().as_bytes()),
+            "{}",
+            f.display()
+        );
+    }
+}
+
+#[test]
+fn confidential_reads_are_in_the_ledger_and_verify_reports_them() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let confidential = archive(&data);
+    let id = confidential.first().expect("one").clone();
+    {
+        let archive = Archive::open(&data, PW).expect("open");
+        let investigator = Actor {
+            user: "ivy".into(),
+            role: Role::Investigator,
+            groups: vec![],
+        };
+        let analyst = Actor {
+            user: "ana".into(),
+            role: Role::Analyst,
+            groups: vec![],
+        };
+        // Refused reads are not accesses; granted ones are.
+        assert!(archive.session(analyst).get(&id).expect("get").is_none());
+        let v = archive.session(investigator.clone()).get(&id).expect("get");
+        assert!(v.is_some());
+        archive.session(investigator).history(&id).expect("history");
+    }
+    let o = Run::admin(&data).go(&["verify"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(t.contains("intact"), "{t}");
+    assert!(
+        t.contains("of which 2 record confidential reads and 0 evidence custody events"),
+        "{t}"
+    );
+    let o = Run::admin(&data).go(&["verify", "--reads", "--no-checkpoint"]);
+    let t = text(&o);
+    let reads: Vec<&str> = t.lines().filter(|l| l.starts_with("read\t")).collect();
+    assert_eq!(reads.len(), 2, "{t}");
+    assert!(reads[0].ends_with(&format!("\tivy\t{id}\tread")), "{t}");
+    assert!(reads[1].ends_with(&format!("\tivy\t{id}\thistory")), "{t}");
+    // The entries name the reader and the record, not its content.
+    let s = tumen_store::SqliteStore::open(&data, PW).expect("open");
+    use tumen_store::Store;
+    let leaves = s.ledger_leaves(1, 100_000).expect("leaves");
+    let access: Vec<_> = leaves
+        .iter()
+        .filter_map(|l| tumen_store::leaf::AccessLeaf::decode(&l.bytes))
+        .collect();
+    assert_eq!(access.len(), 2);
+    assert_eq!(access[0].actor, "ivy");
+    assert_eq!(access[0].id, id.as_str());
+    assert_eq!(
+        (access[0].how.as_str(), access[1].how.as_str()),
+        ("read", "history")
+    );
+    assert!(
+        leaves
+            .iter()
+            .all(|l| !contains(&l.bytes, CANARY.as_bytes()))
+    );
+}
+
+/// Open the encrypted database directly, as an intruder who has the
+/// passphrase and SQL would, to tamper with it.
+fn raw_db(data: &Path) -> rusqlite::Connection {
+    let kr = tumen_store::keyring::Keyring::load(data).expect("keyring");
+    let key = kr.unlock(PW, &data.join("keyring.json")).expect("unlock");
+    let k = key.derive_subkey("sqlcipher-database");
+    let hexkey: String = k.iter().map(|b| format!("{b:02x}")).collect();
+    let c = rusqlite::Connection::open(data.join(tumen_store::DB_FILE)).expect("open db");
+    c.execute_batch(&format!("PRAGMA key = \"x'{hexkey}'\";"))
+        .expect("key");
+    c
+}
+
+#[test]
+fn tampered_rows_are_named_by_verify() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let confidential = archive(&data);
+    {
+        let archive = Archive::open(&data, PW).expect("open");
+        archive
+            .session(local_administrator("kim"))
+            .get(&confidential[0])
+            .expect("get");
+    }
+    // A clean check keeps a signed head as a checkpoint.
+    let o = Run::admin(&data).go(&["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("checkpoint"), "{}", text(&o));
+
+    // 1. A revision's body changed behind the store's back.
+    let c = raw_db(&data);
+    c.execute_batch("DROP TRIGGER revisions_no_update; DROP TRIGGER ledger_no_update;")
+        .expect("drop triggers");
+    c.execute(
+        "UPDATE revisions SET body = replace(body, 'defector', 'smuggler') WHERE seq = 3",
+        [],
+    )
+    .expect("tamper");
+    drop(c);
+    let o = Run::admin(&data).go(&["verify"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("first bad entry at leaf index 2"), "{t}");
+    assert!(!t.contains(CANARY), "{t}");
+}
+
+#[test]
+fn a_tampered_access_entry_breaks_the_signed_head() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let confidential = archive(&data);
+    {
+        let archive = Archive::open(&data, PW).expect("open");
+        archive
+            .session(local_administrator("kim"))
+            .get(&confidential[0])
+            .expect("get");
+    }
+    let o = Run::admin(&data).go(&["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Rewrite who read the record: the entry stays well formed, so only the
+    // signed head kept by the previous check can tell.
+    let c = raw_db(&data);
+    c.execute_batch("DROP TRIGGER ledger_no_update;")
+        .expect("drop");
+    let (seq, bytes): (i64, Vec<u8>) = c
+        .query_row(
+            "SELECT seq, leaf FROM ledger WHERE substr(leaf, 1, 1) = x'03'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("access entry");
+    let mut l = tumen_store::leaf::AccessLeaf::decode(&bytes).expect("decode");
+    assert_eq!(l.actor, "kim");
+    l.actor = "lee".into();
+    c.execute(
+        "UPDATE ledger SET leaf = ?1 WHERE seq = ?2",
+        rusqlite::params![l.encode(), seq],
+    )
+    .expect("tamper");
+    drop(c);
+    let o = Run::admin(&data).go(&["verify"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(t.contains("NOT INTACT"), "{t}");
+}
+
+#[test]
+fn canary_never_on_disk_nor_in_an_analysts_output() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let confidential = archive(&data);
+    add_user(&data, "ana", "analyst", &[]);
+    add_user(&data, "rey", "reviewer", &[]);
+    {
+        // Confidential reads happened (access entries are in the ledger).
+        let archive = Archive::open(&data, PW).expect("open");
+        let s = archive.session(local_administrator("kim"));
+        for id in &confidential {
+            assert!(s.get(id).expect("get").is_some());
+        }
+    }
+    let (pol, key) = write_policy(tmp.path());
+    let out = tmp.path().join("public");
+    let mut outputs = Vec::new();
+    for (who, args) in [
+        ("ana", vec!["verify"]),
+        ("ana", vec!["verify", "--json"]),
+        ("ana", vec!["user", "list"]),
+        (
+            "ana",
+            vec![
+                "publish",
+                "--policy",
+                pol.to_str().expect("p"),
+                "--out",
+                out.to_str().expect("o"),
+                "--pseudonym-key-file",
+                key.to_str().expect("k"),
+            ],
+        ),
+        (
+            "rey",
+            vec![
+                "publish",
+                "--policy",
+                pol.to_str().expect("p"),
+                "--out",
+                out.to_str().expect("o"),
+                "--pseudonym-key-file",
+                key.to_str().expect("k"),
+            ],
+        ),
+    ] {
+        let o = Run::as_user(&data, who, USER_PW).go(&args);
+        outputs.push(text(&o));
+    }
+    for t in &outputs {
+        assert!(!t.contains(CANARY), "canary in an analyst's output: {t}");
+    }
+    // The control: the administrator's archive really holds the canary.
+    {
+        let archive = Archive::open(&data, PW).expect("open");
+        let v = archive
+            .session(local_administrator("kim"))
+            .get(&confidential[0])
+            .expect("get")
+            .expect("exists");
+        assert!(v.record.to_json().contains(CANARY));
+    }
+    let mut n = 0;
+    for f in files_below(&data).into_iter().chain(files_below(&out)) {
+        let b = std::fs::read(&f).expect("read");
+        assert!(
+            !contains(&b, CANARY.as_bytes()),
+            "canary in {}",
+            f.display()
+        );
+        n += 1;
+    }
+    assert!(
+        n >= 3,
+        "the data directory and the publication were scanned"
+    );
+}
