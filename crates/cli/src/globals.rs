@@ -27,8 +27,9 @@ impl Globals {
         if let Some(d) = &self.data {
             return Ok(d.clone());
         }
-        let dirs = directories::ProjectDirs::from("org", "tumen", "tumen")
-            .context("no --data given, TUMEN_DATA unset, and no user data directory could be determined")?;
+        let dirs = directories::ProjectDirs::from("org", "tumen", "tumen").context(
+            "no --data given, TUMEN_DATA unset, and no user data directory could be determined",
+        )?;
         Ok(dirs.data_dir().to_path_buf())
     }
 
@@ -50,8 +51,9 @@ impl Globals {
             }
             return Ok(p);
         }
-        let p = rpassword::prompt_password("tumen passphrase: ")
-            .context("no TUMEN_PASSPHRASE or --passphrase-file, and no terminal to ask for a passphrase")?;
+        let p = rpassword::prompt_password("tumen passphrase: ").context(
+            "no TUMEN_PASSPHRASE or --passphrase-file, and no terminal to ask for a passphrase",
+        )?;
         if p.is_empty() {
             bail!("empty passphrase");
         }
