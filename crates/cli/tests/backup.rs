@@ -1,6 +1,9 @@
 //! Backup, restore, passphrase change and recovery through the binary.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::{contains, files_below};
+
+use std::path::Path;
 use std::process::{Command, Output};
 use tumen_model::{Record, RecordId, Sensitivity};
 use tumen_service::{Archive, InitOptions, local_administrator};
@@ -32,26 +35,6 @@ fn text(o: &Output) -> String {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     )
-}
-
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
 }
 
 /// The demo archive with a canary in every confidential record's

@@ -1,5 +1,7 @@
 //! End-to-end tests of the record commands through the `tumen` binary.
 
+mod common;
+use common::found_on_disk;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -16,19 +18,6 @@ fn tumen(dir: &Path, args: &[&str]) -> Output {
 
 fn text(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Does any file under `dir` contain `needle`?
-fn found_on_disk(dir: &Path, needle: &[u8]) -> bool {
-    std::fs::read_dir(dir).unwrap().flatten().any(|e| {
-        let p = e.path();
-        if p.is_dir() {
-            found_on_disk(&p, needle)
-        } else {
-            let bytes = std::fs::read(&p).unwrap_or_default();
-            bytes.windows(needle.len()).any(|w| w == needle)
-        }
-    })
 }
 
 #[test]

@@ -7,6 +7,9 @@
 //! `--data DIR` and `TUMEN_PASSPHRASE`, acting as a user with `--user NAME`
 //! and `TUMEN_USER_PASSWORD`.
 
+mod common;
+use common::{contains, files_below};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use tumen_model::{Record, RecordId};
@@ -130,25 +133,6 @@ fn add_user(data: &Path, name: &str, role: &str, groups: &[&str]) {
 }
 
 /// Every file below `dir`, recursively.
-fn files_below(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("read dir") {
-            let p = e.expect("entry").path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
 
 fn write_policy(dir: &Path) -> (PathBuf, PathBuf) {
     let key = dir.join("pseudonym.key");
