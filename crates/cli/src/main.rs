@@ -29,24 +29,24 @@ enum Command {
     /// Build a demo database from the bundled dataset and print a summary.
     Demo(cmd::records::DemoArgs),
     /// Add one record from flags or from a JSON/TOML file.
-    Add(cmd::records::AddArgs),
+    Add(cmd::transfer::AddArgs),
     /// Import records from CSV or JSON Lines; all or nothing.
-    Import(cmd::records::ImportArgs),
+    Import(cmd::transfer::ImportArgs),
     /// Export records as JSON Lines or CSV.
-    Export(cmd::records::ExportArgs),
+    Export(cmd::transfer::ExportArgs),
     /// Show one record.
     Show(cmd::records::ShowArgs),
     /// List records matching filters.
     #[command(alias = "query")]
     List(cmd::records::ListArgs),
     /// Events and acts in date order.
-    Timeline(cmd::records::TimelineArgs),
+    Timeline(cmd::report::TimelineArgs),
     /// Counts by act type, place, category, year.
-    Stats(cmd::records::StatsArgs),
+    Stats(cmd::report::StatsArgs),
     /// The revision history of one record.
-    History(cmd::records::HistoryArgs),
+    History(cmd::report::HistoryArgs),
     /// The controlled vocabularies, and extending them.
-    Vocab(cmd::records::VocabArgs),
+    Vocab(cmd::report::VocabArgs),
     /// Names across scripts: romanize, compare.
     Names(cmd::names::Args),
     /// Multiple systems estimation: how many were never documented.
@@ -76,15 +76,15 @@ fn main() {
     let result = match cli.command {
         Command::Init(a) => cmd::records::init(&cli.globals, a),
         Command::Demo(a) => cmd::records::demo(&cli.globals, a),
-        Command::Add(a) => cmd::records::add(&cli.globals, a),
-        Command::Import(a) => cmd::records::import(&cli.globals, a),
-        Command::Export(a) => cmd::records::export(&cli.globals, a),
+        Command::Add(a) => cmd::transfer::add(&cli.globals, a),
+        Command::Import(a) => cmd::transfer::import(&cli.globals, a),
+        Command::Export(a) => cmd::transfer::export(&cli.globals, a),
         Command::Show(a) => cmd::records::show(&cli.globals, a),
         Command::List(a) => cmd::records::list(&cli.globals, a),
-        Command::Timeline(a) => cmd::records::timeline(&cli.globals, a),
-        Command::Stats(a) => cmd::records::stats(&cli.globals, a),
-        Command::History(a) => cmd::records::history(&cli.globals, a),
-        Command::Vocab(a) => cmd::records::vocab(&cli.globals, a),
+        Command::Timeline(a) => cmd::report::timeline(&cli.globals, a),
+        Command::Stats(a) => cmd::report::stats(&cli.globals, a),
+        Command::History(a) => cmd::report::history(&cli.globals, a),
+        Command::Vocab(a) => cmd::report::vocab(&cli.globals, a),
         Command::Names(a) => cmd::names::run(&cli.globals, a),
         Command::Estimate(a) => cmd::estimate::run(&cli.globals, a),
         Command::Link(a) => cmd::link::run(&cli.globals, a),
@@ -98,6 +98,14 @@ fn main() {
         Command::Recovery(a) => cmd::recovery::run(&cli.globals, a),
     };
     if let Err(e) = result {
+        // `tumen list | head` closes the pipe early: that is not a failure.
+        let broken_pipe = e.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+        });
+        if broken_pipe {
+            std::process::exit(0);
+        }
         // `{:#}` prints the whole context chain on one line: "import people.csv:
         // line 4, field birth_date: 2023-02-30 is not a date (February has 28 days)".
         eprintln!("tumen: error: {e:#}");

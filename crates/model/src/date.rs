@@ -75,6 +75,20 @@ pub fn day_number(year: i32, month: u8, day: u8) -> i64 {
     365 * y + y.div_euclid(4) - y.div_euclid(100) + y.div_euclid(400) + day_of_year
 }
 
+/// The (proleptic Gregorian) year of day number `n`, the inverse of
+/// [`day_number`] for the year; used to tally dated records by year.
+pub fn year_of_day(n: i64) -> i32 {
+    // Civil-from-days over 400-year eras of 146,097 days that start on
+    // 1 March, so that the leap day is the last day of a shifted year.
+    let era = n.div_euclid(146_097);
+    let doe = n - era * 146_097; // 0 ..= 146_096
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // 0 ..= 399
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // 0 ..= 365, from 1 March
+    let shifted_month = (5 * doy + 2) / 153; // March = 0 … February = 11
+    let year = yoe + era * 400 + i64::from(shifted_month >= 10);
+    i32::try_from(year).unwrap_or(if year < 0 { i32::MIN } else { i32::MAX })
+}
+
 /// The qualifier at the end of a date (EDTF level 1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Qualifier {
@@ -1043,6 +1057,21 @@ mod tests {
             err.to_string().contains("past the end of the month"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn year_of_day_inverts_day_number() {
+        for y in -1200..=3000 {
+            for (m, d) in [(1u8, 1u8), (2, 28), (3, 1), (12, 31)] {
+                assert_eq!(year_of_day(day_number(y, m, d)), y, "{y}-{m}-{d}");
+            }
+            if is_leap_year(y) {
+                assert_eq!(year_of_day(day_number(y, 2, 29)), y);
+            }
+        }
+        // 1970-01-01 is day 719468 (see day_number's documentation).
+        assert_eq!(year_of_day(719_468), 1970);
+        assert_eq!(year_of_day(719_467), 1969);
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub mod record;
 pub mod vocab;
 
 pub use count::{Count, CountError};
-pub use date::{DateError, PartialDate, day_number};
+pub use date::{DateError, PartialDate, day_number, year_of_day};
 pub use envelope::{Envelope, IndexTerms, RecordId, RecordKind, Sensitivity};
 pub use record::{
     Act, Claim, Coordinates, Event, FieldError, Intervention, Involvement, JsonError, Name,

@@ -1282,7 +1282,7 @@ impl Validator<'_> {
                 format!("a {} code is required", vocab.as_str())
             } else {
                 format!(
-                    "not a term of the {} vocabulary (see `tumen vocab {}`)",
+                    "not a term of the {} vocabulary (see `tumen vocab list {}`)",
                     vocab.as_str(),
                     vocab.as_str()
                 )

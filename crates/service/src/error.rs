@@ -62,8 +62,10 @@ pub enum ServiceError {
         line: usize,
         column: usize,
     },
+    // Not `#[from]`: that would make the term error a source as well, and
+    // `{:#}` would print its words twice.
     #[error("vocabulary term refused: {0}")]
-    Vocab(#[from] VocabError),
+    Vocab(VocabError),
     #[error("the stored user vocabulary is damaged (term {index}): {why}")]
     CorruptVocab { index: usize, why: String },
     #[error("the import was rolled back, nothing was written: {} problem(s) in {rows} row(s){}; first: {}",
@@ -94,6 +96,12 @@ pub enum ServiceError {
     Backup(String),
     #[error("recovery: {0}")]
     Recovery(String),
+}
+
+impl From<VocabError> for ServiceError {
+    fn from(e: VocabError) -> Self {
+        ServiceError::Vocab(e)
+    }
 }
 
 fn login_words(why: &tumen_protect::accounts::LoginError) -> String {

@@ -34,6 +34,7 @@ mod error;
 mod evidence;
 mod import;
 mod linkage;
+mod report;
 mod session;
 
 pub use accounts::{TotpEnrolled, UserSummary};
@@ -42,6 +43,7 @@ pub use error::{RowProblem, ServiceError};
 pub use evidence::{Evidence, EvidenceCheck, EvidenceView};
 pub use import::{ImportItem, ImportMode, ImportOptions, ImportSummary};
 pub use linkage::{CaptureUnit, LinkPerson, ResolvedPersonView};
+pub use report::{PeopleCount, Stats, Tally, TimelineEntry};
 pub use session::{RecordView, RevisionView, Session};
 pub use tumen_protect::{Actor, Operation, Role};
 pub use tumen_store::{
