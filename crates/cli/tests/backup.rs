@@ -2,7 +2,10 @@
 //! rotation and recovery through the binary.
 
 mod common;
-use common::{PW, Run, add_user, contains, files_below, planted_archive, read_record, text};
+use common::{
+    PW, Run, add_user, contains, files_below, planted_archive, printed_totp_secret, raw_connection,
+    read_record, sqlcipher_key, text, totp_now,
+};
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -234,27 +237,13 @@ fn rekey_changes_the_passphrase_and_keeps_the_data() {
     assert!(o.status.success(), "{}", text(&o));
 }
 
-/// The raw SQLCipher key of an archive's current data key (as an intruder
-/// who copied an unlocked machine's memory would hold it).
-fn sqlcipher_key(data: &Path) -> String {
-    let kr = tumen_store::keyring::Keyring::load(data).expect("keyring");
-    let key = kr.unlock(PW, &data.join("keyring.json")).expect("unlock");
-    hex(&key.derive_subkey("sqlcipher-database")[..])
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// Does `raw` (hex) open the SQLCipher database `db`?
 fn opens(db: &Path, raw: &str) -> bool {
-    let c = rusqlite::Connection::open(db).expect("open db");
-    c.execute_batch(&format!("PRAGMA key = \"x'{raw}'\";"))
-        .expect("key");
-    c.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-        r.get::<_, i64>(0)
-    })
-    .is_ok()
+    raw_connection(db, raw)
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok()
 }
 
 #[test]
@@ -265,20 +254,14 @@ fn a_new_data_key_reencrypts_everything_and_the_old_key_opens_nothing() {
     add_evidence(tmp.path(), &data, &id);
     add_user(&data, "ivy", "investigator", &[]);
     let o = tumen(&data, &["user", "totp", "enable", "ivy"]);
-    let t = text(&o);
-    assert!(o.status.success(), "{t}");
-    let secret = t
-        .lines()
-        .find_map(|l| l.strip_prefix("secret: "))
-        .expect("secret")
-        .trim()
-        .to_string();
+    assert!(o.status.success(), "{}", text(&o));
+    let secret = printed_totp_secret(&o);
     let head = tmp.path().join("head.txt");
     let o = tumen(&data, &["verify", "--head"]);
     assert!(o.status.success(), "{}", text(&o));
     std::fs::write(&head, &o.stdout).expect("head");
     let before = read_record(&data, PW, &id);
-    let old_raw = sqlcipher_key(&data);
+    let old_raw = sqlcipher_key(&data, PW);
     let old_db = data.join(tumen_store::DB_FILE);
     assert!(
         opens(&old_db, &old_raw),
@@ -325,7 +308,7 @@ fn a_new_data_key_reencrypts_everything_and_the_old_key_opens_nothing() {
         !opens(&new_db, &old_raw),
         "the old key opens the new database"
     );
-    assert!(opens(&new_db, &sqlcipher_key(&data)));
+    assert!(opens(&new_db, &sqlcipher_key(&data, PW)));
     let with_old_key = tumen_evidence::EvidenceStore::open_dir(
         &data.join(kr.evidence_dir()),
         &old_evidence_key,
@@ -346,17 +329,7 @@ fn a_new_data_key_reencrypts_everything_and_the_old_key_opens_nothing() {
     );
     let o = tumen(&data, &["evidence", "verify"]);
     assert!(text(&o).contains("1 intact"), "{}", text(&o));
-    let secret = tumen_protect::accounts::TotpSecret::from_base32(&secret).expect("base32");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    let code = tumen_protect::accounts::totp_code(
-        &secret,
-        now,
-        &tumen_protect::accounts::TotpConfig::default(),
-    )
-    .expect("code");
+    let code = totp_now(&secret);
     let o = Run::as_user(&data, "ivy", common::USER_PW)
         .env("TUMEN_TOTP_CODE", code)
         .go(&["verify", "--no-checkpoint"]);

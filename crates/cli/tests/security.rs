@@ -8,7 +8,10 @@
 //! and `TUMEN_USER_PASSWORD`.
 
 mod common;
-use common::{PW, Run, USER_PW, add_user, contains, files_below, planted_archive, text};
+use common::{
+    PW, Run, USER_PW, add_user, contains, files_below, planted_archive, printed_totp_secret,
+    raw_connection, sqlcipher_key, text, totp_now,
+};
 
 use std::path::{Path, PathBuf};
 use tumen_model::RecordId;
@@ -208,24 +211,13 @@ fn second_factor_is_required_once_enrolled_and_a_code_is_not_reused() {
     let o = Run::admin(&data).go(&["user", "totp", "enable", "ivy"]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    let secret = t
-        .lines()
-        .find_map(|l| l.strip_prefix("secret: "))
-        .expect("secret printed once")
-        .trim()
-        .to_string();
+    let secret = printed_totp_secret(&o);
     assert!(t.contains("otpauth://totp/tumen:ivy?secret="), "{t}");
-    let secret = tumen_protect::accounts::TotpSecret::from_base32(&secret).expect("base32");
 
     // Without a code (and no terminal to ask) the login is refused.
     let o = Run::as_user(&data, "ivy", USER_PW).go(&["verify"]);
     assert!(!o.status.success());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    let cfg = tumen_protect::accounts::TotpConfig::default();
-    let code = tumen_protect::accounts::totp_code(&secret, now, &cfg).expect("code");
+    let code = totp_now(&secret);
     let wrong = format!(
         "{:06}",
         (code.parse::<u32>().expect("digits") + 1) % 1_000_000
@@ -325,14 +317,7 @@ fn confidential_reads_are_in_the_ledger_and_verify_reports_them() {
 /// Open the encrypted database directly, as an intruder who has the
 /// passphrase and SQL would, to tamper with it.
 fn raw_db(data: &Path) -> rusqlite::Connection {
-    let kr = tumen_store::keyring::Keyring::load(data).expect("keyring");
-    let key = kr.unlock(PW, &data.join("keyring.json")).expect("unlock");
-    let k = key.derive_subkey("sqlcipher-database");
-    let hexkey: String = k.iter().map(|b| format!("{b:02x}")).collect();
-    let c = rusqlite::Connection::open(data.join(tumen_store::DB_FILE)).expect("open db");
-    c.execute_batch(&format!("PRAGMA key = \"x'{hexkey}'\";"))
-        .expect("key");
-    c
+    raw_connection(&data.join(tumen_store::DB_FILE), &sqlcipher_key(data, PW))
 }
 
 #[test]

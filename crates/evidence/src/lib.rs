@@ -561,21 +561,8 @@ impl EvidenceStore {
         // writer chunk by chunk, so plaintext never touches the disk.
         let tmp = self.tmp_path();
         let r = (|| {
-            let f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .map_err(io(&tmp))?;
-            let mut w = BufWriter::new(f);
             let (path_o, _) = self.original_paths(id);
-            let mut reader = DecryptingReader::new(self, &path_o, id)?;
-            crypt::encrypt::<EvidenceError>(&self.enc_key, &mut reader, &mut w, &mut |_| Ok(()))?;
-            reader.finish()?;
-            let f = w.into_inner().map_err(|e| EvidenceError::Io {
-                path: tmp.clone(),
-                source: e.into_error(),
-            })?;
-            f.sync_all().map_err(io(&tmp))?;
+            self.encrypt_copy(self, &path_o, id, &tmp)?;
             fs::rename(&tmp, &path).map_err(io(&path))?;
             let copy_info = Info {
                 copy_of: Some(id.to_hex()),
@@ -754,26 +741,39 @@ impl EvidenceStore {
         dst: &Path,
     ) -> Result<(), EvidenceError> {
         let tmp = new.tmp_path();
-        let r = (|| {
-            let f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .map_err(io(&tmp))?;
-            let mut w = BufWriter::new(f);
-            let mut reader = DecryptingReader::new(self, src, id)?;
-            crypt::encrypt::<EvidenceError>(&new.enc_key, &mut reader, &mut w, &mut |_| Ok(()))?;
-            reader.finish()?;
-            let f = w.into_inner().map_err(|e| EvidenceError::Io {
-                path: tmp.clone(),
-                source: e.into_error(),
-            })?;
-            f.sync_all().map_err(io(&tmp))?;
+        let r = self.encrypt_copy(new, src, id, &tmp).and_then(|()| {
             // hard_link refuses an existing name: nothing is overwritten.
             fs::hard_link(&tmp, dst).map_err(io(dst))
-        })();
+        });
         let _ = fs::remove_file(&tmp);
         r
+    }
+
+    /// Decrypt `src` (under this store's key) chunk by chunk straight into
+    /// an encryption under `into`'s key, written to the new file `tmp` and
+    /// fsynced; the plaintext must hash to `id`. Plaintext never touches
+    /// the disk.
+    fn encrypt_copy(
+        &self,
+        into: &EvidenceStore,
+        src: &Path,
+        id: &EvidenceId,
+        tmp: &Path,
+    ) -> Result<(), EvidenceError> {
+        let f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+            .map_err(io(tmp))?;
+        let mut w = BufWriter::new(f);
+        let mut reader = DecryptingReader::new(self, src, id)?;
+        crypt::encrypt::<EvidenceError>(&into.enc_key, &mut reader, &mut w, &mut |_| Ok(()))?;
+        reader.finish()?;
+        let f = w.into_inner().map_err(|e| EvidenceError::Io {
+            path: tmp.to_path_buf(),
+            source: e.into_error(),
+        })?;
+        f.sync_all().map_err(io(tmp))
     }
 
     /// Every original in the archive (reads each metadata file).

@@ -35,7 +35,7 @@
 use crate::accounts::{UserRow, all_users_on, update_user_on};
 use crate::error::{Ctx, StoreError};
 use crate::keyring::{DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError};
-use crate::sqlite::{SqliteStore, connect};
+use crate::sqlite::{SqliteStore, connect, set_setting_on, setting_on};
 use rusqlite::Connection;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -106,44 +106,33 @@ impl Rotation<'_> {
     }
     /// Read a setting of the new database.
     pub fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        use rusqlite::OptionalExtension;
-        self.conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .ctx("reading a setting")
+        setting_on(self.conn, key)
     }
     /// Write a setting of the new database.
     pub fn set_setting(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.conn
-            .execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
-            .ctx("writing a setting")?;
-        Ok(())
+        set_setting_on(self.conn, key, value)
     }
 }
 
-/// Triggers committed into a retired database: every write is refused.
-const RETIRE_SQL: &str = "
-CREATE TRIGGER retired_ledger BEFORE INSERT ON ledger BEGIN
-  SELECT RAISE(ABORT, 'this database was retired by a data-key rotation: open the archive again');
-END;
-CREATE TRIGGER retired_users_insert BEFORE INSERT ON users BEGIN
-  SELECT RAISE(ABORT, 'this database was retired by a data-key rotation: open the archive again');
-END;
-CREATE TRIGGER retired_users_update BEFORE UPDATE ON users BEGIN
-  SELECT RAISE(ABORT, 'this database was retired by a data-key rotation: open the archive again');
-END;
-CREATE TRIGGER retired_settings_insert BEFORE INSERT ON settings BEGIN
-  SELECT RAISE(ABORT, 'this database was retired by a data-key rotation: open the archive again');
-END;
-CREATE TRIGGER retired_settings_update BEFORE UPDATE ON settings BEGIN
-  SELECT RAISE(ABORT, 'this database was retired by a data-key rotation: open the archive again');
-END;
-";
+/// SQL committed into a retired database: a trigger per table and
+/// statement that refuses every write.
+fn retire_sql() -> String {
+    let mut sql = String::new();
+    for (table, op) in [
+        ("ledger", "INSERT"),
+        ("users", "INSERT"),
+        ("users", "UPDATE"),
+        ("settings", "INSERT"),
+        ("settings", "UPDATE"),
+    ] {
+        sql.push_str(&format!(
+            "CREATE TRIGGER retired_{table}_{op} BEFORE {op} ON {table} BEGIN \
+             SELECT RAISE(ABORT, 'this database was retired by a data-key rotation: open the archive again'); END;\n",
+            op = op.to_lowercase(),
+        ));
+    }
+    sql
+}
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
     move |e| StoreError::Io {
@@ -233,7 +222,7 @@ impl SqliteStore {
 
         // Retire the old generation: refuse writes, then delete it.
         let retired = lock
-            .execute_batch(RETIRE_SQL)
+            .execute_batch(&retire_sql())
             .and_then(|()| lock.execute_batch("COMMIT"));
         drop(lock);
         let new_conn = connect(&new_db, &new_key, self.cipher, false)?;
@@ -389,6 +378,24 @@ mod tests {
         // The keyring names the new generation.
         let kr = Keyring::load(d.path()).unwrap();
         assert_eq!(kr.db_file(), out.db_file);
+    }
+
+    #[test]
+    fn a_writer_that_opened_the_old_generation_is_refused_not_lost() {
+        let d = tempfile::tempdir().unwrap();
+        let mut s =
+            SqliteStore::init_with(d.path(), PW, InitOptions::insecure_fast_for_tests()).unwrap();
+        let mut old = SqliteStore::open(d.path(), PW).unwrap();
+        s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
+        // Its reads still work (open files outlive their names) ...
+        assert!(old.setting("store.origin").unwrap().is_some());
+        // ... but a write would vanish with the old file: it is refused.
+        let e = old.set_setting("late", "write").unwrap_err();
+        assert!(
+            e.to_string().contains("retired by a data-key rotation"),
+            "{e}"
+        );
+        assert_eq!(s.setting("late").unwrap(), None);
     }
 
     #[test]

@@ -1051,12 +1051,7 @@ impl Store for SqliteStore {
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .ctx("reading a setting")
+        setting_on(&self.conn, key)
     }
 
     fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -1065,13 +1060,7 @@ impl Store for SqliteStore {
                 "the setting name {key:?} is empty or reserved by the store"
             )));
         }
-        self.conn
-            .execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
-            .ctx("writing a setting")?;
-        Ok(())
+        set_setting_on(&self.conn, key, value)
     }
 
     fn change_passphrase(&mut self, old: &str, new: &str) -> Result<(), StoreError> {
@@ -1090,6 +1079,25 @@ impl Store for SqliteStore {
         }
         Ok(self.key.derive_subkey(purpose))
     }
+}
+
+/// A setting of the database behind `conn`.
+pub(crate) fn setting_on(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()
+    .ctx("reading a setting")
+}
+
+/// Write a setting of the database behind `conn` (names unchecked).
+pub(crate) fn set_setting_on(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+    .ctx("writing a setting")?;
+    Ok(())
 }
 
 fn referrers(conn: &Connection, id: &RecordId, limit: usize) -> Result<Vec<RecordId>, StoreError> {

@@ -188,3 +188,43 @@ pub fn found_on_disk(dir: &Path, needle: &[u8]) -> bool {
         .iter()
         .any(|p| contains(&std::fs::read(p).unwrap_or_default(), needle))
 }
+
+/// The raw SQLCipher key (hex) of the archive's current data key, as an
+/// intruder who copied an unlocked machine's memory would hold it.
+pub fn sqlcipher_key(data: &Path, pass: &str) -> String {
+    let kr = tumen_store::keyring::Keyring::load(data).expect("keyring");
+    let key = kr.unlock(pass, &data.join("keyring.json")).expect("unlock");
+    let k = key.derive_subkey("sqlcipher-database");
+    k.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Open the SQLCipher database file `db` with the raw key `raw` (hex), as
+/// an intruder with the key and SQL would.
+pub fn raw_connection(db: &Path, raw: &str) -> rusqlite::Connection {
+    let c = rusqlite::Connection::open(db).expect("open db");
+    c.execute_batch(&format!("PRAGMA key = \"x'{raw}'\";"))
+        .expect("key");
+    c
+}
+
+/// The TOTP secret `tumen user totp enable` printed (once).
+pub fn printed_totp_secret(o: &Output) -> tumen_protect::accounts::TotpSecret {
+    let t = text(o);
+    let b32 = t
+        .lines()
+        .find_map(|l| l.strip_prefix("secret: "))
+        .expect("secret printed once")
+        .trim()
+        .to_string();
+    tumen_protect::accounts::TotpSecret::from_base32(&b32).expect("base32")
+}
+
+/// The one-time code of `secret` now.
+pub fn totp_now(secret: &tumen_protect::accounts::TotpSecret) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let cfg = tumen_protect::accounts::TotpConfig::default();
+    tumen_protect::accounts::totp_code(secret, now, &cfg).expect("code")
+}
