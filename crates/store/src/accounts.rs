@@ -105,11 +105,6 @@ pub trait SecurityStore {
     /// Writers are held off while the files are copied.
     fn snapshot_to(&mut self, dest: &Path) -> Result<Vec<String>, StoreError>;
 
-    /// Append ledger entries that are not record revisions (access to a
-    /// confidential record, evidence custody) in one transaction. `build` is
-    /// called with the 1-based ledger seq each entry will have and returns
-    /// its canonical bytes, or `None` when there is nothing more. Returns the
-    /// seqs written.
     /// The evidence directory's name inside the data directory (it changes
     /// with a data-key rotation).
     fn evidence_dir(&self) -> String;
@@ -132,6 +127,11 @@ pub trait SecurityStore {
         leaf: &mut dyn FnMut(u64) -> Vec<u8>,
     ) -> Result<u64, StoreError>;
 
+    /// Append ledger entries that are not record revisions (access to a
+    /// confidential record, evidence custody) in one transaction. `build` is
+    /// called with the 1-based ledger seq each entry will have and returns
+    /// its canonical bytes, or `None` when there is nothing more. Returns the
+    /// seqs written.
     fn append_ledger(
         &mut self,
         build: &mut dyn FnMut(u64) -> Option<Vec<u8>>,
@@ -445,26 +445,40 @@ impl SecurityStore for SqliteStore {
     }
 }
 
+/// Run an account statement whose parameters are, in order: name, role,
+/// groups, hash, TOTP, failures, locked until, disabled, now.
+fn exec_user(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    row: &UserRow,
+    what: &'static str,
+) -> Result<usize, StoreError> {
+    conn.execute(
+        sql,
+        params![
+            row.name,
+            row.role,
+            json_list(&row.groups),
+            row.password_hash,
+            row.totp,
+            json_list(&row.failures),
+            row.locked_until,
+            row.disabled,
+            now_rfc3339()
+        ],
+    )
+    .ctx(what)
+}
+
 fn insert_user_on(conn: &rusqlite::Connection, row: &UserRow) -> Result<(), StoreError> {
     check_name(&row.name)?;
-    let now = now_rfc3339();
-    let n = conn
-        .execute(
-            "INSERT INTO users (name, role, groups, password_hash, totp, failures, locked_until, disabled, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT (name) DO NOTHING",
-            params![
-                row.name,
-                row.role,
-                json_list(&row.groups),
-                row.password_hash,
-                row.totp,
-                json_list(&row.failures),
-                row.locked_until,
-                row.disabled,
-                now
-            ],
-        )
-        .ctx("adding a user")?;
+    let n = exec_user(
+        conn,
+        "INSERT INTO users (name, role, groups, password_hash, totp, failures, locked_until, disabled, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT (name) DO NOTHING",
+        row,
+        "adding a user",
+    )?;
     if n == 0 {
         return Err(StoreError::UserExists(row.name.clone()));
     }
@@ -485,23 +499,13 @@ pub(crate) fn all_users_on(conn: &rusqlite::Connection) -> Result<Vec<UserRow>, 
 }
 
 pub(crate) fn update_user_on(conn: &rusqlite::Connection, row: &UserRow) -> Result<(), StoreError> {
-    let n = conn
-        .execute(
-            "UPDATE users SET role = ?2, groups = ?3, password_hash = ?4, totp = ?5, failures = ?6, \
-             locked_until = ?7, disabled = ?8, updated_at = ?9 WHERE name = ?1",
-            params![
-                row.name,
-                row.role,
-                json_list(&row.groups),
-                row.password_hash,
-                row.totp,
-                json_list(&row.failures),
-                row.locked_until,
-                row.disabled,
-                now_rfc3339()
-            ],
-        )
-        .ctx("updating a user")?;
+    let n = exec_user(
+        conn,
+        "UPDATE users SET role = ?2, groups = ?3, password_hash = ?4, totp = ?5, failures = ?6, \
+         locked_until = ?7, disabled = ?8, updated_at = ?9 WHERE name = ?1",
+        row,
+        "updating a user",
+    )?;
     if n == 0 {
         return Err(StoreError::UserMissing(row.name.clone()));
     }
