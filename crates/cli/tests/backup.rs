@@ -350,6 +350,15 @@ fn a_new_data_key_reencrypts_everything_and_the_old_key_opens_nothing() {
         let b = std::fs::read(&f).expect("read");
         assert!(!contains(&b, CANARY.as_bytes()), "{}", f.display());
     }
+    // A backup of the new generation restores it whole.
+    let bk = tmp.path().join("after.tumenbak");
+    backup(&data, &bk);
+    let restored = tmp.path().join("restored");
+    let o = tumen(&restored, &["restore", bk.to_str().expect("b")]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(read_record(&restored, PW, &id), before);
+    let o = tumen(&restored, &["evidence", "verify"]);
+    assert!(text(&o).contains("1 intact"), "{}", text(&o));
 }
 
 #[test]

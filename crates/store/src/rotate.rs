@@ -335,6 +335,26 @@ mod tests {
         let mut s =
             SqliteStore::init_with(d.path(), PW, InitOptions::insecure_fast_for_tests()).unwrap();
         s.set_setting("canary", "CANARY-ROTATE").unwrap();
+        let schema = |c: &Connection| -> Vec<(String, String, Option<String>)> {
+            let mut st = c
+                .prepare("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap()
+        };
+        let schema_before = schema(s.conn());
+        assert!(
+            schema_before
+                .iter()
+                .any(|(t, n, _)| t == "trigger" && n.contains("no_update")),
+            "control: the append-only triggers exist"
+        );
+        let version_before: i64 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
         let old_hex = s.key.sqlcipher_key_hex();
         let old_db = d.path().join(crate::sqlite::DB_FILE);
         assert!(
@@ -363,6 +383,14 @@ mod tests {
         let new_hex = s.key.sqlcipher_key_hex();
         assert_ne!(old_hex.as_str(), new_hex.as_str());
         assert!(open_raw(&new_db, &new_hex).is_ok());
+        // Every table, index, trigger (the append-only ones) and the schema
+        // version came along.
+        assert_eq!(schema(s.conn()), schema_before);
+        let version: i64 = s
+            .conn()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, version_before);
         // The open store and a fresh open both read the data.
         assert_eq!(
             s.setting("canary").unwrap().as_deref(),
