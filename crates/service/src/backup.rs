@@ -164,6 +164,9 @@ struct Current {
     hash: Sha256,
 }
 
+/// Builds the sealed manifest's bytes from the entries streamed.
+type FinishManifest<'a> = Box<dyn FnOnce(Vec<ManifestEntry>) -> Result<Vec<u8>, ServiceError> + 'a>;
+
 /// The plaintext of a backup's encrypted stream, produced as it is read:
 /// each file's frame and bytes (hashed on the way), then the manifest,
 /// built by `finish` from the entries once every file has passed.
@@ -173,7 +176,7 @@ struct PlainStream<'a> {
     pending: Vec<u8>,
     pos: usize,
     listed: Vec<ManifestEntry>,
-    finish: Option<Box<dyn FnOnce(Vec<ManifestEntry>) -> Result<Vec<u8>, ServiceError> + 'a>>,
+    finish: Option<FinishManifest<'a>>,
     error: Option<ServiceError>,
 }
 
