@@ -28,6 +28,11 @@
 //!    a file about to disappear), then the old database and its log are
 //!    deleted; the service deletes the old evidence directory.
 //!
+//! A crash before the swap leaves only files that nothing reads
+//! (`tumen-<gen>.db`, `evidence-<gen>/` not named by the keyring); a crash
+//! after it leaves the old generation's files, likewise unread, under the
+//! old key: delete them.
+//!
 //! The recovery slot cannot be carried over: it wraps the old key under a
 //! key only the trustees' shares rebuild. It is dropped, and the caller
 //! must tell the operator to split a new recovery key.
