@@ -4,8 +4,9 @@
 //!   entry each, one transaction) against the same query over N restricted
 //!   ones (no entries), as an investigator;
 //! * one login (Argon2id, RFC 9106 parameters: 64 MiB, t = 3, p = 4);
-//! * a backup of the archive and a restore (hash every file, check the
-//!   sealed manifest, copy, open);
+//! * a backup of the archive into one encrypted file and a checked restore
+//!   (decrypt and hash everything, check the sealed manifest, then write,
+//!   open);
 //! * acquiring a 64 MiB evidence file (hash + encrypt) and re-hashing it.
 //!
 //! Not a timed test. Run: `bench/security/run.sh` (or

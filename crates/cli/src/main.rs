@@ -57,15 +57,16 @@ enum Command {
     Verify(cmd::ledger::Args),
     /// Write a public dataset allowed by a publication policy.
     Publish(cmd::publish::Args),
-    /// User accounts: add, list, passwd, lock, unlock, totp.
+    /// User accounts: add, list, passwd, lock, unlock, role, totp.
     User(cmd::user::Args),
     /// Evidence files with a chain of custody: add, list, export, verify.
     Evidence(cmd::evidence::Args),
-    /// Write an encrypted backup with a sealed manifest.
+    /// Write one encrypted backup file (database, evidence, sealed manifest).
     Backup(cmd::backup::BackupArgs),
-    /// Restore a backup into --data, after checking all of it.
+    /// Restore a backup file into --data, after checking all of it.
     Restore(cmd::backup::RestoreArgs),
-    /// Set a new passphrase (rewraps the data key; no downtime).
+    /// Set a new passphrase, or re-encrypt everything under a new data key
+    /// (--new-data-key); readers see no downtime.
     Rekey(cmd::backup::RekeyArgs),
     /// A recovery key split among trustees: split, unlock.
     Recovery(cmd::recovery::Args),

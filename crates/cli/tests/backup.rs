@@ -1,90 +1,40 @@
-//! Backup, restore, passphrase change and recovery through the binary.
+//! Backup (one encrypted file), restore, passphrase change, data-key
+//! rotation and recovery through the binary.
 
 mod common;
-use common::{contains, files_below};
+use common::{
+    PW, Run, add_user, contains, files_below, planted_archive, printed_totp_secret, raw_connection,
+    read_record, sqlcipher_key, text, totp_now,
+};
 
-use std::path::Path;
-use std::process::{Command, Output};
-use tumen_model::{Record, RecordId, Sensitivity};
-use tumen_service::{Archive, InitOptions, local_administrator};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use tumen_model::{RecordId, Sensitivity};
+use tumen_service::Archive;
 
-const PW: &str = "correct horse battery staple";
 const CANARY: &str = "CANARY3B";
 
-fn tumen_env(data: &Path, pass: &str, extra: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tumen"));
-    c.arg("--data")
-        .arg(data)
-        .args(args)
-        .env("TUMEN_PASSPHRASE", pass)
-        .env_remove("TUMEN_USER")
-        .env_remove("TUMEN_NEW_PASSPHRASE");
-    for (k, v) in extra {
-        c.env(k, v);
-    }
-    c.output().expect("run tumen")
-}
-
 fn tumen(data: &Path, args: &[&str]) -> Output {
-    tumen_env(data, PW, &[], args)
+    Run::admin(data).go(args)
 }
 
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// The demo archive with a canary in every confidential record's
-/// description; returns a confidential record's id.
+/// The demo archive with canaries planted; returns a confidential record's id.
 fn archive(dir: &Path) -> RecordId {
-    let archive = Archive::init(dir, PW, InitOptions::insecure_fast_for_tests()).expect("init");
-    let session = archive.session(local_administrator("kim"));
-    let mut pending: Vec<Record> = include_str!("../../../data/demo/records.jsonl")
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| {
-            let mut v: serde_json::Value = serde_json::from_str(l).expect("json");
-            if v["sensitivity"] == "confidential" {
-                v["description"] = serde_json::json!(format!("{CANARY} seen at the border"));
-            }
-            serde_json::from_value(v).expect("record")
-        })
-        .collect();
-    let id = pending
-        .iter()
-        .find(|r| r.envelope().sensitivity == Sensitivity::Confidential)
-        .map(|r| r.id().clone())
-        .expect("confidential");
-    while !pending.is_empty() {
-        let before = pending.len();
-        pending.retain(|r| session.create(r).is_err());
-        assert!(pending.len() < before, "cannot create the demo records");
-    }
+    let ids = planted_archive(dir, CANARY);
+    let a = Archive::open(dir, PW).expect("open");
+    let s = a.session(tumen_service::local_administrator("kim"));
+    let id = ids.first().expect("confidential").clone();
+    let v = s.get(&id).expect("get").expect("exists");
+    assert_eq!(v.record.envelope().sensitivity, Sensitivity::Confidential);
     id
 }
 
-fn read_description(data: &Path, pass: &str, id: &RecordId) -> String {
-    let a = Archive::open(data, pass).expect("open");
-    let v = a
-        .session(local_administrator("kim"))
-        .get(id)
-        .expect("get")
-        .expect("exists");
-    v.record.to_json()
-}
-
-#[test]
-fn backup_and_restore_round_trip_without_a_clear_canary() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let data = tmp.path().join("data");
-    let id = archive(&data);
-    let ev = tmp.path().join("statement.txt");
+/// Attach a statement holding the canary to `id`.
+fn add_evidence(tmp: &Path, data: &Path, id: &RecordId) {
+    let ev = tmp.join("statement-of-the-witness.txt");
     std::fs::write(&ev, format!("{CANARY} statement of the witness")).expect("w");
     let o = tumen(
-        &data,
+        data,
         &[
             "evidence",
             "add",
@@ -94,42 +44,74 @@ fn backup_and_restore_round_trip_without_a_clear_canary() {
         ],
     );
     assert!(o.status.success(), "{}", text(&o));
+}
+
+fn backup(data: &Path, out: &Path) {
+    let o = tumen(data, &["backup", "--out", out.to_str().expect("b")]);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Names in `dir` that a failed restore may have left behind.
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("ls")
+        .map(|e| e.expect("e").file_name().to_string_lossy().to_string())
+        .filter(|n| n.contains("partial") || n.contains("snapshot"))
+        .collect()
+}
+
+#[test]
+fn backup_and_restore_round_trip_without_a_clear_canary() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let id = archive(&data);
+    add_evidence(tmp.path(), &data, &id);
     let o = tumen(&data, &["verify"]);
     assert!(o.status.success(), "{}", text(&o));
 
-    let bk = tmp.path().join("backup-1");
-    let o = tumen(&data, &["backup", "--out", bk.to_str().expect("b")]);
-    assert!(o.status.success(), "{}", text(&o));
-    let files = files_below(&bk);
-    assert!(files.iter().any(|f| f.ends_with("manifest.json")));
-    assert!(files.iter().any(|f| f.ends_with("keyring.json")));
+    let bk = tmp.path().join("archive.tumenbak");
+    backup(&data, &bk);
+    // One file, nothing else left beside it.
+    assert!(bk.is_file());
     assert!(
-        files
-            .iter()
-            .any(|f| f.extension().is_some_and(|e| e == "tev"))
+        leftovers(tmp.path()).is_empty(),
+        "{:?}",
+        leftovers(tmp.path())
     );
-    for f in &files {
-        let b = std::fs::read(f).expect("read");
+    let b = std::fs::read(&bk).expect("read");
+    assert!(b.starts_with(b"TUMENBK1"));
+    // No clear record, evidence, database page, file name or manifest: the
+    // only clear part is the keyring with its wrapped key.
+    for needle in [
+        CANARY.as_bytes(),
+        b"SQLite format 3",
+        b"statement-of-the-witness",
+        b"manifest",
+        b"tumen.db",
+        b"originals",
+        b".tev",
+        b"-description-",
+    ] {
         assert!(
-            !contains(&b, CANARY.as_bytes()),
-            "canary in backup file {}",
-            f.display()
-        );
-        assert!(
-            !contains(&b, b"SQLite format 3"),
-            "clear database in {}",
-            f.display()
+            !contains(&b, needle),
+            "{} found in the backup",
+            String::from_utf8_lossy(needle)
         );
     }
+    // The evidence and the database are in it: the file is larger than the
+    // keyring by at least the evidence file.
+    assert!(b.len() > 4096, "{}", b.len());
 
     let restored = tmp.path().join("restored");
     let o = tumen(&restored, &["restore", bk.to_str().expect("b")]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(
-        read_description(&restored, PW, &id),
-        read_description(&data, PW, &id)
+    assert!(
+        text(&o).contains("backup checked, then restored"),
+        "{}",
+        text(&o)
     );
-    assert!(read_description(&restored, PW, &id).contains(CANARY));
+    assert_eq!(read_record(&restored, PW, &id), read_record(&data, PW, &id));
+    assert!(read_record(&restored, PW, &id).contains(CANARY));
     let o = tumen(&restored, &["verify"]);
     assert!(
         o.status.success() && text(&o).contains("intact"),
@@ -146,64 +128,92 @@ fn backup_and_restore_round_trip_without_a_clear_canary() {
     let o = tumen(&restored, &["restore", bk.to_str().expect("b")]);
     assert!(!o.status.success());
     assert!(text(&o).contains("is not empty"), "{}", text(&o));
+
+    // An existing directory as --out: a file named after the time inside it.
+    let dir = tmp.path().join("backups");
+    std::fs::create_dir(&dir).expect("mkdir");
+    backup(&data, &dir);
+    let inside = files_below(&dir);
+    assert_eq!(inside.len(), 1, "{inside:?}");
+    assert!(
+        inside[0]
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with("tumen-") && n.ends_with(".tumenbak")),
+        "{inside:?}"
+    );
+}
+
+/// A copy of the backup with `f` applied to its bytes.
+fn altered(bk: &Path, name: &str, f: impl FnOnce(&mut Vec<u8>)) -> PathBuf {
+    let mut b = std::fs::read(bk).expect("read");
+    f(&mut b);
+    let p = bk.with_file_name(name);
+    std::fs::write(&p, &b).expect("write");
+    p
 }
 
 #[test]
 fn restore_with_a_wrong_passphrase_or_a_tampered_backup_writes_nothing() {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
-    archive(&data);
-    let bk = tmp.path().join("bk");
-    assert!(
-        tumen(&data, &["backup", "--out", bk.to_str().expect("b")])
-            .status
-            .success()
-    );
-
+    let id = archive(&data);
+    add_evidence(tmp.path(), &data, &id);
+    let bk = tmp.path().join("bk.tumenbak");
+    backup(&data, &bk);
+    let len = std::fs::metadata(&bk).expect("meta").len() as usize;
     let target = tmp.path().join("target");
-    let o = tumen_env(
-        &target,
-        "not the passphrase",
-        &[],
-        &["restore", bk.to_str().expect("b")],
-    );
-    assert!(!o.status.success());
-    assert!(text(&o).contains("wrong passphrase"), "{}", text(&o));
-    assert!(!target.exists(), "a refused restore writes nothing");
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
-        .expect("ls")
-        .map(|e| e.expect("e").file_name().to_string_lossy().to_string())
-        .filter(|n| n.contains("partial"))
-        .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let refused = |file: &Path, pass: &str, why: &str| {
+        let o = Run::admin(&target)
+            .passphrase(pass)
+            .go(&["restore", file.to_str().expect("b")]);
+        let t = text(&o);
+        assert!(!o.status.success(), "{}: {t}", file.display());
+        assert!(t.contains(why), "{}: {t}", file.display());
+        assert!(!target.exists(), "a refused restore writes nothing");
+        assert!(
+            leftovers(tmp.path()).is_empty(),
+            "{:?}",
+            leftovers(tmp.path())
+        );
+    };
 
-    // One byte of the database changed.
-    let db = bk.join("tumen.db");
-    let mut b = std::fs::read(&db).expect("db");
-    let last = b.len() - 100;
-    b[last] ^= 0x40;
-    std::fs::write(&db, &b).expect("tamper");
-    let o = tumen(&target, &["restore", bk.to_str().expect("b")]);
-    assert!(!o.status.success());
-    assert!(
-        text(&o).contains("content differs for tumen.db"),
-        "{}",
-        text(&o)
-    );
-    assert!(!target.exists());
-    b[last] ^= 0x40;
-    std::fs::write(&db, &b).expect("untamper");
-    // A file slipped in.
-    std::fs::write(bk.join("extra.sh"), "#!/bin/sh").expect("extra");
-    let o = tumen(&target, &["restore", bk.to_str().expect("b")]);
-    assert!(
-        text(&o).contains("file not in the manifest: extra.sh"),
-        "{}",
-        text(&o)
-    );
-    assert!(!target.exists());
-    std::fs::remove_file(bk.join("extra.sh")).expect("rm");
-    // Untouched again, it restores.
+    refused(&bk, "not the passphrase", "wrong passphrase");
+    // One byte changed: in the database near the start of the stream, in
+    // the middle, near the end (the manifest).
+    for (name, at) in [
+        ("early.tumenbak", len / 8),
+        ("middle.tumenbak", len / 2),
+        ("late.tumenbak", len - 20),
+    ] {
+        let p = altered(&bk, name, |b| b[at] ^= 0x40);
+        refused(&p, PW, "is damaged, truncated or altered");
+    }
+    // The clear keyring edited: the passphrase no longer opens it, or the
+    // manifest no longer matches it.
+    let p = altered(&bk, "keyring.tumenbak", |b| {
+        let at = b.windows(7).position(|w| w == b"\"salt\":").expect("salt") + 10;
+        b[at] = if b[at] == b'0' { b'1' } else { b'0' };
+    });
+    refused(&p, PW, "wrong passphrase");
+    // Truncated: in the middle, by one byte, to the clear prefix only.
+    for (name, keep) in [("half.tumenbak", len / 2), ("short.tumenbak", len - 1)] {
+        let p = altered(&bk, name, |b| b.truncate(keep));
+        refused(&p, PW, "truncated");
+    }
+    let p = altered(&bk, "prefix.tumenbak", |b| {
+        let n = u32::from_be_bytes([b[8], b[9], b[10], b[11]]) as usize;
+        b.truncate(12 + n);
+    });
+    refused(&p, PW, "damaged");
+    // Bytes appended.
+    let p = altered(&bk, "longer.tumenbak", |b| b.extend_from_slice(&[0u8; 100]));
+    refused(&p, PW, "is damaged, truncated or altered");
+    // Not a backup at all, or a directory.
+    let p = altered(&bk, "other.tumenbak", |b| b[0] = b'X');
+    refused(&p, PW, "not a tumen backup file");
+    refused(tmp.path(), PW, "is a directory");
+    // Untouched, it restores.
     let o = tumen(&target, &["restore", bk.to_str().expect("b")]);
     assert!(o.status.success(), "{}", text(&o));
 }
@@ -213,22 +223,142 @@ fn rekey_changes_the_passphrase_and_keeps_the_data() {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
     let id = archive(&data);
-    let before = read_description(&data, PW, &id);
-    let o = tumen_env(
-        &data,
-        PW,
-        &[("TUMEN_NEW_PASSPHRASE", "a new and long passphrase")],
-        &["rekey"],
-    );
+    let before = read_record(&data, PW, &id);
+    let o = Run::admin(&data)
+        .env("TUMEN_NEW_PASSPHRASE", "a new and long passphrase")
+        .go(&["rekey"]);
     assert!(o.status.success(), "{}", text(&o));
     let o = tumen(&data, &["verify"]);
     assert!(text(&o).contains("wrong passphrase"), "{}", text(&o));
-    assert_eq!(
-        read_description(&data, "a new and long passphrase", &id),
-        before
-    );
-    let o = tumen_env(&data, "a new and long passphrase", &[], &["verify"]);
+    assert_eq!(read_record(&data, "a new and long passphrase", &id), before);
+    let o = Run::admin(&data)
+        .passphrase("a new and long passphrase")
+        .go(&["verify"]);
     assert!(o.status.success(), "{}", text(&o));
+}
+
+/// Does `raw` (hex) open the SQLCipher database `db`?
+fn opens(db: &Path, raw: &str) -> bool {
+    raw_connection(db, raw)
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok()
+}
+
+#[test]
+fn a_new_data_key_reencrypts_everything_and_the_old_key_opens_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let id = archive(&data);
+    add_evidence(tmp.path(), &data, &id);
+    add_user(&data, "ivy", "investigator", &[]);
+    let o = tumen(&data, &["user", "totp", "enable", "ivy"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let secret = printed_totp_secret(&o);
+    let head = tmp.path().join("head.txt");
+    let o = tumen(&data, &["verify", "--head"]);
+    assert!(o.status.success(), "{}", text(&o));
+    std::fs::write(&head, &o.stdout).expect("head");
+    let before = read_record(&data, PW, &id);
+    let old_raw = sqlcipher_key(&data, PW);
+    let old_db = data.join(tumen_store::DB_FILE);
+    assert!(
+        opens(&old_db, &old_raw),
+        "control: the old key opens the old file"
+    );
+    let old_files: Vec<(PathBuf, Vec<u8>)> = files_below(&data)
+        .into_iter()
+        .map(|p| {
+            let b = std::fs::read(&p).expect("read");
+            (p, b)
+        })
+        .collect();
+    let old_evidence_key = {
+        let kr = tumen_store::keyring::Keyring::load(&data).expect("keyring");
+        kr.unlock(PW, &data.join("keyring.json"))
+            .expect("unlock")
+            .derive_subkey("evidence")
+    };
+
+    let o = tumen(&data, &["rekey", "--new-data-key"]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    assert!(
+        t.contains("1 evidence file(s) and 1 second factor(s)"),
+        "{t}"
+    );
+
+    // No file of the old generation is left, and no file is an old one.
+    assert!(!old_db.exists());
+    for (p, b) in &old_files {
+        if p.ends_with("keyring.json") {
+            continue;
+        }
+        assert!(!p.exists(), "{} survived the rotation", p.display());
+        for q in files_below(&data) {
+            assert_ne!(&std::fs::read(&q).expect("read"), b, "{}", q.display());
+        }
+    }
+    // The old data key decrypts neither the new database nor the evidence.
+    let kr = tumen_store::keyring::Keyring::load(&data).expect("keyring");
+    let new_db = data.join(kr.db_file());
+    assert!(new_db.is_file());
+    assert!(
+        !opens(&new_db, &old_raw),
+        "the old key opens the new database"
+    );
+    assert!(opens(&new_db, &sqlcipher_key(&data, PW)));
+    let with_old_key = tumen_evidence::EvidenceStore::open_dir(
+        &data.join(kr.evidence_dir()),
+        &old_evidence_key,
+        tumen_evidence::Limits::default(),
+    )
+    .expect("open evidence");
+    assert!(
+        with_old_key.list().is_err(),
+        "the old key reads the evidence"
+    );
+    // With the same passphrase everything reads, verifies and logs in.
+    assert_eq!(read_record(&data, PW, &id), before);
+    let o = tumen(&data, &["verify"]);
+    assert!(
+        o.status.success() && text(&o).contains("intact"),
+        "{}",
+        text(&o)
+    );
+    let o = tumen(&data, &["evidence", "verify"]);
+    assert!(text(&o).contains("1 intact"), "{}", text(&o));
+    let code = totp_now(&secret);
+    let o = Run::as_user(&data, "ivy", common::USER_PW)
+        .env("TUMEN_TOTP_CODE", code)
+        .go(&["verify", "--no-checkpoint"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // A head published before the rotation still checks, by the retired key.
+    let o = tumen(
+        &data,
+        &["verify", "--check-head", head.to_str().expect("h")],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("retired by a data-key rotation"),
+        "{}",
+        text(&o)
+    );
+    // Still no canary on disk.
+    for f in files_below(&data) {
+        let b = std::fs::read(&f).expect("read");
+        assert!(!contains(&b, CANARY.as_bytes()), "{}", f.display());
+    }
+    // A backup of the new generation restores it whole.
+    let bk = tmp.path().join("after.tumenbak");
+    backup(&data, &bk);
+    let restored = tmp.path().join("restored");
+    let o = tumen(&restored, &["restore", bk.to_str().expect("b")]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(read_record(&restored, PW, &id), before);
+    let o = tumen(&restored, &["evidence", "verify"]);
+    assert!(text(&o).contains("1 intact"), "{}", text(&o));
 }
 
 #[test]
@@ -236,7 +366,7 @@ fn k_recovery_shares_set_a_new_passphrase_and_k_minus_1_do_not() {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
     let id = archive(&data);
-    let before = read_description(&data, PW, &id);
+    let before = read_record(&data, PW, &id);
     let o = tumen(
         &data,
         &["recovery", "split", "--trustees", "5", "--threshold", "3"],
@@ -267,7 +397,10 @@ fn k_recovery_shares_set_a_new_passphrase_and_k_minus_1_do_not() {
             args.push("--share");
             args.push(s.as_str());
         }
-        tumen_env(&data, lost, &[("TUMEN_NEW_PASSPHRASE", new)], &args)
+        Run::admin(&data)
+            .passphrase(lost)
+            .env("TUMEN_NEW_PASSPHRASE", new)
+            .go(&args)
     };
     // Two of three needed shares: refused, nothing changed.
     let o = unlock(&[&shares[0], &shares[3]]);
@@ -287,25 +420,40 @@ fn k_recovery_shares_set_a_new_passphrase_and_k_minus_1_do_not() {
     // Any three work.
     let o = unlock(&[&shares[4], &shares[1], &shares[2]]);
     assert!(o.status.success(), "{}", text(&o));
-    assert_eq!(read_description(&data, new, &id), before);
+    assert_eq!(read_record(&data, new, &id), before);
     assert!(
         Archive::open(&data, PW).is_err(),
         "the old passphrase was replaced"
     );
-    // The backup manifest records the split (no secret).
-    let bk = tmp.path().join("bk");
-    let o = tumen_env(
-        &data,
-        new,
-        &[],
-        &["backup", "--out", bk.to_str().expect("b")],
-    );
+    // The backup's sealed manifest records the split (no secret), and the
+    // restore says so.
+    let bk = tmp.path().join("bk.tumenbak");
+    let o = Run::admin(&data)
+        .passphrase(new)
+        .go(&["backup", "--out", bk.to_str().expect("b")]);
     assert!(o.status.success(), "{}", text(&o));
-    let m = std::fs::read_to_string(bk.join("manifest.json")).expect("manifest");
+    let o = Run::admin(&tmp.path().join("restored"))
+        .passphrase(new)
+        .go(&["restore", bk.to_str().expect("b")]);
+    assert!(o.status.success(), "{}", text(&o));
     assert!(
-        m.contains("\"threshold\": 3") && m.contains("\"recovery\""),
-        "{m}"
+        text(&o).contains("recovery shares also open it: 3 of 5"),
+        "{}",
+        text(&o)
     );
+    // A new data key cannot be wrapped under the trustees' key: the
+    // rotation says the split must be made again.
+    let o = Run::admin(&data)
+        .passphrase(new)
+        .go(&["rekey", "--new-data-key"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("run `tumen recovery split` again"),
+        "{}",
+        text(&o)
+    );
+    let o = unlock(&[&shares[4], &shares[1], &shares[2]]);
+    assert!(!o.status.success(), "{}", text(&o));
 }
 
 #[test]
@@ -313,22 +461,10 @@ fn only_administrators_back_up_or_split_the_recovery_key() {
     let tmp = tempfile::tempdir().expect("tmp");
     let data = tmp.path().join("data");
     archive(&data);
-    let pw = "blue-lantern-quietly-47";
-    let o = tumen_env(
-        &data,
-        PW,
-        &[("TUMEN_NEW_PASSWORD", pw)],
-        &["user", "add", "ivy", "--role", "investigator"],
-    );
-    assert!(o.status.success(), "{}", text(&o));
-    let as_ivy = [("TUMEN_USER", "ivy"), ("TUMEN_USER_PASSWORD", pw)];
-    let bk = tmp.path().join("bk");
-    let o = tumen_env(
-        &data,
-        PW,
-        &as_ivy,
-        &["backup", "--out", bk.to_str().expect("b")],
-    );
+    add_user(&data, "ivy", "investigator", &[]);
+    let as_ivy = Run::as_user(&data, "ivy", common::USER_PW);
+    let bk = tmp.path().join("bk.tumenbak");
+    let o = as_ivy.go(&["backup", "--out", bk.to_str().expect("b")]);
     assert!(!o.status.success());
     assert!(
         text(&o).contains("the role does not permit this operation"),
@@ -336,12 +472,14 @@ fn only_administrators_back_up_or_split_the_recovery_key() {
         text(&o)
     );
     assert!(!bk.exists());
-    let o = tumen_env(
-        &data,
-        PW,
-        &as_ivy,
-        &["recovery", "split", "--trustees", "3", "--threshold", "2"],
-    );
+    let o = as_ivy.go(&["recovery", "split", "--trustees", "3", "--threshold", "2"]);
     assert!(!o.status.success());
     assert!(!text(&o).contains("share 1"), "{}", text(&o));
+    let o = as_ivy.go(&["rekey", "--new-data-key"]);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("the role does not permit this operation"),
+        "{}",
+        text(&o)
+    );
 }

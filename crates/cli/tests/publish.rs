@@ -3,67 +3,20 @@
 //! confidential or case-limited record: no canary may reach any file of the
 //! published directory; a refusal (class smaller than k) writes nothing.
 
-use std::path::Path;
-use std::process::{Command, Output};
-use tumen_model::Record;
-use tumen_service::{Archive, InitOptions, local_administrator};
+mod common;
+use common::{Run, planted_archive};
 
-const PW: &str = "correct horse battery staple";
+use std::path::Path;
+use std::process::Output;
+
 const CANARY: &str = "CANARY7Q";
 
 fn tumen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tumen"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .env("TUMEN_PASSPHRASE", PW)
-        .output()
-        .expect("run tumen")
-}
-
-/// The demo records, with canaries planted.
-fn planted() -> Vec<Record> {
-    let text = include_str!("../../../data/demo/records.jsonl");
-    let mut out = Vec::new();
-    for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let mut v: serde_json::Value = serde_json::from_str(line).expect("demo line");
-        let kind = v["kind"].as_str().unwrap_or("").to_string();
-        let confidential = v["sensitivity"] == "confidential";
-        let limited = v["access_groups"].as_array().is_some_and(|g| !g.is_empty());
-        // Every record (all kinds have a description) gets a canary there:
-        // labelled confidential on its own, or inside a confidential or
-        // case-limited record.
-        v["description"] = serde_json::json!(format!("{CANARY}-description-{n}-{kind}"));
-        if !confidential && !limited {
-            v["field_sensitivity"]["description"] = serde_json::json!("confidential");
-        }
-        if confidential || limited {
-            if let Some(names) = v.get_mut("names").and_then(|n| n.as_array_mut()) {
-                names.push(serde_json::json!({"text": format!("{CANARY}-name-{n}"), "script": "latin", "kind": "alias"}));
-            }
-        }
-        out.push(serde_json::from_value(v).expect("record"));
-    }
-    out
+    Run::admin(dir).go(args)
 }
 
 fn archive(dir: &Path) {
-    let archive = Archive::init(dir, PW, InitOptions::insecure_fast_for_tests()).expect("init");
-    let session = archive.session(local_administrator("kim"));
-    // Create in dependency order: retry what refers to records not yet there.
-    let mut pending = planted();
-    while !pending.is_empty() {
-        let before = pending.len();
-        pending.retain(|r| session.create(r).is_err());
-        assert!(
-            pending.len() < before,
-            "cannot create {:?}",
-            pending
-                .iter()
-                .map(|r| r.id().to_string())
-                .collect::<Vec<_>>()
-        );
-    }
+    planted_archive(dir, CANARY);
 }
 
 fn all_files_text(dir: &Path) -> String {

@@ -8,131 +8,22 @@
 //! and `TUMEN_USER_PASSWORD`.
 
 mod common;
-use common::{contains, files_below};
+use common::{
+    PW, Run, USER_PW, add_user, contains, files_below, planted_archive, printed_totp_secret,
+    raw_connection, sqlcipher_key, text, totp_now,
+};
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use tumen_model::{Record, RecordId};
-use tumen_service::{Actor, Archive, InitOptions, Role, local_administrator};
+use tumen_model::RecordId;
+use tumen_service::{Actor, Archive, Role, local_administrator};
 
-const PW: &str = "correct horse battery staple";
 const CANARY: &str = "CANARY9Z";
-/// Passwords of the test users (pass the policy: 12+ characters, not common).
-const USER_PW: &str = "blue-lantern-quietly-47";
-
-struct Run<'a> {
-    data: &'a Path,
-    user: Option<(&'a str, &'a str)>,
-    env: Vec<(&'a str, String)>,
-}
-
-impl<'a> Run<'a> {
-    fn admin(data: &'a Path) -> Self {
-        Run {
-            data,
-            user: None,
-            env: vec![],
-        }
-    }
-    fn as_user(data: &'a Path, name: &'a str, pw: &'a str) -> Self {
-        Run {
-            data,
-            user: Some((name, pw)),
-            env: vec![],
-        }
-    }
-    fn env(mut self, k: &'a str, v: impl Into<String>) -> Self {
-        self.env.push((k, v.into()));
-        self
-    }
-    fn go(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_tumen"));
-        c.arg("--data")
-            .arg(self.data)
-            .args(args)
-            .env("TUMEN_PASSPHRASE", PW)
-            .env_remove("TUMEN_USER")
-            .env_remove("TUMEN_USER_PASSWORD")
-            .env_remove("TUMEN_TOTP_CODE")
-            .env_remove("TUMEN_NEW_PASSWORD");
-        if let Some((u, p)) = self.user {
-            c.env("TUMEN_USER", u).env("TUMEN_USER_PASSWORD", p);
-        }
-        for (k, v) in &self.env {
-            c.env(k, v);
-        }
-        c.output().expect("run tumen")
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}\n{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// The demo records with a canary in every confidential place: a
-/// confidential-labelled description on every record, and an alias name on
-/// every confidential or case-limited record.
-fn planted() -> Vec<Record> {
-    let text = include_str!("../../../data/demo/records.jsonl");
-    let mut out = Vec::new();
-    for (n, line) in text.lines().filter(|l| !l.trim().is_empty()).enumerate() {
-        let mut v: serde_json::Value = serde_json::from_str(line).expect("demo line");
-        let confidential = v["sensitivity"] == "confidential";
-        let limited = v["access_groups"].as_array().is_some_and(|g| !g.is_empty());
-        v["description"] = serde_json::json!(format!("{CANARY}-description-{n}"));
-        if !confidential && !limited {
-            v["field_sensitivity"]["description"] = serde_json::json!("confidential");
-        }
-        if confidential || limited {
-            if let Some(names) = v.get_mut("names").and_then(|n| n.as_array_mut()) {
-                names.push(serde_json::json!({"text": format!("{CANARY}-name-{n}"), "script": "latin", "kind": "alias"}));
-            }
-        }
-        out.push(serde_json::from_value(v).expect("record"));
-    }
-    out
-}
 
 /// An archive with the planted demo data; returns the ids of its
 /// confidential records.
 fn archive(dir: &Path) -> Vec<RecordId> {
-    let archive = Archive::init(dir, PW, InitOptions::insecure_fast_for_tests()).expect("init");
-    let session = archive.session(local_administrator("kim"));
-    let mut pending = planted();
-    let confidential: Vec<RecordId> = pending
-        .iter()
-        .filter(|r| r.envelope().sensitivity == tumen_model::Sensitivity::Confidential)
-        .map(|r| r.id().clone())
-        .collect();
-    assert!(
-        !confidential.is_empty(),
-        "the demo has confidential records"
-    );
-    while !pending.is_empty() {
-        let before = pending.len();
-        pending.retain(|r| session.create(r).is_err());
-        assert!(pending.len() < before, "cannot create the demo records");
-    }
-    confidential
+    planted_archive(dir, CANARY)
 }
-
-fn add_user(data: &Path, name: &str, role: &str, groups: &[&str]) {
-    let mut args = vec!["user", "add", name, "--role", role];
-    for g in groups {
-        args.push("--group");
-        args.push(g);
-    }
-    let o = Run::admin(data)
-        .env("TUMEN_NEW_PASSWORD", USER_PW)
-        .go(&args);
-    assert!(o.status.success(), "{}", text(&o));
-}
-
-/// Every file below `dir`, recursively.
 
 fn write_policy(dir: &Path) -> (PathBuf, PathBuf) {
     let key = dir.join("pseudonym.key");
@@ -320,24 +211,13 @@ fn second_factor_is_required_once_enrolled_and_a_code_is_not_reused() {
     let o = Run::admin(&data).go(&["user", "totp", "enable", "ivy"]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
-    let secret = t
-        .lines()
-        .find_map(|l| l.strip_prefix("secret: "))
-        .expect("secret printed once")
-        .trim()
-        .to_string();
+    let secret = printed_totp_secret(&o);
     assert!(t.contains("otpauth://totp/tumen:ivy?secret="), "{t}");
-    let secret = tumen_protect::accounts::TotpSecret::from_base32(&secret).expect("base32");
 
     // Without a code (and no terminal to ask) the login is refused.
     let o = Run::as_user(&data, "ivy", USER_PW).go(&["verify"]);
     assert!(!o.status.success());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs() as i64;
-    let cfg = tumen_protect::accounts::TotpConfig::default();
-    let code = tumen_protect::accounts::totp_code(&secret, now, &cfg).expect("code");
+    let code = totp_now(&secret);
     let wrong = format!(
         "{:06}",
         (code.parse::<u32>().expect("digits") + 1) % 1_000_000
@@ -437,14 +317,7 @@ fn confidential_reads_are_in_the_ledger_and_verify_reports_them() {
 /// Open the encrypted database directly, as an intruder who has the
 /// passphrase and SQL would, to tamper with it.
 fn raw_db(data: &Path) -> rusqlite::Connection {
-    let kr = tumen_store::keyring::Keyring::load(data).expect("keyring");
-    let key = kr.unlock(PW, &data.join("keyring.json")).expect("unlock");
-    let k = key.derive_subkey("sqlcipher-database");
-    let hexkey: String = k.iter().map(|b| format!("{b:02x}")).collect();
-    let c = rusqlite::Connection::open(data.join(tumen_store::DB_FILE)).expect("open db");
-    c.execute_batch(&format!("PRAGMA key = \"x'{hexkey}'\";"))
-        .expect("key");
-    c
+    raw_connection(&data.join(tumen_store::DB_FILE), &sqlcipher_key(data, PW))
 }
 
 #[test]
@@ -599,4 +472,124 @@ fn canary_never_on_disk_nor_in_an_analysts_output() {
         n >= 3,
         "the data directory and the publication were scanned"
     );
+}
+
+#[test]
+fn account_changes_are_in_the_ledger_and_a_changed_accounts_table_is_found() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    archive(&data);
+    add_user(&data, "ana", "analyst", &[]);
+    let steps: [&[&str]; 4] = [
+        &[
+            "user",
+            "role",
+            "ana",
+            "--role",
+            "investigator",
+            "--group",
+            "case-1",
+        ],
+        &["user", "lock", "ana", "--minutes", "5"],
+        &["user", "unlock", "ana"],
+        &["user", "totp", "enable", "ana"],
+    ];
+    for args in steps {
+        let o = Run::admin(&data).go(args);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let new_pw = "a-second-long-password-31";
+    let o = Run::admin(&data)
+        .env("TUMEN_NEW_PASSWORD", new_pw)
+        .go(&["user", "passwd", "ana"]);
+    assert!(o.status.success(), "{}", text(&o));
+    // Each change is an entry: who, which account, what, the state after.
+    let s = tumen_store::SqliteStore::open(&data, PW).expect("open");
+    use tumen_store::{SecurityStore, Store};
+    let leaves = s.ledger_leaves(1, 100_000).expect("leaves");
+    let entries: Vec<_> = leaves
+        .iter()
+        .filter_map(|l| tumen_store::leaf::AccountLeaf::decode(&l.bytes))
+        .collect();
+    let whats: Vec<(&str, &str, &str)> = entries
+        .iter()
+        .map(|e| (e.actor.as_str(), e.user.as_str(), e.what.as_str()))
+        .collect();
+    assert_eq!(
+        whats,
+        [
+            ("cli", "ana", "add"),
+            ("cli", "ana", "role"),
+            ("cli", "ana", "lock"),
+            ("cli", "ana", "unlock"),
+            ("cli", "ana", "totp"),
+            ("cli", "ana", "passwd"),
+        ]
+    );
+    let last = entries.last().expect("entries");
+    assert_eq!(
+        (
+            last.role.as_str(),
+            last.groups.as_str(),
+            last.disabled,
+            last.totp
+        ),
+        ("investigator", "case-1", false, true)
+    );
+    // No password, hash or TOTP secret in any entry.
+    let row = s.user("ana").expect("user").expect("ana");
+    let sealed = row.totp.clone().expect("totp");
+    for l in &leaves {
+        for needle in [
+            USER_PW.as_bytes(),
+            new_pw.as_bytes(),
+            row.password_hash.as_bytes(),
+            b"$argon2id",
+            sealed.as_bytes(),
+        ] {
+            assert!(!contains(&l.bytes, needle));
+        }
+    }
+    drop(s);
+    let o = Run::admin(&data).go(&["verify"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("6 account changes"), "{}", text(&o));
+
+    // A role raised in the table behind tumen's back is found.
+    let c = raw_db(&data);
+    c.execute(
+        "UPDATE users SET role = 'administrator' WHERE name = 'ana'",
+        [],
+    )
+    .expect("tamper");
+    drop(c);
+    let o = Run::admin(&data).go(&["verify", "--no-checkpoint"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(
+        t.contains("account ana differs from its last ledger entry: role administrator (ledger: investigator)"),
+        "{t}"
+    );
+    // So is an account slipped into the table.
+    let c = raw_db(&data);
+    c.execute(
+        "UPDATE users SET role = 'investigator' WHERE name = 'ana'",
+        [],
+    )
+    .expect("untamper");
+    c.execute(
+        "INSERT INTO users (name, role, groups, password_hash, totp, failures, locked_until, disabled, created_at, updated_at) \
+         SELECT 'mallory', 'administrator', '[]', password_hash, NULL, '[]', NULL, 0, created_at, updated_at FROM users WHERE name = 'ana'",
+        [],
+    )
+    .expect("insert");
+    drop(c);
+    let o = Run::admin(&data).go(&["verify", "--no-checkpoint"]);
+    let t = text(&o);
+    assert!(!o.status.success(), "{t}");
+    assert!(
+        t.contains("account mallory is in the accounts table but no ledger entry created it"),
+        "{t}"
+    );
+    assert!(!t.contains("account ana"), "{t}");
 }

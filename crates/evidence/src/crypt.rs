@@ -65,8 +65,10 @@ fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 
 /// Encrypt everything `input` yields into `out`. `on_plain` sees each
 /// plaintext chunk first (for hashing and size limits) and may abort by
-/// returning an error. Returns the number of plaintext bytes.
-pub(crate) fn encrypt<E: From<CryptError>>(
+/// returning an error. Returns the number of plaintext bytes. Public so
+/// that other encrypted streams (the one-file backup) use the same
+/// construction rather than a second one.
+pub fn encrypt<E: From<CryptError>>(
     key: &[u8; 32],
     input: &mut dyn Read,
     out: &mut dyn Write,
@@ -117,7 +119,7 @@ pub(crate) fn encrypt<E: From<CryptError>>(
 }
 
 /// Pull-based decryption: one authenticated chunk per call.
-pub(crate) struct Decryptor<R: Read> {
+pub struct Decryptor<R: Read> {
     cipher: XChaCha20Poly1305,
     input: R,
     header: [u8; HEADER],
@@ -130,7 +132,7 @@ pub(crate) struct Decryptor<R: Read> {
 }
 
 impl<R: Read> Decryptor<R> {
-    pub(crate) fn new(key: &[u8; 32], mut input: R) -> Result<Self, CryptError> {
+    pub fn new(key: &[u8; 32], mut input: R) -> Result<Self, CryptError> {
         let mut header = [0u8; HEADER];
         if read_full(&mut input, &mut header)? != HEADER || &header[..8] != MAGIC {
             return Err(CryptError::BadHeader);
@@ -157,7 +159,7 @@ impl<R: Read> Decryptor<R> {
     }
 
     /// The next plaintext chunk, or `None` after the final one.
-    pub(crate) fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, CryptError> {
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, CryptError> {
         if self.finished {
             return Ok(None);
         }
@@ -190,6 +192,46 @@ impl<R: Read> Decryptor<R> {
             self.cur_len = next_len;
         }
         Ok(Some(pt))
+    }
+}
+
+/// [`Decryptor`] as a [`Read`]er of authenticated plaintext. A failed
+/// chunk is an `std::io::Error` of kind `InvalidData` wrapping the
+/// [`CryptError`]; the end of the stream is reported only after the final
+/// chunk authenticated, so a truncated stream never reads as complete.
+/// Plaintext buffers are wiped when replaced and on drop.
+pub struct DecryptReader<R: Read> {
+    dec: Decryptor<R>,
+    cur: zeroize::Zeroizing<Vec<u8>>,
+    pos: usize,
+}
+
+impl<R: Read> DecryptReader<R> {
+    pub fn new(key: &[u8; 32], input: R) -> Result<Self, CryptError> {
+        Ok(DecryptReader {
+            dec: Decryptor::new(key, input)?,
+            cur: zeroize::Zeroizing::new(Vec::new()),
+            pos: 0,
+        })
+    }
+}
+
+impl<R: Read> Read for DecryptReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos >= self.cur.len() {
+            match self.dec.next_chunk() {
+                Ok(Some(c)) => {
+                    self.cur = zeroize::Zeroizing::new(c);
+                    self.pos = 0;
+                }
+                Ok(None) => return Ok(0),
+                Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+            }
+        }
+        let n = buf.len().min(self.cur.len() - self.pos);
+        buf[..n].copy_from_slice(&self.cur[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
     }
 }
 

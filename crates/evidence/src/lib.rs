@@ -231,7 +231,14 @@ impl EvidenceStore {
     /// Open (creating if needed) the archive under `data_dir/evidence`.
     /// `key` is the caller's 32-byte evidence key.
     pub fn open(data_dir: &Path, key: &[u8; 32], limits: Limits) -> Result<Self, EvidenceError> {
-        let dir = data_dir.join("evidence");
+        Self::open_dir(&data_dir.join("evidence"), key, limits)
+    }
+
+    /// Open (creating if needed) the archive in the evidence directory
+    /// `dir` itself (after a data-key rotation its name carries the key's
+    /// generation, e.g. `evidence-1a2b3c4d`).
+    pub fn open_dir(dir: &Path, key: &[u8; 32], limits: Limits) -> Result<Self, EvidenceError> {
+        let dir = dir.to_path_buf();
         for sub in ["originals", "work", "tmp"] {
             let d = dir.join(sub);
             fs::create_dir_all(&d).map_err(io(&d))?;
@@ -554,21 +561,8 @@ impl EvidenceStore {
         // writer chunk by chunk, so plaintext never touches the disk.
         let tmp = self.tmp_path();
         let r = (|| {
-            let f = OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&tmp)
-                .map_err(io(&tmp))?;
-            let mut w = BufWriter::new(f);
             let (path_o, _) = self.original_paths(id);
-            let mut reader = DecryptingReader::new(self, &path_o, id)?;
-            crypt::encrypt::<EvidenceError>(&self.enc_key, &mut reader, &mut w, &mut |_| Ok(()))?;
-            reader.finish()?;
-            let f = w.into_inner().map_err(|e| EvidenceError::Io {
-                path: tmp.clone(),
-                source: e.into_error(),
-            })?;
-            f.sync_all().map_err(io(&tmp))?;
+            self.encrypt_copy(self, &path_o, id, &tmp)?;
             fs::rename(&tmp, &path).map_err(io(&path))?;
             let copy_info = Info {
                 copy_of: Some(id.to_hex()),
@@ -685,6 +679,101 @@ impl EvidenceStore {
             result_sha256: hw.hash.finalize().into(),
             detail,
         })
+    }
+
+    /// Re-encrypt every original and every working copy, with their
+    /// metadata, into `new` (an empty evidence directory opened with a new
+    /// key): for a data-key rotation. Each file is decrypted chunk by chunk
+    /// straight into the new encryption (no plaintext on disk, bounded
+    /// memory), its plaintext re-hashed against its id, written to `new`'s
+    /// temporary directory, fsynced and linked under its new address (the
+    /// address is an HMAC under the key, so it changes too). Originals
+    /// stay read-only. Returns the number of files (originals and working
+    /// copies) re-encrypted.
+    pub fn reencrypt_into(&self, new: &EvidenceStore) -> Result<usize, EvidenceError> {
+        let mut n = 0;
+        for info in self.list()? {
+            let id = EvidenceId::parse(&info.sha256)?;
+            let (src, _) = self.original_paths(&id);
+            let (dst, dst_meta) = new.original_paths(&id);
+            self.reencrypt_file(new, &src, &id, &dst)?;
+            make_read_only(&dst)?;
+            new.write_meta(&dst_meta, &info, &id)?;
+            n += 1;
+        }
+        let work = self.dir.join("work");
+        let mut metas = Vec::new();
+        for e in fs::read_dir(&work).map_err(io(&work))? {
+            let p = e.map_err(io(&work))?.path();
+            if p.extension().is_some_and(|x| x == "meta") {
+                metas.push(p);
+            }
+        }
+        metas.sort();
+        for meta in metas {
+            let Some(wid) = meta
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            let info = self.read_meta(&meta, &wid)?;
+            let id = EvidenceId::parse(info.copy_of.as_deref().unwrap_or(&info.sha256))?;
+            let src = work.join(format!("{wid}.tev"));
+            let new_work = new.dir.join("work");
+            self.reencrypt_file(new, &src, &id, &new_work.join(format!("{wid}.tev")))?;
+            new.write_meta(&new_work.join(format!("{wid}.meta")), &info, &id)?;
+            n += 1;
+        }
+        fsync_dir(&new.dir.join("originals"))?;
+        fsync_dir(&new.dir.join("work"))?;
+        Ok(n)
+    }
+
+    /// Decrypt `src` (under this store's key), check it hashes to `id`, and
+    /// encrypt it under `new`'s key to `dst`, which must not exist.
+    fn reencrypt_file(
+        &self,
+        new: &EvidenceStore,
+        src: &Path,
+        id: &EvidenceId,
+        dst: &Path,
+    ) -> Result<(), EvidenceError> {
+        let tmp = new.tmp_path();
+        let r = self.encrypt_copy(new, src, id, &tmp).and_then(|()| {
+            // hard_link refuses an existing name: nothing is overwritten.
+            fs::hard_link(&tmp, dst).map_err(io(dst))
+        });
+        let _ = fs::remove_file(&tmp);
+        r
+    }
+
+    /// Decrypt `src` (under this store's key) chunk by chunk straight into
+    /// an encryption under `into`'s key, written to the new file `tmp` and
+    /// fsynced; the plaintext must hash to `id`. Plaintext never touches
+    /// the disk.
+    fn encrypt_copy(
+        &self,
+        into: &EvidenceStore,
+        src: &Path,
+        id: &EvidenceId,
+        tmp: &Path,
+    ) -> Result<(), EvidenceError> {
+        let f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(tmp)
+            .map_err(io(tmp))?;
+        let mut w = BufWriter::new(f);
+        let mut reader = DecryptingReader::new(self, src, id)?;
+        crypt::encrypt::<EvidenceError>(&into.enc_key, &mut reader, &mut w, &mut |_| Ok(()))?;
+        reader.finish()?;
+        let f = w.into_inner().map_err(|e| EvidenceError::Io {
+            path: tmp.to_path_buf(),
+            source: e.into_error(),
+        })?;
+        f.sync_all().map_err(io(tmp))
     }
 
     /// Every original in the archive (reads each metadata file).

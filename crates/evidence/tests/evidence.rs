@@ -492,3 +492,47 @@ fn canary_plaintext_reaches_no_file_under_the_evidence_directory() {
         assert!(!fname.contains(&wid) || fname.contains("/work/"));
     }
 }
+
+#[test]
+fn reencryption_under_a_new_key_keeps_every_file_and_the_old_key_opens_none() {
+    let d = tempfile::tempdir().unwrap();
+    let old = store(d.path());
+    // Over two chunks, so the stream is re-encrypted chunk by chunk.
+    let plain: Vec<u8> = (0..150_000u32).map(|i| (i % 251) as u8).collect();
+    let (id, _, _) = old
+        .acquire(&mut &plain[..], "interview.wav", "kim", 1)
+        .unwrap();
+    let (wid, _) = old.working_copy(&id, "kim", 2).unwrap();
+    let new_key = [9u8; 32];
+    let new_dir = d.path().join("evidence-next");
+    let new = EvidenceStore::open_dir(&new_dir, &new_key, Limits::default()).unwrap();
+    assert_eq!(old.reencrypt_into(&new).unwrap(), 2);
+    // The new files hold the same plaintext and metadata.
+    let mut out = Vec::new();
+    new.access(&id, &mut out, "kim", 3).unwrap();
+    assert_eq!(out, plain);
+    assert_eq!(new.info(&id).unwrap().name, "interview.wav");
+    let mut copy = Vec::new();
+    new.read_working_copy(&wid, &mut copy).unwrap();
+    assert_eq!(copy, plain);
+    // The old key opens none of the new files (names nor contents).
+    let with_old_key = EvidenceStore::open_dir(&new_dir, &KEY, Limits::default()).unwrap();
+    assert!(with_old_key.access(&id, &mut Vec::new(), "kim", 4).is_err());
+    assert!(with_old_key.list().is_err());
+    assert!(
+        with_old_key
+            .read_working_copy(&wid, &mut Vec::new())
+            .is_err()
+    );
+    // No new file is byte-equal to an old one, and none holds plaintext.
+    let old_files: Vec<Vec<u8>> = all_files(&d.path().join("evidence"))
+        .iter()
+        .map(|p| fs::read(p).unwrap())
+        .collect();
+    for p in all_files(&new_dir) {
+        let b = fs::read(&p).unwrap();
+        assert!(!old_files.contains(&b), "{}", p.display());
+        assert!(!contains(&b, b"interview.wav"), "{}", p.display());
+        assert!(!contains(&b, &plain[1000..1100]), "{}", p.display());
+    }
+}

@@ -1,10 +1,11 @@
 //! The backup manifest: what a backup holds and how to check it before a
 //! restore touches anything.
 //!
-//! A backup is a directory (or archive) of already-encrypted files — the
-//! SQLCipher database, the keyring with its wrapped data key, encrypted
-//! evidence — plus `manifest.json`. The store does the copying; this module
-//! defines the manifest and its verification, purely:
+//! A backup holds already-encrypted files — the SQLCipher database, the
+//! keyring with its wrapped data key, encrypted evidence — plus this
+//! manifest (`tumen_service::backup` streams them into one encrypted file).
+//! The service does the copying; this module defines the manifest and its
+//! verification, purely:
 //!
 //! * every file with its relative path, size and SHA-256, so a truncated,
 //!   altered, missing or smuggled-in file is found;

@@ -10,6 +10,17 @@
 //! of the decrypted database does not hand out second factors.
 //!
 //! Error messages name the user, never a password, a code or a secret.
+//!
+//! Every administrative change to an account (add, password, lock or
+//! disable, unlock, role and groups, second factor) is written together
+//! with an account entry in the tamper-evident ledger
+//! (`tumen_store::leaf::AccountLeaf`: who, when, what, and the account's
+//! resulting role, groups, disabled flag and whether a second factor is
+//! enrolled — never a password, hash or secret), in one transaction.
+//! `tumen verify` compares the accounts table with each account's last
+//! entry ([`account_states`]), so a role raised directly in the table is
+//! found. Failed logins and the automatic lock-out they cause are not
+//! entries: they change no administrative state.
 
 use crate::Archive;
 use crate::error::ServiceError;
@@ -22,6 +33,7 @@ use tumen_protect::accounts::{
     TotpConfig, TotpEnrolment, TotpSecret, User,
 };
 use tumen_protect::{Actor, Operation, Role, check};
+use tumen_store::leaf::AccountLeaf;
 use tumen_store::{SessionRow, Store, StoreError, UserRow};
 use zeroize::Zeroizing;
 
@@ -95,14 +107,159 @@ fn to_row(u: &User) -> UserRow {
     }
 }
 
+fn account_leaf(
+    user: &User,
+    seq: u64,
+    origin: &str,
+    actor: &str,
+    at: &str,
+    what: &str,
+) -> AccountLeaf {
+    AccountLeaf {
+        seq,
+        origin: origin.to_string(),
+        actor: actor.to_string(),
+        at: at.to_string(),
+        user: user.name.clone(),
+        what: what.to_string(),
+        role: user.role.as_str().to_string(),
+        groups: AccountLeaf::groups_field(&user.groups),
+        disabled: user.disabled,
+        totp: user.totp.is_some(),
+    }
+}
+
+/// An account's administrative state as an account entry in the ledger
+/// records it (no hash, no secret), for `tumen verify` to compare with the
+/// last entry of the account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountState {
+    pub user: String,
+    pub role: String,
+    /// Sorted groups joined by `,` (as in the entry).
+    pub groups: String,
+    pub disabled: bool,
+    pub totp: bool,
+}
+
+impl AccountState {
+    /// The state an account entry says the account was left in.
+    pub fn of_leaf(l: &AccountLeaf) -> AccountState {
+        AccountState {
+            user: l.user.clone(),
+            role: l.role.clone(),
+            groups: l.groups.clone(),
+            disabled: l.disabled,
+            totp: l.totp,
+        }
+    }
+}
+
+/// Compare the accounts table with the last account entry of each account
+/// in the ledger (`last`, in any order; later entries of the same account
+/// replace earlier ones). Returns one line per disagreement, naming the
+/// account and the differing fields (role, groups, disabled, second factor:
+/// administrative facts, no secret).
+pub fn compare_accounts(last: &[AccountState], table: &[AccountState]) -> Vec<String> {
+    use std::collections::BTreeMap;
+    let ledger: BTreeMap<&str, &AccountState> = last.iter().map(|s| (s.user.as_str(), s)).collect();
+    let now: BTreeMap<&str, &AccountState> = table.iter().map(|s| (s.user.as_str(), s)).collect();
+    let mut out = Vec::new();
+    for (name, t) in &now {
+        match ledger.get(name) {
+            None => out.push(format!(
+                "account {name} is in the accounts table but no ledger entry created it"
+            )),
+            Some(l) => {
+                let mut d = Vec::new();
+                if l.role != t.role {
+                    d.push(format!("role {} (ledger: {})", t.role, l.role));
+                }
+                if l.groups != t.groups {
+                    d.push(format!("groups [{}] (ledger: [{}])", t.groups, l.groups));
+                }
+                if l.disabled != t.disabled {
+                    d.push(format!("disabled {} (ledger: {})", t.disabled, l.disabled));
+                }
+                if l.totp != t.totp {
+                    d.push(format!("second factor {} (ledger: {})", t.totp, l.totp));
+                }
+                if !d.is_empty() {
+                    out.push(format!(
+                        "account {name} differs from its last ledger entry: {}",
+                        d.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    for name in ledger.keys() {
+        if !now.contains_key(name) {
+            out.push(format!(
+                "account {name} has ledger entries but is missing from the accounts table"
+            ));
+        }
+    }
+    out
+}
+
+/// Every account's state as the accounts table holds it now, by name.
+pub(crate) fn account_states(store: &dyn Store) -> Result<Vec<AccountState>, ServiceError> {
+    store
+        .users()?
+        .into_iter()
+        .map(|r| {
+            Ok(AccountState {
+                user: r.name.clone(),
+                role: r.role.clone(),
+                groups: AccountLeaf::groups_field(&r.groups),
+                disabled: r.disabled,
+                totp: r.totp.is_some(),
+            })
+        })
+        .collect()
+}
+
 fn totp_cipher(store: &dyn Store) -> Result<XChaCha20Poly1305, ServiceError> {
-    let key = store.derive_subkey(TOTP_KEY_PURPOSE)?;
+    cipher_of(&*store.derive_subkey(TOTP_KEY_PURPOSE)?)
+}
+
+fn cipher_of(key: &[u8; 32]) -> Result<XChaCha20Poly1305, ServiceError> {
     XChaCha20Poly1305::new_from_slice(&key[..])
         .map_err(|_| ServiceError::Account("the TOTP sealing key has the wrong length".into()))
 }
 
+/// Re-seal the TOTP secret of an enrolment (its JSON, as the store keeps
+/// it) from the `old` to the `new` sealing key: for a data-key rotation.
+pub(crate) fn reseal_totp(
+    user: &str,
+    enrolment_json: &str,
+    old: &tumen_store::Rotation<'_>,
+) -> Result<String, ServiceError> {
+    let damaged = || ServiceError::Account(format!("the second factor of user {user} is damaged"));
+    let mut e: TotpEnrolment = serde_json::from_str(enrolment_json).map_err(|_| damaged())?;
+    let secret = unseal_with(
+        &cipher_of(&*old.old_subkey(TOTP_KEY_PURPOSE)?)?,
+        user,
+        &e.sealed_secret,
+    )?;
+    e.sealed_secret = seal_with(
+        &cipher_of(&*old.new_subkey(TOTP_KEY_PURPOSE)?)?,
+        user,
+        &secret,
+    )?;
+    serde_json::to_string(&e).map_err(|_| damaged())
+}
+
 fn seal(store: &dyn Store, user: &str, secret: &TotpSecret) -> Result<SealedSecret, ServiceError> {
-    let cipher = totp_cipher(store)?;
+    seal_with(&totp_cipher(store)?, user, secret)
+}
+
+fn seal_with(
+    cipher: &XChaCha20Poly1305,
+    user: &str,
+    secret: &TotpSecret,
+) -> Result<SealedSecret, ServiceError> {
     let mut nonce = [0u8; 24];
     rand::rng().fill_bytes(&mut nonce);
     let ct = cipher
@@ -122,6 +279,14 @@ fn seal(store: &dyn Store, user: &str, secret: &TotpSecret) -> Result<SealedSecr
 }
 
 fn unseal(store: &dyn Store, user: &str, s: &SealedSecret) -> Result<TotpSecret, ServiceError> {
+    unseal_with(&totp_cipher(store)?, user, s)
+}
+
+fn unseal_with(
+    cipher: &XChaCha20Poly1305,
+    user: &str,
+    s: &SealedSecret,
+) -> Result<TotpSecret, ServiceError> {
     let damaged = || ServiceError::Account(format!("the second factor of user {user} is damaged"));
     let mut parts = s.0.splitn(3, ':');
     let (Some("xc20p"), Some(n), Some(c)) = (parts.next(), parts.next(), parts.next()) else {
@@ -133,7 +298,7 @@ fn unseal(store: &dyn Store, user: &str, s: &SealedSecret) -> Result<TotpSecret,
         return Err(damaged());
     }
     let pt = Zeroizing::new(
-        totp_cipher(store)?
+        cipher
             .decrypt(
                 XNonce::from_slice(&nonce),
                 Payload {
@@ -267,6 +432,23 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// Write `user` (a new account when `new`) with its ledger entry `what`.
+    fn write_logged(
+        &self,
+        store: &mut dyn Store,
+        user: &User,
+        new: bool,
+        what: &str,
+    ) -> Result<(), ServiceError> {
+        let origin = store.origin().to_string();
+        let at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let actor = self.actor().user.clone();
+        store.write_user_logged(&to_row(user), new, &mut |seq| {
+            account_leaf(user, seq, &origin, &actor, &at, what).encode()
+        })?;
+        Ok(())
+    }
+
     fn load_user(store: &dyn Store, name: &str) -> Result<User, ServiceError> {
         match store.user(name)? {
             Some(r) => to_user(r),
@@ -290,7 +472,7 @@ impl Session<'_> {
         let user = User::new(name, role, groups, password, &salt, HashParams::RECOMMENDED)
             .map_err(|e| ServiceError::Account(format!("user {name}: {e}")))?;
         let mut store = self.archive().store()?;
-        store.insert_user(&to_row(&user))?;
+        self.write_logged(store.as_mut(), &user, true, "add")?;
         Ok(())
     }
 
@@ -338,7 +520,7 @@ impl Session<'_> {
             .map_err(|e| ServiceError::Account(format!("user {name}: {e}")))?;
         user.failures.clear();
         user.locked_until = None;
-        store.update_user(&to_row(&user))?;
+        self.write_logged(store.as_mut(), &user, false, "passwd")?;
         store.delete_sessions_of(name)?;
         Ok(())
     }
@@ -349,11 +531,17 @@ impl Session<'_> {
         self.manage_users()?;
         let mut store = self.archive().store()?;
         let mut user = Self::load_user(store.as_ref(), name)?;
-        match until {
-            Some(t) => user.locked_until = Some(t),
-            None => user.disabled = true,
-        }
-        store.update_user(&to_row(&user))?;
+        let what = match until {
+            Some(t) => {
+                user.locked_until = Some(t);
+                "lock"
+            }
+            None => {
+                user.disabled = true;
+                "disable"
+            }
+        };
+        self.write_logged(store.as_mut(), &user, false, what)?;
         store.delete_sessions_of(name)?;
         Ok(())
     }
@@ -366,7 +554,25 @@ impl Session<'_> {
         user.disabled = false;
         user.locked_until = None;
         user.failures.clear();
-        store.update_user(&to_row(&user))?;
+        self.write_logged(store.as_mut(), &user, false, "unlock")?;
+        Ok(())
+    }
+
+    /// Change an account's role and case groups (administrators only);
+    /// ends its sessions, so the new role applies from the next login.
+    pub fn set_role(
+        &self,
+        name: &str,
+        role: Role,
+        groups: Vec<String>,
+    ) -> Result<(), ServiceError> {
+        self.manage_users()?;
+        let mut store = self.archive().store()?;
+        let mut user = Self::load_user(store.as_ref(), name)?;
+        user.role = role;
+        user.groups = groups;
+        self.write_logged(store.as_mut(), &user, false, "role")?;
+        store.delete_sessions_of(name)?;
         Ok(())
     }
 
@@ -386,7 +592,7 @@ impl Session<'_> {
             config: cfg,
             last_used_step: None,
         });
-        store.update_user(&to_row(&user))?;
+        self.write_logged(store.as_mut(), &user, false, "totp")?;
         Ok(TotpEnrolled {
             secret_base32: secret.to_base32(),
             uri: accounts::otpauth_uri(issuer, name, &secret, &cfg),
@@ -396,6 +602,7 @@ impl Session<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::{account_states, compare_accounts};
     use crate::*;
 
     const PW: &str = "river-stone-lantern-82";
@@ -435,6 +642,100 @@ mod tests {
             Err(ServiceError::Denied(_))
         ));
         assert!(matches!(s.users(T0), Err(ServiceError::Denied(_))));
+    }
+
+    #[test]
+    fn every_account_change_appends_one_entry_without_secrets() {
+        use tumen_store::leaf::AccountLeaf;
+        let d = tempfile::tempdir().unwrap();
+        let a = archive_with_user(d.path());
+        let admin = a.session(local_administrator("admin"));
+        admin
+            .set_role(
+                "ana",
+                Role::Reviewer,
+                vec!["case-2".into(), "case-1".into()],
+            )
+            .unwrap();
+        admin.lock_user("ana", None).unwrap();
+        admin.unlock_user("ana").unwrap();
+        admin.lock_user("ana", Some(T0 + 60)).unwrap();
+        let totp = admin.enable_totp("ana", "tumen").unwrap();
+        admin.set_password("ana", "another-river-stone-93").unwrap();
+        // A failed login changes no administrative state: no entry.
+        assert!(a.login("ana", "wrong-password-123", None, T0).is_err());
+        // Refused changes write nothing.
+        let ana = a.session(Actor {
+            user: "ana".into(),
+            role: Role::Reviewer,
+            groups: vec![],
+        });
+        assert!(ana.set_role("ana", Role::Administrator, vec![]).is_err());
+        let store = a.store().unwrap();
+        let leaves = store.ledger_leaves(1, 1000).unwrap();
+        let entries: Vec<AccountLeaf> = leaves
+            .iter()
+            .filter_map(|l| AccountLeaf::decode(&l.bytes))
+            .collect();
+        let whats: Vec<&str> = entries.iter().map(|e| e.what.as_str()).collect();
+        assert_eq!(
+            whats,
+            ["add", "role", "disable", "unlock", "lock", "totp", "passwd"]
+        );
+        assert!(entries.iter().all(|e| e.user == "ana"));
+        assert!(entries.iter().skip(1).all(|e| e.actor == "admin"));
+        assert_eq!(entries[1].groups, "case-1,case-2");
+        assert!(entries[2].disabled && !entries[3].disabled);
+        assert!(!entries[4].totp && entries[5].totp);
+        // Each entry's seq is its place in the ledger.
+        for (l, e) in leaves
+            .iter()
+            .filter(|l| AccountLeaf::decode(&l.bytes).is_some())
+            .zip(&entries)
+        {
+            assert_eq!(l.seq, e.seq);
+        }
+        let row = store.user("ana").unwrap().unwrap();
+        for l in &leaves {
+            let b = &l.bytes;
+            for needle in [
+                PW.as_bytes(),
+                b"another-river-stone-93".as_slice(),
+                row.password_hash.as_bytes(),
+                totp.secret_base32.as_bytes(),
+            ] {
+                assert!(!b.windows(needle.len()).any(|w| w == needle));
+            }
+        }
+        // The table agrees with the last entries.
+        let last: Vec<AccountState> = entries.iter().map(AccountState::of_leaf).collect();
+        assert!(compare_accounts(&last, &account_states(store.as_ref()).unwrap()).is_empty());
+    }
+
+    #[test]
+    fn compare_accounts_names_every_disagreement() {
+        let st = |user: &str, role: &str, disabled: bool| AccountState {
+            user: user.into(),
+            role: role.into(),
+            groups: "case-1".into(),
+            disabled,
+            totp: false,
+        };
+        let ledger = [st("ana", "analyst", false), st("bo", "reviewer", false)];
+        assert!(compare_accounts(&ledger, &ledger).is_empty());
+        let table = [
+            st("ana", "administrator", true),
+            st("eve", "administrator", false),
+        ];
+        let p = compare_accounts(&ledger, &table);
+        assert_eq!(
+            p,
+            [
+                "account ana differs from its last ledger entry: role administrator (ledger: analyst), disabled true (ledger: false)",
+                "account eve is in the accounts table but no ledger entry created it",
+                "account bo has ledger entries but is missing from the accounts table",
+            ]
+        );
     }
 
     #[test]

@@ -74,6 +74,11 @@ impl LedgerAccess<'_> {
     pub fn signing_seed(&self) -> Result<Zeroizing<[u8; 32]>, ServiceError> {
         Ok(self.store.derive_subkey("ledger-signing")?)
     }
+    /// Every account's administrative state as the accounts table holds it
+    /// (no hash, no secret), to compare with the account entries.
+    pub fn account_states(&self) -> Result<Vec<crate::accounts::AccountState>, ServiceError> {
+        crate::accounts::account_states(self.store.as_ref())
+    }
     /// A ledger setting (e.g. the kept signed heads).
     pub fn setting(&self, key: &str) -> Result<Option<String>, ServiceError> {
         Ok(self.store.setting(key)?)

@@ -74,13 +74,19 @@ pub(crate) fn log_custody(
 }
 
 impl<'a> Session<'a> {
-    /// The evidence files under `data_dir/evidence` (created if missing).
+    /// The evidence files under `data_dir` (created if missing), in the
+    /// directory the keyring names (`evidence`, or `evidence-<generation>`
+    /// after a data-key rotation).
     pub fn evidence(&self, data_dir: &Path) -> Result<Evidence<'_, 'a>, ServiceError> {
-        let key = self
-            .archive()
-            .store()?
-            .derive_subkey(EVIDENCE_KEY_PURPOSE)?;
-        let files = EvidenceStore::open(data_dir, &key, Limits::default()).map_err(ev)?;
+        let (key, name) = {
+            let store = self.archive().store()?;
+            (
+                store.derive_subkey(EVIDENCE_KEY_PURPOSE)?,
+                store.evidence_dir(),
+            )
+        };
+        let files =
+            EvidenceStore::open_dir(&data_dir.join(name), &key, Limits::default()).map_err(ev)?;
         Ok(Evidence {
             session: self,
             files,

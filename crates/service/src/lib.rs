@@ -35,15 +35,17 @@ mod evidence;
 mod import;
 mod linkage;
 mod report;
+pub mod rekey;
 mod session;
 
-pub use accounts::{TotpEnrolled, UserSummary};
+pub use accounts::{AccountState, TotpEnrolled, UserSummary, compare_accounts};
 pub use audit::LedgerAccess;
 pub use error::{RowProblem, ServiceError};
 pub use evidence::{Evidence, EvidenceCheck, EvidenceView};
 pub use import::{ImportItem, ImportMode, ImportOptions, ImportSummary};
 pub use linkage::{CaptureUnit, LinkPerson, ResolvedPersonView};
 pub use report::{PeopleCount, Stats, Tally, TimelineEntry};
+pub use rekey::RekeySummary;
 pub use session::{RecordView, RevisionView, Session};
 pub use tumen_protect::{Actor, Operation, Role};
 pub use tumen_store::{

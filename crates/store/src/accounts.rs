@@ -14,7 +14,7 @@
 
 use crate::error::{Ctx, StoreError};
 use crate::keyring::{KEYRING_FILE, Keyring, RecoverySplit, SlotInfo};
-use crate::sqlite::SqliteStore;
+use crate::sqlite::{SqliteStore, row_tuple};
 use rusqlite::{OptionalExtension, params};
 use std::path::Path;
 
@@ -105,6 +105,28 @@ pub trait SecurityStore {
     /// Writers are held off while the files are copied.
     fn snapshot_to(&mut self, dest: &Path) -> Result<Vec<String>, StoreError>;
 
+    /// The evidence directory's name inside the data directory (it changes
+    /// with a data-key rotation).
+    fn evidence_dir(&self) -> String;
+
+    /// Re-encrypt the archive under a new data key (see `crate::rotate`).
+    fn rotate_data_key(
+        &mut self,
+        passphrase: &str,
+        reencrypt: &mut dyn FnMut(&crate::rotate::Rotation<'_>) -> Result<(), StoreError>,
+    ) -> Result<crate::rotate::RotationOutcome, StoreError>;
+
+    /// Write an account (insert it when `new`, else update it) and append
+    /// the one ledger entry `leaf` builds for the change (given its 1-based
+    /// seq), in one transaction: an account change is never in the table
+    /// without its ledger entry. Returns the entry's seq.
+    fn write_user_logged(
+        &mut self,
+        row: &UserRow,
+        new: bool,
+        leaf: &mut dyn FnMut(u64) -> Vec<u8>,
+    ) -> Result<u64, StoreError>;
+
     /// Append ledger entries that are not record revisions (access to a
     /// confidential record, evidence custody) in one transaction. `build` is
     /// called with the 1-based ledger seq each entry will have and returns
@@ -175,19 +197,6 @@ fn decode_user(r: RawUser) -> Result<UserRow, StoreError> {
 const USER_COLUMNS: &str =
     "name, role, groups, password_hash, totp, failures, locked_until, disabled";
 
-fn read_user(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawUser> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-    ))
-}
-
 fn json_list<T: serde::Serialize>(v: &[T]) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "[]".into())
 }
@@ -255,16 +264,7 @@ impl SecurityStore for SqliteStore {
     }
 
     fn users(&self) -> Result<Vec<UserRow>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))
-            .ctx("preparing the user list")?;
-        let rows = st
-            .query_map([], read_user)
-            .ctx("reading users")?
-            .collect::<Result<Vec<_>, _>>()
-            .ctx("reading users")?;
-        rows.into_iter().map(decode_user).collect()
+        all_users_on(&self.conn)
     }
 
     fn user(&self, name: &str) -> Result<Option<UserRow>, StoreError> {
@@ -273,7 +273,7 @@ impl SecurityStore for SqliteStore {
             .query_row(
                 &format!("SELECT {USER_COLUMNS} FROM users WHERE name = ?1"),
                 [name],
-                read_user,
+                row_tuple::<RawUser>,
             )
             .optional()
             .ctx("reading a user")?;
@@ -281,55 +281,43 @@ impl SecurityStore for SqliteStore {
     }
 
     fn insert_user(&mut self, row: &UserRow) -> Result<(), StoreError> {
-        check_name(&row.name)?;
-        let now = now_rfc3339();
-        let n = self
-            .conn
-            .execute(
-                "INSERT INTO users (name, role, groups, password_hash, totp, failures, locked_until, disabled, created_at, updated_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT (name) DO NOTHING",
-                params![
-                    row.name,
-                    row.role,
-                    json_list(&row.groups),
-                    row.password_hash,
-                    row.totp,
-                    json_list(&row.failures),
-                    row.locked_until,
-                    row.disabled,
-                    now
-                ],
-            )
-            .ctx("adding a user")?;
-        if n == 0 {
-            return Err(StoreError::UserExists(row.name.clone()));
-        }
-        Ok(())
+        insert_user_on(&self.conn, row)
     }
 
     fn update_user(&mut self, row: &UserRow) -> Result<(), StoreError> {
-        let n = self
-            .conn
-            .execute(
-                "UPDATE users SET role = ?2, groups = ?3, password_hash = ?4, totp = ?5, failures = ?6, \
-                 locked_until = ?7, disabled = ?8, updated_at = ?9 WHERE name = ?1",
-                params![
-                    row.name,
-                    row.role,
-                    json_list(&row.groups),
-                    row.password_hash,
-                    row.totp,
-                    json_list(&row.failures),
-                    row.locked_until,
-                    row.disabled,
-                    now_rfc3339()
-                ],
-            )
-            .ctx("updating a user")?;
-        if n == 0 {
-            return Err(StoreError::UserMissing(row.name.clone()));
+        update_user_on(&self.conn, row)
+    }
+
+    fn evidence_dir(&self) -> String {
+        self.evidence_dir.clone()
+    }
+
+    fn rotate_data_key(
+        &mut self,
+        passphrase: &str,
+        reencrypt: &mut dyn FnMut(&crate::rotate::Rotation<'_>) -> Result<(), StoreError>,
+    ) -> Result<crate::rotate::RotationOutcome, StoreError> {
+        SqliteStore::rotate_data_key(self, passphrase, reencrypt)
+    }
+
+    fn write_user_logged(
+        &mut self,
+        row: &UserRow,
+        new: bool,
+        leaf: &mut dyn FnMut(u64) -> Vec<u8>,
+    ) -> Result<u64, StoreError> {
+        let tx = self.conn.transaction().ctx("starting an account change")?;
+        if new {
+            insert_user_on(&tx, row)?;
+        } else {
+            update_user_on(&tx, row)?;
         }
-        Ok(())
+        let mut once = Some(());
+        let seqs = append_on(&tx, &mut |seq| once.take().map(|()| leaf(seq)))?;
+        tx.commit().ctx("committing an account change")?;
+        seqs.first()
+            .copied()
+            .ok_or_else(|| StoreError::Invalid("an account change wrote no ledger entry".into()))
     }
 
     fn put_session(&mut self, s: &SessionRow) -> Result<(), StoreError> {
@@ -418,7 +406,7 @@ impl SecurityStore for SqliteStore {
             .ctx("locking the database for a backup")?;
         let copy = (|| -> Result<Vec<String>, StoreError> {
             let mut out = Vec::new();
-            let db = crate::sqlite::DB_FILE;
+            let db = self.db_file.as_str();
             for name in [
                 KEYRING_FILE.to_string(),
                 db.to_string(),
@@ -451,26 +439,101 @@ impl SecurityStore for SqliteStore {
         build: &mut dyn FnMut(u64) -> Option<Vec<u8>>,
     ) -> Result<Vec<u64>, StoreError> {
         let tx = self.conn.transaction().ctx("starting a ledger append")?;
-        let mut next: u64 = tx
-            .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .ctx("reading the ledger length")? as u64;
-        let mut written = Vec::new();
-        {
-            let mut st = tx
-                .prepare_cached("INSERT INTO ledger (seq, leaf) VALUES (?1, ?2)")
-                .ctx("preparing a ledger append")?;
-            while let Some(bytes) = build(next) {
-                st.execute(params![next as i64, bytes])
-                    .ctx("appending to the ledger")?;
-                written.push(next);
-                next += 1;
-            }
-        }
+        let written = append_on(&tx, build)?;
         tx.commit().ctx("committing a ledger append")?;
         Ok(written)
     }
+}
+
+/// Run an account statement whose parameters are, in order: name, role,
+/// groups, hash, TOTP, failures, locked until, disabled, now.
+fn exec_user(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    row: &UserRow,
+    what: &'static str,
+) -> Result<usize, StoreError> {
+    conn.execute(
+        sql,
+        params![
+            row.name,
+            row.role,
+            json_list(&row.groups),
+            row.password_hash,
+            row.totp,
+            json_list(&row.failures),
+            row.locked_until,
+            row.disabled,
+            now_rfc3339()
+        ],
+    )
+    .ctx(what)
+}
+
+fn insert_user_on(conn: &rusqlite::Connection, row: &UserRow) -> Result<(), StoreError> {
+    check_name(&row.name)?;
+    let n = exec_user(
+        conn,
+        "INSERT INTO users (name, role, groups, password_hash, totp, failures, locked_until, disabled, created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT (name) DO NOTHING",
+        row,
+        "adding a user",
+    )?;
+    if n == 0 {
+        return Err(StoreError::UserExists(row.name.clone()));
+    }
+    Ok(())
+}
+
+/// Every account, by name.
+pub(crate) fn all_users_on(conn: &rusqlite::Connection) -> Result<Vec<UserRow>, StoreError> {
+    let mut st = conn
+        .prepare(&format!("SELECT {USER_COLUMNS} FROM users ORDER BY name"))
+        .ctx("preparing the user list")?;
+    let rows = st
+        .query_map([], row_tuple::<RawUser>)
+        .ctx("reading users")?
+        .collect::<Result<Vec<_>, _>>()
+        .ctx("reading users")?;
+    rows.into_iter().map(decode_user).collect()
+}
+
+pub(crate) fn update_user_on(conn: &rusqlite::Connection, row: &UserRow) -> Result<(), StoreError> {
+    let n = exec_user(
+        conn,
+        "UPDATE users SET role = ?2, groups = ?3, password_hash = ?4, totp = ?5, failures = ?6, \
+         locked_until = ?7, disabled = ?8, updated_at = ?9 WHERE name = ?1",
+        row,
+        "updating a user",
+    )?;
+    if n == 0 {
+        return Err(StoreError::UserMissing(row.name.clone()));
+    }
+    Ok(())
+}
+
+/// Append ledger entries inside the caller's transaction (see
+/// [`SecurityStore::append_ledger`]).
+fn append_on(
+    conn: &rusqlite::Connection,
+    build: &mut dyn FnMut(u64) -> Option<Vec<u8>>,
+) -> Result<Vec<u64>, StoreError> {
+    let mut next: u64 = conn
+        .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .ctx("reading the ledger length")? as u64;
+    let mut written = Vec::new();
+    let mut st = conn
+        .prepare_cached("INSERT INTO ledger (seq, leaf) VALUES (?1, ?2)")
+        .ctx("preparing a ledger append")?;
+    while let Some(bytes) = build(next) {
+        st.execute(params![next as i64, bytes])
+            .ctx("appending to the ledger")?;
+        written.push(next);
+        next += 1;
+    }
+    Ok(written)
 }
 
 #[cfg(test)]

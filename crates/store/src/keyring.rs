@@ -219,6 +219,24 @@ pub struct Keyring {
     format: String,
     cipher: Cipher,
     slots: Vec<Slot>,
+    /// The database file this key opens, when not `tumen.db` (after a
+    /// data-key rotation: `tumen-<generation>.db`). The keyring is the one
+    /// pointer a rotation swaps atomically (see `crate::rotate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    db_file: Option<String>,
+    /// The evidence directory encrypted under this key, when not `evidence`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    evidence_dir: Option<String>,
+}
+
+/// Is `name` a plain file name inside the data directory?
+fn plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 255
+        && name != "."
+        && name != ".."
+        && !name.contains(['/', '\\', '\0'])
+        && !name.chars().any(char::is_control)
 }
 
 impl Keyring {
@@ -234,11 +252,30 @@ impl Keyring {
             format: FORMAT.into(),
             cipher,
             slots: vec![slot],
+            db_file: None,
+            evidence_dir: None,
         })
     }
 
     pub fn cipher(&self) -> Cipher {
         self.cipher
+    }
+
+    /// The database file name inside the data directory.
+    pub fn db_file(&self) -> &str {
+        self.db_file.as_deref().unwrap_or(crate::sqlite::DB_FILE)
+    }
+
+    /// The evidence directory name inside the data directory.
+    pub fn evidence_dir(&self) -> &str {
+        self.evidence_dir.as_deref().unwrap_or("evidence")
+    }
+
+    /// Point the keyring at another database file and evidence directory
+    /// (plain names inside the data directory).
+    pub(crate) fn set_layout(&mut self, db_file: &str, evidence_dir: &str) {
+        self.db_file = Some(db_file.to_string());
+        self.evidence_dir = Some(evidence_dir.to_string());
     }
 
     /// The Argon2id parameters of the passphrase slot.
@@ -381,7 +418,14 @@ impl Keyring {
             }
             Err(e) => return Err(KeyringError::Io { path, source: e }),
         };
-        let kr: Keyring = serde_json::from_slice(&text).map_err(|e| KeyringError::Corrupt {
+        Keyring::from_json(&text, &path)
+    }
+
+    /// Parse a keyring's JSON (read from `path`, named in errors): e.g. the
+    /// copy a one-file backup carries.
+    pub fn from_json(text: &[u8], path: &Path) -> Result<Keyring, KeyringError> {
+        let path = path.to_path_buf();
+        let kr: Keyring = serde_json::from_slice(text).map_err(|e| KeyringError::Corrupt {
             path: path.clone(),
             why: format!(
                 "not valid keyring JSON (line {}, column {})",
@@ -393,6 +437,13 @@ impl Keyring {
             return Err(KeyringError::Corrupt {
                 path,
                 why: format!("unknown format {:?}", kr.format),
+            });
+        }
+        if !plain_name(kr.db_file()) || !plain_name(kr.evidence_dir()) {
+            return Err(KeyringError::Corrupt {
+                path,
+                why: "the database or evidence name is not a plain name inside the data directory"
+                    .into(),
             });
         }
         Ok(kr)

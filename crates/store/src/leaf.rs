@@ -36,6 +36,27 @@
 //! str id              record id
 //! str how             read | query | history | export
 //! ```
+//!
+//! Type 0x04, a change to an account (user add, password change, lock,
+//! unlock, role change, second factor enrolled). It commits to who changed
+//! which account, what was done and when, and to the account's resulting
+//! administrative state (role, groups, disabled, second factor enrolled or
+//! not), so that `tumen verify` can compare the accounts table with the
+//! last entry of each account. Never a password, a hash or a TOTP secret:
+//!
+//! ```text
+//! u8  0x04            leaf type: account change, format v1
+//! u64 seq             this entry's ledger seq (1-based)
+//! str origin          replica id
+//! str actor           who made the change
+//! str at              RFC 3339 UTC time of the change
+//! str user            the account changed
+//! str what            add | passwd | lock | disable | unlock | role | totp
+//! str role            the account's role after the change
+//! str groups          its case groups after the change, sorted, joined by ","
+//! u8  disabled        1 if disabled after the change, else 0
+//! u8  totp            1 if a second factor is enrolled after it, else 0
+//! ```
 
 use crate::api::Op;
 
@@ -43,6 +64,79 @@ pub const LEAF_REVISION_V1: u8 = 0x01;
 /// Evidence custody events (the bytes are fixed by `tumen-evidence`).
 pub const LEAF_CUSTODY_V1: u8 = 0x02;
 pub const LEAF_ACCESS_V1: u8 = 0x03;
+pub const LEAF_ACCOUNT_V1: u8 = 0x04;
+
+/// The fields an account-change entry commits to (see the module doc).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountLeaf {
+    pub seq: u64,
+    pub origin: String,
+    pub actor: String,
+    pub at: String,
+    pub user: String,
+    pub what: String,
+    pub role: String,
+    /// Sorted case groups joined by `,`.
+    pub groups: String,
+    pub disabled: bool,
+    pub totp: bool,
+}
+
+impl AccountLeaf {
+    /// The groups field for a list of groups: sorted, deduplicated, `,`-joined.
+    pub fn groups_field(groups: &[String]) -> String {
+        let mut g: Vec<&str> = groups.iter().map(String::as_str).collect();
+        g.sort_unstable();
+        g.dedup();
+        g.join(",")
+    }
+
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(64 + self.actor.len() + self.user.len());
+        out.push(LEAF_ACCOUNT_V1);
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        for s in [
+            &self.origin,
+            &self.actor,
+            &self.at,
+            &self.user,
+            &self.what,
+            &self.role,
+            &self.groups,
+        ] {
+            put_str(&mut out, s);
+        }
+        out.push(u8::from(self.disabled));
+        out.push(u8::from(self.totp));
+        out
+    }
+
+    /// Parse leaf bytes; `None` if they are not a well-formed v1 account entry.
+    pub fn decode(bytes: &[u8]) -> Option<AccountLeaf> {
+        let mut r = Reader { b: bytes };
+        if r.u8()? != LEAF_ACCOUNT_V1 {
+            return None;
+        }
+        let flag = |v: u8| match v {
+            0 => Some(false),
+            1 => Some(true),
+            _ => None,
+        };
+        let leaf = AccountLeaf {
+            seq: r.u64()?,
+            origin: r.str()?,
+            actor: r.str()?,
+            at: r.str()?,
+            user: r.str()?,
+            what: r.str()?,
+            role: r.str()?,
+            groups: r.str()?,
+            disabled: flag(r.u8()?)?,
+            totp: flag(r.u8()?)?,
+        };
+        r.b.is_empty().then_some(leaf)
+    }
+}
 
 /// The fields an access entry commits to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -215,6 +309,39 @@ impl<'a> Reader<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn account_leaf_round_trip_and_exact_layout() {
+        let l = AccountLeaf {
+            seq: 7,
+            origin: "o".into(),
+            actor: "admin".into(),
+            at: "t".into(),
+            user: "ana".into(),
+            what: "role".into(),
+            role: "analyst".into(),
+            groups: AccountLeaf::groups_field(&["case-2".into(), "case-1".into()]),
+            disabled: false,
+            totp: true,
+        };
+        let b = l.encode();
+        let mut want = vec![4u8, 0, 0, 0, 0, 0, 0, 0, 7];
+        for s in ["o", "admin", "t", "ana", "role", "analyst", "case-1,case-2"] {
+            want.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            want.extend_from_slice(s.as_bytes());
+        }
+        want.extend_from_slice(&[0, 1]);
+        assert_eq!(b, want);
+        assert_eq!(AccountLeaf::decode(&b), Some(l));
+        assert_eq!(AccountLeaf::decode(&b[..b.len() - 1]), None);
+        let mut bad_flag = b.clone();
+        if let Some(last) = bad_flag.last_mut() {
+            *last = 2;
+        }
+        assert_eq!(AccountLeaf::decode(&bad_flag), None);
+        assert_eq!(AccessLeaf::decode(&b), None);
+        assert_eq!(RevisionLeaf::decode(&b), None);
+    }
 
     #[test]
     fn access_leaf_round_trip_and_exact_layout() {

@@ -23,6 +23,7 @@ pub mod keyring;
 pub mod leaf;
 pub mod linkage;
 pub mod migrations;
+pub mod rotate;
 pub mod sqlite;
 
 pub use accounts::{EvidenceLink, SecurityStore, SessionRow, UserRow};
@@ -33,6 +34,7 @@ pub use api::{
 pub use error::StoreError;
 pub use keyring::{Cipher, KdfParams, KeyringError, RecoverySplit, SlotInfo};
 pub use linkage::{LinkDecision, LinkRunSaved, LinkRunWrite, ResolvedMember};
+pub use rotate::{Rotation, RotationOutcome};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};
 
 #[cfg(test)]

@@ -75,7 +75,11 @@ pub struct SqliteStore {
     pub(crate) dir: PathBuf,
     pub(crate) key: DataKey,
     pub(crate) origin: String,
-    cipher: Cipher,
+    pub(crate) cipher: Cipher,
+    /// The database file's name in `dir` (from the keyring).
+    pub(crate) db_file: String,
+    /// The evidence directory's name in `dir` (from the keyring).
+    pub(crate) evidence_dir: String,
 }
 
 fn sens_to_int(s: Sensitivity) -> i64 {
@@ -115,7 +119,7 @@ fn is_not_a_db(e: &rusqlite::Error) -> bool {
 }
 
 /// Open (or create) the database file and hand SQLCipher the key.
-fn connect(
+pub(crate) fn connect(
     db: &Path,
     key: &DataKey,
     cipher: Cipher,
@@ -199,6 +203,14 @@ fn connect(
     Ok(conn)
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Runs once between reading the keyring and opening the database (for
+    /// a test to put a rotation exactly there).
+    pub(crate) static AFTER_KEYRING_READ: std::cell::RefCell<Option<Box<dyn FnOnce()>>> =
+        std::cell::RefCell::new(None);
+}
+
 impl SqliteStore {
     /// Create a new archive in `dir` with production key derivation.
     /// Refuses if `dir` already holds a keyring or a database.
@@ -250,6 +262,8 @@ impl SqliteStore {
                 key,
                 origin,
                 cipher: opts.cipher,
+                db_file: DB_FILE.to_string(),
+                evidence_dir: "evidence".to_string(),
             }),
             Err(e) => {
                 // Leave the directory as we found it.
@@ -265,14 +279,46 @@ impl SqliteStore {
     /// [`KeyringError::WrongPassphrase`]; a missing or foreign database is
     /// [`StoreError::DatabaseMissing`] / [`StoreError::KeyMismatch`]; nothing
     /// is ever created here.
+    ///
+    /// A data-key rotation by another process swaps the keyring, which
+    /// names the database file, atomically; an open that read the keyring
+    /// just before the swap and found its database gone (or re-keyed)
+    /// reads the keyring again, once (see `crate::rotate`).
     pub fn open(dir: &Path, passphrase: &str) -> Result<SqliteStore, StoreError> {
+        match SqliteStore::open_once(dir, passphrase) {
+            Err(StoreError::DatabaseMissing(_) | StoreError::KeyMismatch(_))
+                if Keyring::load(dir).is_ok() =>
+            {
+                SqliteStore::open_once(dir, passphrase)
+            }
+            r => r,
+        }
+    }
+
+    fn open_once(dir: &Path, passphrase: &str) -> Result<SqliteStore, StoreError> {
         let keyring = Keyring::load(dir)?;
-        let db = dir.join(DB_FILE);
+        #[cfg(test)]
+        if let Some(f) = AFTER_KEYRING_READ.with(|h| h.borrow_mut().take()) {
+            f();
+        }
+        let db = dir.join(keyring.db_file());
         if !db.is_file() {
             return Err(StoreError::DatabaseMissing(db));
         }
         let key = keyring.unlock(passphrase, &dir.join(KEYRING_FILE))?;
-        let mut conn = connect(&db, &key, keyring.cipher(), false)?;
+        let conn = connect(&db, &key, keyring.cipher(), false)?;
+        SqliteStore::from_connection(conn, dir, key, &keyring)
+    }
+
+    /// Check the schema, migrate, and read the replica id of a freshly
+    /// opened connection.
+    pub(crate) fn from_connection(
+        mut conn: Connection,
+        dir: &Path,
+        key: DataKey,
+        keyring: &Keyring,
+    ) -> Result<SqliteStore, StoreError> {
+        let db = dir.join(keyring.db_file());
         let version: u32 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .ctx("reading the schema version")?;
@@ -301,6 +347,8 @@ impl SqliteStore {
             key,
             origin,
             cipher: keyring.cipher(),
+            db_file: keyring.db_file().to_string(),
+            evidence_dir: keyring.evidence_dir().to_string(),
         })
     }
 
@@ -326,6 +374,11 @@ impl SqliteStore {
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The database file's name inside the data directory.
+    pub fn db_file(&self) -> &str {
+        &self.db_file
     }
 
     pub fn cipher(&self) -> Cipher {
@@ -504,10 +557,8 @@ impl RawRecord {
 const REVISION_COLS: &str =
     "seq, origin, id, rev, op, actor, at, kind, sensitivity, access_groups, body, body_sha256";
 
-#[allow(clippy::type_complexity)]
-fn raw_revision(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(
+/// A `revisions` row in [`REVISION_COLS`] order.
+type RawRevision = (
     i64,
     String,
     String,
@@ -520,40 +571,19 @@ fn raw_revision(
     String,
     Option<String>,
     Vec<u8>,
-)> {
-    Ok((
-        r.get(0)?,
-        r.get(1)?,
-        r.get(2)?,
-        r.get(3)?,
-        r.get(4)?,
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        r.get(8)?,
-        r.get(9)?,
-        r.get(10)?,
-        r.get(11)?,
-    ))
+);
+
+/// Read a row into a tuple of its columns in order (rusqlite's
+/// `TryFrom<&Row>` for tuples), as a function `query_map` accepts.
+/// Shared by every table read as a tuple ([`RawRevision`], the accounts).
+pub(crate) fn row_tuple<T>(r: &rusqlite::Row<'_>) -> rusqlite::Result<T>
+where
+    T: for<'a> TryFrom<&'a rusqlite::Row<'a>, Error = rusqlite::Error>,
+{
+    T::try_from(r)
 }
 
-#[allow(clippy::type_complexity)]
-fn decode_revision(
-    raw: (
-        i64,
-        String,
-        String,
-        i64,
-        String,
-        String,
-        String,
-        String,
-        i64,
-        String,
-        Option<String>,
-        Vec<u8>,
-    ),
-) -> Result<Revision, StoreError> {
+fn decode_revision(raw: RawRevision) -> Result<Revision, StoreError> {
     let (seq, origin, id, rev, op, actor, at, kind, sens, groups, body, hash) = raw;
     let env = decode_envelope(&id, &kind, sens, &groups, "revisions")?;
     let body_sha256: [u8; 32] = hash
@@ -898,7 +928,7 @@ impl Store for SqliteStore {
             ))
             .ctx("preparing history")?;
         let raws = st
-            .query_map([id.as_str()], raw_revision)
+            .query_map([id.as_str()], row_tuple::<RawRevision>)
             .ctx("reading history")?
             .collect::<Result<Vec<_>, _>>()
             .ctx("reading history")?;
@@ -924,7 +954,7 @@ impl Store for SqliteStore {
                     after_seq.min(i64::MAX as u64) as i64,
                     limit.min(i64::MAX as usize) as i64
                 ],
-                raw_revision,
+                row_tuple::<RawRevision>,
             )
             .ctx("reading revisions")?
             .collect::<Result<Vec<_>, _>>()
@@ -1021,12 +1051,7 @@ impl Store for SqliteStore {
     }
 
     fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
-                r.get(0)
-            })
-            .optional()
-            .ctx("reading a setting")
+        setting_on(&self.conn, key)
     }
 
     fn set_setting(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
@@ -1035,13 +1060,7 @@ impl Store for SqliteStore {
                 "the setting name {key:?} is empty or reserved by the store"
             )));
         }
-        self.conn
-            .execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                [key, value],
-            )
-            .ctx("writing a setting")?;
-        Ok(())
+        set_setting_on(&self.conn, key, value)
     }
 
     fn change_passphrase(&mut self, old: &str, new: &str) -> Result<(), StoreError> {
@@ -1060,6 +1079,25 @@ impl Store for SqliteStore {
         }
         Ok(self.key.derive_subkey(purpose))
     }
+}
+
+/// A setting of the database behind `conn`.
+pub(crate) fn setting_on(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
+    conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+        r.get(0)
+    })
+    .optional()
+    .ctx("reading a setting")
+}
+
+/// Write a setting of the database behind `conn` (names unchecked).
+pub(crate) fn set_setting_on(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )
+    .ctx("writing a setting")?;
+    Ok(())
 }
 
 fn referrers(conn: &Connection, id: &RecordId, limit: usize) -> Result<Vec<RecordId>, StoreError> {

@@ -10,7 +10,11 @@
 //!
 //! The signing key is never stored: it is derived from the archive's data
 //! key (`derive_subkey("ledger-signing")`), so it exists only while the
-//! archive is unlocked. Signed heads are kept as checkpoints in the store's
+//! archive is unlocked; a data-key rotation replaces it and keeps the old
+//! public key, so heads published before can still be checked. Account
+//! entries (who changed which account, and its resulting role, groups and
+//! flags) are compared with the accounts table: an account changed behind
+//! tumen's back fails the check. Signed heads are kept as checkpoints in the store's
 //! settings (`ledger.heads`); they only help to locate a change, since the
 //! heads that matter are those published outside the archive.
 
@@ -23,8 +27,9 @@ use tumen_ledger::{
     Hash, LedgerCheck, LedgerKey, MerkleTree, PublicKey, Recheck, Report, SignedTreeHead, TreeHead,
     leaf_hash, sha256,
 };
+use tumen_service::AccountState;
 use tumen_service::LedgerAccess;
-use tumen_store::leaf::{AccessLeaf, RevisionLeaf};
+use tumen_store::leaf::{AccessLeaf, AccountLeaf, RevisionLeaf};
 use tumen_store::{LedgerLeaf, Revision};
 #[cfg(test)]
 use tumen_store::{SqliteStore, Store};
@@ -120,6 +125,10 @@ pub(crate) struct Checked {
     pub custody: u64,
     /// The access entries, when asked for (`--reads`).
     pub reads: Vec<AccessLeaf>,
+    /// Entries that record an account change.
+    pub account_changes: u64,
+    /// The state each account's last entry left it in.
+    pub accounts: Vec<AccountState>,
 }
 
 /// Read both tables once and check everything. `want` is an (id, rev) whose
@@ -162,7 +171,8 @@ pub(crate) fn check_with(
     let mut c = LedgerCheck::new(trusted, heads);
     let mut tree = MerkleTree::new();
     let mut wanted = None;
-    let (mut accesses, mut custody) = (0u64, 0u64);
+    let (mut accesses, mut custody, mut account_changes) = (0u64, 0u64, 0u64);
+    let mut accounts: std::collections::BTreeMap<String, AccountState> = Default::default();
     let mut last_rev_seq: Option<u64> = None;
     let mut prev_row_seq = 0u64;
     let mut from = 1u64;
@@ -189,6 +199,11 @@ pub(crate) fn check_with(
                         if let Some(out) = reads.as_mut() {
                             out.push(l);
                         }
+                        Recheck::Matches
+                    } else if let Some(l) = AccountLeaf::decode(&row.bytes) {
+                        account_changes += 1;
+                        claimed = Some(l.seq.saturating_sub(1));
+                        accounts.insert(l.user.clone(), AccountState::of_leaf(&l));
                         Recheck::Matches
                     } else {
                         Recheck::Unreadable("not an entry the store could have written".into())
@@ -257,6 +272,8 @@ pub(crate) fn check_with(
         accesses,
         custody,
         reads: reads.unwrap_or_default(),
+        account_changes,
+        accounts: accounts.into_values().collect(),
     })
 }
 
@@ -365,6 +382,23 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         };
         bail!("the ledger does not verify: {how} at leaf index {first}");
     }
+    // Account entries are not recomputable from a row (the table keeps only
+    // the present state): the table must agree with each account's last one.
+    let account_problems = tumen_service::compare_accounts(
+        &checked.accounts,
+        &store
+            .account_states()
+            .context("reading the accounts table")?,
+    );
+    if !account_problems.is_empty() {
+        for p in &account_problems {
+            eprintln!("{p}");
+        }
+        bail!(
+            "the accounts table does not match the ledger: {} account(s) changed outside tumen",
+            account_problems.len()
+        );
+    }
 
     // A clean ledger: sign its current head unless one exists for this size.
     let sign_now = |store: &mut LedgerAccess<'_>| -> Result<SignedTreeHead> {
@@ -400,12 +434,29 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
             std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let published =
             SignedTreeHead::from_text(&text).with_context(|| format!("{}", file.display()))?;
-        published.verify(&trusted).with_context(|| {
-            format!(
-                "{}: the head is not signed by this archive's ledger key",
-                file.display()
-            )
-        })?;
+        // Heads published before a data-key rotation are signed with a
+        // retired key, which the rotation kept (`tumen_service::rekey`).
+        let retired: Vec<PublicKey> = store
+            .setting(tumen_service::rekey::RETIRED_KEYS_SETTING)?
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| PublicKey::from_hex(l.trim()).ok())
+            .collect();
+        if let Err(e) = published.verify(&trusted) {
+            let by = retired.iter().find(|k| published.verify(k).is_ok());
+            let Some(k) = by else {
+                return Err(e).with_context(|| {
+                    format!(
+                        "{}: the head is not signed by this archive's ledger key",
+                        file.display()
+                    )
+                });
+            };
+            println!(
+                "signed by the ledger key {} retired by a data-key rotation",
+                k.fingerprint()
+            );
+        }
         let (m, n) = (published.head.size, tree.size());
         if m > n {
             bail!(
@@ -488,6 +539,10 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         println!(
             "of which {} record confidential reads and {} evidence custody events",
             checked.accesses, checked.custody
+        );
+        println!(
+            "{} account changes; the accounts table agrees with the ledger",
+            checked.account_changes
         );
     }
     if a.reads {

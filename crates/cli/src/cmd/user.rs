@@ -9,6 +9,9 @@
 //! `tumen_protect::accounts`, and the user's role and case groups apply to
 //! everything the command does.
 //!
+//! Every change made here is also an account entry in the ledger (see
+//! `tumen_service`'s accounts module), which `tumen verify` checks.
+//!
 //! New passwords come from `TUMEN_NEW_PASSWORD` or a prompt (asked twice),
 //! never from an argument, which other users of the machine could see.
 
@@ -95,6 +98,17 @@ enum UserCommand {
     },
     /// Lift a lock or a disablement.
     Unlock { name: String },
+    /// Change an account's role and case groups (replaces its groups; its
+    /// sessions end).
+    Role {
+        name: String,
+        /// administrator, investigator, analyst, reviewer or public_reader.
+        #[arg(long)]
+        role: String,
+        /// A case access group (repeat for several; none clears them).
+        #[arg(long = "group", value_name = "GROUP")]
+        groups: Vec<String>,
+    },
     /// Second factor (TOTP).
     Totp {
         #[command(subcommand)]
@@ -126,15 +140,21 @@ fn new_password(name: &str) -> Result<zeroize::Zeroizing<String>> {
     Ok(a)
 }
 
+fn parse_role(role: &str) -> Result<Role> {
+    Role::parse(role).with_context(|| {
+        format!(
+            "unknown role {role:?}: administrator, investigator, analyst, reviewer or public_reader"
+        )
+    })
+}
+
 pub fn run(g: &Globals, a: Args) -> Result<()> {
     let archive = open(g)?;
     let actor = actor(g, &archive)?;
     let session = archive.session(actor);
     match a.command {
         UserCommand::Add { name, role, groups } => {
-            let r = Role::parse(&role).with_context(|| {
-                format!("unknown role {role:?}: administrator, investigator, analyst, reviewer or public_reader")
-            })?;
+            let r = parse_role(&role)?;
             let pw = new_password(&name)?;
             session
                 .add_user(&name, r, groups, &pw)
@@ -190,6 +210,13 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
                 .unlock_user(&name)
                 .with_context(|| format!("unlocking {name}"))?;
             println!("user {name} unlocked");
+        }
+        UserCommand::Role { name, role, groups } => {
+            let r = parse_role(&role)?;
+            session
+                .set_role(&name, r, groups)
+                .with_context(|| format!("changing the role of {name}"))?;
+            println!("user {name} is now {r}; its sessions were ended");
         }
         UserCommand::Totp {
             command: TotpCommand::Enable { name },
