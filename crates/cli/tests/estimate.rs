@@ -90,7 +90,11 @@ fn search_and_stepwise_and_text_table() {
         "--stepwise",
         "--json",
     ]));
-    assert_eq!(v["search"]["fitted"], 64);
+    // 64 hierarchical models and Rcapture's 9 heterogeneity models (M0,
+    // Mh and Mth with Chao, Poisson2, Darroch, Gamma3.5) in one ranking.
+    assert_eq!(v["search"]["fitted"], 73);
+    assert_eq!(v["search"]["hierarchical"], 64);
+    assert_eq!(v["search"]["heterogeneity"], 9);
     assert_eq!(v["search"]["rank"], "bic");
     let best = v["search"]["best"].as_array().unwrap();
     let bics: Vec<f64> = best.iter().map(|b| b["bic"].as_f64().unwrap()).collect();
@@ -99,6 +103,33 @@ fn search_and_stepwise_and_text_table() {
         "ranked by BIC: {bics:?}"
     );
     assert!(v["stepwise"]["path"].as_array().unwrap().len() >= 1);
+    let all = json_of(&tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--search",
+        "--top",
+        "100",
+        "--no-profile",
+        "--json",
+    ]));
+    let best = all["search"]["best"].as_array().unwrap();
+    assert_eq!(best.len(), 73);
+    let aics: Vec<f64> = best.iter().map(|b| b["aic"].as_f64().unwrap()).collect();
+    assert!(aics.windows(2).all(|w| w[0] <= w[1]), "ranked by AIC");
+    for m in ["M0", "Mh-chao", "Mh-poisson2", "Mh-darroch", "Mh-gamma3.5", "Mth-chao", "Mth-poisson2", "Mth-darroch", "Mth-gamma3.5", "Mt", "Mt+c1:c2"] {
+        assert!(best.iter().any(|b| b["model"] == m), "{m} not ranked");
+    }
+    let only = json_of(&tumen(&[
+        "estimate",
+        "--counts",
+        f.to_str().unwrap(),
+        "--search",
+        "--hierarchical-only",
+        "--no-profile",
+        "--json",
+    ]));
+    assert_eq!(only["search"]["fitted"], 64);
     let out = tumen(&["estimate", "--counts", f.to_str().unwrap()]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);

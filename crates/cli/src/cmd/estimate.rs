@@ -48,9 +48,14 @@ pub struct Args {
     /// Mh-gamma3.5, Mth-…, or Mt+A:B+A:C with list names from the header.
     #[arg(long = "model", value_name = "SPEC")]
     pub models: Vec<String>,
-    /// Fit every hierarchical model up to --max-order and rank them.
+    /// Fit every hierarchical model up to --max-order, and the heterogeneity
+    /// models (M0, Mh-…, Mth-…) beside them, and rank them all.
     #[arg(long)]
     pub search: bool,
+    /// With --search: rank only the hierarchical log-linear models (as
+    /// Rcapture's closedpMS.t), without M0, Mh-… and Mth-….
+    #[arg(long, requires = "search")]
+    pub hierarchical_only: bool,
     /// Stepwise selection from the independence model.
     #[arg(long)]
     pub stepwise: bool,
@@ -181,6 +186,7 @@ fn request(a: &Args) -> Result<EstimateRequest> {
         max_order: a.max_order,
         rank,
         top: a.top,
+        heterogeneity: !a.hierarchical_only,
         ..Default::default()
     };
     let lcmcr = if a.lcmcr {
@@ -331,9 +337,11 @@ fn print_report(r: &EstimateReport, indent: &str) {
     }
     if let Some(s) = &r.search {
         println!(
-            "{indent}Search: {} hierarchical models up to order {} fitted ({} without an estimate); best by {}:",
+            "{indent}Search: {} models fitted and ranked — {} hierarchical log-linear models up to order {} and {} heterogeneity models (M0, Mh, Mth) — {} without an estimate; best by {}:",
             s.fitted,
+            s.hierarchical,
             s.max_order,
+            s.heterogeneity,
             s.without_estimate,
             crit(s.rank)
         );
