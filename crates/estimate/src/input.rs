@@ -124,8 +124,7 @@ fn split_line(line: &str, lineno: usize) -> Result<Vec<String>, InputError> {
 
 fn parse_count(s: &str, line: usize) -> Result<u64, InputError> {
     let t = s.trim();
-    if t.starts_with('-') {
-        let rest = &t[1..];
+    if let Some(rest) = t.strip_prefix('-') {
         if !rest.is_empty()
             && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
             && rest.chars().any(|c| c != '0' && c != '.')

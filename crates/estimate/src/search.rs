@@ -233,8 +233,8 @@ impl FastFitter {
             let mut s = 1.0;
             let mut accepted = false;
             for _ in 0..50 {
-                for i in 0..p {
-                    self.trial[i] = beta[i] + s * self.step[i];
+                for ((t, b), d) in self.trial.iter_mut().zip(beta.iter()).zip(&self.step) {
+                    *t = b + s * d;
                 }
                 let trial = std::mem::take(&mut self.trial);
                 let new_ll = self.evaluate(terms, &trial);
@@ -581,6 +581,11 @@ pub struct Step {
     pub score: f64,
 }
 
+/// A neighbour of the current model in a stepwise selection: its row, its
+/// coefficients by term (a warm start for the next step) and the action
+/// that leads to it.
+type Candidate = (SearchRow, Vec<(usize, f64)>, String);
+
 /// Stepwise selection (adding or dropping one interaction at a time, the
 /// one that lowers the criterion most, keeping the model hierarchical),
 /// starting from the independence model. Returns the path and the final
@@ -635,7 +640,7 @@ pub fn stepwise(
         score: cur.score(rank),
     }];
     loop {
-        let mut best: Option<(SearchRow, Vec<(usize, f64)>, String)> = None;
+        let mut best: Option<Candidate> = None;
         // Additions.
         for &t in &cands {
             if cur.terms.contains(&t) || !faces_present(t, &cur.terms) {
