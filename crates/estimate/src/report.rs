@@ -13,7 +13,9 @@ use crate::input::StratifiedCounts;
 use crate::interval::{Interval, lognormal_interval, profile_interval};
 use crate::lcmcr::{LcmcrConfig, LcmcrResult};
 use crate::model::{Base, ModelError, ModelFit, ModelSpec, SpecError, fit_model, term_name};
-use crate::search::{Criterion, SearchError, SearchRow, Step, search_models, stepwise};
+use crate::search::{
+    Criterion, HETEROGENEITY_MODELS, SearchError, SearchRow, Step, search_models, stepwise,
+};
 use crate::special::chisq_sf;
 use crate::table::{CaptureTable, TableError};
 use crate::twolist::{TwoListReport, two_list};
@@ -195,24 +197,14 @@ pub enum EstimateError {
 }
 
 /// The models Rcapture's `closedp.t` fits (without the behavioural ones,
-/// which do not apply to lists).
+/// which do not apply to lists): M0, Mt, then the heterogeneity models of
+/// [`HETEROGENEITY_MODELS`] (three lists or more).
 pub fn default_models(k: usize) -> Vec<&'static str> {
-    if k < 3 {
-        vec!["M0", "Mt"]
-    } else {
-        vec![
-            "M0",
-            "Mt",
-            "Mh-chao",
-            "Mh-poisson2",
-            "Mh-darroch",
-            "Mh-gamma3.5",
-            "Mth-chao",
-            "Mth-poisson2",
-            "Mth-darroch",
-            "Mth-gamma3.5",
-        ]
+    let mut v = vec!["M0", "Mt"];
+    if k >= 3 {
+        v.extend(HETEROGENEITY_MODELS.iter().filter(|m| **m != "M0"));
     }
+    v
 }
 
 /// Warnings about the table itself.

@@ -10,7 +10,9 @@ use serde_json::Value;
 use tumen_estimate::CaptureTable;
 use tumen_estimate::interval::profile_interval;
 use tumen_estimate::model::{ModelSpec, fit_model};
-use tumen_estimate::search::{Criterion, HETEROGENEITY_MODELS, search_all, search_models, stepwise};
+use tumen_estimate::search::{
+    Criterion, HETEROGENEITY_MODELS, search_all, search_models, stepwise,
+};
 
 fn reference() -> Value {
     serde_json::from_str(include_str!("reference/statsmodels_reference.json"))
@@ -36,6 +38,13 @@ fn table(case: &Value) -> CaptureTable {
         counts[mask] = c.as_u64().unwrap();
     }
     CaptureTable::new(lists, counts).unwrap()
+}
+
+/// The canonical name of a reference model (as tumen prints it).
+fn name_of(m: &Value, t: &CaptureTable) -> String {
+    ModelSpec::parse(m["model"].as_str().unwrap(), t.lists())
+        .unwrap()
+        .name(t.lists())
 }
 
 fn close(a: f64, b: f64, rel: f64, abs: f64) -> bool {
@@ -200,22 +209,15 @@ fn search_ranks_heterogeneity_models_with_the_hierarchical_ones() {
             };
             // Reference: the hierarchical models and the heterogeneity
             // models, each with statsmodels' criterion.
-            let mut expected: Vec<(f64, String)> = refs
-                .iter()
-                .chain(
-                    case["models"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .filter(|m| HETEROGENEITY_MODELS.contains(&m["model"].as_str().unwrap())),
-                )
-                .map(|m| {
-                    let name = ModelSpec::parse(m["model"].as_str().unwrap(), t.lists())
-                        .unwrap()
-                        .name(t.lists());
-                    (m[key].as_f64().unwrap(), name)
-                })
-                .collect();
+            let mut expected: Vec<(f64, String)> =
+                refs.iter()
+                    .chain(
+                        case["models"].as_array().unwrap().iter().filter(|m| {
+                            HETEROGENEITY_MODELS.contains(&m["model"].as_str().unwrap())
+                        }),
+                    )
+                    .map(|m| (m[key].as_f64().unwrap(), name_of(m, &t)))
+                    .collect();
             assert_eq!(expected.len(), rows.len(), "{}", case["name"]);
             expected.sort_by(|a, b| a.0.total_cmp(&b.0));
             for (row, (score, name)) in rows.iter().zip(&expected) {
@@ -230,11 +232,24 @@ fn search_ranks_heterogeneity_models_with_the_hierarchical_ones() {
                     .find(|m| m["model"] == h)
                     .unwrap();
                 let row = rows.iter().find(|r| r.model == h).unwrap();
-                let est = row.estimate.unwrap_or_else(|| panic!("{h}: {:?}", row.problem));
-                assert!(close(est, m["estimate"].as_f64().unwrap(), 1e-6, 1e-6), "{h}");
-                assert!(close(row.se.unwrap(), m["se"].as_f64().unwrap(), 1e-5, 1e-6), "{h}");
+                let est = row
+                    .estimate
+                    .unwrap_or_else(|| panic!("{h}: {:?}", row.problem));
                 assert!(
-                    close(row.deviance.unwrap(), m["deviance"].as_f64().unwrap(), 1e-6, 1e-6),
+                    close(est, m["estimate"].as_f64().unwrap(), 1e-6, 1e-6),
+                    "{h}"
+                );
+                assert!(
+                    close(row.se.unwrap(), m["se"].as_f64().unwrap(), 1e-5, 1e-6),
+                    "{h}"
+                );
+                assert!(
+                    close(
+                        row.deviance.unwrap(),
+                        m["deviance"].as_f64().unwrap(),
+                        1e-6,
+                        1e-6
+                    ),
                     "{h}"
                 );
                 assert_eq!(row.df as u64, m["df"].as_u64().unwrap(), "{h}");
@@ -264,15 +279,17 @@ fn stepwise_follows_the_path_of_the_reference_criteria() {
                 .iter()
                 .map(|m| {
                     let s = ModelSpec::parse(m["model"].as_str().unwrap(), t.lists()).unwrap();
-                    (s.interactions.clone(), m[key].as_f64().unwrap(), s.name(t.lists()))
+                    (
+                        s.interactions.clone(),
+                        m[key].as_f64().unwrap(),
+                        s.name(t.lists()),
+                    )
                 })
                 .collect();
             let find = |terms: &[usize]| {
                 models
                     .iter()
-                    .find(|(m, _, _)| {
-                        m.len() == terms.len() && terms.iter().all(|x| m.contains(x))
-                    })
+                    .find(|(m, _, _)| m.len() == terms.len() && terms.iter().all(|x| m.contains(x)))
                     .unwrap()
             };
             let mut cur: Vec<usize> = Vec::new();

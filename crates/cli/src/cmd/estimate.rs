@@ -142,6 +142,29 @@ fn plot_rows(r: &EstimateReport, prefix: &str, rows: &mut Vec<PlotRow>) {
     }
 }
 
+/// Plots are SVG only: refuse another extension before any work is done
+/// rather than write SVG text into a file named `.png`.
+fn check_plot_paths(a: &Args) -> Result<()> {
+    for (flag, path) in [
+        ("--plot", &a.plot),
+        ("--plot-posterior", &a.plot_posterior),
+        ("--plot-trace", &a.plot_trace),
+    ] {
+        let Some(p) = path else { continue };
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if ext.as_deref() != Some("svg") {
+            bail!(
+                "{flag} {}: plots are written as SVG; name the file .svg (a browser opens it, and e.g. `rsvg-convert -f png` turns it into PNG)",
+                p.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<PlotRow>) -> Result<()> {
     if let Some(p) = &a.plot {
         if rows.is_empty() {
@@ -533,6 +556,7 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         ),
     };
     let req = request(&a)?;
+    check_plot_paths(&a)?;
     if a.stratify.is_empty() {
         let table = tumen_estimate::parse_counts_csv(&text).with_context(|| file.clone())?;
         let report = tumen_estimate::estimate(&table, &req).with_context(|| file.clone())?;
