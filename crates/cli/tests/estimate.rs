@@ -344,6 +344,10 @@ fn bad_input_is_refused_with_the_line_and_the_fix() {
         ("A,B,C,count\n1,0,0,5\n1,1,0,3\n", "has no records"),
         ("A,B,count\n1,0,5\n", "alone"),
         ("A,B\n1,0\n", "count"),
+        (
+            "A,B,count\n1,0,18446744073709551615\n0,1,18446744073709551615\n1,1,1\n",
+            "check the count column",
+        ),
     ];
     for (i, (text, want)) in cases.iter().enumerate() {
         let f = write(dir.path(), &format!("bad{i}.csv"), text);

@@ -288,7 +288,8 @@ pub fn parse_counts_csv_stratified(
     for key in order {
         if let Some((counts, _)) = tabs.remove(&key) {
             for (c, v) in combined.iter_mut().zip(&counts) {
-                *c += v;
+                // Saturating: a sum this large is refused by the table.
+                *c = c.saturating_add(*v);
             }
             out.push((key, CaptureTable::new(lists.clone(), counts)?));
         }
