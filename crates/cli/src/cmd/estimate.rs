@@ -545,6 +545,7 @@ fn from_archive(g: &Globals, a: &Args) -> Result<String> {
 }
 
 pub fn run(g: &Globals, a: Args) -> Result<()> {
+    check_plot_paths(&a)?;
     let (text, file) = match &a.counts {
         Some(c) => (
             std::fs::read_to_string(c).with_context(|| format!("reading {}", c.display()))?,
@@ -556,7 +557,6 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
         ),
     };
     let req = request(&a)?;
-    check_plot_paths(&a)?;
     if a.stratify.is_empty() {
         let table = tumen_estimate::parse_counts_csv(&text).with_context(|| file.clone())?;
         let report = tumen_estimate::estimate(&table, &req).with_context(|| file.clone())?;
