@@ -109,7 +109,7 @@ fn search_and_stepwise_and_text_table() {
         bics.windows(2).all(|w| w[0] <= w[1]),
         "ranked by BIC: {bics:?}"
     );
-    assert!(v["stepwise"]["path"].as_array().unwrap().len() >= 1);
+    assert!(!v["stepwise"]["path"].as_array().unwrap().is_empty());
     let all = json_of(&on_counts(
         &f,
         &["--search", "--top", "100", "--no-profile", "--json"],
