@@ -14,6 +14,13 @@ fn tumen(args: &[&str]) -> Output {
         .expect("run tumen")
 }
 
+/// `tumen estimate --counts FILE` with more arguments.
+fn on_counts(file: &Path, more: &[&str]) -> Output {
+    let mut args = vec!["estimate", "--counts", file.to_str().unwrap()];
+    args.extend_from_slice(more);
+    tumen(&args)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, text).unwrap();
@@ -90,7 +97,11 @@ fn search_and_stepwise_and_text_table() {
         "--stepwise",
         "--json",
     ]));
-    assert_eq!(v["search"]["fitted"], 64);
+    // 64 hierarchical models and Rcapture's 9 heterogeneity models (M0,
+    // Mh and Mth with Chao, Poisson2, Darroch, Gamma3.5) in one ranking.
+    assert_eq!(v["search"]["fitted"], 73);
+    assert_eq!(v["search"]["hierarchical"], 64);
+    assert_eq!(v["search"]["heterogeneity"], 9);
     assert_eq!(v["search"]["rank"], "bic");
     let best = v["search"]["best"].as_array().unwrap();
     let bics: Vec<f64> = best.iter().map(|b| b["bic"].as_f64().unwrap()).collect();
@@ -98,7 +109,35 @@ fn search_and_stepwise_and_text_table() {
         bics.windows(2).all(|w| w[0] <= w[1]),
         "ranked by BIC: {bics:?}"
     );
-    assert!(v["stepwise"]["path"].as_array().unwrap().len() >= 1);
+    assert!(!v["stepwise"]["path"].as_array().unwrap().is_empty());
+    let all = json_of(&on_counts(
+        &f,
+        &["--search", "--top", "100", "--no-profile", "--json"],
+    ));
+    let best = all["search"]["best"].as_array().unwrap();
+    assert_eq!(best.len(), 73);
+    let aics: Vec<f64> = best.iter().map(|b| b["aic"].as_f64().unwrap()).collect();
+    assert!(aics.windows(2).all(|w| w[0] <= w[1]), "ranked by AIC");
+    for m in [
+        "M0",
+        "Mh-chao",
+        "Mh-poisson2",
+        "Mh-darroch",
+        "Mh-gamma3.5",
+        "Mth-chao",
+        "Mth-poisson2",
+        "Mth-darroch",
+        "Mth-gamma3.5",
+        "Mt",
+        "Mt+c1:c2",
+    ] {
+        assert!(best.iter().any(|b| b["model"] == m), "{m} not ranked");
+    }
+    let only = json_of(&on_counts(
+        &f,
+        &["--search", "--hierarchical-only", "--no-profile", "--json"],
+    ));
+    assert_eq!(only["search"]["fitted"], 64);
     let out = tumen(&["estimate", "--counts", f.to_str().unwrap()]);
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
@@ -305,6 +344,10 @@ fn bad_input_is_refused_with_the_line_and_the_fix() {
         ("A,B,C,count\n1,0,0,5\n1,1,0,3\n", "has no records"),
         ("A,B,count\n1,0,5\n", "alone"),
         ("A,B\n1,0\n", "count"),
+        (
+            "A,B,count\n1,0,18446744073709551615\n0,1,18446744073709551615\n1,1,1\n",
+            "check the count column",
+        ),
     ];
     for (i, (text, want)) in cases.iter().enumerate() {
         let f = write(dir.path(), &format!("bad{i}.csv"), text);
@@ -339,6 +382,18 @@ fn bad_input_is_refused_with_the_line_and_the_fix() {
         "Mt+c1:c2:c3:c4",
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("all 4 lists"));
+    let png = dir.path().join("plot.png");
+    let out = on_counts(&f, &["--plot", png.to_str().unwrap()]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SVG"));
+    assert!(!png.exists(), "nothing written under a .png name");
+    let out = on_counts(&f, &["--search", "--max-order", "4"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("choose between 1 and 3"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = tumen(&["estimate", "--counts", f.to_str().unwrap(), "--seed", "3"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--lcmcr"));
     let out = tumen(&[

@@ -2,9 +2,11 @@
 //! the simulation coverage check in `tests/coverage.rs`.
 //!
 //! Run: `cargo bench -p tumen-estimate --bench lcmcr` (add `-- --quick` to
-//! skip the long coverage study). The peer figure (R package LCMCR's C++
-//! sampler, about 29,000 sweeps per second on this kind of table and
-//! machine) comes from the issue: R cannot be installed here.
+//! skip the long coverage study). `bench/estimate/lcmcr.sh` runs it beside
+//! a peer on the same table in one run: the plain-Python reference sampler
+//! `tests/reference/lcmcr_naive.py`. (R's LCMCR package, about 29,000
+//! sweeps per second here according to the issue, cannot be installed:
+//! CRAN is out of reach of this machine.)
 
 use std::time::Instant;
 
@@ -55,6 +57,10 @@ fn main() {
         table.observed(),
         table.counts().iter().filter(|&&c| c > 0).count()
     );
+    // The same table for the peers in bench/estimate/lcmcr.sh (dense counts
+    // by pattern bit mask, list A = bit 0).
+    let dense: Vec<String> = table.counts().iter().map(u64::to_string).collect();
+    println!("counts: {}", dense.join(","));
     // Speed: one chain, K = 10, every sweep kept (thinning 1) so the figure
     // is sweeps per second including the bookkeeping of the trace.
     let sweeps = 200_000;

@@ -98,7 +98,8 @@ pub(crate) fn cholesky(a: &mut [f64], p: usize) -> Result<(), usize> {
         for k in 0..j {
             d -= a[j * p + k] * a[j * p + k];
         }
-        if !(d > 1e-13 * orig.abs().max(1e-300)) || !d.is_finite() {
+        // A pivot that is not positive (or is NaN) means a singular matrix.
+        if d.is_nan() || d <= 1e-13 * orig.abs().max(1e-300) || !d.is_finite() {
             return Err(j);
         }
         let d = d.sqrt();
@@ -203,15 +204,18 @@ pub fn fit_poisson(d: &Design, y: &[f64], start: Option<&[f64]>) -> Result<Poiss
                 .fold(0.0, f64::max)
         })
         .collect();
-    if let Some(j) = scale.iter().position(|s| !(*s > 0.0) || !s.is_finite()) {
+    if let Some(j) = scale
+        .iter()
+        .position(|s| s.is_nan() || *s <= 0.0 || !s.is_finite())
+    {
         return Err(FitError::Collinear(
             d.names.get(j).cloned().unwrap_or_default(),
         ));
     }
     let mut ds = d.clone();
-    for r in 0..d.rows {
-        for j in 0..p {
-            ds.x[r * p + j] /= scale[j];
+    for row in ds.x.chunks_mut(p.max(1)) {
+        for (v, s) in row.iter_mut().zip(&scale) {
+            *v /= s;
         }
     }
     let st: Option<Vec<f64>> = start.map(|s| s.iter().zip(&scale).map(|(b, c)| b * c).collect());
@@ -303,9 +307,9 @@ fn fit_poisson_scaled(
                 let mean = y.iter().sum::<f64>() / n as f64;
                 beta.iter_mut().for_each(|v| *v = 0.0);
                 beta[0] = (mean + 0.1).ln();
-                for r in 0..n {
+                for (r, m) in mu.iter_mut().enumerate().take(n) {
                     let e: f64 = d.row(r).iter().zip(&beta).map(|(x, b)| x * b).sum();
-                    mu[r] = e.exp();
+                    *m = e.exp();
                 }
                 dev = deviance(y, &mu);
                 have_beta = true;

@@ -124,8 +124,7 @@ fn split_line(line: &str, lineno: usize) -> Result<Vec<String>, InputError> {
 
 fn parse_count(s: &str, line: usize) -> Result<u64, InputError> {
     let t = s.trim();
-    if t.starts_with('-') {
-        let rest = &t[1..];
+    if let Some(rest) = t.strip_prefix('-') {
         if !rest.is_empty()
             && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
             && rest.chars().any(|c| c != '0' && c != '.')
@@ -289,7 +288,8 @@ pub fn parse_counts_csv_stratified(
     for key in order {
         if let Some((counts, _)) = tabs.remove(&key) {
             for (c, v) in combined.iter_mut().zip(&counts) {
-                *c += v;
+                // Saturating: a sum this large is refused by the table.
+                *c = c.saturating_add(*v);
             }
             out.push((key, CaptureTable::new(lists.clone(), counts)?));
         }

@@ -8,7 +8,8 @@
 //! * [`special`] — log-gamma and normal quantiles.
 //! * [`interval`] — profile-likelihood (Cormack) and log-normal intervals.
 //! * [`twolist`] — Lincoln–Petersen and Chapman.
-//! * [`search`] — all hierarchical models ranked by AIC/BIC; stepwise.
+//! * [`search`] — all hierarchical models, with the heterogeneity models
+//!   beside them, ranked by AIC/BIC; stepwise selection.
 //! * [`report`] — [`estimate`]: one call from table and request to report.
 
 pub mod glm;

@@ -12,8 +12,10 @@
 use crate::input::StratifiedCounts;
 use crate::interval::{Interval, lognormal_interval, profile_interval};
 use crate::lcmcr::{LcmcrConfig, LcmcrResult};
-use crate::model::{ModelError, ModelFit, ModelSpec, SpecError, fit_model, term_name};
-use crate::search::{Criterion, SearchError, SearchRow, Step, search_all, stepwise};
+use crate::model::{Base, ModelError, ModelFit, ModelSpec, SpecError, fit_model, term_name};
+use crate::search::{
+    Criterion, HETEROGENEITY_MODELS, SearchError, SearchRow, Step, search_models, stepwise,
+};
 use crate::special::chisq_sf;
 use crate::table::{CaptureTable, TableError};
 use crate::twolist::{TwoListReport, two_list};
@@ -58,6 +60,9 @@ pub struct SearchRequest {
     pub top: usize,
     /// Refuse searches over more models than this.
     pub limit: usize,
+    /// Fit the heterogeneity models (M0, Mh-…, Mth-…) alongside and rank
+    /// them in the same table, as Rcapture's `closedp` lists them.
+    pub heterogeneity: bool,
 }
 
 impl Default for SearchRequest {
@@ -67,6 +72,7 @@ impl Default for SearchRequest {
             rank: Criterion::Aic,
             top: 10,
             limit: 1 << 20,
+            heterogeneity: true,
         }
     }
 }
@@ -96,7 +102,13 @@ pub struct ModelRow {
 pub struct SearchReport {
     pub max_order: usize,
     pub rank: Criterion,
+    /// Models fitted and ranked: `hierarchical` + `heterogeneity`.
     pub fitted: usize,
+    /// Hierarchical log-linear models (all main effects, interactions up
+    /// to `max_order`).
+    pub hierarchical: usize,
+    /// Heterogeneity models (M0, Mh-…, Mth-…) ranked with them.
+    pub heterogeneity: usize,
     pub without_estimate: usize,
     /// The best `top` models, best first.
     pub best: Vec<SearchRow>,
@@ -185,24 +197,14 @@ pub enum EstimateError {
 }
 
 /// The models Rcapture's `closedp.t` fits (without the behavioural ones,
-/// which do not apply to lists).
+/// which do not apply to lists): M0, Mt, then the heterogeneity models of
+/// [`HETEROGENEITY_MODELS`] (three lists or more).
 pub fn default_models(k: usize) -> Vec<&'static str> {
-    if k < 3 {
-        vec!["M0", "Mt"]
-    } else {
-        vec![
-            "M0",
-            "Mt",
-            "Mh-chao",
-            "Mh-poisson2",
-            "Mh-darroch",
-            "Mh-gamma3.5",
-            "Mth-chao",
-            "Mth-poisson2",
-            "Mth-darroch",
-            "Mth-gamma3.5",
-        ]
+    let mut v = vec!["M0", "Mt"];
+    if k >= 3 {
+        v.extend(HETEROGENEITY_MODELS.iter().filter(|m| **m != "M0"));
     }
+    v
 }
 
 /// Warnings about the table itself.
@@ -344,7 +346,11 @@ pub fn estimate(t: &CaptureTable, req: &EstimateRequest) -> Result<EstimateRepor
     }
     let mut search_report = None;
     if let Some(s) = &req.search {
-        let rows = search_all(t, s.max_order, s.rank, s.limit)?;
+        let rows = search_models(t, s.max_order, s.rank, s.limit, s.heterogeneity)?;
+        let heterogeneity = rows
+            .iter()
+            .filter(|r| r.base == Base::M0 || r.heterogeneity.is_some())
+            .count();
         let without = rows.iter().filter(|r| r.estimate.is_none()).count();
         let best_score = rows
             .first()
@@ -374,6 +380,8 @@ pub fn estimate(t: &CaptureTable, req: &EstimateRequest) -> Result<EstimateRepor
             max_order: s.max_order,
             rank: s.rank,
             fitted: rows.len(),
+            hierarchical: rows.len() - heterogeneity,
+            heterogeneity,
             without_estimate: without,
             close_models: close.len(),
             close_estimate_range: range,

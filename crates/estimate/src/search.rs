@@ -1,6 +1,9 @@
 //! Model search over hierarchical log-linear models: every model with all
 //! main effects and any hierarchical set of interactions up to a chosen
-//! order, fitted and ranked by AIC or BIC; and stepwise selection.
+//! order, fitted and ranked by AIC or BIC; the heterogeneity models
+//! Rcapture's `closedp` fits (M0, Mh and Mth with Chao's lower bound,
+//! Poisson2, Darroch, Gamma3.5) fitted alongside and ranked in the same
+//! table ([`search_models`]); and stepwise selection.
 //!
 //! Thousands of fits must take well under a second, so this module does not
 //! build design matrices. Every column of a hierarchical model is the
@@ -14,7 +17,7 @@
 //! depth-first walk over the models (each child adds one term), converges in
 //! a few steps. Buffers are allocated once per search.
 
-use crate::model::{Base, ModelSpec, term_name};
+use crate::model::{Base, Heterogeneity, ModelSpec, fit_model, term_name};
 use crate::special::ln_gamma;
 use crate::table::CaptureTable;
 use serde::{Deserialize, Serialize};
@@ -33,6 +36,12 @@ pub struct SearchRow {
     /// Interaction terms (bit masks), hierarchical, sorted.
     #[serde(skip)]
     pub terms: Vec<usize>,
+    /// M0 (one shared capture effect) or Mt (one per list).
+    #[serde(skip)]
+    pub base: Base,
+    /// Heterogeneity columns, for the Mh / Mth rows.
+    #[serde(skip)]
+    pub heterogeneity: Option<Heterogeneity>,
     pub model: String,
     pub estimate: Option<f64>,
     pub se: Option<f64>,
@@ -55,9 +64,9 @@ impl SearchRow {
     }
     pub fn spec(&self) -> ModelSpec {
         ModelSpec {
-            base: Base::Mt,
+            base: self.base,
             interactions: self.terms.clone(),
-            heterogeneity: None,
+            heterogeneity: self.heterogeneity.clone(),
         }
     }
 }
@@ -224,8 +233,8 @@ impl FastFitter {
             let mut s = 1.0;
             let mut accepted = false;
             for _ in 0..50 {
-                for i in 0..p {
-                    self.trial[i] = beta[i] + s * self.step[i];
+                for ((t, b), d) in self.trial.iter_mut().zip(beta.iter()).zip(&self.step) {
+                    *t = b + s * d;
                 }
                 let trial = std::mem::take(&mut self.trial);
                 let new_ll = self.evaluate(terms, &trial);
@@ -295,6 +304,8 @@ impl FastFitter {
         .name(lists);
         let mut row = SearchRow {
             terms: interactions.to_vec(),
+            base: Base::Mt,
+            heterogeneity: None,
             model,
             estimate: None,
             se: None,
@@ -481,6 +492,86 @@ pub fn rank_rows(rows: &mut [SearchRow], rank: Criterion) {
     });
 }
 
+/// The models of Rcapture's `closedp` other than `Mt` (which every
+/// hierarchical search already holds): M0 and the heterogeneity models Mh
+/// and Mth with Chao's lower bound, Poisson2, Darroch and Gamma3.5. They
+/// need three lists or more (with two, the heterogeneity column leaves no
+/// degree of freedom).
+pub const HETEROGENEITY_MODELS: [&str; 9] = [
+    "M0",
+    "Mh-chao",
+    "Mh-poisson2",
+    "Mh-darroch",
+    "Mh-gamma3.5",
+    "Mth-chao",
+    "Mth-poisson2",
+    "Mth-darroch",
+    "Mth-gamma3.5",
+];
+
+/// Fit [`HETEROGENEITY_MODELS`] (with the dense IRLS of [`fit_model`]) and
+/// return them as search rows; a model without an estimate keeps its row
+/// with the reason. Empty for fewer than three lists.
+pub fn heterogeneity_rows(table: &CaptureTable) -> Vec<SearchRow> {
+    let lists = table.lists();
+    let k = lists.len();
+    if k < 3 {
+        return Vec::new();
+    }
+    let cells = (1usize << k) - 1;
+    HETEROGENEITY_MODELS
+        .iter()
+        .filter_map(|name| ModelSpec::parse(name, lists).ok())
+        .map(|spec| {
+            let columns = spec.design(lists).cols;
+            let mut row = SearchRow {
+                terms: spec.interactions.clone(),
+                base: spec.base,
+                heterogeneity: spec.heterogeneity.clone(),
+                model: spec.name(lists),
+                estimate: None,
+                se: None,
+                deviance: None,
+                df: cells.saturating_sub(columns),
+                aic: None,
+                bic: None,
+                problem: None,
+            };
+            match fit_model(table, &spec) {
+                Ok(f) => {
+                    row.estimate = Some(f.estimate);
+                    row.se = Some(f.se);
+                    row.deviance = Some(f.deviance);
+                    row.df = f.df;
+                    row.aic = Some(f.aic);
+                    row.bic = Some(f.bic);
+                }
+                Err(e) => row.problem = Some(e.to_string()),
+            }
+            row
+        })
+        .collect()
+}
+
+/// The search Rcapture users expect: every hierarchical model up to
+/// `max_order` ([`search_all`]) and, when `heterogeneity` is set, the
+/// heterogeneity models ([`heterogeneity_rows`]), all in one table ranked
+/// by `rank` (models without an estimate last).
+pub fn search_models(
+    table: &CaptureTable,
+    max_order: usize,
+    rank: Criterion,
+    limit: usize,
+    heterogeneity: bool,
+) -> Result<Vec<SearchRow>, SearchError> {
+    let mut rows = search_all(table, max_order, rank, limit)?;
+    if heterogeneity {
+        rows.extend(heterogeneity_rows(table));
+        rank_rows(&mut rows, rank);
+    }
+    Ok(rows)
+}
+
 /// One step of a stepwise selection.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Step {
@@ -489,6 +580,11 @@ pub struct Step {
     pub model: String,
     pub score: f64,
 }
+
+/// A neighbour of the current model in a stepwise selection: its row, its
+/// coefficients by term (a warm start for the next step) and the action
+/// that leads to it.
+type Candidate = (SearchRow, Vec<(usize, f64)>, String);
 
 /// Stepwise selection (adding or dropping one interaction at a time, the
 /// one that lowers the criterion most, keeping the model hierarchical),
@@ -544,7 +640,7 @@ pub fn stepwise(
         score: cur.score(rank),
     }];
     loop {
-        let mut best: Option<(SearchRow, Vec<(usize, f64)>, String)> = None;
+        let mut best: Option<Candidate> = None;
         // Additions.
         for &t in &cands {
             if cur.terms.contains(&t) || !faces_present(t, &cur.terms) {

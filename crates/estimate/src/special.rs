@@ -61,7 +61,7 @@ pub fn norm_quantile(p: f64) -> f64 {
         -3.969683028665376e1,
         2.209460984245205e2,
         -2.759285104469687e2,
-        1.383577518672690e2,
+        1.383_577_518_672_69e2,
         -3.066479806614716e1,
         2.506628277459239,
     ];
@@ -135,7 +135,7 @@ mod tests {
 /// freedom (regularised incomplete gamma, series and continued fraction as
 /// in Numerical Recipes §6.2).
 pub fn chisq_sf(x: f64, df: f64) -> f64 {
-    if !(x > 0.0) || !(df > 0.0) {
+    if x.is_nan() || df.is_nan() || x <= 0.0 || df <= 0.0 {
         return 1.0;
     }
     let a = df / 2.0;

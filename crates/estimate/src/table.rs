@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 /// Most lists a table may have: 2^15 − 1 observable cells.
 pub const MAX_LISTS: usize = 15;
+/// Most people a table may hold in all: far above any real population (more
+/// than a hundred times the world's), low enough that every sum of counts
+/// stays exact in integers and in floating point.
+pub const MAX_PEOPLE: u64 = 1_000_000_000_000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CaptureTable {
@@ -33,6 +37,10 @@ pub enum TableError {
     UnobservedCellNonZero,
     #[error("list {0:?} has no records: drop it or check the linkage of its records")]
     EmptyList(String),
+    #[error(
+        "the counts add up to more than {MAX_PEOPLE} people (over a hundred times the world's population): check the count column"
+    )]
+    TooManyPeople,
     #[error("the table holds no records at all")]
     NoRecords,
     #[error(
@@ -67,6 +75,10 @@ impl CaptureTable {
         }
         if counts[0] != 0 {
             return Err(TableError::UnobservedCellNonZero);
+        }
+        let total = counts.iter().try_fold(0u64, |a, &c| a.checked_add(c));
+        if total.is_none_or(|t| t > MAX_PEOPLE) {
+            return Err(TableError::TooManyPeople);
         }
         Ok(CaptureTable { lists, counts })
     }
@@ -163,5 +175,26 @@ impl CaptureTable {
             }
         }
         CaptureTable::new(lists, counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ab() -> Vec<String> {
+        vec!["A".into(), "B".into()]
+    }
+
+    #[test]
+    fn impossible_totals_are_refused_not_overflowed() {
+        // Each count fits in u64, their sum does not.
+        let e = CaptureTable::new(ab(), vec![0, u64::MAX, u64::MAX, 1]).unwrap_err();
+        assert_eq!(e, TableError::TooManyPeople);
+        assert!(e.to_string().contains("check the count column"), "{e}");
+        let e = CaptureTable::new(ab(), vec![0, MAX_PEOPLE, 1, 0]).unwrap_err();
+        assert_eq!(e, TableError::TooManyPeople);
+        let t = CaptureTable::new(ab(), vec![0, MAX_PEOPLE - 1, 1, 0]).unwrap();
+        assert_eq!(t.observed(), MAX_PEOPLE);
     }
 }

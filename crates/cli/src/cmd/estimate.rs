@@ -48,9 +48,14 @@ pub struct Args {
     /// Mh-gamma3.5, Mth-…, or Mt+A:B+A:C with list names from the header.
     #[arg(long = "model", value_name = "SPEC")]
     pub models: Vec<String>,
-    /// Fit every hierarchical model up to --max-order and rank them.
+    /// Fit every hierarchical model up to --max-order, and the heterogeneity
+    /// models (M0, Mh-…, Mth-…) beside them, and rank them all.
     #[arg(long)]
     pub search: bool,
+    /// With --search: rank only the hierarchical log-linear models (as
+    /// Rcapture's closedpMS.t), without M0, Mh-… and Mth-….
+    #[arg(long, requires = "search")]
+    pub hierarchical_only: bool,
     /// Stepwise selection from the independence model.
     #[arg(long)]
     pub stepwise: bool,
@@ -137,6 +142,29 @@ fn plot_rows(r: &EstimateReport, prefix: &str, rows: &mut Vec<PlotRow>) {
     }
 }
 
+/// Plots are SVG only: refuse another extension before any work is done
+/// rather than write SVG text into a file named `.png`.
+fn check_plot_paths(a: &Args) -> Result<()> {
+    for (flag, path) in [
+        ("--plot", &a.plot),
+        ("--plot-posterior", &a.plot_posterior),
+        ("--plot-trace", &a.plot_trace),
+    ] {
+        let Some(p) = path else { continue };
+        let ext = p
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        if ext.as_deref() != Some("svg") {
+            bail!(
+                "{flag} {}: plots are written as SVG; name the file .svg (a browser opens it, and e.g. `rsvg-convert -f png` turns it into PNG)",
+                p.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<PlotRow>) -> Result<()> {
     if let Some(p) = &a.plot {
         if rows.is_empty() {
@@ -181,6 +209,7 @@ fn request(a: &Args) -> Result<EstimateRequest> {
         max_order: a.max_order,
         rank,
         top: a.top,
+        heterogeneity: !a.hierarchical_only,
         ..Default::default()
     };
     let lcmcr = if a.lcmcr {
@@ -331,9 +360,11 @@ fn print_report(r: &EstimateReport, indent: &str) {
     }
     if let Some(s) = &r.search {
         println!(
-            "{indent}Search: {} hierarchical models up to order {} fitted ({} without an estimate); best by {}:",
+            "{indent}Search: {} models fitted and ranked — {} hierarchical log-linear models up to order {} and {} heterogeneity models (M0, Mh, Mth) — {} without an estimate; best by {}:",
             s.fitted,
+            s.hierarchical,
             s.max_order,
+            s.heterogeneity,
             s.without_estimate,
             crit(s.rank)
         );
@@ -514,6 +545,7 @@ fn from_archive(g: &Globals, a: &Args) -> Result<String> {
 }
 
 pub fn run(g: &Globals, a: Args) -> Result<()> {
+    check_plot_paths(&a)?;
     let (text, file) = match &a.counts {
         Some(c) => (
             std::fs::read_to_string(c).with_context(|| format!("reading {}", c.display()))?,
