@@ -197,6 +197,10 @@ pub(crate) struct Blocks {
     pub reports: Vec<RuleReport>,
 }
 
+/// Candidate pairs and what each rule contributed.
+#[cfg(test)]
+type Candidates = (Vec<(u32, u32)>, Vec<RuleReport>);
+
 /// Computes candidate pairs (a < b by record number) for the rules, refusing
 /// any rule or union above `cap`.
 #[cfg(test)]
@@ -207,7 +211,7 @@ pub(crate) fn candidates(
     mode: LinkMode,
     cap: u64,
     threads: usize,
-) -> Result<(Vec<(u32, u32)>, Vec<RuleReport>), LinkError> {
+) -> Result<Candidates, LinkError> {
     let mut blocks = plan(data, names, rules, mode, cap)?;
     let pairs = blocks.union_pairs(data, mode, threads);
     Ok((pairs, blocks.reports))

@@ -456,7 +456,7 @@ mod tests {
     /// recovered; and the population prior from a known mixture.
     #[test]
     fn fixed_u_em_and_population_lambda() {
-        let true_m = vec![vec![0.9, 0.1], vec![0.8, 0.2]];
+        let true_m = [vec![0.9, 0.1], vec![0.8, 0.2]];
         let u = vec![vec![0.05, 0.95], vec![0.2, 0.8]];
         let mut pats = Patterns::default();
         // 1000 matches, 9000 non-matches, counts at their expectations.

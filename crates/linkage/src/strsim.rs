@@ -88,8 +88,8 @@ fn jaro_small(a: &[char], b: &[char]) -> f64 {
     for (i, ca) in a.iter().enumerate() {
         let lo = i.saturating_sub(window);
         let hi = (i + window + 1).min(b.len());
-        for j in lo..hi {
-            if b_used & (1 << j) == 0 && b[j] == *ca {
+        for (j, cb) in b.iter().enumerate().take(hi).skip(lo) {
+            if b_used & (1 << j) == 0 && cb == ca {
                 b_used |= 1 << j;
                 a_used |= 1 << i;
                 break;
