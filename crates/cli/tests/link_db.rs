@@ -487,7 +487,15 @@ fn a_second_spelling_links_and_the_ledger_covers_linkage() {
     let before = entries.len();
     ok(&tumen(
         &data,
-        &["link", "decide", "p-ri", "p-pak", "different", "--note", "n"],
+        &[
+            "link",
+            "decide",
+            "p-ri",
+            "p-pak",
+            "different",
+            "--note",
+            "n",
+        ],
     ));
     // The stored decision is a label of the next run's training: the pair
     // is counted as decided and the trained m/u move.
@@ -498,7 +506,12 @@ fn a_second_spelling_links_and_the_ledger_covers_linkage() {
     assert_eq!(entries.len(), before + 1);
     let d = entries.last().unwrap();
     assert_eq!(
-        (d.table.as_str(), d.action.as_str(), d.a.as_str(), d.b.as_str()),
+        (
+            d.table.as_str(),
+            d.action.as_str(),
+            d.a.as_str(),
+            d.b.as_str()
+        ),
         ("link_decisions", "different", "p-pak", "p-ri")
     );
     let resolved = persons(&data)

@@ -426,7 +426,9 @@ fn ten_million_identical_surnames_refused_by_cap() {
 #[test]
 fn every_spelling_counts() {
     const SUR_H: &[&str] = &["김", "리", "박", "최", "정", "강", "조", "윤", "장", "현"];
-    const GIV_H: &[&str] = &["철", "영", "명", "순", "희", "진", "성", "광", "혁", "옥", "금", "미"];
+    const GIV_H: &[&str] = &[
+        "철", "영", "명", "순", "희", "진", "성", "광", "혁", "옥", "금", "미",
+    ];
     let build = |with_alternates: bool| -> Dataset {
         let mut d = Dataset::new(vec![
             FieldSpec::new("name", FieldKind::PersonName),
@@ -481,7 +483,10 @@ fn every_spelling_counts() {
     let find = |d: &Dataset, r: &LinkResult| {
         let index = d.id_index();
         let (a, b) = (index["x1"], index["x2"]);
-        r.pairs.iter().find(|p| p.a == a.min(b) && p.b == a.max(b)).copied()
+        r.pairs
+            .iter()
+            .find(|p| p.a == a.min(b) && p.b == a.max(b))
+            .copied()
     };
 
     let d = build(true);

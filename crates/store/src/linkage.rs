@@ -140,7 +140,8 @@ impl<'a> Cursor<'a> {
             .take(4)
             .and_then(|b| b.try_into().ok())
             .map(u32::from_be_bytes)? as usize;
-        self.take(n).and_then(|b| String::from_utf8(b.to_vec()).ok())
+        self.take(n)
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
     }
 }
 
@@ -225,22 +226,22 @@ pub(crate) fn check_ledger(conn: &Connection) -> Result<LinkageLedgerCheck, Stor
                     l.seq = 0;
                     logged.insert((l.table.clone(), l.row), l.encode());
                 }
-                _ => out
-                    .problems
-                    .push(format!("ledger entry {seq}: not a well-formed linkage entry")),
+                _ => out.problems.push(format!(
+                    "ledger entry {seq}: not a well-formed linkage entry"
+                )),
             }
         }
     }
-    let mut expect = |table: &str, row: i64, leaf: LinkageLeaf| {
-        match logged.remove(&(table.to_string(), row as u64)) {
-            Some(bytes) if bytes == leaf.encode() => out.matching += 1,
-            Some(_) => out
-                .problems
-                .push(format!("{table} row {row} differs from its ledger entry")),
-            None => out
-                .problems
-                .push(format!("{table} row {row} has no ledger entry")),
-        }
+    let mut expect = |table: &str, row: i64, leaf: LinkageLeaf| match logged
+        .remove(&(table.to_string(), row as u64))
+    {
+        Some(bytes) if bytes == leaf.encode() => out.matching += 1,
+        Some(_) => out
+            .problems
+            .push(format!("{table} row {row} differs from its ledger entry")),
+        None => out
+            .problems
+            .push(format!("{table} row {row} has no ledger entry")),
     };
     {
         let mut st = conn
@@ -322,8 +323,9 @@ pub(crate) fn check_ledger(conn: &Connection) -> Result<LinkageLedgerCheck, Stor
         }
     }
     for (table, row) in logged.into_keys() {
-        out.problems
-            .push(format!("{table} row {row} is in the ledger but missing from the table"));
+        out.problems.push(format!(
+            "{table} row {row} is in the ledger but missing from the table"
+        ));
     }
     Ok(out)
 }
@@ -924,7 +926,16 @@ mod tests {
             c.query_row("SELECT COUNT(*) FROM ledger", [], |r| r.get(0))
                 .unwrap()
         };
-        add_decision(&c, "o", "ann", &id("a"), &id("b"), true, Some("same mother")).unwrap();
+        add_decision(
+            &c,
+            "o",
+            "ann",
+            &id("a"),
+            &id("b"),
+            true,
+            Some("same mother"),
+        )
+        .unwrap();
         assert_eq!(ledger_len(&c), 1);
         let run = LinkRunWrite {
             scope: vec![id("a"), id("b"), id("c")],
@@ -949,7 +960,11 @@ mod tests {
             (1..=9).collect::<Vec<u64>>()
         );
         assert_eq!(
-            (leaves[0].action.as_str(), leaves[0].a.as_str(), leaves[0].b.as_str()),
+            (
+                leaves[0].action.as_str(),
+                leaves[0].a.as_str(),
+                leaves[0].b.as_str()
+            ),
             ("same", "a", "b")
         );
         assert_eq!(leaves[0].text_sha256, sha256(Some("same mother")));
@@ -959,7 +974,11 @@ mod tests {
             .map(|l| (l.a.as_str(), l.b.as_str()))
             .collect();
         assert_eq!(joins, [("a", "P-a"), ("b", "P-a"), ("c", "P-a")]);
-        assert!(leaves.iter().any(|l| l.action == "leave" && l.a == "c" && l.actor == "bob"));
+        assert!(
+            leaves
+                .iter()
+                .any(|l| l.action == "leave" && l.a == "c" && l.actor == "bob")
+        );
         let check = check_ledger(&c).unwrap();
         assert_eq!((check.entries, check.matching), (9, 9), "{check:?}");
         assert!(check.problems.is_empty());
@@ -985,8 +1004,18 @@ mod tests {
         let check = check_ledger(&c).unwrap();
         assert_eq!(check.problems.len(), 3, "{:?}", check.problems);
         assert!(check.problems[0].contains("link_decisions row 1 differs"));
-        assert!(check.problems.iter().any(|p| p.contains("has no ledger entry")));
-        assert!(check.problems.iter().any(|p| p.contains("missing from the table")));
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.contains("has no ledger entry"))
+        );
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.contains("missing from the table"))
+        );
     }
 
     #[test]
