@@ -406,3 +406,133 @@ fn an_empty_archive_gets_a_clear_message() {
     let out = tumen(&data, &["link"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }
+
+/// Linkage entries in the archive's ledger, decoded.
+fn linkage_entries(dir: &Path) -> Vec<tumen_store::linkage::LinkageLeaf> {
+    let a = Archive::open(dir, PW).unwrap();
+    let s = a.session(local_administrator("test"));
+    let ledger = s.ledger().unwrap();
+    ledger
+        .leaves(1, 100_000)
+        .unwrap()
+        .iter()
+        .filter_map(|l| tumen_store::linkage::LinkageLeaf::decode(&l.bytes))
+        .collect()
+}
+
+/// A woman known in one list by her legal Hangul name and her alias, in
+/// another only by the romanized alias: the two records meet through the
+/// second spelling. Every decision, join, leave and unlink is an entry of
+/// the tamper-evident ledger, and `tumen verify` finds the ledger intact.
+#[test]
+fn a_second_spelling_links_and_the_ledger_covers_linkage() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("archive");
+    build(&data);
+    {
+        let a = Archive::open(&data, PW).unwrap();
+        let s = a.session(local_administrator("test"));
+        s.create(&rec(
+            r#"{"kind":"person","id":"p-alias-1","names":[{"text":"김순희","script":"hangul","kind":"legal"},{"text":"김미영","script":"hangul","kind":"alias"}],"sex":"female","birth_date":"1979-05-05","origin":"plc-musan","claims":[{"source":"src-1"}]}"#,
+        ))
+        .unwrap();
+        s.create(&rec(
+            r#"{"kind":"person","id":"p-alias-2","names":[{"text":"Kim Mi Yong","script":"latin","kind":"alias"}],"sex":"female","birth_date":"1979-05-05","origin":"plc-musan","claims":[{"source":"src-1"}]}"#,
+        ))
+        .unwrap();
+    }
+    assert!(linkage_entries(&data).is_empty());
+    ok(&tumen(&data, &["link"]));
+    let p = persons(&data);
+    assert!(together(&p, "p-alias-1", "p-alias-2"), "{p:?}");
+    let entries = linkage_entries(&data);
+    let joins: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.action == "join")
+        .map(|e| e.a.as_str())
+        .collect();
+    assert!(
+        joins.contains(&"p-alias-1") && joins.contains(&"p-alias-2"),
+        "{joins:?}"
+    );
+    assert!(entries.iter().any(|e| e.action == "run"));
+
+    // The review queue explains which spellings met.
+    let q = json(&tumen(
+        &data,
+        &[
+            "link",
+            "--threshold",
+            "1",
+            "--review-lower",
+            "0.01",
+            "review",
+            "--json",
+        ],
+    ));
+    let item = q
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["id_a"] == "p-alias-1" && i["id_b"] == "p-alias-2")
+        .unwrap_or_else(|| panic!("{q:#}"));
+    assert_eq!(
+        item["explanation"]["fields"][0]["values"],
+        serde_json::json!(["김미영", "Kim Mi Yong"]),
+        "{item:#}"
+    );
+
+    let model = |data: &Path| json(&tumen(data, &["link", "--json", "--no-save"]));
+    let untrained = model(&data);
+    let before = entries.len();
+    ok(&tumen(
+        &data,
+        &[
+            "link",
+            "decide",
+            "p-ri",
+            "p-pak",
+            "different",
+            "--note",
+            "n",
+        ],
+    ));
+    // The stored decision is a label of the next run's training: the pair
+    // is counted as decided and the trained m/u move.
+    let trained = model(&data);
+    assert_eq!(trained["summary"]["decided_different"], 1, "{trained:#}");
+    assert_ne!(trained["model"], untrained["model"]);
+    let entries = linkage_entries(&data);
+    assert_eq!(entries.len(), before + 1);
+    let d = entries.last().unwrap();
+    assert_eq!(
+        (
+            d.table.as_str(),
+            d.action.as_str(),
+            d.a.as_str(),
+            d.b.as_str()
+        ),
+        ("link_decisions", "different", "p-pak", "p-ri")
+    );
+    let resolved = persons(&data)
+        .into_iter()
+        .find(|(_, m)| m.iter().any(|x| x == "p-alias-1"))
+        .unwrap()
+        .0;
+    ok(&tumen(&data, &["link", "unlink", &resolved]));
+    let entries = linkage_entries(&data);
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.action == "leave" && e.b == resolved),
+        "{entries:?}"
+    );
+    assert!(entries.iter().any(|e| e.table == "link_decisions"
+        && e.action == "different"
+        && e.a == "p-alias-1"
+        && e.b == "p-alias-2"));
+    let out = tumen(&data, &["verify"]);
+    let text = ok(&out);
+    assert!(text.contains("intact"), "{text}");
+    assert!(!text.contains("NOT INTACT"), "{text}");
+}

@@ -188,7 +188,7 @@ pub struct RuleReport {
     pub new_pairs: u64,
 }
 
-const MAX_KEYS_PER_RECORD: usize = 16;
+const MAX_KEYS_PER_RECORD: usize = 32;
 
 /// The blocks of every rule, counted and accepted under the cap.
 pub(crate) struct Blocks {
@@ -196,6 +196,10 @@ pub(crate) struct Blocks {
     entries: Vec<Vec<(u64, u32)>>,
     pub reports: Vec<RuleReport>,
 }
+
+/// Candidate pairs and what each rule contributed.
+#[cfg(test)]
+type Candidates = (Vec<(u32, u32)>, Vec<RuleReport>);
 
 /// Computes candidate pairs (a < b by record number) for the rules, refusing
 /// any rule or union above `cap`.
@@ -207,7 +211,7 @@ pub(crate) fn candidates(
     mode: LinkMode,
     cap: u64,
     threads: usize,
-) -> Result<(Vec<(u32, u32)>, Vec<RuleReport>), LinkError> {
+) -> Result<Candidates, LinkError> {
     let mut blocks = plan(data, names, rules, mode, cap)?;
     let pairs = blocks.union_pairs(data, mode, threads);
     Ok((pairs, blocks.reports))
@@ -253,16 +257,34 @@ pub(crate) fn plan(
         let mut keys: Vec<u64> = Vec::new();
         offsets.push(0u32);
         let mut combo: Vec<u64> = Vec::new();
+        let mut several: Vec<u64> = Vec::new();
         for r in 0..n {
             combo.clear();
             combo.push(0);
             let mut ok = true;
             for (pi, (&f, table)) in part_fields.iter().zip(&part_tables).enumerate() {
-                let code = data.columns[f].codes[r];
-                let pk: &[u64] = if code == 0 {
-                    &[]
+                let col = &data.columns[f];
+                let code = col.codes[r];
+                let keys_of = |c: u32| -> &[u64] {
+                    if c == 0 {
+                        &[]
+                    } else {
+                        table.get(c as usize - 1).map_or(&[], |v| v)
+                    }
+                };
+                let alts = col.alternates(r as u32);
+                let pk: &[u64] = if alts.is_empty() {
+                    keys_of(code)
                 } else {
-                    table.get(code as usize - 1).map_or(&[], |v| v)
+                    // A record with several spellings: the keys of all.
+                    several.clear();
+                    several.extend_from_slice(keys_of(code));
+                    for c in alts {
+                        several.extend_from_slice(keys_of(*c));
+                    }
+                    several.sort_unstable();
+                    several.dedup();
+                    &several
                 };
                 if pk.is_empty() {
                     ok = false;

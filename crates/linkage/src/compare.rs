@@ -157,6 +157,10 @@ impl NameComparator for CrossScriptNames {
 impl PreparedNames for CrossPrepared {
     fn compare(&self, i: usize, j: usize, floor: f64) -> (bool, f64) {
         let (g_same, g) = self.generic.compare(i, j, floor);
+        if g_same {
+            // Already "the same name"; the cross-script score cannot add.
+            return (true, g);
+        }
         let n = match (self.keys.get(i), self.keys.get(j)) {
             (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => tumen_names::score(a, b),
             _ => 0.0,

@@ -102,42 +102,85 @@ impl FieldSpec {
 }
 
 /// One column: distinct values and, per record, the code of its value
-/// (0 = missing, `k` = `dict[k-1]`).
+/// (0 = missing, `k` = `dict[k-1]`). A record may hold further values of the
+/// field (a person's other spellings: Hangul, Hanja, romanizations, aliases);
+/// `codes` keeps the first, `alt_codes` the others.
 #[derive(Default)]
 pub(crate) struct Column {
     pub dict: Vec<Box<str>>,
     index: HashMap<Box<str>, u32>,
     pub codes: Vec<u32>,
-    /// How many records hold each code (index 0 counts missing values).
+    /// How many records hold each code as their first value (index 0 counts
+    /// missing values).
     pub counts: Vec<u64>,
+    /// Further values per record in compressed-row form: the values of
+    /// record `r` are `alt_codes[alt_offsets[r]..alt_offsets[r + 1]]`. Empty
+    /// while no record has a second value, so single-valued columns pay
+    /// nothing.
+    alt_offsets: Vec<u32>,
+    alt_codes: Vec<u32>,
 }
 
 impl Column {
-    fn push(&mut self, v: Option<&str>) -> Result<(), LinkError> {
-        let v = v.map(str::trim).filter(|v| !v.is_empty());
-        let code = match v {
-            None => 0,
-            Some(v) => match self.index.get(v) {
-                Some(c) => *c,
-                None => {
-                    let c = u32::try_from(self.dict.len() + 1)
-                        .map_err(|_| LinkError::TooManyRecords)?;
-                    let b: Box<str> = v.into();
-                    self.dict.push(b.clone());
-                    self.index.insert(b, c);
-                    self.counts.push(0);
-                    c
-                }
-            },
-        };
+    fn intern(&mut self, v: &str) -> Result<u32, LinkError> {
+        if let Some(c) = self.index.get(v) {
+            return Ok(*c);
+        }
+        let c = u32::try_from(self.dict.len() + 1).map_err(|_| LinkError::TooManyRecords)?;
+        let b: Box<str> = v.into();
+        self.dict.push(b.clone());
+        self.index.insert(b, c);
+        self.counts.push(0);
+        Ok(c)
+    }
+
+    /// Appends one record's values (the first is its main value).
+    fn push(&mut self, values: &[&str]) -> Result<(), LinkError> {
         if self.counts.is_empty() {
             self.counts.push(0);
         }
+        let mut it = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty());
+        let code = match it.next() {
+            None => 0,
+            Some(v) => self.intern(v)?,
+        };
         if let Some(n) = self.counts.get_mut(code as usize) {
             *n += 1;
         }
+        let start = self.alt_codes.len();
+        for v in it {
+            let c = self.intern(v)?;
+            if c != code && !self.alt_codes[start..].contains(&c) {
+                self.alt_codes.push(c);
+            }
+        }
+        let r = self.codes.len();
         self.codes.push(code);
+        if self.alt_codes.len() > start && self.alt_offsets.is_empty() {
+            // First record with a second value: earlier records had none.
+            self.alt_offsets = vec![0; r + 1];
+        }
+        if !self.alt_offsets.is_empty() {
+            let end = u32::try_from(self.alt_codes.len()).map_err(|_| LinkError::TooManyRecords)?;
+            self.alt_offsets.push(end);
+        }
         Ok(())
+    }
+
+    /// Whether any record holds more than one value.
+    #[inline]
+    pub fn has_alternates(&self) -> bool {
+        !self.alt_offsets.is_empty()
+    }
+
+    /// The further values of record `r` (empty for most).
+    #[inline]
+    pub fn alternates(&self, r: u32) -> &[u32] {
+        let r = r as usize;
+        match (self.alt_offsets.get(r), self.alt_offsets.get(r + 1)) {
+            (Some(a), Some(b)) => self.alt_codes.get(*a as usize..*b as usize).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 
     pub fn value(&self, code: u32) -> Option<&str> {
@@ -209,6 +252,27 @@ impl Dataset {
         source: u16,
         values: &[Option<&str>],
     ) -> Result<(), LinkError> {
+        let many: Vec<&[&str]> = values
+            .iter()
+            .map(|v| match v {
+                Some(v) => std::slice::from_ref(v),
+                None => &[][..],
+            })
+            .collect();
+        self.push_many(id, source, &many)
+    }
+
+    /// Adds one record whose fields may hold several values each (a person's
+    /// names in every script and romanization): the first non-empty value of
+    /// a field is its main one, the others are compared too and the best
+    /// agreement counts (see [`crate::LinkResult::explain`] for which pair
+    /// met). Blocking keys are taken from every value.
+    pub fn push_many(
+        &mut self,
+        id: &str,
+        source: u16,
+        values: &[&[&str]],
+    ) -> Result<(), LinkError> {
         if usize::from(source) >= self.source_names.len() {
             return Err(LinkError::UnknownSource(source));
         }
@@ -231,7 +295,7 @@ impl Dataset {
             return Err(LinkError::DuplicateId(id.to_string()));
         }
         for (col, v) in self.columns.iter_mut().zip(values) {
-            col.push(*v)?;
+            col.push(v)?;
         }
         self.ids.push_str(id);
         self.id_ends.push(self.ids.len());
@@ -279,10 +343,23 @@ impl Dataset {
         self.sources.get(i as usize).copied().unwrap_or(0)
     }
 
-    /// The value of field `f` of record `i`, if present.
+    /// The value of field `f` of record `i`, if present (its main value when
+    /// it has several).
     pub fn value(&self, i: u32, f: usize) -> Option<&str> {
         let col = self.columns.get(f)?;
         col.value(*col.codes.get(i as usize)?)
+    }
+
+    /// Every value of field `f` of record `i`, main value first.
+    pub fn values(&self, i: u32, f: usize) -> Vec<&str> {
+        let Some(col) = self.columns.get(f) else {
+            return Vec::new();
+        };
+        let main = col.codes.get(i as usize).copied().unwrap_or(0);
+        std::iter::once(main)
+            .chain(col.alternates(i).iter().copied())
+            .filter_map(|c| col.value(c))
+            .collect()
     }
 
     /// Index from id to record number (built on demand; used for decisions).

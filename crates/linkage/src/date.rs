@@ -89,6 +89,30 @@ pub const DATE_LEVELS: &[&str] = &[
     "different",
 ];
 
+/// Whether two equal-length digit strings are at most one edit apart in the
+/// optimal-string-alignment sense: for equal lengths that is one substituted
+/// digit or one swap of adjacent digits (an insertion needs a deletion too,
+/// two edits). Allocation-free: this runs for every compared pair.
+#[inline]
+fn within_one_edit(a: &[u8; 8], b: &[u8; 8]) -> bool {
+    let mut first = None;
+    let mut diffs = 0;
+    for i in 0..8 {
+        if a[i] != b[i] {
+            diffs += 1;
+            if diffs > 2 {
+                return false;
+            }
+            first.get_or_insert(i);
+        }
+    }
+    match (diffs, first) {
+        (0 | 1, _) => true,
+        (2, Some(i)) => i + 1 < 8 && a[i] == b[i + 1] && a[i + 1] == b[i],
+        _ => false,
+    }
+}
+
 /// The level (1-based, see [`DATE_LEVELS`]) of two dates.
 pub fn date_level(a: &PartialDate, b: &PartialDate) -> u8 {
     let full = |d: &PartialDate| d.month.is_some() && d.day.is_some();
@@ -96,9 +120,7 @@ pub fn date_level(a: &PartialDate, b: &PartialDate) -> u8 {
         return 1;
     }
     if a.ndigits == 8 && b.ndigits == 8 {
-        let da: Vec<char> = a.digits.iter().map(|c| *c as char).collect();
-        let db: Vec<char> = b.digits.iter().map(|c| *c as char).collect();
-        if crate::strsim::osa_distance_bounded(&da, &db, 1) <= 1 {
+        if within_one_edit(&a.digits, &b.digits) {
             return 2;
         }
         if a.year == b.year && a.month.is_some() && a.month == b.day && a.day == b.month {
@@ -126,6 +148,34 @@ mod tests {
 
     fn lv(a: &str, b: &str) -> u8 {
         date_level(&parse(a).unwrap(), &parse(b).unwrap())
+    }
+
+    /// The shortcut agrees with the general OSA distance (an independent
+    /// implementation in `strsim`, checked there against textbook values).
+    #[test]
+    fn one_edit_shortcut_matches_osa() {
+        let words = [
+            *b"19750302",
+            *b"19750320",
+            *b"19570302",
+            *b"19750303",
+            *b"91750302",
+            *b"19753002",
+            *b"19750230",
+            *b"29750301",
+            *b"19750302",
+            *b"17950302",
+        ];
+        for a in &words {
+            for b in &words {
+                let (ca, cb): (Vec<char>, Vec<char>) = (
+                    a.iter().map(|c| *c as char).collect(),
+                    b.iter().map(|c| *c as char).collect(),
+                );
+                let osa = crate::strsim::osa_distance_bounded(&ca, &cb, 1) <= 1;
+                assert_eq!(within_one_edit(a, b), osa, "{ca:?} {cb:?}");
+            }
+        }
     }
 
     #[test]

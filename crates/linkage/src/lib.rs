@@ -174,6 +174,10 @@ pub struct Contribution {
     pub weight: f64,
     /// Term-frequency adjustment added to `weight` (exact agreement only).
     pub tf_adjustment: f64,
+    /// When a record holds several values of the field (spellings of a
+    /// name), the pair of values that gave this level.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub values: Option<(String, String)>,
 }
 
 /// Why a pair got its weight.
@@ -189,13 +193,11 @@ impl std::fmt::Display for Explanation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "prior {:+.2}", self.prior)?;
         for c in &self.fields {
-            write!(
-                f,
-                "; {} {} {:+.2}",
-                c.field,
-                c.label,
-                c.weight + c.tf_adjustment
-            )?;
+            write!(f, "; {}", c.field)?;
+            if let Some((a, b)) = &c.values {
+                write!(f, " ({a} ~ {b})")?;
+            }
+            write!(f, " {} {:+.2}", c.label, c.weight + c.tf_adjustment)?;
             if c.tf_adjustment != 0.0 {
                 write!(f, " (term frequency {:+.2})", c.tf_adjustment)?;
             }
@@ -258,14 +260,16 @@ impl LinkResult {
     }
 
     /// Which fields added or subtracted how much for a pair of records of
-    /// `data` (the dataset given to [`link`]).
+    /// `data` (the dataset given to [`link`]). For a field holding several
+    /// values per record (a person's spellings), the contribution is that of
+    /// the best-agreeing pair of values, and `values` names that pair.
     pub fn explain(&self, data: &Dataset, a: u32, b: u32) -> Explanation {
         let prior = self.model.prior_weight();
         let mut total = prior;
         let mut fields = Vec::with_capacity(self.comparators.len());
         for (f, fc) in self.comparators.iter().enumerate() {
-            let (ca, cb) = codes(data, f, a, b);
-            let level = fc.level(ca, cb);
+            let col = &data.columns[f];
+            let (level, ca, cb) = field_level(fc, col, a, b);
             let fm = &self.model.fields[f];
             let (label, weight) = if level == 0 {
                 ("missing".to_string(), 0.0)
@@ -277,12 +281,18 @@ impl LinkResult {
             };
             let tf = tf_adjust(fc, fm, level, ca, cb);
             total += weight + tf;
+            let several = !col.alternates(a).is_empty() || !col.alternates(b).is_empty();
+            let values = match (several && level > 0, col.value(ca), col.value(cb)) {
+                (true, Some(x), Some(y)) => Some((x.to_string(), y.to_string())),
+                _ => None,
+            };
             fields.push(Contribution {
                 field: fm.field.clone(),
                 level,
                 label,
                 weight,
                 tf_adjustment: tf,
+                values,
             });
         }
         Explanation {
@@ -294,10 +304,34 @@ impl LinkResult {
     }
 }
 
+/// The level of one field for records `a` and `b`, with the value codes
+/// that gave it. A field holding several values per record (a person's
+/// spellings) is compared on every pair of values and the strongest
+/// agreement (lowest non-missing level) counts.
 #[inline]
-fn codes(data: &Dataset, f: usize, a: u32, b: u32) -> (u32, u32) {
-    let c = &data.columns[f].codes;
-    (c[a as usize], c[b as usize])
+fn field_level(fc: &FieldComparator, col: &data::Column, a: u32, b: u32) -> (u8, u32, u32) {
+    let (ca, cb) = (col.codes[a as usize], col.codes[b as usize]);
+    let l = fc.level(ca, cb);
+    if l == 1 || !col.has_alternates() {
+        return (l, ca, cb);
+    }
+    let (xa, xb) = (col.alternates(a), col.alternates(b));
+    if xa.is_empty() && xb.is_empty() {
+        return (l, ca, cb);
+    }
+    let mut best = (l, ca, cb);
+    for &x in std::iter::once(&ca).chain(xa) {
+        for &y in std::iter::once(&cb).chain(xb) {
+            let l = fc.level(x, y);
+            if l != 0 && (best.0 == 0 || l < best.0) {
+                best = (l, x, y);
+                if l == 1 {
+                    return best;
+                }
+            }
+        }
+    }
+    best
 }
 
 #[inline]
@@ -327,9 +361,8 @@ fn tf_adjust(fc: &FieldComparator, fm: &FieldModel, level: u8, ca: u32, cb: u32)
 }
 
 fn gamma_into(comparators: &[FieldComparator], data: &Dataset, a: u32, b: u32, out: &mut [u8]) {
-    for (f, fc) in comparators.iter().enumerate() {
-        let (ca, cb) = codes(data, f, a, b);
-        out[f] = fc.level(ca, cb);
+    for ((fc, col), o) in comparators.iter().zip(&data.columns).zip(out.iter_mut()) {
+        *o = field_level(fc, col, a, b).0;
     }
 }
 
@@ -510,6 +543,7 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
         }
         sampled = draws.len() as u64;
     }
+    report("sampling u", sampled, sampled);
     let u_random = model::level_shares(&nlevels, &sample);
 
     // m by EM, one training session per blocking rule (Splink's approach):
@@ -670,7 +704,7 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
                 if *l > 0 {
                     w += weights[f][*l as usize - 1];
                     if *l == 1 && model.fields[f].term_frequency {
-                        let (ca, cb) = codes(data, f, a, b);
+                        let (_, ca, cb) = field_level(&comparators[f], &data.columns[f], a, b);
                         w += tf_adjust(&comparators[f], &model.fields[f], 1, ca, cb);
                     }
                 }

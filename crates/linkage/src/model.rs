@@ -82,7 +82,45 @@ const FLOOR: f64 = 1e-7;
 #[derive(Default)]
 pub(crate) struct Patterns {
     nf: usize,
-    pub map: HashMap<([u64; 4], u8), f64>,
+    pub map: HashMap<([u64; 4], u8), f64, BuildPatternHasher>,
+}
+
+/// A multiply-rotate hash for packed patterns: every compared pair adds one
+/// pattern, and SipHash (the default, built against hash flooding) cost more
+/// than comparing the pair. Keys here are level codes, not user input, and
+/// iteration order never matters ([`Patterns::sorted`]).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct BuildPatternHasher;
+
+pub(crate) struct PatternHasher(u64);
+
+impl std::hash::BuildHasher for BuildPatternHasher {
+    type Hasher = PatternHasher;
+    fn build_hasher(&self) -> PatternHasher {
+        PatternHasher(0)
+    }
+}
+
+impl std::hash::Hasher for PatternHasher {
+    fn finish(&self) -> u64 {
+        crate::strsim::mix(self.0)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u8(&mut self, x: u8) {
+        self.write_u64(u64::from(x));
+    }
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
 }
 
 fn pack(g: &[u8]) -> [u64; 4] {
@@ -418,7 +456,7 @@ mod tests {
     /// recovered; and the population prior from a known mixture.
     #[test]
     fn fixed_u_em_and_population_lambda() {
-        let true_m = vec![vec![0.9, 0.1], vec![0.8, 0.2]];
+        let true_m = [vec![0.9, 0.1], vec![0.8, 0.2]];
         let u = vec![vec![0.05, 0.95], vec![0.2, 0.8]];
         let mut pats = Patterns::default();
         // 1000 matches, 9000 non-matches, counts at their expectations.

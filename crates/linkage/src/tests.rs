@@ -417,3 +417,98 @@ fn ten_million_identical_surnames_refused_by_cap() {
         "{msg}"
     );
 }
+
+/// Records holding several spellings of a name (the archive's persons):
+/// two records that meet only through a second spelling are blocked
+/// together, compared on that spelling, linked, and the explanation says
+/// which two spellings met. The same records with their first spelling
+/// only are not linked (the control that lets this test fail).
+#[test]
+fn every_spelling_counts() {
+    const SUR_H: &[&str] = &["김", "리", "박", "최", "정", "강", "조", "윤", "장", "현"];
+    const GIV_H: &[&str] = &[
+        "철", "영", "명", "순", "희", "진", "성", "광", "혁", "옥", "금", "미",
+    ];
+    let build = |with_alternates: bool| -> Dataset {
+        let mut d = Dataset::new(vec![
+            FieldSpec::new("name", FieldKind::PersonName),
+            FieldSpec::new("sex", FieldKind::Sex),
+            FieldSpec::new("birth", FieldKind::BirthDate),
+        ])
+        .unwrap();
+        let s = d.add_source("s").unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        for p in 0..400 {
+            let name = format!(
+                "{}{}{}",
+                SUR_H[rng.random_range(0..SUR_H.len())],
+                GIV_H[rng.random_range(0..GIV_H.len())],
+                GIV_H[rng.random_range(0..GIV_H.len())]
+            );
+            let sex = if rng.random_bool(0.5) { "M" } else { "F" };
+            let birth = format!(
+                "{}-{:02}-{:02}",
+                rng.random_range(1940..2000),
+                rng.random_range(1..13),
+                rng.random_range(1..29)
+            );
+            let copies = if p % 3 == 0 { 2 } else { 1 };
+            for c in 0..copies {
+                d.push(
+                    &format!("p{p}-{c}"),
+                    s,
+                    &[Some(&name), Some(sex), Some(&birth)],
+                )
+                .unwrap();
+            }
+        }
+        // Legal name 김순희 and, in China, 김미영; the other list knows only
+        // the romanized alias.
+        let first: &[&str] = if with_alternates {
+            &["김순희", "김미영"]
+        } else {
+            &["김순희"]
+        };
+        d.push_many("x1", s, &[first, &["F"], &["1971-03-02"]])
+            .unwrap();
+        d.push_many("x2", s, &[&["Kim Mi Yong"], &["female"], &["1971-03-02"]])
+            .unwrap();
+        d
+    };
+    let request = || LinkRequest {
+        blocking: vec![BlockingRule::parse("name:keys").unwrap()],
+        u_sample_pairs: 20_000,
+        ..LinkRequest::default()
+    };
+    let find = |d: &Dataset, r: &LinkResult| {
+        let index = d.id_index();
+        let (a, b) = (index["x1"], index["x2"]);
+        r.pairs
+            .iter()
+            .find(|p| p.a == a.min(b) && p.b == a.max(b))
+            .copied()
+    };
+
+    let d = build(true);
+    assert_eq!(d.values(d.id_index()["x1"], 0), ["김순희", "김미영"]);
+    let r = link(&d, &request()).unwrap();
+    let pair = find(&d, &r).expect("x1 and x2 are blocked together through 김미영");
+    assert_eq!(pair.status, PairStatus::Accepted, "{pair:?}");
+    let e = r.explain(&d, pair.a, pair.b);
+    let name = &e.fields[0];
+    assert_eq!(name.level, 2, "same name in another script: {e}");
+    assert_eq!(
+        name.values,
+        Some(("김미영".to_string(), "Kim Mi Yong".to_string()))
+    );
+    assert!(e.to_string().contains("(김미영 ~ Kim Mi Yong)"), "{e}");
+    // Fields with one value per record say nothing about values.
+    assert_eq!(e.fields[2].values, None);
+
+    let d = build(false);
+    let r = link(&d, &request()).unwrap();
+    assert!(
+        find(&d, &r).is_none_or(|p| p.status != PairStatus::Accepted),
+        "without the second spelling the pair must not be linked"
+    );
+}

@@ -7,9 +7,12 @@
 //! an unlink only deletes memberships. Decisions and membership changes are
 //! appended to append-only tables (`link_decisions`, `linkage_log`; see
 //! migration 0003) with actor, time and origin, so the history of who
-//! decided what survives every later run. They are not leaves of the record
-//! ledger: the ledger's sequence numbers are record revisions, which sync
-//! and verification rely on; a later issue may give linkage its own leaves.
+//! decided what survives every later run. Every row of those two tables is
+//! also committed to the tamper-evident ledger in the same transaction, as a
+//! leaf of type 0x05 ([`LinkageLeaf`]), so `tumen verify` covers reviewer
+//! decisions, resolved-person joins and leaves, and unlinks. Each entry
+//! commits to its row byte for byte (the tests recompute every row's entry
+//! and name any row altered, added or removed behind the ledger's back).
 //!
 //! The values here cross the [`crate::Store`] trait; the SQLite functions at
 //! the bottom are what [`crate::SqliteStore`] calls, each in one transaction.
@@ -17,8 +20,335 @@
 use crate::error::{Ctx, StoreError};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use tumen_model::RecordId;
+
+/// Leaf type of a linkage change (0x01 revision, 0x02 custody, 0x03
+/// confidential access, 0x04 account change).
+pub const LEAF_LINKAGE_V1: u8 = 0x05;
+
+/// Canonical bytes of a ledger entry for one row of `link_decisions` or
+/// `linkage_log`. Integers big-endian, strings UTF-8 with a u32 length:
+///
+/// ```text
+/// u8   0x05          leaf type: linkage change, format v1
+/// u64  seq           this entry's ledger seq (1-based)
+/// str  origin        replica id
+/// str  actor
+/// str  at            RFC 3339 UTC time of the change
+/// str  table         link_decisions | linkage_log
+/// u64  row           the row's seq in that table
+/// str  action        same | different (a decision); run | join | leave (log)
+/// str  a             id_a of a decision; record_id of a log row, or ""
+/// str  b             id_b of a decision; resolved_id of a log row, or ""
+/// str  run           "" for a decision; the log row's run
+/// [32] text_sha256   SHA-256 of the decision's note / the log row's detail
+///                    (of "" when there is none)
+/// ```
+///
+/// Record ids and resolved ids are in the entry (they say which records a
+/// reviewer joined); a note or a run's detail only as a hash, so no free
+/// text a reviewer wrote is copied out of the encrypted tables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkageLeaf {
+    pub seq: u64,
+    pub origin: String,
+    pub actor: String,
+    pub at: String,
+    pub table: String,
+    pub row: u64,
+    pub action: String,
+    pub a: String,
+    pub b: String,
+    pub run: String,
+    pub text_sha256: [u8; 32],
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    out.extend_from_slice(&(s.len() as u32).to_be_bytes());
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn sha256(text: Option<&str>) -> [u8; 32] {
+    Sha256::digest(text.unwrap_or("").as_bytes()).into()
+}
+
+impl LinkageLeaf {
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(
+            96 + self.origin.len() + self.actor.len() + self.a.len() + self.b.len(),
+        );
+        out.push(LEAF_LINKAGE_V1);
+        out.extend_from_slice(&self.seq.to_be_bytes());
+        put_str(&mut out, &self.origin);
+        put_str(&mut out, &self.actor);
+        put_str(&mut out, &self.at);
+        put_str(&mut out, &self.table);
+        out.extend_from_slice(&self.row.to_be_bytes());
+        put_str(&mut out, &self.action);
+        put_str(&mut out, &self.a);
+        put_str(&mut out, &self.b);
+        put_str(&mut out, &self.run);
+        out.extend_from_slice(&self.text_sha256);
+        out
+    }
+
+    /// Parse leaf bytes; `None` if they are not a well-formed v1 linkage entry.
+    pub fn decode(bytes: &[u8]) -> Option<LinkageLeaf> {
+        let mut r = Cursor { b: bytes };
+        if r.take(1)? != [LEAF_LINKAGE_V1] {
+            return None;
+        }
+        let leaf = LinkageLeaf {
+            seq: r.u64()?,
+            origin: r.str()?,
+            actor: r.str()?,
+            at: r.str()?,
+            table: r.str()?,
+            row: r.u64()?,
+            action: r.str()?,
+            a: r.str()?,
+            b: r.str()?,
+            run: r.str()?,
+            text_sha256: r.take(32)?.try_into().ok()?,
+        };
+        r.b.is_empty().then_some(leaf)
+    }
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.b.len() < n {
+            return None;
+        }
+        let (h, t) = self.b.split_at(n);
+        self.b = t;
+        Some(h)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_be_bytes)
+    }
+    fn str(&mut self) -> Option<String> {
+        let n = self
+            .take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_be_bytes)? as usize;
+        self.take(n)
+            .and_then(|b| String::from_utf8(b.to_vec()).ok())
+    }
+}
+
+/// Appends one linkage leaf to the ledger on `conn` (inside the caller's
+/// transaction or savepoint), numbered after the last entry.
+#[allow(clippy::too_many_arguments)]
+fn ledger_append(
+    conn: &Connection,
+    origin: &str,
+    actor: &str,
+    at: &str,
+    table: &str,
+    row: i64,
+    action: &str,
+    a: Option<&str>,
+    b: Option<&str>,
+    run: &str,
+    text: Option<&str>,
+) -> Result<(), StoreError> {
+    let seq: i64 = conn
+        .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM ledger", [], |r| {
+            r.get(0)
+        })
+        .ctx("reading the ledger length")?;
+    let leaf = LinkageLeaf {
+        seq: seq as u64,
+        origin: origin.to_string(),
+        actor: actor.to_string(),
+        at: at.to_string(),
+        table: table.to_string(),
+        row: row as u64,
+        action: action.to_string(),
+        a: a.unwrap_or("").to_string(),
+        b: b.unwrap_or("").to_string(),
+        run: run.to_string(),
+        text_sha256: sha256(text),
+    };
+    conn.execute(
+        "INSERT INTO ledger (seq, leaf) VALUES (?1, ?2)",
+        params![seq, leaf.encode()],
+    )
+    .ctx("appending a linkage entry to the ledger")?;
+    Ok(())
+}
+
+/// What [`check_ledger`] found.
+#[cfg(test)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LinkageLedgerCheck {
+    /// Linkage entries in the ledger.
+    pub entries: u64,
+    /// Rows whose entry matches them byte for byte.
+    pub matching: u64,
+    /// Problems, naming the table and row (never a note's text).
+    pub problems: Vec<String>,
+}
+
+/// Recomputes the ledger entry of every row of `link_decisions` and
+/// `linkage_log` and compares it with the ledger: a row altered after it was
+/// written, a row with no entry (inserted behind the ledger's back) and an
+/// entry with no row (a row deleted) are each named.
+#[cfg(test)]
+pub(crate) fn check_ledger(conn: &Connection) -> Result<LinkageLedgerCheck, StoreError> {
+    let mut out = LinkageLedgerCheck::default();
+    // (table, row) → the entry's bytes with its ledger seq zeroed.
+    let mut logged: BTreeMap<(String, u64), Vec<u8>> = BTreeMap::new();
+    {
+        let mut st = conn
+            .prepare("SELECT seq, leaf FROM ledger ORDER BY seq")
+            .ctx("reading the ledger")?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .ctx("reading the ledger")?;
+        for row in rows {
+            let (seq, bytes) = row.ctx("reading the ledger")?;
+            if bytes.first() != Some(&LEAF_LINKAGE_V1) {
+                continue;
+            }
+            out.entries += 1;
+            match LinkageLeaf::decode(&bytes) {
+                Some(mut l) if l.seq == seq as u64 => {
+                    l.seq = 0;
+                    logged.insert((l.table.clone(), l.row), l.encode());
+                }
+                _ => out.problems.push(format!(
+                    "ledger entry {seq}: not a well-formed linkage entry"
+                )),
+            }
+        }
+    }
+    let mut expect = |table: &str, row: i64, leaf: LinkageLeaf| match logged
+        .remove(&(table.to_string(), row as u64))
+    {
+        Some(bytes) if bytes == leaf.encode() => out.matching += 1,
+        Some(_) => out
+            .problems
+            .push(format!("{table} row {row} differs from its ledger entry")),
+        None => out
+            .problems
+            .push(format!("{table} row {row} has no ledger entry")),
+    };
+    {
+        let mut st = conn
+            .prepare(
+                "SELECT seq, id_a, id_b, decision, note, actor, at, origin FROM link_decisions ORDER BY seq",
+            )
+            .ctx("reading link decisions")?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                ))
+            })
+            .ctx("reading link decisions")?;
+        for row in rows {
+            let (seq, a, b, decision, note, actor, at, origin) =
+                row.ctx("reading link decisions")?;
+            let leaf = LinkageLeaf {
+                seq: 0,
+                origin,
+                actor,
+                at,
+                table: "link_decisions".into(),
+                row: seq as u64,
+                action: decision,
+                a,
+                b,
+                run: String::new(),
+                text_sha256: sha256(note.as_deref()),
+            };
+            expect("link_decisions", seq, leaf);
+        }
+    }
+    {
+        let mut st = conn
+            .prepare(
+                "SELECT seq, at, actor, origin, action, run, resolved_id, record_id, detail FROM linkage_log ORDER BY seq",
+            )
+            .ctx("reading the linkage log")?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, Option<String>>(6)?,
+                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ))
+            })
+            .ctx("reading the linkage log")?;
+        for row in rows {
+            let (seq, at, actor, origin, action, run, resolved, record, detail) =
+                row.ctx("reading the linkage log")?;
+            let leaf = LinkageLeaf {
+                seq: 0,
+                origin,
+                actor,
+                at,
+                table: "linkage_log".into(),
+                row: seq as u64,
+                action,
+                a: record.unwrap_or_default(),
+                b: resolved.unwrap_or_default(),
+                run,
+                text_sha256: sha256(detail.as_deref()),
+            };
+            expect("linkage_log", seq, leaf);
+        }
+    }
+    for (table, row) in logged.into_keys() {
+        out.problems.push(format!(
+            "{table} row {row} is in the ledger but missing from the table"
+        ));
+    }
+    Ok(out)
+}
+
+/// Runs `f` inside a savepoint: all of it is kept, or none.
+fn atomically<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    conn.execute_batch("SAVEPOINT linkage_change")
+        .ctx("starting a linkage change")?;
+    match f(conn) {
+        Ok(v) => {
+            conn.execute_batch("RELEASE linkage_change")
+                .ctx("committing a linkage change")?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn.execute_batch("ROLLBACK TO linkage_change; RELEASE linkage_change");
+            Err(e)
+        }
+    }
+}
 
 /// A reviewer's decision that two person records are (or are not) the same
 /// person. The pair is unordered; `id_a < id_b` always.
@@ -143,13 +473,31 @@ pub(crate) fn add_decision(
     }
     let (a, b) = ordered(a, b);
     let at = now();
-    conn.execute(
-        "INSERT INTO link_decisions (id_a, id_b, decision, note, actor, at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![a.as_str(), b.as_str(), if same { "same" } else { "different" }, note, actor, at, origin],
-    )
-    .ctx("recording a link decision")?;
+    let decision = if same { "same" } else { "different" };
+    let seq = atomically(conn, |conn| {
+        conn.execute(
+            "INSERT INTO link_decisions (id_a, id_b, decision, note, actor, at, origin) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![a.as_str(), b.as_str(), decision, note, actor, at, origin],
+        )
+        .ctx("recording a link decision")?;
+        let seq = conn.last_insert_rowid();
+        ledger_append(
+            conn,
+            origin,
+            actor,
+            &at,
+            "link_decisions",
+            seq,
+            decision,
+            Some(a.as_str()),
+            Some(b.as_str()),
+            "",
+            note,
+        )?;
+        Ok(seq)
+    })?;
     Ok(LinkDecision {
-        seq: conn.last_insert_rowid() as u64,
+        seq: seq as u64,
         id_a: a.clone(),
         id_b: b.clone(),
         same,
@@ -215,7 +563,21 @@ impl Log<'_> {
                 params![self.at, self.actor, self.origin, action, run, resolved, record, detail],
             )
             .ctx("writing the linkage log")?;
-        Ok(self.conn.last_insert_rowid())
+        let seq = self.conn.last_insert_rowid();
+        ledger_append(
+            self.conn,
+            self.origin,
+            self.actor,
+            &self.at,
+            "linkage_log",
+            seq,
+            action,
+            record,
+            resolved,
+            run,
+            detail,
+        )?;
+        Ok(seq)
     }
 }
 
@@ -514,6 +876,160 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM linkage_log", [], |r| r.get(0))
             .unwrap();
         assert!(logged >= 10);
+    }
+
+    #[test]
+    fn linkage_leaf_exact_layout_and_round_trip() {
+        let l = LinkageLeaf {
+            seq: 9,
+            origin: "o".into(),
+            actor: "ann".into(),
+            at: "t".into(),
+            table: "link_decisions".into(),
+            row: 2,
+            action: "same".into(),
+            a: "p-1".into(),
+            b: "p-2".into(),
+            run: String::new(),
+            text_sha256: [0xcd; 32],
+        };
+        let b = l.encode();
+        // Hand-assembled from the documented layout.
+        let mut want = vec![0x05u8, 0, 0, 0, 0, 0, 0, 0, 9];
+        for s in ["o", "ann", "t", "link_decisions"] {
+            want.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            want.extend_from_slice(s.as_bytes());
+        }
+        want.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 2]);
+        for s in ["same", "p-1", "p-2", ""] {
+            want.extend_from_slice(&(s.len() as u32).to_be_bytes());
+            want.extend_from_slice(s.as_bytes());
+        }
+        want.extend_from_slice(&[0xcd; 32]);
+        assert_eq!(b, want);
+        assert_eq!(LinkageLeaf::decode(&b), Some(l));
+        assert_eq!(LinkageLeaf::decode(&b[..b.len() - 1]), None);
+        let mut extra = b.clone();
+        extra.push(0);
+        assert_eq!(LinkageLeaf::decode(&extra), None);
+        // SHA-256("") (FIPS 180-4 test vector), the hash of an absent note.
+        assert_eq!(
+            hex::encode(sha256(None)),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn every_decision_join_leave_and_unlink_is_in_the_ledger() {
+        let mut c = db();
+        let ledger_len = |c: &Connection| -> i64 {
+            c.query_row("SELECT COUNT(*) FROM ledger", [], |r| r.get(0))
+                .unwrap()
+        };
+        add_decision(
+            &c,
+            "o",
+            "ann",
+            &id("a"),
+            &id("b"),
+            true,
+            Some("same mother"),
+        )
+        .unwrap();
+        assert_eq!(ledger_len(&c), 1);
+        let run = LinkRunWrite {
+            scope: vec![id("a"), id("b"), id("c")],
+            clusters: vec![vec![id("a"), id("b"), id("c")]],
+            detail: "{\"records\":3}".into(),
+        };
+        save_run(&mut c, "o", "ann", &run).unwrap();
+        // run row + three joins.
+        assert_eq!(ledger_len(&c), 5);
+        unlink(&mut c, "o", "bob", "P-a", Some(&id("c"))).unwrap();
+        // unlink row + one leave + two "different" decisions.
+        assert_eq!(ledger_len(&c), 9);
+        let leaves: Vec<LinkageLeaf> = {
+            let mut st = c.prepare("SELECT leaf FROM ledger ORDER BY seq").unwrap();
+            st.query_map([], |r| r.get::<_, Vec<u8>>(0))
+                .unwrap()
+                .map(|b| LinkageLeaf::decode(&b.unwrap()).unwrap())
+                .collect()
+        };
+        assert_eq!(
+            leaves.iter().map(|l| l.seq).collect::<Vec<_>>(),
+            (1..=9).collect::<Vec<u64>>()
+        );
+        assert_eq!(
+            (
+                leaves[0].action.as_str(),
+                leaves[0].a.as_str(),
+                leaves[0].b.as_str()
+            ),
+            ("same", "a", "b")
+        );
+        assert_eq!(leaves[0].text_sha256, sha256(Some("same mother")));
+        let joins: Vec<(&str, &str)> = leaves
+            .iter()
+            .filter(|l| l.action == "join")
+            .map(|l| (l.a.as_str(), l.b.as_str()))
+            .collect();
+        assert_eq!(joins, [("a", "P-a"), ("b", "P-a"), ("c", "P-a")]);
+        assert!(
+            leaves
+                .iter()
+                .any(|l| l.action == "leave" && l.a == "c" && l.actor == "bob")
+        );
+        let check = check_ledger(&c).unwrap();
+        assert_eq!((check.entries, check.matching), (9, 9), "{check:?}");
+        assert!(check.problems.is_empty());
+
+        // Someone with the key drops the guards and rewrites history: the
+        // ledger names every row touched.
+        c.execute_batch(
+            "DROP TRIGGER link_decisions_no_update; DROP TRIGGER linkage_log_no_delete;",
+        )
+        .unwrap();
+        c.execute(
+            "UPDATE link_decisions SET decision = 'different' WHERE seq = 1",
+            [],
+        )
+        .unwrap();
+        c.execute("DELETE FROM linkage_log WHERE action = 'leave'", [])
+            .unwrap();
+        c.execute(
+            "INSERT INTO link_decisions (id_a, id_b, decision, actor, at, origin) VALUES ('x', 'y', 'same', 'eve', 't', 'o')",
+            [],
+        )
+        .unwrap();
+        let check = check_ledger(&c).unwrap();
+        assert_eq!(check.problems.len(), 3, "{:?}", check.problems);
+        assert!(check.problems[0].contains("link_decisions row 1 differs"));
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.contains("has no ledger entry"))
+        );
+        assert!(
+            check
+                .problems
+                .iter()
+                .any(|p| p.contains("missing from the table"))
+        );
+    }
+
+    #[test]
+    fn a_failed_decision_leaves_neither_row_nor_entry() {
+        let c = db();
+        c.execute_batch(
+            "CREATE TRIGGER no_ledger BEFORE INSERT ON ledger BEGIN SELECT RAISE(ABORT, 'full'); END;",
+        )
+        .unwrap();
+        assert!(add_decision(&c, "o", "ann", &id("a"), &id("b"), true, None).is_err());
+        let n: i64 = c
+            .query_row("SELECT COUNT(*) FROM link_decisions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0, "the decision row rolls back with its ledger entry");
     }
 
     #[test]

@@ -205,6 +205,10 @@ pub(crate) fn check_with(
                         claimed = Some(l.seq.saturating_sub(1));
                         accounts.insert(l.user.clone(), AccountState::of_leaf(&l));
                         Recheck::Matches
+                    } else if let Some(l) = tumen_store::linkage::LinkageLeaf::decode(&row.bytes) {
+                        // Linkage decisions, runs, joins, leaves (leaf type 0x05).
+                        claimed = Some(l.seq.saturating_sub(1));
+                        Recheck::Matches
                     } else {
                         Recheck::Unreadable("not an entry the store could have written".into())
                     }

@@ -360,6 +360,48 @@ pub fn run(g: &Globals, a: Args) -> Result<()> {
     print_summary(&a, &data, mode, &result, started, Some(&output), None)
 }
 
+/// Wall time of the library's stages in this process: (stage, seconds from
+/// its first report to its last, items of its last report). The library
+/// reads no clock; the command line times the stage reports it receives.
+static STAGES: std::sync::Mutex<Vec<(&'static str, f64, f64, u64)>> =
+    std::sync::Mutex::new(Vec::new());
+
+fn stage_clock(p: &tumen_linkage::Progress, t0: Instant) {
+    let now = t0.elapsed().as_secs_f64();
+    if let Ok(mut v) = STAGES.lock() {
+        match v.iter_mut().find(|s| s.0 == p.stage) {
+            Some(s) => {
+                s.2 = now;
+                s.3 = p.done;
+            }
+            None => v.push((p.stage, now, now, p.done)),
+        }
+    }
+}
+
+/// Per-stage seconds, and comparisons per second where a stage compares
+/// pairs (candidates, random pairs for u), for `--json`.
+fn stage_report() -> serde_json::Value {
+    let v = STAGES.lock().map(|v| v.clone()).unwrap_or_default();
+    let mut out = serde_json::Map::new();
+    for (k, (stage, start, end, done)) in v.iter().enumerate() {
+        // A stage's end is the next stage's start when it reports no end.
+        let end = if end > start {
+            *end
+        } else {
+            v.get(k + 1).map_or(*end, |n| n.1)
+        };
+        let secs = (end - start).max(0.0);
+        let mut e = serde_json::json!({ "seconds": secs });
+        if matches!(*stage, "comparing" | "sampling u" | "scoring") && secs > 0.0 {
+            e["pairs"] = (*done).into();
+            e["pairs_per_second"] = (*done as f64 / secs).into();
+        }
+        out.insert((*stage).to_string(), e);
+    }
+    serde_json::Value::Object(out)
+}
+
 /// Run the library with the options of the command line.
 pub(crate) fn run_linkage(
     a: &Args,
@@ -370,10 +412,14 @@ pub(crate) fn run_linkage(
     progress_on: bool,
 ) -> Result<tumen_linkage::LinkResult> {
     let bar = progress_bar(progress_on, "linking");
+    let t0 = Instant::now();
     let progress = |p: tumen_linkage::Progress| {
-        bar.set_message(p.stage);
-        bar.set_length(p.total.max(1));
-        bar.set_position(p.done);
+        stage_clock(&p, t0);
+        if progress_on {
+            bar.set_message(p.stage);
+            bar.set_length(p.total.max(1));
+            bar.set_position(p.done);
+        }
     };
     let threads = a
         .threads
@@ -389,7 +435,7 @@ pub(crate) fn run_linkage(
         u_sample_pairs: a.u_sample,
         decisions,
         threads,
-        progress: if progress_on { Some(&progress) } else { None },
+        progress: Some(&progress),
         ..LinkRequest::default()
     };
     let result = tumen_linkage::link(data, &req).context("linking")?;
@@ -498,6 +544,7 @@ pub(crate) fn print_summary(
             "cluster_sizes": result.clustering.size_histogram,
             "joins_refused_by_decisions": result.clustering.joins_refused,
             "seconds": elapsed,
+            "stages": stage_report(),
             "output": output,
         });
         if let (Some(obj), Some(saved)) = (out.as_object_mut(), saved) {

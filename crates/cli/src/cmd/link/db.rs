@@ -55,21 +55,27 @@ pub enum Action {
     },
 }
 
-/// Order in which a record's names are tried for the one compared name:
-/// Hangul first (the cross-script keys meet on its reading), then Hanja,
-/// then romanizations. Other spellings stay in the record.
-fn preferred_name(names: &[Name]) -> Option<&str> {
+/// A record's spellings in the order they are listed to linkage: Hangul
+/// first, then Hanja, then romanizations (legal names before aliases within
+/// a script). Every spelling is compared and blocked on; the order only
+/// decides which one is the record's main value (term frequencies, CSV).
+fn ordered_names(names: &[Name]) -> Vec<&str> {
     let rank = |n: &Name| match n.script.as_str() {
         "hangul" => 0,
         "hanja" => 1,
         "latin" => 2,
         _ => 3,
     };
-    names
-        .iter()
-        .filter(|n| !n.text.trim().is_empty())
-        .min_by_key(|n| (rank(n), n.kind != "legal"))
-        .map(|n| n.text.as_str())
+    let mut v: Vec<&Name> = names.iter().filter(|n| !n.text.trim().is_empty()).collect();
+    v.sort_by_key(|n| (rank(n), n.kind != "legal"));
+    let mut out: Vec<&str> = Vec::with_capacity(v.len());
+    for n in v {
+        let t = n.text.trim();
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
 }
 
 const FIELDS: &[(&str, FieldKind)] = &[
@@ -88,8 +94,9 @@ const FIELDS: &[(&str, FieldKind)] = &[
     ("repatriation_date", FieldKind::Date),
 ];
 
-/// The values of one person in the order of [`FIELDS`].
-fn values(p: &LinkPerson) -> Vec<Option<String>> {
+/// The values of one person in the order of [`FIELDS`]: every spelling of
+/// the name, one value for each other field.
+fn values(p: &LinkPerson) -> Vec<Vec<String>> {
     let area = match p.origin_path.len() {
         0 => None,
         1 => p.origin_path.first(),
@@ -97,15 +104,19 @@ fn values(p: &LinkPerson) -> Vec<Option<String>> {
     };
     let mut cats = p.person.categories.clone();
     cats.sort();
+    let one = |v: Option<String>| v.into_iter().collect::<Vec<String>>();
     vec![
-        preferred_name(&p.person.names).map(str::to_string),
-        p.person.sex.clone(),
-        p.person.birth_date.as_ref().map(|d| d.to_string()),
-        p.person.origin.as_ref().map(|o| o.to_string()),
-        area.map(|a| a.to_string()),
-        (!cats.is_empty()).then(|| cats.join(" ")),
-        p.arrest_date.as_ref().map(|d| d.to_string()),
-        p.repatriation_date.as_ref().map(|d| d.to_string()),
+        ordered_names(&p.person.names)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        one(p.person.sex.clone()),
+        one(p.person.birth_date.as_ref().map(|d| d.to_string())),
+        one(p.person.origin.as_ref().map(|o| o.to_string())),
+        one(area.map(|a| a.to_string())),
+        one((!cats.is_empty()).then(|| cats.join(" "))),
+        one(p.arrest_date.as_ref().map(|d| d.to_string())),
+        one(p.repatriation_date.as_ref().map(|d| d.to_string())),
     ]
 }
 
@@ -113,11 +124,11 @@ fn values(p: &LinkPerson) -> Vec<Option<String>> {
 /// values are left out: they cannot agree on any pair, and EM learns nothing
 /// from them.
 pub(crate) fn dataset(people: &[LinkPerson]) -> Result<Dataset> {
-    let rows: Vec<Vec<Option<String>>> = people.iter().map(values).collect();
+    let rows: Vec<Vec<Vec<String>>> = people.iter().map(values).collect();
     let keep: Vec<usize> = (0..FIELDS.len())
         .filter(|&f| {
             rows.iter()
-                .filter(|r| r.get(f).is_some_and(|v| v.is_some()))
+                .filter(|r| r.get(f).is_some_and(|v| !v.is_empty()))
                 .count()
                 >= 2
         })
@@ -135,11 +146,16 @@ pub(crate) fn dataset(people: &[LinkPerson]) -> Result<Dataset> {
     let mut data = Dataset::new(specs).context("setting up the fields")?;
     let source = data.add_source("archive")?;
     for (p, r) in people.iter().zip(&rows) {
-        let vals: Vec<Option<&str>> = keep
+        let vals: Vec<Vec<&str>> = keep
             .iter()
-            .map(|&f| r.get(f).and_then(|v| v.as_deref()))
+            .map(|&f| {
+                r.get(f)
+                    .map(|v| v.iter().map(String::as_str).collect())
+                    .unwrap_or_default()
+            })
             .collect();
-        data.push(p.person.id.as_str(), source, &vals)
+        let slices: Vec<&[&str]> = vals.iter().map(Vec::as_slice).collect();
+        data.push_many(p.person.id.as_str(), source, &slices)
             .with_context(|| format!("person record {}", p.person.id))?;
     }
     Ok(data)
@@ -489,16 +505,21 @@ mod tests {
     }
 
     #[test]
-    fn hangul_is_preferred_then_hanja_then_latin() {
+    fn every_spelling_listed_hangul_first_then_hanja_then_latin() {
         let n = vec![
             name("Kim Chol Jin", "latin", "romanization_as_given"),
             name("金哲鎭", "hanja", "legal"),
         ];
-        assert_eq!(preferred_name(&n), Some("金哲鎭"));
+        assert_eq!(ordered_names(&n), vec!["金哲鎭", "Kim Chol Jin"]);
         let mut m = n.clone();
         m.push(name("김철진", "hangul", "alias"));
         m.push(name("김철민", "hangul", "legal"));
-        assert_eq!(preferred_name(&m), Some("김철민"));
-        assert_eq!(preferred_name(&[]), None);
+        m.push(name(" 김철민 ", "hangul", "alias"));
+        m.push(name("  ", "latin", "alias"));
+        assert_eq!(
+            ordered_names(&m),
+            vec!["김철민", "김철진", "金哲鎭", "Kim Chol Jin"]
+        );
+        assert!(ordered_names(&[]).is_empty());
     }
 }
