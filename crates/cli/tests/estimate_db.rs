@@ -254,9 +254,9 @@ fn lists_refuse_what_is_not_a_source() {
             "src-b",
             "src-c",
             "--stratify",
-            "place",
+            "nationality",
         ],
     );
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("year, sex, category"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("year, sex, category, place"));
 }

@@ -70,6 +70,9 @@ pub struct CaptureUnit {
     /// Year of the earliest forced repatriation of a member, else of the
     /// earliest dated act naming a member.
     pub year: Option<i32>,
+    /// Place of the earliest forced repatriation of a member that names
+    /// one (the crossing), else the first recorded place of origin.
+    pub place: Option<RecordId>,
 }
 
 /// The year of a partial date, when its year is known.
@@ -338,6 +341,8 @@ impl Session<'_> {
         let mut cites: HashMap<RecordId, Vec<bool>> = HashMap::new();
         let mut year_any: HashMap<RecordId, PartialDate> = HashMap::new();
         let mut year_repat: HashMap<RecordId, PartialDate> = HashMap::new();
+        // Earliest dated repatriation with a place, per victim: (day, place).
+        let mut place_repat: HashMap<RecordId, (i64, RecordId)> = HashMap::new();
         let mark = |cites: &mut HashMap<RecordId, Vec<bool>>, who: &RecordId, src: &RecordId| {
             if let Some(&i) = index.get(src) {
                 let v = cites
@@ -362,6 +367,15 @@ impl Session<'_> {
                         let mut cur = year_repat.get(victim).cloned();
                         earliest(&mut cur, d);
                         year_repat.extend(cur.map(|d| (victim.clone(), d)));
+                        if let Some(p) = &a.place {
+                            let key = d.bounds().map_or(i64::MAX, |b| b.0);
+                            let e = place_repat
+                                .entry(victim.clone())
+                                .or_insert((i64::MAX, p.clone()));
+                            if key < e.0 {
+                                *e = (key, p.clone());
+                            }
+                        }
                     }
                 }
             }
@@ -404,7 +418,14 @@ impl Session<'_> {
             let mut sex = None;
             let mut categories = BTreeSet::new();
             let (mut repat, mut any) = (None, None);
+            let (mut crossing, mut origin): (Option<(i64, RecordId)>, Option<RecordId>) =
+                (None, None);
             for m in &members {
+                if let Some((day, p)) = place_repat.get(m) {
+                    if crossing.as_ref().is_none_or(|(d, _)| day < d) {
+                        crossing = Some((*day, p.clone()));
+                    }
+                }
                 if let Some(c) = cites.get(m) {
                     for (x, y) in captured.iter_mut().zip(c) {
                         *x |= *y;
@@ -415,6 +436,9 @@ impl Session<'_> {
                         sex = p.sex.clone();
                     }
                     categories.extend(p.categories.iter().cloned());
+                    if origin.is_none() {
+                        origin = p.origin.clone();
+                    }
                 }
                 if let Some(d) = year_repat.get(m) {
                     earliest(&mut repat, d);
@@ -433,6 +457,7 @@ impl Session<'_> {
                 sex,
                 categories: categories.into_iter().collect(),
                 year: repat.or(any).as_ref().and_then(year_of),
+                place: crossing.map(|(_, p)| p).or(origin),
             });
         }
         Ok(out)
@@ -492,7 +517,7 @@ mod tests {
                 r#"{"kind":"person","id":"grp-1","names":[{"text":"group","script":"latin","kind":"alias"}],"group_size":"500","claims":[{"source":"src-1"}]}"#,
             ),
             rec(
-                r#"{"kind":"act","id":"act-1","act_type":"forced_repatriation","victims":["prs-c"],"date":"2023-10-09","claims":[{"source":"src-2"}]}"#,
+                r#"{"kind":"act","id":"act-1","act_type":"forced_repatriation","victims":["prs-c"],"date":"2023-10-09","place":"plc-nh","claims":[{"source":"src-2"}]}"#,
             ),
         ] {
             s.create(&r).unwrap();
@@ -577,6 +602,9 @@ mod tests {
             ]
         );
         assert_eq!(before[2].year, Some(2023));
+        // The place of the repatriation wins over the place of origin.
+        assert_eq!(before[2].place, Some(rid("plc-nh")));
+        assert_eq!(before[0].place, Some(rid("plc-onsong")));
         admin
             .save_link_run(
                 vec![rid("prs-a"), rid("prs-b"), rid("prs-c")],

@@ -69,8 +69,8 @@ pub struct Args {
     #[arg(long, default_value_t = 10, value_name = "N")]
     pub top: usize,
     /// Stratum column (repeatable): estimate per stratum and combined. With
-    /// --lists: year (of repatriation, else of the earliest act), sex or
-    /// category.
+    /// --lists: year (of repatriation, else of the earliest act), sex,
+    /// category, or place (of repatriation, else of origin).
     #[arg(long, value_name = "COLUMN")]
     pub stratify: Vec<String>,
     /// Confidence level of the intervals.
@@ -457,7 +457,7 @@ fn print_stratified(r: &StratifiedReport) {
 }
 
 /// Stratum fields the archive path knows.
-const DB_STRATA: &[&str] = &["year", "sex", "category"];
+const DB_STRATA: &[&str] = &["year", "sex", "category", "place"];
 
 /// The counts CSV of capture histories: one column per list (named by the
 /// source id), then the stratum columns, then `count`; one row per observed
@@ -490,6 +490,7 @@ pub(crate) fn counts_csv(
                 let v = match s.as_str() {
                     "year" => u.year.map(|y| y.to_string()),
                     "sex" => u.sex.clone(),
+                    "place" => u.place.as_ref().map(|p| p.to_string()),
                     _ => (!u.categories.is_empty()).then(|| u.categories.join("+")),
                 };
                 v.filter(|v| !v.contains([',', '"', '\n']))
@@ -613,6 +614,7 @@ mod tests {
             sex: sex.map(str::to_string),
             categories: Vec::new(),
             year,
+            place: (id == "a").then(|| tumen_model::RecordId::new("crs-hyesan").unwrap()),
         }
     }
 
@@ -631,7 +633,12 @@ mod tests {
             t,
             "s1,s2,year,count\n1,0,2023,1\n1,1,2023,1\n1,0,unknown,1\n"
         );
-        assert!(counts_csv(&lists, &units, &["place".to_string()]).is_err());
+        let t = counts_csv(&lists, &units, &["place".to_string()]).unwrap();
+        assert_eq!(
+            t,
+            "s1,s2,place,count\n1,0,crs-hyesan,1\n1,0,unknown,1\n1,1,unknown,1\n"
+        );
+        assert!(counts_csv(&lists, &units, &["colour".to_string()]).is_err());
         assert!(counts_csv(&["count".into(), "s2".into()], &units, &[]).is_err());
     }
 }
