@@ -70,10 +70,20 @@ fn main() {
 
     let names = names();
     let n = names.len();
-    println!("corpus: {n} spellings");
+    // A digest of every key, to check that a faster version keys alike.
+    let digest = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        for s in &names {
+            tumen_names::key(s).hash(&mut h);
+        }
+        h.finish()
+    };
+    println!("corpus: {n} spellings, digest of their keys {digest:016x}");
 
     // Keying.
-    let rounds = 400;
+    let cold_only = std::env::var_os("NAMES_BENCH_COLD_ONLY").is_some();
+    let rounds = if cold_only { 1 } else { 400 };
     let t = Instant::now();
     let c0 = cpu_ns();
     let mut acc = 0usize;
@@ -92,32 +102,28 @@ fn main() {
         acc as f64 / total
     );
 
-    // Cold: each spelling once, in a fresh thread (empty word memo).
-    let runs = 30;
-    let (mut wall, mut cpu) = (0.0, 0.0);
+    // Cold: each spelling once with an empty word memo (cleared before each
+    // pass), in this thread so that CPU time can be measured.
+    let runs = 60;
+    let mut wall = 0.0;
+    let c0 = cpu_ns();
     for _ in 0..runs {
-        let ns = names.clone();
-        let (w, c) = std::thread::spawn(move || {
-            let t = Instant::now();
-            let c0 = cpu_ns();
-            for s in &ns {
-                black_box(tumen_names::key(black_box(s)));
-            }
-            (t.elapsed().as_secs_f64(), cpu_secs(c0))
-        })
-        .join()
-        .unwrap_or((f64::NAN, f64::NAN));
-        wall += w;
-        cpu += c;
+        tumen_names::clear_word_memo();
+        let t = Instant::now();
+        for s in &names {
+            black_box(tumen_names::key(black_box(s)));
+        }
+        wall += t.elapsed().as_secs_f64();
     }
     let tot = (runs * n) as f64;
-    // (Per-CPU time is not shown: schedstat is only updated at scheduler
-    // ticks, too coarse for 2 ms runs.)
-    let _ = cpu;
     println!(
-        "key() cold (each spelling once, fresh word memo, {runs} threads): {:>10.0} names/s wall",
-        tot / wall
+        "key() cold (each spelling once, memo cleared, {runs} passes): {:>10.0} names/s wall, {:>10.0} per CPU-second",
+        tot / wall,
+        tot / cpu_secs(c0)
     );
+    if cold_only {
+        return;
+    }
 
     // By script.
     for (label, pred) in [

@@ -60,6 +60,13 @@ pub enum NameError {
 pub use hangul::{Syllable, compose, decompose, from_jamo, to_jamo};
 pub use romanize::romanize;
 
+/// Empty the calling thread's memo of Latin word readings. Keys do not
+/// depend on it; benchmarks use it to measure keying from cold.
+#[doc(hidden)]
+pub fn clear_word_memo() {
+    parse::clear_word_memo();
+}
+
 /// Score at or above which two names are taken to be the same name.
 /// A full syllable-by-syllable agreement scores ≥ 0.95 (1.0 when both sides
 /// are Hangul/Hanja); any disagreement scores < 0.9.

@@ -211,6 +211,12 @@ struct Word {
     surname_rank: Option<usize>,
     /// Latin letters (for the pinyin reading).
     letters: Vec<u8>,
+    /// First letter of the next word (a Latin word's reading depends on it).
+    tail: Option<u8>,
+    /// Latin word read as the pinyin of a Chinese surname (Jin, Piao).
+    pinyin_surname: Option<Alt>,
+    /// Latin word cut into pinyin syllables (≤ 4 ways).
+    pinyin: Vec<Alt>,
     /// Original text (Hangul/Han) for explanations.
     chars: Vec<char>,
 }
@@ -355,8 +361,12 @@ fn is_vowel_letter(b: u8) -> bool {
 /// Informal spellings rewritten before syllabification: "wh" → "hw"
 /// (Whang = Hwang), and an h after a vowel that closes a syllable is silent
 /// (Ahn, Oh, Kahng, Uhm, Suh).
-fn preprocess(word: &[u8]) -> Vec<u8> {
-    let mut w: Vec<u8> = Vec::with_capacity(word.len());
+fn preprocess(word: &[u8], w: &mut WordBuf) {
+    w.clear();
+    if word.len() > 2 * MAX_WORD {
+        // Too long to be cut into syllables anyway.
+        return;
+    }
     let mut i = 0;
     while i < word.len() {
         let b = word[i];
@@ -386,14 +396,49 @@ fn preprocess(word: &[u8]) -> Vec<u8> {
         w.push(b);
         i += 1;
     }
-    w
+}
+
+/// A Latin word after [`preprocess`], on the stack (it can grow by one
+/// letter per "uh", so twice the longest word that is cut into syllables).
+pub(crate) struct WordBuf {
+    b: [u8; 4 * MAX_WORD + 2],
+    n: usize,
+}
+
+impl WordBuf {
+    fn new() -> WordBuf {
+        WordBuf {
+            b: [0; 4 * MAX_WORD + 2],
+            n: 0,
+        }
+    }
+    fn clear(&mut self) {
+        self.n = 0;
+    }
+    fn push(&mut self, x: u8) {
+        if let Some(slot) = self.b.get_mut(self.n) {
+            *slot = x;
+            self.n += 1;
+        }
+    }
+    fn extend_from_slice(&mut self, xs: &[u8]) {
+        for &x in xs {
+            self.push(x);
+        }
+    }
+    fn last_mut(&mut self) -> Option<&mut u8> {
+        self.n.checked_sub(1).and_then(|i| self.b.get_mut(i))
+    }
+    fn as_slice(&self) -> &[u8] {
+        &self.b[..self.n]
+    }
 }
 
 /// All ways of cutting `w` (letters and hyphens) into syllables, at most
 /// `MAX_CANDS`. Hyphens must fall between syllables. `tail` is the first
 /// letter of the next word (for sound changes across a space).
 fn syllabify(w: &[u8], tail: Option<u8>, explain: bool) -> Vec<Alt> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(4);
     if w.len() > 2 * MAX_WORD || w.iter().filter(|&&b| b != HYPHEN).count() > MAX_WORD {
         return out;
     }
@@ -479,7 +524,22 @@ fn bucket(w: &[u8], at: usize) -> usize {
     }
 }
 
+/// Cut `w` into syllables (all ways, at most `MAX_CANDS`), appending to `out`.
 fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
+    // Scratch space for the options, reused across calls.
+    thread_local! {
+        static OPTS: std::cell::RefCell<Vec<Opt>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    OPTS.with(|o| match o.try_borrow_mut() {
+        Ok(mut opts) => {
+            opts.clear();
+            cut_with(w, tail, explain, out, &mut opts);
+        }
+        Err(_) => cut_with(w, tail, explain, out, &mut Vec::new()),
+    });
+}
+
+fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>, opts: &mut Vec<Opt>) {
     let n = w.len();
     let skip = |mut p: usize| {
         while p < n && w[p] == HYPHEN {
@@ -490,7 +550,6 @@ fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
     // Options per position, from the end, keeping only those after which
     // the rest can be cut too (so enumeration never meets a dead end).
     let idx = index();
-    let mut opts: Vec<Opt> = Vec::with_capacity(48);
     let mut range = [(0u16, 0u16); MAX_LEN + 1];
     let mut ok = [false; MAX_LEN + 1];
     ok[n] = true;
@@ -538,8 +597,8 @@ fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
     if start >= n || !ok[start] {
         return;
     }
-    let mut cur: Alt = (Vec::new(), Vec::new());
-    walk(w, start, tail, false, &opts, &range, &mut cur, out, explain);
+    let mut cur: Alt = (Vec::with_capacity(8), Vec::new());
+    walk(w, start, tail, false, opts, &range, &mut cur, out, explain);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -707,7 +766,7 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
     }
     // Syllables (pos, length, mask) that leave a parsable rest, found from
     // the end so that dead ends are never explored; `range[pos]` indexes them.
-    let mut hits: Vec<(u8, u64)> = Vec::new();
+    let mut hits: Vec<(u8, u64)> = Vec::with_capacity(2 * n);
     let mut range = [(0u16, 0u16); MAX_WORD + 1];
     let mut ok = [false; MAX_WORD + 1];
     ok[n] = true;
@@ -727,11 +786,11 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
             return Vec::new();
         }
     }
-    let mut out = Vec::new();
     if !ok[0] {
-        return out;
+        return Vec::new();
     }
-    let mut cur: Alt = (Vec::new(), Vec::new());
+    let mut out = Vec::with_capacity(2);
+    let mut cur: Alt = (Vec::with_capacity(n), Vec::new());
     #[allow(clippy::too_many_arguments)]
     fn go(
         l: &[u8],
@@ -854,6 +913,29 @@ pub fn is_compound_surname(s: &[Syllable]) -> bool {
     s.len() == 2 && two.iter().any(|x| x[..] == *s)
 }
 
+/// Short text on the stack for table look-ups (no allocation for names).
+struct StrBuf {
+    b: [u8; 64],
+    n: usize,
+}
+
+impl StrBuf {
+    /// `None` when the text does not fit (no surname is that long).
+    fn of_chars(chars: &[char]) -> Option<StrBuf> {
+        let mut s = StrBuf { b: [0; 64], n: 0 };
+        for &c in chars {
+            let l = c.len_utf8();
+            let dst = s.b.get_mut(s.n..s.n + l)?;
+            c.encode_utf8(dst);
+            s.n += l;
+        }
+        Some(s)
+    }
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.b[..self.n]).unwrap_or("")
+    }
+}
+
 fn hangul_word(chars: &[char], explain: bool) -> Word {
     let masks: Vec<u64> = chars
         .iter()
@@ -865,31 +947,29 @@ fn hangul_word(chars: &[char], explain: bool) -> Word {
     } else {
         Vec::new()
     };
-    let word: String = chars.iter().collect();
+    let word = StrBuf::of_chars(chars);
+    let word = word.as_ref().map_or("", StrBuf::as_str);
     let t = tables();
-    let surname = t
-        .surname_by_hangul
-        .get(word.as_str())
-        .and_then(|ids| surname_alt(ids, explain))
-        .map(|(m, tx)| {
-            // Keep the written syllable (exact) rather than the union of forms.
-            let _ = m;
-            (
-                chars
-                    .iter()
-                    .filter_map(|&c| hangul::decompose(c))
-                    .map(syllable_mask)
-                    .collect(),
-                tx,
-            )
-        });
-    let surname_rank = rank(t.surname_by_hangul.get(word.as_str()));
+    let ids = t.surname_by_hangul.get(word);
+    // Keep the written syllable (exact) rather than the union of forms.
+    let surname = ids.and_then(|ids| {
+        let tx = if explain {
+            surname_alt(ids, true)?.1
+        } else {
+            Vec::new()
+        };
+        Some((masks.clone(), tx))
+    });
+    let surname_rank = rank(ids);
     Word {
         script: Script::Hangul,
         alts: vec![(masks, text)],
         surname,
         surname_rank,
         letters: Vec::new(),
+        tail: None,
+        pinyin_surname: None,
+        pinyin: Vec::new(),
         chars: chars.to_vec(),
     }
 }
@@ -912,26 +992,31 @@ fn han_word(chars: &[char], explain: bool) -> Word {
     } else {
         Vec::new()
     };
-    let word: String = chars.iter().collect();
+    let word = StrBuf::of_chars(chars);
+    let word = word.as_ref().map_or("", StrBuf::as_str);
     let t = tables();
     let surname = t
         .surname_by_hanja
-        .get(word.as_str())
+        .get(word)
         .and_then(|ids| surname_alt(ids, explain));
-    let surname_rank = rank(t.surname_by_hanja.get(word.as_str()));
+    let surname_rank = rank(t.surname_by_hanja.get(word));
     Word {
         script: Script::Han,
         alts: vec![(masks, text)],
         surname,
         surname_rank,
         letters: Vec::new(),
+        tail: None,
+        pinyin_surname: None,
+        pinyin: Vec::new(),
         chars: chars.to_vec(),
     }
 }
 
 fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
-    let w = preprocess(letters);
-    let mut alts = syllabify(&w, tail, explain);
+    let mut buf = WordBuf::new();
+    preprocess(letters, &mut buf);
+    let mut alts = syllabify(buf.as_slice(), tail, explain);
     if alts.is_empty() {
         let text = if explain {
             vec![String::from_utf8_lossy(letters).into_owned()]
@@ -972,12 +1057,29 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
             (m, tx)
         });
     let surname_rank = rank(t.surname_by_latin.get(plain));
+    let pinyin_surname = t
+        .surname_by_pinyin
+        .get(plain)
+        .and_then(|ids| surname_alt(ids, explain))
+        .map(|(m, tx)| {
+            let m: Vec<u64> = m.into_iter().map(|x| (x & !EXACT) | PINYIN).collect();
+            let tx = if explain {
+                vec![plain.to_string(); m.len().min(1)]
+            } else {
+                tx
+            };
+            (m, tx)
+        });
+    let pinyin = pinyin_split(letters, explain);
     Word {
         script: Script::Latin,
         alts,
         surname,
         surname_rank,
         letters: letters.to_vec(),
+        tail,
+        pinyin_surname,
+        pinyin,
         chars: Vec::new(),
     }
 }
@@ -988,19 +1090,30 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
 /// depends only on its letters and the next word's first letter.
 const WORD_MEMO: usize = 16_384;
 
+/// Keyed by a hash of (letters, tail); the entry's own letters and tail are
+/// compared on a hit, so a collision only costs a recomputation.
+type Memo = std::cell::RefCell<HashMap<u64, Rc<Word>>>;
+thread_local! {
+    static MEMO: Memo = std::cell::RefCell::new(HashMap::default());
+}
+
+/// Empty this thread's word memo (benchmarks measure keying from cold).
+pub fn clear_word_memo() {
+    MEMO.with(|m| m.borrow_mut().clear());
+}
+
 fn latin_word_cached(letters: &[u8], tail: Option<u8>, explain: bool) -> Rc<Word> {
-    type Memo = std::cell::RefCell<HashMap<(Vec<u8>, Option<u8>), Rc<Word>>>;
-    thread_local! {
-        static MEMO: Memo = std::cell::RefCell::new(HashMap::default());
-    }
     if explain {
         return Rc::new(latin_word(letters, tail, explain));
     }
     MEMO.with(|m| {
         let mut m = m.borrow_mut();
-        let k = (letters.to_vec(), tail);
+        let k = fnv(letters.iter().copied().chain(tail.map_or([0, 0], |t| [1, t])));
         if let Some(w) = m.get(&k) {
-            return Rc::clone(w);
+            if w.letters == letters && w.tail == tail {
+                return Rc::clone(w);
+            }
+            return Rc::new(latin_word(letters, tail, false));
         }
         let w = Rc::new(latin_word(letters, tail, false));
         if m.len() >= WORD_MEMO {
@@ -1014,7 +1127,7 @@ fn latin_word_cached(letters: &[u8], tail: Option<u8>, explain: bool) -> Rc<Word
 /// Split normalized pieces into words (by spaces/commas and script changes).
 /// Returns the words and the index of the first word after a comma.
 fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usize) {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(4);
     let mut comma_at = None;
     let mut ignored = 0;
     let mut i = 0;
@@ -1031,36 +1144,49 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usiz
                 }
                 i += 1;
             }
-            Piece::Hangul(_) => {
-                let mut cs = Vec::new();
-                while let Some(Piece::Hangul(c)) = pieces.get(i) {
-                    cs.push(*c);
+            Piece::Hangul(_) | Piece::Han(_) => {
+                // `pieces` holds at most MAX_CHARS entries, so does a word.
+                let mut cs = ['\0'; MAX_CHARS];
+                let mut m = 0;
+                let han = matches!(pieces[i], Piece::Han(_));
+                while let Some(&(Piece::Hangul(c) | Piece::Han(c))) = pieces.get(i) {
+                    if matches!(pieces[i], Piece::Han(_)) != han || m == MAX_CHARS {
+                        break;
+                    }
+                    cs[m] = c;
+                    m += 1;
                     i += 1;
                 }
-                out.push(Rc::new(hangul_word(&cs, explain)));
-            }
-            Piece::Han(_) => {
-                let mut cs = Vec::new();
-                while let Some(Piece::Han(c)) = pieces.get(i) {
-                    cs.push(*c);
-                    i += 1;
-                }
-                out.push(Rc::new(han_word(&cs, explain)));
+                out.push(Rc::new(if han {
+                    han_word(&cs[..m], explain)
+                } else {
+                    hangul_word(&cs[..m], explain)
+                }));
             }
             Piece::Latin(_) => {
-                let mut ls = Vec::new();
+                let mut ls = [0u8; MAX_CHARS];
+                let mut m = 0;
                 while let Some(p) = pieces.get(i) {
-                    match p {
-                        Piece::Latin(b) => ls.push(*b),
-                        Piece::Hyphen => ls.push(HYPHEN),
-                        Piece::Other => ignored += 1,
+                    let b = match p {
+                        Piece::Latin(b) => *b,
+                        Piece::Hyphen => HYPHEN,
+                        Piece::Other => {
+                            ignored += 1;
+                            i += 1;
+                            continue;
+                        }
                         _ => break,
+                    };
+                    if m < MAX_CHARS {
+                        ls[m] = b;
+                        m += 1;
                     }
                     i += 1;
                 }
-                while ls.last() == Some(&HYPHEN) {
-                    ls.pop();
+                while m > 0 && ls[m - 1] == HYPHEN {
+                    m -= 1;
                 }
+                let ls = &ls[..m];
                 // First letter of the next Latin word: MR sound changes
                 // across a space (Kim Mung Na for 김묵나) look at it.
                 let tail = pieces[i..].iter().find_map(|p| match p {
@@ -1068,7 +1194,7 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usiz
                     Piece::Latin(b) => Some(Some(*b)),
                     _ => Some(None),
                 });
-                out.push(latin_word_cached(&ls, tail.flatten(), explain));
+                out.push(latin_word_cached(ls, tail.flatten(), explain));
             }
         }
     }
@@ -1085,45 +1211,56 @@ fn assemble(
     out: &mut Vec<Cand>,
     explain: bool,
 ) {
-    // Alternatives per word (the surname reading for surname words).
-    let mut choices: Vec<Vec<&Alt>> = Vec::new();
-    for &k in sur {
-        let w = &ws[k];
-        match &w.surname {
-            Some(a) => choices.push(vec![a]),
-            None => choices.push(w.alts.iter().collect()),
+    // Alternatives per word (the surname reading for surname words). Words
+    // past `MAX_SYL` cannot contribute a syllable (each gives at least one).
+    let mut choices: [&[Alt]; MAX_SYL] = [&[]; MAX_SYL];
+    let mut m = 0;
+    for &k in sur.iter().chain(given) {
+        if m == MAX_SYL {
+            break;
         }
+        let w = &ws[k];
+        choices[m] = match (&w.surname, m < sur.len()) {
+            (Some(a), true) => std::slice::from_ref(a),
+            _ => &w.alts,
+        };
+        if choices[m].is_empty() {
+            return;
+        }
+        m += 1;
     }
-    for &k in given {
-        choices.push(ws[k].alts.iter().collect());
-    }
+    let choices = &choices[..m];
     let n_sur_words = sur.len();
-    let mut idx = vec![0usize; choices.len()];
+    let mut idx = [0usize; MAX_SYL];
+    let mut syl = [0u64; MAX_SYL];
     loop {
-        let mut syl = Vec::new();
+        let mut len = 0;
         let mut text = Vec::new();
         let mut n_sur = 0;
         for (j, c) in choices.iter().enumerate() {
-            let a = c[idx[j]];
-            syl.extend_from_slice(&a.0);
+            let a = &c[idx[j]];
+            for &x in &a.0 {
+                if len < MAX_SYL {
+                    syl[len] = x;
+                    len += 1;
+                }
+            }
             if explain {
                 text.extend(a.1.iter().cloned());
             }
             if j < n_sur_words {
-                n_sur = syl.len();
+                n_sur = len;
             }
         }
-        syl.truncate(MAX_SYL);
         text.truncate(MAX_SYL);
-        let n_sur = n_sur.min(syl.len());
-        push_cand(out, syl, n_sur, Kind::Korean, text, surname_last);
+        push_cand_slice(out, &syl[..len], n_sur, Kind::Korean, text, surname_last);
         if out.len() >= MAX_CANDS {
             return;
         }
         // Next combination.
         let mut j = 0;
         loop {
-            if j == idx.len() {
+            if j == choices.len() {
                 return;
             }
             idx[j] += 1;
@@ -1134,6 +1271,40 @@ fn assemble(
             j += 1;
         }
     }
+}
+
+/// [`push_cand`] from a borrowed slice: allocates only when the candidate
+/// is new.
+fn push_cand_slice(
+    out: &mut Vec<Cand>,
+    syl: &[u64],
+    n_sur: usize,
+    kind: Kind,
+    text: Vec<String>,
+    surname_last: bool,
+) {
+    if syl.is_empty() {
+        return;
+    }
+    let n_sur = n_sur.min(syl.len());
+    let mut buf = [0u64; MAX_SYL];
+    let len = syl.len().min(MAX_SYL);
+    buf[..len].copy_from_slice(&syl[..len]);
+    let syl = &mut buf[..len];
+    syl[0] = word_start(syl[0]) | WORDSTART;
+    if let Some(m) = syl.get_mut(n_sur) {
+        *m = word_start(*m) | WORDSTART;
+    }
+    if out.iter().any(|c| c.syl == *syl && c.n_sur == n_sur) {
+        return;
+    }
+    out.push(Cand {
+        syl: syl.to_vec(),
+        n_sur,
+        kind,
+        text,
+        surname_last,
+    });
 }
 
 fn push_cand(
@@ -1164,6 +1335,17 @@ fn push_cand(
         surname_last,
     });
 }
+
+/// 0, 1, 2, … (word indices; a name has at most `MAX_CHARS` words).
+static ALL: [usize; MAX_CHARS] = {
+    let mut a = [0; MAX_CHARS];
+    let mut i = 0;
+    while i < MAX_CHARS {
+        a[i] = i;
+        i += 1;
+    }
+    a
+};
 
 /// Read `name` into its candidates.
 pub fn read(name: &str, explain: bool) -> Reading {
@@ -1228,7 +1410,7 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
         }
     }
     let n = ws.len();
-    let mut cands = Vec::new();
+    let mut cands = Vec::with_capacity(MAX_CANDS);
     if n == 1 {
         // One word: the surname is inside it.
         let w = &ws[0];
@@ -1287,7 +1469,7 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
             }
         }
     } else {
-        let all: Vec<usize> = (0..n).collect();
+        let all = &ALL[..n.min(MAX_CHARS)];
         match comma_at {
             Some(k) if k > 0 && k < n => {
                 assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain)
@@ -1312,73 +1494,53 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
     }
     // Pinyin reading of an all-Latin name (surname first, Chinese order).
     if ws.iter().all(|w| w.script == Script::Latin) {
-        let t = tables();
-        let mut per_word: Vec<Vec<Alt>> = Vec::new();
-        for (k, w) in ws.iter().enumerate() {
-            let sur = if k == 0 && n > 1 {
-                let plain: String = w
-                    .letters
-                    .iter()
-                    .filter(|&&b| b != HYPHEN)
-                    .map(|&b| b as char)
-                    .collect();
-                t.surname_by_pinyin
-                    .get(plain.as_str())
-                    .and_then(|ids| surname_alt(ids, explain))
-                    .map(|(m, tx)| {
-                        let m: Vec<u64> = m.into_iter().map(|x| (x & !EXACT) | PINYIN).collect();
-                        let tx = if explain {
-                            vec![plain.clone(); m.len().min(1)]
-                        } else {
-                            tx
-                        };
-                        (m, tx)
-                    })
-            } else {
-                None
-            };
-            let alts = match sur {
-                Some(a) => vec![a],
-                None => pinyin_split(&w.letters, explain),
-            };
-            if alts.is_empty() {
-                per_word.clear();
-                break;
+        // Per word: the pinyin surname reading (first word of several) or
+        // the word's pinyin cuts, both computed once per word.
+        let alts_of = |k: usize| -> &[Alt] {
+            let w = &ws[k];
+            match (&w.pinyin_surname, k == 0 && n > 1) {
+                (Some(a), true) => std::slice::from_ref(a),
+                _ => &w.pinyin,
             }
-            per_word.push(alts);
-        }
-        if per_word.len() == n {
-            // Combine the first alternative of each word plus variations of
-            // one word at a time (kept small).
-            let base: Vec<usize> = vec![0; n];
-            let mut combos = vec![base.clone()];
-            for (k, alts) in per_word.iter().enumerate() {
-                for j in 1..alts.len() {
-                    let mut c = base.clone();
-                    c[k] = j;
-                    combos.push(c);
+        };
+        if (0..n).all(|k| !alts_of(k).is_empty()) {
+            // The first alternative of each word, then variations of one
+            // word at a time (at most four candidates).
+            let mut combos = 0;
+            let variations = (0..n).flat_map(|k| (1..alts_of(k).len()).map(move |j| Some((k, j))));
+            for var in std::iter::once(None).chain(variations) {
+                if combos == 4 {
+                    break;
                 }
-            }
-            for c in combos.into_iter().take(4) {
-                let mut syl = Vec::new();
+                combos += 1;
+                let mut syl = [0u64; MAX_SYL];
+                let mut len = 0;
                 let mut text = Vec::new();
                 let mut n_sur = 0;
-                for (k, &j) in c.iter().enumerate() {
-                    syl.extend_from_slice(&per_word[k][j].0);
+                for k in 0..n {
+                    let j = match var {
+                        Some((vk, vj)) if vk == k => vj,
+                        _ => 0,
+                    };
+                    let a = &alts_of(k)[j];
+                    for &x in &a.0 {
+                        if len < MAX_SYL {
+                            syl[len] = x;
+                            len += 1;
+                        }
+                    }
                     if explain {
-                        text.extend(per_word[k][j].1.iter().cloned());
+                        text.extend(a.1.iter().cloned());
                     }
                     if k == 0 {
-                        n_sur = syl.len();
+                        n_sur = len;
                     }
                 }
                 if n == 1 {
                     n_sur = 1;
                 }
-                syl.truncate(MAX_SYL);
                 text.truncate(MAX_SYL);
-                let ns = n_sur.min(syl.len());
-                push_cand(&mut cands, syl, ns, Kind::Pinyin, text, false);
+                push_cand_slice(&mut cands, &syl[..len], n_sur, Kind::Pinyin, text, false);
             }
         }
     }
