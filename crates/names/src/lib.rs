@@ -15,7 +15,7 @@ pub mod parse;
 pub mod romanize;
 pub mod tables;
 
-use parse::{Cand, EXACT, Kind, PINYIN, syl_match};
+use parse::{Cand, EXACT, Kind, PINYIN, TYPO, syl_match};
 
 /// A romanization system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -71,6 +71,11 @@ pub fn clear_word_memo() {
 /// A full syllable-by-syllable agreement scores ≥ 0.95 (1.0 when both sides
 /// are Hangul/Hanja); any disagreement scores < 0.9.
 pub const SAME_THRESHOLD: f64 = 0.93;
+
+/// Score of a full agreement that needed the correction of one typing
+/// error in a Latin word ("Kim Chol Jni" for 김철진): still the same name,
+/// but below every agreement without a correction.
+pub const TYPO_SCORE: f64 = 0.94;
 
 const HEADER: u64 = 1 << 63;
 
@@ -158,6 +163,7 @@ fn pair_score(a: &[u64], b: &[u64]) -> f64 {
         let mut all = true;
         let mut exact = true;
         let mut pinyin = false;
+        let mut typo = false;
         let mut sum = 0.0;
         for (&x, &y) in a.iter().zip(b) {
             let (s, full) = part(x, y);
@@ -165,9 +171,12 @@ fn pair_score(a: &[u64], b: &[u64]) -> f64 {
             all &= full;
             exact &= x & y & EXACT != 0;
             pinyin |= (x | y) & PINYIN != 0;
+            typo |= (x | y) & TYPO != 0;
         }
         if all {
-            return if exact {
+            return if typo {
+                TYPO_SCORE
+            } else if exact {
                 1.0
             } else if pinyin {
                 0.95
@@ -438,8 +447,12 @@ pub fn compare(a: &str, b: &str) -> Comparison {
             .collect::<Vec<_>>()
             .join("|")
     };
+    let typo = ca.typo.as_ref().or(cb.typo.as_ref());
     if same {
         ex.push_str(&format!("Same name (score {score:.2}): "));
+        if let Some(t) = typo {
+            ex.push_str(&format!("one typo: {t}; read so, "));
+        }
         let ha = hangul_of(ca);
         let hb = hangul_of(cb);
         match (
@@ -498,6 +511,9 @@ pub fn compare(a: &str, b: &str) -> Comparison {
         ex.push('.');
     } else {
         ex.push_str(&format!("Different names (score {score:.2}): "));
+        if let Some(t) = typo {
+            ex.push_str(&format!("even with one typo corrected ({t}), "));
+        }
         if ca.syl.len() != cb.syl.len() {
             ex.push_str(&format!("{} syllable(s) vs {}", ca.syl.len(), cb.syl.len()));
         } else {
@@ -652,9 +668,55 @@ mod tests {
         ] {
             assert!(compare("김철진", v).same, "{v}");
         }
-        // A typing error that breaks a syllable is a partial match, not the same name.
-        let c = compare("Kim Chol Jin", "Kim Chol Jni");
-        assert!(!c.same && c.score > 0.5, "{}", c.score);
+    }
+
+    #[test]
+    fn one_typo_is_tolerated_with_a_lower_score() {
+        // Swapped letters, a stray or doubled letter: the word reads as
+        // nothing, one correction reads, the rest of the name agrees.
+        for (typed, fix) in [
+            ("Kim Chol Jni", "'jni' ~ 'jin' (two letters swapped)"),
+            ("Kim Cholj Jin", "'cholj' ~ 'chol' (one letter too many)"),
+            ("Kim Chol Jinn", "'jinn' ~ 'jin' (one letter too many)"),
+            ("Kmi Chol Jin", "'kmi' ~ 'kim' (two letters swapped)"),
+        ] {
+            for other in ["김철진", "Kim Chol Jin", "金哲鎭"] {
+                let c = compare(other, typed);
+                assert!(c.same, "{typed} vs {other}: {}", c.explanation);
+                assert_eq!(c.score, TYPO_SCORE, "{typed}");
+                assert!(c.explanation.contains(&format!("one typo: {fix}")), "{}", c.explanation);
+                assert_eq!(score(&key(other), &key(typed)), TYPO_SCORE, "{typed}");
+            }
+        }
+        // A substituted letter that gives another spelling of the same
+        // syllable ("Chul" for 철) is no typo at all.
+        let c = compare("김철진", "Kim Chul Jin");
+        assert!(c.same && c.score > TYPO_SCORE, "{}", c.explanation);
+        // The same spelling with its typo is still a full match with itself.
+        assert!(compare("Kim Chol Jni", "Kim Chol Jni").score > TYPO_SCORE);
+    }
+
+    #[test]
+    fn typos_do_not_merge_different_names() {
+        for (a, b) in [
+            // A typo that forms another valid syllable is not corrected.
+            ("Kim Jong Un", "Kim Jong Il"),
+            ("김정은", "Kim Jong Nu"),
+            ("김정은", "김정운"),
+            // The corrected word must still agree with the other name.
+            ("김정일", "Kim Jnog Un"),
+            ("김철진", "Kim Chol Jni Ho"),
+            ("박철수", "Pak Cholj Ho"),
+            // Too little evidence beside the typo: two syllables.
+            ("김진", "Kim Jni"),
+            ("김니", "Kim Jni"),
+            // Two unreadable words: nothing is corrected.
+            ("김철진", "Kim Cholj Jni"),
+        ] {
+            let c = compare(a, b);
+            assert!(!c.same, "{a} vs {b}: {}", c.explanation);
+            assert!(score(&key(a), &key(b)) < SAME_THRESHOLD, "{a} vs {b}");
+        }
     }
 
     #[test]

@@ -35,7 +35,10 @@ pub const PINYIN: u64 = 1 << 49;
 pub const OPAQUE: u64 = 1 << 50;
 /// The syllable starts a surname or given name (initial-sound rule applies).
 pub const WORDSTART: u64 = 1 << 51;
-/// Pinyin syllable id (bits 52..63): index of its set of Hangul readings.
+/// The syllable comes from correcting a typing error in a Latin word that
+/// could not be read ("Jni" read as "Jin"): a full match scores lower.
+pub const TYPO: u64 = 1 << 63;
+/// Pinyin syllable id (bits 52..62): index of its set of Hangul readings.
 const ID_SHIFT: u32 = 52;
 const ID_MASK: u64 = 0x7FF << ID_SHIFT;
 
@@ -175,6 +178,9 @@ pub struct Cand {
     pub text: Vec<String>,
     /// Whether the candidate puts the surname last in the written order.
     pub surname_last: bool,
+    /// The typing error corrected in this candidate, for explanations:
+    /// "'jni' ~ 'jin' (two letters swapped)" (only when explaining).
+    pub typo: Option<String>,
 }
 
 /// Script of a word.
@@ -217,6 +223,12 @@ struct Word {
     pinyin_surname: Option<Alt>,
     /// Latin word cut into pinyin syllables (≤ 4 ways).
     pinyin: Vec<Alt>,
+    /// A Latin word that cannot be read, corrected for one typing error:
+    /// `alts` followed by the readings of the corrections (flagged `TYPO`).
+    /// Empty when the word reads as it is or no unambiguous correction exists.
+    typo_alts: Vec<Alt>,
+    /// What the correction was, for explanations: (kind, corrections).
+    typo: Option<(&'static str, Vec<String>)>,
     /// Original text (Hangul/Han) for explanations.
     chars: Vec<char>,
 }
@@ -970,6 +982,8 @@ fn hangul_word(chars: &[char], explain: bool) -> Word {
         tail: None,
         pinyin_surname: None,
         pinyin: Vec::new(),
+        typo_alts: Vec::new(),
+        typo: None,
         chars: chars.to_vec(),
     }
 }
@@ -1009,6 +1023,8 @@ fn han_word(chars: &[char], explain: bool) -> Word {
         tail: None,
         pinyin_surname: None,
         pinyin: Vec::new(),
+        typo_alts: Vec::new(),
+        typo: None,
         chars: chars.to_vec(),
     }
 }
@@ -1017,6 +1033,7 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
     let mut buf = WordBuf::new();
     preprocess(letters, &mut buf);
     let mut alts = syllabify(buf.as_slice(), tail, explain);
+    let unreadable = alts.is_empty();
     if alts.is_empty() {
         let text = if explain {
             vec![String::from_utf8_lossy(letters).into_owned()]
@@ -1071,6 +1088,20 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
             (m, tx)
         });
     let pinyin = pinyin_split(letters, explain);
+    // One typing error in a word that reads neither as Korean nor as pinyin
+    // nor as a known surname spelling.
+    let (typo_alts, typo) = if unreadable && pinyin.is_empty() && surname.is_none() {
+        match correct_typo(&buf[..n], tail, explain) {
+            Some((kind, fixes, more)) => {
+                let mut all = alts.clone();
+                all.extend(more);
+                (all, Some((kind, fixes)))
+            }
+            None => (Vec::new(), None),
+        }
+    } else {
+        (Vec::new(), None)
+    };
     Word {
         script: Script::Latin,
         alts,
@@ -1080,8 +1111,112 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
         tail,
         pinyin_surname,
         pinyin,
+        typo_alts,
+        typo,
         chars: Vec::new(),
     }
+}
+
+/// Most distinct corrections of a typing error accepted: beyond this the
+/// misspelled word says too little about which name was meant.
+const MAX_TYPO_FIXES: usize = 6;
+
+/// Corrections of one typing error in an unreadable Latin word `w` (lower
+/// case, no hyphens): the kind, the corrected spellings and their readings
+/// (flagged `TYPO`). Tried in order, stopping at the first kind that gives
+/// a readable word: two adjacent letters swapped ("jni" → "jin"), one letter
+/// too many (doubled or stray: "cholj" → "chol"), one letter missing, one
+/// letter wrong. `None` when nothing reads or the correction is ambiguous
+/// (more than `MAX_TYPO_FIXES` spellings).
+fn correct_typo(
+    w: &[u8],
+    tail: Option<u8>,
+    explain: bool,
+) -> Option<(&'static str, Vec<String>, Vec<Alt>)> {
+    if w.len() < 2 || w.len() >= MAX_WORD {
+        return None;
+    }
+    let mut v = [0u8; MAX_WORD + 1];
+    let mut fixes: Vec<Vec<u8>> = Vec::new();
+    let try_fix = |cand: &[u8], fixes: &mut Vec<Vec<u8>>| {
+        if fixes.len() > MAX_TYPO_FIXES || fixes.iter().any(|f| f == cand) {
+            return;
+        }
+        let mut b = WordBuf::new();
+        preprocess(cand, &mut b);
+        let mut probe = Vec::new();
+        cut(b.as_slice(), tail, false, &mut probe);
+        if !probe.is_empty() {
+            fixes.push(cand.to_vec());
+        }
+    };
+    let n = w.len();
+    for kind in 0..4 {
+        match kind {
+            0 => {
+                for i in 0..n - 1 {
+                    if w[i] == w[i + 1] {
+                        continue;
+                    }
+                    v[..n].copy_from_slice(w);
+                    v.swap(i, i + 1);
+                    try_fix(&v[..n], &mut fixes);
+                }
+            }
+            1 => {
+                for i in 0..n {
+                    v[..i].copy_from_slice(&w[..i]);
+                    v[i..n - 1].copy_from_slice(&w[i + 1..]);
+                    try_fix(&v[..n - 1], &mut fixes);
+                }
+            }
+            2 => {
+                for i in 0..=n {
+                    for c in b'a'..=b'z' {
+                        v[..i].copy_from_slice(&w[..i]);
+                        v[i] = c;
+                        v[i + 1..=n].copy_from_slice(&w[i..]);
+                        try_fix(&v[..=n], &mut fixes);
+                    }
+                }
+            }
+            _ => {
+                for i in 0..n {
+                    for c in b'a'..=b'z' {
+                        if c == w[i] {
+                            continue;
+                        }
+                        v[..n].copy_from_slice(w);
+                        v[i] = c;
+                        try_fix(&v[..n], &mut fixes);
+                    }
+                }
+            }
+        }
+        if !fixes.is_empty() {
+            if fixes.len() > MAX_TYPO_FIXES {
+                return None;
+            }
+            let what = ["two letters swapped", "one letter too many", "one letter missing", "one letter wrong"][kind];
+            let mut alts = Vec::new();
+            for f in &fixes {
+                let mut b = WordBuf::new();
+                preprocess(f, &mut b);
+                for (m, t) in syllabify(b.as_slice(), tail, explain) {
+                    if alts.len() < MAX_CANDS {
+                        alts.push((m.into_iter().map(|x| x | TYPO).collect(), t));
+                    }
+                }
+            }
+            let shown = if explain {
+                fixes.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect()
+            } else {
+                Vec::new()
+            };
+            return Some((what, shown, alts));
+        }
+    }
+    None
 }
 
 /// Latin words recur across a list of names (Kim, Chol, Yong): their
@@ -1210,10 +1345,12 @@ fn assemble(
     surname_last: bool,
     out: &mut Vec<Cand>,
     explain: bool,
+    typo_word: Option<usize>,
 ) {
     // Alternatives per word (the surname reading for surname words). Words
     // past `MAX_SYL` cannot contribute a syllable (each gives at least one).
     let mut choices: [&[Alt]; MAX_SYL] = [&[]; MAX_SYL];
+    let mut word_of = [0usize; MAX_SYL];
     let mut m = 0;
     for &k in sur.iter().chain(given) {
         if m == MAX_SYL {
@@ -1222,8 +1359,10 @@ fn assemble(
         let w = &ws[k];
         choices[m] = match (&w.surname, m < sur.len()) {
             (Some(a), true) => std::slice::from_ref(a),
+            _ if typo_word == Some(k) => &w.typo_alts,
             _ => &w.alts,
         };
+        word_of[m] = k;
         if choices[m].is_empty() {
             return;
         }
@@ -1237,8 +1376,18 @@ fn assemble(
         let mut len = 0;
         let mut text = Vec::new();
         let mut n_sur = 0;
+        let mut typo = None;
         for (j, c) in choices.iter().enumerate() {
             let a = &c[idx[j]];
+            if explain && a.0.first().is_some_and(|&x| x & TYPO != 0) {
+                let w = &ws[word_of[j]];
+                typo = Some(format!(
+                    "'{}' ~ '{}' ({})",
+                    String::from_utf8_lossy(&w.letters),
+                    a.1.concat(),
+                    w.typo.as_ref().map_or("typo", |t| t.0)
+                ));
+            }
             for &x in &a.0 {
                 if len < MAX_SYL {
                     syl[len] = x;
@@ -1253,7 +1402,13 @@ fn assemble(
             }
         }
         text.truncate(MAX_SYL);
+        let before = out.len();
         push_cand_slice(out, &syl[..len], n_sur, Kind::Korean, text, surname_last);
+        if out.len() > before {
+            if let Some(c) = out.last_mut() {
+                c.typo = typo;
+            }
+        }
         if out.len() >= MAX_CANDS {
             return;
         }
@@ -1304,6 +1459,7 @@ fn push_cand_slice(
         kind,
         text,
         surname_last,
+        typo: None,
     });
 }
 
@@ -1333,7 +1489,39 @@ fn push_cand(
         kind,
         text,
         surname_last,
+        typo: None,
     });
+}
+
+/// The one word of a name whose typing error may be corrected: only when
+/// the rest of the name is strong evidence, i.e. exactly one word is
+/// unreadable but correctable, every other word reads, and the name has at
+/// least three syllables with the correction.
+fn typo_word(ws: &[Rc<Word>]) -> Option<usize> {
+    let mut found = None;
+    let mut syllables = 0;
+    for (k, w) in ws.iter().enumerate() {
+        if !w.typo_alts.is_empty() {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(k);
+            syllables += w
+                .typo_alts
+                .iter()
+                .filter(|a| a.0.first().is_some_and(|&x| x & TYPO != 0))
+                .map(|a| a.0.len())
+                .min()
+                .unwrap_or(0);
+        } else {
+            let readable = w.alts.iter().all(|a| a.0.iter().all(|&x| x & OPAQUE == 0));
+            if !readable {
+                return None;
+            }
+            syllables += w.alts.iter().map(|a| a.0.len()).min().unwrap_or(0);
+        }
+    }
+    found.filter(|_| ws.len() >= 2 && syllables >= 3)
 }
 
 /// 0, 1, 2, … (word indices; a name has at most `MAX_CHARS` words).
@@ -1470,15 +1658,16 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
         }
     } else {
         let all = &ALL[..n.min(MAX_CHARS)];
+        let tw = typo_word(&ws);
         match comma_at {
             Some(k) if k > 0 && k < n => {
-                assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain)
+                assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain, tw)
             }
             _ => {
                 let first = ws[0].surname_rank;
                 let last = ws[n - 1].surname_rank;
                 // Surname first is the Korean order and always a candidate.
-                assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain);
+                assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain, tw);
                 // Given name first ("Chol Jin Kim"): when the last word is a
                 // surname and the first is not, or is a rarer one ("Sung Kim").
                 let last_first = match (first, last) {
@@ -1487,7 +1676,15 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                     _ => false,
                 };
                 if last_first && cands.len() < MAX_CANDS {
-                    assemble(&ws, &all[n - 1..], &all[..n - 1], true, &mut cands, explain);
+                    assemble(
+                        &ws,
+                        &all[n - 1..],
+                        &all[..n - 1],
+                        true,
+                        &mut cands,
+                        explain,
+                        tw,
+                    );
                 }
             }
         }
