@@ -229,8 +229,12 @@ struct Word {
     typo_alts: Vec<Alt>,
     /// What the correction was, for explanations: (kind, corrections).
     typo: Option<(&'static str, Vec<String>)>,
-    /// Original text (Hangul/Han) for explanations.
+    /// Original text (Hangul/Han), only when explaining.
     chars: Vec<char>,
+    /// Its first two characters and its length in characters (the surname
+    /// of a one-word name is found there).
+    head: [char; 2],
+    n_chars: usize,
 }
 
 fn fnv(bytes: impl IntoIterator<Item = u8>) -> u64 {
@@ -251,11 +255,30 @@ fn opaque(bytes: impl IntoIterator<Item = u8>) -> u64 {
 struct Spelling {
     s: &'static [u8],
     m: u64,
+    /// `s` packed little-endian (≤ 3 letters) and the mask of its bytes:
+    /// a spelling is at a position when the 4 bytes there, masked, equal it.
+    key: u32,
+    mask: u32,
+}
+
+const fn packed(s: &[u8]) -> (u32, u32) {
+    let (mut k, mut m, mut i) = (0u32, 0u32, 0);
+    while i < s.len() && i < 4 {
+        k |= (s[i] as u32) << (8 * i);
+        m |= 0xFF << (8 * i);
+        i += 1;
+    }
+    (k, m)
 }
 
 macro_rules! sp {
     ($s:literal, $m:expr) => {
-        Spelling { s: $s, m: $m }
+        Spelling {
+            s: $s,
+            m: $m,
+            key: packed($s).0,
+            mask: packed($s).1,
+        }
     };
 }
 
@@ -470,21 +493,6 @@ fn syllabify(w: &[u8], tail: Option<u8>, explain: bool) -> Vec<Alt> {
     out
 }
 
-#[inline]
-fn starts(w: &[u8], at: usize, s: &[u8]) -> bool {
-    if at + s.len() > w.len() {
-        return false;
-    }
-    let mut k = 0;
-    while k < s.len() {
-        if w[at + k] != s[k] {
-            return false;
-        }
-        k += 1;
-    }
-    true
-}
-
 /// One way a syllable can be spelled from a position: indices into the
 /// spelling tables and where the next syllable starts (hyphens skipped).
 #[derive(Clone, Copy)]
@@ -553,6 +561,9 @@ fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
 
 fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>, opts: &mut Vec<Opt>) {
     let n = w.len();
+    if n > 2 * MAX_WORD {
+        return;
+    }
     let skip = |mut p: usize| {
         while p < n && w[p] == HYPHEN {
             p += 1;
@@ -562,6 +573,12 @@ fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>, opts:
     // Options per position, from the end, keeping only those after which
     // the rest can be cut too (so enumeration never meets a dead end).
     let idx = index();
+    // The word padded with zeros (no spelling contains 0), so that four
+    // bytes can be read at any position.
+    let mut wp = [0u8; MAX_LEN + 4];
+    wp[..n].copy_from_slice(w);
+    let at = |p: usize| u32::from_le_bytes([wp[p], wp[p + 1], wp[p + 2], wp[p + 3]]);
+    let fits = |p: usize, sp: &Spelling| at(p) & sp.mask == sp.key;
     let mut range = [(0u16, 0u16); MAX_LEN + 1];
     let mut ok = [false; MAX_LEN + 1];
     ok[n] = true;
@@ -573,19 +590,19 @@ fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>, opts:
         let lo = opts.len();
         for &oi in &idx.on[bucket(w, pos)] {
             let on = &ONSETS[usize::from(oi)];
-            if !starts(w, pos, on.s) {
+            if !fits(pos, on) {
                 continue;
             }
             let vpos = pos + on.s.len();
             for &vi in &idx.v[bucket(w, vpos)] {
                 let v = &VOWELS[usize::from(vi)];
-                if v.s.is_empty() || !starts(w, vpos, v.s) {
+                if v.s.is_empty() || !fits(vpos, v) {
                     continue;
                 }
                 let cpos = vpos + v.s.len();
                 for &ci in &idx.co[bucket(w, cpos)] {
                     let co = &CODAS[usize::from(ci)];
-                    if !starts(w, cpos, co.s) {
+                    if !fits(cpos, co) {
                         continue;
                     }
                     let end = cpos + co.s.len();
@@ -704,6 +721,20 @@ struct PinyinTable {
     masks: HashMap<u64, u64>,
     /// Id → masks of the Hangul readings (index 0 unused).
     sets: Vec<Vec<u64>>,
+    /// For the first two letters of a syllable (27 × 27, the second 26 for
+    /// a one-letter syllable): bit L set when some syllable of L letters
+    /// starts so. Most positions of a Korean spelling start no pinyin
+    /// syllable, and this skips their hash look-ups.
+    lens: Vec<u8>,
+}
+
+#[inline]
+fn letter(b: u8) -> usize {
+    if b.is_ascii_lowercase() {
+        usize::from(b - b'a')
+    } else {
+        26
+    }
 }
 
 fn pinyin_table() -> &'static PinyinTable {
@@ -729,7 +760,15 @@ fn pinyin_table() -> &'static PinyinTable {
         names.sort();
         let mut masks = HashMap::default();
         let mut sets = vec![Vec::new()];
+        let mut lens = vec![0u8; 27 * 27];
         for name in names {
+            let b = name.as_bytes();
+            if let Some(&c0) = b.first() {
+                let c1 = b.get(1).map_or(26, |&c| letter(c));
+                if let Some(l) = lens.get_mut(letter(c0) * 27 + c1) {
+                    *l |= 1 << b.len().min(7);
+                }
+            }
             let id = sets.len() as u64;
             if id > 0x7FF {
                 break;
@@ -742,7 +781,7 @@ fn pinyin_table() -> &'static PinyinTable {
             masks.insert(pack(name.as_bytes()), union | PINYIN | (id << ID_SHIFT));
             sets.push(rs);
         }
-        PinyinTable { masks, sets }
+        PinyinTable { masks, sets, lens }
     })
 }
 
@@ -754,8 +793,8 @@ fn pack(b: &[u8]) -> u64 {
         .fold(b.len().min(7) as u64, |k, &c| (k << 8) | u64::from(c))
 }
 
-fn pinyin_masks() -> &'static HashMap<u64, u64> {
-    &pinyin_table().masks
+fn pinyin_masks() -> &'static PinyinTable {
+    pinyin_table()
 }
 
 /// All ways (≤ 4) of reading `w` as pinyin syllables.
@@ -784,11 +823,14 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
     ok[n] = true;
     for pos in (0..n).rev() {
         let lo = hits.len();
+        let c0 = letter(l[pos]);
+        let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
+        let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
         for len in (1..=6usize).rev() {
-            if pos + len > n || !ok[pos + len] {
+            if can & (1 << len) == 0 || pos + len > n || !ok[pos + len] {
                 continue;
             }
-            if let Some(&m) = map.get(&pack(&l[pos..pos + len])) {
+            if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
                 hits.push((len as u8, m));
             }
         }
@@ -963,13 +1005,11 @@ fn hangul_word(chars: &[char], explain: bool) -> Word {
     let word = word.as_ref().map_or("", StrBuf::as_str);
     let t = tables();
     let ids = t.surname_by_hangul.get(word);
-    // Keep the written syllable (exact) rather than the union of forms.
-    let surname = ids.and_then(|ids| {
-        let tx = if explain {
-            surname_alt(ids, true)?.1
-        } else {
-            Vec::new()
-        };
+    // Keep the written syllable (exact) rather than the union of forms: the
+    // surname reading is the word's own, so only an explanation needs it
+    // (for the text); `assemble` reads the word's `alts` otherwise.
+    let surname = ids.filter(|_| explain).and_then(|ids| {
+        let tx = surname_alt(ids, true)?.1;
         Some((masks.clone(), tx))
     });
     let surname_rank = rank(ids);
@@ -984,7 +1024,12 @@ fn hangul_word(chars: &[char], explain: bool) -> Word {
         pinyin: Vec::new(),
         typo_alts: Vec::new(),
         typo: None,
-        chars: chars.to_vec(),
+        chars: if explain { chars.to_vec() } else { Vec::new() },
+        head: [
+            chars.first().copied().unwrap_or('\0'),
+            chars.get(1).copied().unwrap_or('\0'),
+        ],
+        n_chars: chars.len(),
     }
 }
 
@@ -1025,7 +1070,12 @@ fn han_word(chars: &[char], explain: bool) -> Word {
         pinyin: Vec::new(),
         typo_alts: Vec::new(),
         typo: None,
-        chars: chars.to_vec(),
+        chars: if explain { chars.to_vec() } else { Vec::new() },
+        head: [
+            chars.first().copied().unwrap_or('\0'),
+            chars.get(1).copied().unwrap_or('\0'),
+        ],
+        n_chars: chars.len(),
     }
 }
 
@@ -1114,6 +1164,8 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
         typo_alts,
         typo,
         chars: Vec::new(),
+        head: ['\0'; 2],
+        n_chars: 0,
     }
 }
 
@@ -1428,8 +1480,8 @@ fn assemble(
     }
 }
 
-/// [`push_cand`] from a borrowed slice: allocates only when the candidate
-/// is new.
+/// Add a candidate (initial-sound rule at the starts of surname and given
+/// name) unless it is already there; allocates only when it is new.
 fn push_cand_slice(
     out: &mut Vec<Cand>,
     syl: &[u64],
@@ -1455,36 +1507,6 @@ fn push_cand_slice(
     }
     out.push(Cand {
         syl: syl.to_vec(),
-        n_sur,
-        kind,
-        text,
-        surname_last,
-        typo: None,
-    });
-}
-
-fn push_cand(
-    out: &mut Vec<Cand>,
-    mut syl: Vec<u64>,
-    n_sur: usize,
-    kind: Kind,
-    text: Vec<String>,
-    surname_last: bool,
-) {
-    if syl.is_empty() {
-        return;
-    }
-    if let Some(m) = syl.first_mut() {
-        *m = word_start(*m) | WORDSTART;
-    }
-    if let Some(m) = syl.get_mut(n_sur) {
-        *m = word_start(*m) | WORDSTART;
-    }
-    if out.iter().any(|c| c.syl == syl && c.n_sur == n_sur) {
-        return;
-    }
-    out.push(Cand {
-        syl,
         n_sur,
         kind,
         text,
@@ -1603,21 +1625,28 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
         // One word: the surname is inside it.
         let w = &ws[0];
         for a in &w.alts {
-            let mut syl = a.0.clone();
-            let mut text = a.1.clone();
+            let mut syl = [0u64; MAX_SYL];
+            let mut len = a.0.len().min(MAX_SYL);
+            syl[..len].copy_from_slice(&a.0[..len]);
+            let mut text = if explain { a.1.clone() } else { Vec::new() };
             let mut n_sur = 1;
             if w.script != Script::Latin {
-                let sy: Vec<Syllable> = w
-                    .chars
-                    .iter()
-                    .filter_map(|&c| hangul::decompose(c))
-                    .collect();
-                if w.chars.len() >= 3 {
-                    let two: String = w.chars[..2].iter().collect();
+                let head = &w.head[..w.n_chars.min(2)];
+                if w.n_chars >= 3 {
+                    let sy: [Option<Syllable>; 2] = [
+                        head.first().and_then(|&c| hangul::decompose(c)),
+                        head.get(1).and_then(|&c| hangul::decompose(c)),
+                    ];
                     let t = tables();
-                    if is_compound_surname(&sy[..sy.len().min(2)])
+                    let compound = match sy {
+                        [Some(x), Some(y)] => is_compound_surname(&[x, y]),
+                        _ => false,
+                    };
+                    let two = StrBuf::of_chars(head);
+                    let two = two.as_ref().map_or("", StrBuf::as_str);
+                    if compound
                         || (w.script == Script::Han
-                            && t.surname_by_hanja.get(two.as_str()).is_some_and(|ids| {
+                            && t.surname_by_hanja.get(two).is_some_and(|ids| {
                                 ids.iter().any(|&i| t.surnames[i].syllables.len() == 2)
                             }))
                     {
@@ -1625,28 +1654,31 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                     }
                 }
                 if w.script == Script::Han {
-                    let head: String = w.chars[..n_sur.min(w.chars.len())].iter().collect();
+                    let head = StrBuf::of_chars(&head[..n_sur.min(head.len())]);
+                    let head = head.as_ref().map_or("", StrBuf::as_str);
                     if let Some(sa) = tables()
                         .surname_by_hanja
-                        .get(head.as_str())
+                        .get(head)
                         .and_then(|ids| surname_alt(ids, false))
                     {
-                        if sa.0.len() == n_sur {
-                            syl.splice(0..n_sur.min(syl.len()), sa.0);
+                        if sa.0.len() == n_sur && n_sur <= len {
+                            syl[..n_sur].copy_from_slice(&sa.0);
                         }
                     }
                 }
             } else if let Some(sa) = &w.surname {
                 // A lone Latin word that is a known surname ("Kim").
-                syl = sa.0.clone();
-                text = sa.1.clone();
-                n_sur = syl.len();
+                len = sa.0.len().min(MAX_SYL);
+                syl[..len].copy_from_slice(&sa.0[..len]);
+                if explain {
+                    text = sa.1.clone();
+                }
+                n_sur = len;
             }
-            syl.truncate(MAX_SYL);
             text.truncate(MAX_SYL);
-            push_cand(
+            push_cand_slice(
                 &mut cands,
-                syl,
+                &syl[..len],
                 n_sur.min(a.0.len()),
                 Kind::Korean,
                 text,
