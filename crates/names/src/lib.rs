@@ -340,6 +340,55 @@ pub fn surname_reading(name: &str) -> Option<&'static str> {
     found.and_then(|i| t.surnames.get(i)).map(|s| s.hangul)
 }
 
+/// The reverse of romanization: the Hangul syllables a Latin spelling can
+/// stand for. A Latin spelling is ambiguous ("Jong" is 정 or 종, "Song" 송
+/// or 성, "Chol" 철 or 촐), so the answer is, for each way of cutting the
+/// spelling into syllables ("Jongun" = Jong-un or Jon-gun), for each
+/// syllable, its candidate syllables: those that are the Korean reading of
+/// some Chinese character (the usual syllables of names) first, then the
+/// others, each group in Unicode order. The first syllable follows the
+/// initial-sound rule of a name's start ("Ri" gives 리 and 이). Letters
+/// other than Latin ones are ignored; a spelling that reads as no Korean
+/// syllables gives an empty list.
+pub fn hangul_readings(latin: &str) -> Vec<Vec<Vec<char>>> {
+    use std::sync::OnceLock;
+    static SINO: OnceLock<std::collections::HashSet<char>> = OnceLock::new();
+    let sino = SINO.get_or_init(|| {
+        tables::tables()
+            .hanja
+            .values()
+            .flat_map(|e| e.readings.iter().map(|&s| hangul::compose(s)))
+            .collect()
+    });
+    let mut pieces = Vec::new();
+    normalize::pieces(latin, parse::MAX_CHARS, &mut pieces);
+    let letters: Vec<u8> = pieces
+        .iter()
+        .filter_map(|p| match p {
+            normalize::Piece::Latin(b) => Some(*b),
+            normalize::Piece::Hyphen | normalize::Piece::Space => Some(b'-'),
+            _ => None,
+        })
+        .collect();
+    parse::latin_cuts(&letters)
+        .into_iter()
+        .map(|cut| {
+            cut.iter()
+                .enumerate()
+                .map(|(k, &m)| {
+                    let m = if k == 0 { parse::word_start(m) } else { m };
+                    let mut cs: Vec<char> = parse::mask_syllables(m)
+                        .into_iter()
+                        .map(hangul::compose)
+                        .collect();
+                    cs.sort_by_key(|c| (!sino.contains(c), *c));
+                    cs
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The outcome of comparing two names, for people.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
@@ -586,10 +635,22 @@ mod tests {
             ("Kim Jong Un", "Kim Jong Il"),
             ("김정은", "Kim Jong Il"),
             ("박철", "최철"),
+            // Typos: one that forms another valid syllable is not corrected.
+            ("김정은", "Kim Jong Nu"),
+            // The corrected word must still agree with the other name.
+            ("김정일", "Kim Jnog Un"),
+            ("김철진", "Kim Chol Jni Ho"),
+            ("박철수", "Pak Cholj Ho"),
+            // Too little evidence beside the typo: two syllables.
+            ("김진", "Kim Jni"),
+            ("김니", "Kim Jni"),
+            // Two unreadable words: nothing is corrected.
+            ("김철진", "Kim Cholj Jni"),
         ] {
             let c = compare(a, b);
             assert!(!c.same, "{a} vs {b}: {}", c.explanation);
             assert!(c.score < SAME_THRESHOLD);
+            assert!(score(&key(a), &key(b)) < SAME_THRESHOLD, "{a} vs {b}");
         }
     }
 
@@ -600,6 +661,46 @@ mod tests {
         assert_eq!(score(&key("金哲鎭"), &key("김철진")), 1.0);
         let c = compare("金哲鎭", "김철진");
         assert!(c.explanation.contains("김철진"), "{}", c.explanation);
+    }
+
+    #[test]
+    fn reverse_readings_of_the_issue_examples() {
+        let first = |latin: &str| -> Vec<char> {
+            let r = hangul_readings(latin);
+            assert_eq!(r.len(), 1, "{latin}: one cut");
+            r[0][0].clone()
+        };
+        // Issue 3: "Jong" can be 정, 종; "Song" 송, 성; "Chol" 철, 촐.
+        for (latin, expect) in [
+            ("Jong", &['정', '종'][..]),
+            ("Song", &['송', '성']),
+            ("Chol", &['철', '촐']),
+            ("Ri", &['리', '이']),
+            ("Kim", &['김']),
+        ] {
+            let got = first(latin);
+            for c in expect {
+                assert!(got.contains(c), "{latin}: {c} not in {got:?}");
+            }
+        }
+        // Sino-Korean readings come first: 철 (哲, 鐵) before 촐, 쫄.
+        let chol = first("Chol");
+        let pos = |c| chol.iter().position(|&x| x == c).unwrap();
+        assert!(pos('철') < pos('촐') && pos('철') < pos('쫄'), "{chol:?}");
+        assert!(!first("Jong").contains(&'중'));
+        // "Jongun" cuts two ways; nonsense reads as nothing.
+        let cuts = hangul_readings("Jongun");
+        assert!(
+            cuts.iter()
+                .any(|c| c.len() == 2 && c[0].contains(&'정') && c[1].contains(&'운'))
+        );
+        assert!(
+            cuts.iter()
+                .any(|c| c.len() == 2 && c[0].contains(&'전') && c[1].contains(&'건'))
+        );
+        assert!(hangul_readings("xqz").is_empty());
+        assert!(hangul_readings("").is_empty());
+        assert!(hangul_readings("김정은").is_empty());
     }
 
     #[test]
@@ -684,7 +785,11 @@ mod tests {
                 let c = compare(other, typed);
                 assert!(c.same, "{typed} vs {other}: {}", c.explanation);
                 assert_eq!(c.score, TYPO_SCORE, "{typed}");
-                assert!(c.explanation.contains(&format!("one typo: {fix}")), "{}", c.explanation);
+                assert!(
+                    c.explanation.contains(&format!("one typo: {fix}")),
+                    "{}",
+                    c.explanation
+                );
                 assert_eq!(score(&key(other), &key(typed)), TYPO_SCORE, "{typed}");
             }
         }
@@ -694,29 +799,6 @@ mod tests {
         assert!(c.same && c.score > TYPO_SCORE, "{}", c.explanation);
         // The same spelling with its typo is still a full match with itself.
         assert!(compare("Kim Chol Jni", "Kim Chol Jni").score > TYPO_SCORE);
-    }
-
-    #[test]
-    fn typos_do_not_merge_different_names() {
-        for (a, b) in [
-            // A typo that forms another valid syllable is not corrected.
-            ("Kim Jong Un", "Kim Jong Il"),
-            ("김정은", "Kim Jong Nu"),
-            ("김정은", "김정운"),
-            // The corrected word must still agree with the other name.
-            ("김정일", "Kim Jnog Un"),
-            ("김철진", "Kim Chol Jni Ho"),
-            ("박철수", "Pak Cholj Ho"),
-            // Too little evidence beside the typo: two syllables.
-            ("김진", "Kim Jni"),
-            ("김니", "Kim Jni"),
-            // Two unreadable words: nothing is corrected.
-            ("김철진", "Kim Cholj Jni"),
-        ] {
-            let c = compare(a, b);
-            assert!(!c.same, "{a} vs {b}: {}", c.explanation);
-            assert!(score(&key(a), &key(b)) < SAME_THRESHOLD, "{a} vs {b}");
-        }
     }
 
     #[test]

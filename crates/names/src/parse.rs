@@ -544,6 +544,52 @@ fn bucket(w: &[u8], at: usize) -> usize {
     }
 }
 
+/// The cuts of a Latin word into syllables (at most `MAX_CANDS` ways), as
+/// masks; empty when the word reads as no Korean syllables.
+pub(crate) fn latin_cuts(letters: &[u8]) -> Vec<Vec<u64>> {
+    let mut buf = WordBuf::new();
+    preprocess(letters, &mut buf);
+    syllabify(buf.as_slice(), None, false)
+        .into_iter()
+        .map(|a| a.0)
+        .collect()
+}
+
+/// Hangul syllables a syllable mask stands for: every initial and vowel
+/// allowed, one final per final class (ㄱ ㄴ ㄷ ㄹ ㅁ ㅂ ㅇ or none).
+pub(crate) fn mask_syllables(m: u64) -> Vec<Syllable> {
+    const FINS: [u8; 8] = [
+        fin::NONE,
+        fin::G,
+        fin::N,
+        fin::D,
+        fin::L,
+        fin::M,
+        fin::B,
+        fin::NG,
+    ];
+    let mut out = Vec::new();
+    if m & OPAQUE != 0 {
+        return out;
+    }
+    for i in 0..19u8 {
+        if m & ib(i) == 0 {
+            continue;
+        }
+        for v in 0..21u8 {
+            if m & vb(v) == 0 {
+                continue;
+            }
+            for (c, &f) in FINS.iter().enumerate() {
+                if m & fb(c as u8) != 0 {
+                    out.extend(Syllable::new(i, v, f));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Cut `w` into syllables (all ways, at most `MAX_CANDS`), appending to `out`.
 fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
     // Scratch space for the options, reused across calls.
@@ -1012,10 +1058,28 @@ fn hangul_word(chars: &[char], explain: bool) -> Word {
         let tx = surname_alt(ids, true)?.1;
         Some((masks.clone(), tx))
     });
-    let surname_rank = rank(ids);
+    char_word(
+        Script::Hangul,
+        chars,
+        (masks, text),
+        surname,
+        rank(ids),
+        explain,
+    )
+}
+
+/// A Hangul or Hanja word: one reading (`alt`), its surname reading if any.
+fn char_word(
+    script: Script,
+    chars: &[char],
+    alt: Alt,
+    surname: Option<Alt>,
+    surname_rank: Option<usize>,
+    explain: bool,
+) -> Word {
     Word {
-        script: Script::Hangul,
-        alts: vec![(masks, text)],
+        script,
+        alts: vec![alt],
         surname,
         surname_rank,
         letters: Vec::new(),
@@ -1059,24 +1123,14 @@ fn han_word(chars: &[char], explain: bool) -> Word {
         .get(word)
         .and_then(|ids| surname_alt(ids, explain));
     let surname_rank = rank(t.surname_by_hanja.get(word));
-    Word {
-        script: Script::Han,
-        alts: vec![(masks, text)],
+    char_word(
+        Script::Han,
+        chars,
+        (masks, text),
         surname,
         surname_rank,
-        letters: Vec::new(),
-        tail: None,
-        pinyin_surname: None,
-        pinyin: Vec::new(),
-        typo_alts: Vec::new(),
-        typo: None,
-        chars: if explain { chars.to_vec() } else { Vec::new() },
-        head: [
-            chars.first().copied().unwrap_or('\0'),
-            chars.get(1).copied().unwrap_or('\0'),
-        ],
-        n_chars: chars.len(),
-    }
+        explain,
+    )
 }
 
 fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
@@ -1249,7 +1303,12 @@ fn correct_typo(
             if fixes.len() > MAX_TYPO_FIXES {
                 return None;
             }
-            let what = ["two letters swapped", "one letter too many", "one letter missing", "one letter wrong"][kind];
+            let what = [
+                "two letters swapped",
+                "one letter too many",
+                "one letter missing",
+                "one letter wrong",
+            ][kind];
             let mut alts = Vec::new();
             for f in &fixes {
                 let mut b = WordBuf::new();
@@ -1261,7 +1320,10 @@ fn correct_typo(
                 }
             }
             let shown = if explain {
-                fixes.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect()
+                fixes
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect()
             } else {
                 Vec::new()
             };
@@ -1295,7 +1357,10 @@ fn latin_word_cached(letters: &[u8], tail: Option<u8>, explain: bool) -> Rc<Word
     }
     MEMO.with(|m| {
         let mut m = m.borrow_mut();
-        let k = fnv(letters.iter().copied().chain(tail.map_or([0, 0], |t| [1, t])));
+        let k = fnv(letters
+            .iter()
+            .copied()
+            .chain(tail.map_or([0, 0], |t| [1, t])));
         if let Some(w) = m.get(&k) {
             if w.letters == letters && w.tail == tail {
                 return Rc::clone(w);
@@ -1735,13 +1800,8 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
         if (0..n).all(|k| !alts_of(k).is_empty()) {
             // The first alternative of each word, then variations of one
             // word at a time (at most four candidates).
-            let mut combos = 0;
             let variations = (0..n).flat_map(|k| (1..alts_of(k).len()).map(move |j| Some((k, j))));
-            for var in std::iter::once(None).chain(variations) {
-                if combos == 4 {
-                    break;
-                }
-                combos += 1;
+            for var in std::iter::once(None).chain(variations).take(4) {
                 let mut syl = [0u64; MAX_SYL];
                 let mut len = 0;
                 let mut text = Vec::new();
