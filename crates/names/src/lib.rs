@@ -4,10 +4,13 @@
 //! Jin", "Kim Ch'ŏl-chin", "Gim Cheol-jin" or pinyin "Jin Zhezhen". This crate
 //! reads a name in any of these into Korean syllables ([`parse`]), keys and
 //! scores pairs of names cheaply for linkage ([`key`], [`score`],
-//! [`blocking_keys`]), explains a decision for a reviewer ([`compare`]) and
+//! [`blocking_keys`]), explains a decision for a reviewer ([`compare`]),
 //! romanizes Hangul in the South Korean, McCune–Reischauer and North Korean
-//! systems ([`romanize`]). Pure library: no I/O; the Hanja and surname tables
-//! are compiled in (see `data/README.md` for their provenance).
+//! systems ([`romanize()`]) and lists the Hangul a Latin spelling can stand
+//! for ([`hangul_readings`]). One typing error in a Latin word is tolerated
+//! when the rest of the name is strong evidence ([`TYPO_SCORE`]). Pure
+//! library: no I/O; the Hanja and surname tables are compiled in (see
+//! `data/README.md` for their provenance).
 
 pub mod hangul;
 pub mod normalize;

@@ -14,6 +14,12 @@
 //! Jong-un or Jon-gun) and surname-first vs given-first order is not always
 //! known, a name yields a few *candidates*; two names match when some pair
 //! of candidates does.
+//!
+//! A Latin word that reads as nothing (no Korean cut, no pinyin, no known
+//! surname) may be a typing error: its corrections by one edit are extra
+//! candidates, their syllables flagged `TYPO`, used only when the rest of
+//! the name is strong evidence (see `correct_typo` and `typo_word`). A slip
+//! that still reads ("Jong Nu") is never corrected: it may be another name.
 
 use crate::hangul::{self, Syllable, fin, ini, vow};
 use crate::normalize::{self, Piece};
