@@ -57,6 +57,14 @@ fn compare_json() {
     let (_, out, _) = tumen(&["names", "compare", "Kim Jong Un", "Kim Jong Il", "--json"]);
     let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["same"], false);
+    // One typing error: the same name with a lower score, said so.
+    let (ok, out, err) = tumen(&["names", "compare", "김철진", "Kim Chol Jni", "--json"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["same"], true);
+    assert_eq!(v["score"].as_f64(), Some(tumen_names::TYPO_SCORE));
+    let ex = v["explanation"].as_str().unwrap();
+    assert!(ex.contains("one typo: 'jni' ~ 'jin'"), "{ex}");
 }
 
 #[test]

@@ -1,28 +1,49 @@
 //! Throughput of keying and scoring, and heap used by the embedded tables.
 //!
 //! Run: `cargo bench -p tumen-names --bench names` (single thread).
-//! Names are the 1,700+ real spellings of the variant-group set (Hangul,
-//! Hanja, RR, MR, DPRK, pinyin, informal), cycled.
+//! Names are the 2,600+ spellings of the variant-group set (Hangul, Hanja,
+//! RR, MR, DPRK, pinyin, informal, typos), cycled. `NAMES_BENCH_COLD_ONLY=1`
+//! stops after the cold row (for `valgrind --tool=callgrind`).
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 use std::time::Instant;
 
+/// Counts heap bytes only while `COUNTING` is on (the heap rows), so the
+/// timed loops run on the plain system allocator, as a program would; the
+/// counts are relative to the moment counting was switched on.
 struct Counting;
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+static PEAK: AtomicIsize = AtomicIsize::new(0);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        let n = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
-        PEAK.fetch_max(n, Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            let n = LIVE.fetch_add(l.size() as isize, Ordering::Relaxed) + l.size() as isize;
+            PEAK.fetch_max(n, Ordering::Relaxed);
+        }
         unsafe { System.alloc(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        if COUNTING.load(Ordering::Relaxed) {
+            LIVE.fetch_sub(l.size() as isize, Ordering::Relaxed);
+        }
         unsafe { System.dealloc(p, l) }
     }
+}
+
+fn count_heap(on: bool) {
+    if on {
+        LIVE.store(0, Ordering::Relaxed);
+        PEAK.store(0, Ordering::Relaxed);
+    }
+    COUNTING.store(on, Ordering::Relaxed);
+}
+
+fn mib(bytes: isize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }
 
 #[global_allocator]
@@ -43,12 +64,17 @@ fn cpu_secs(start: u64) -> f64 {
 
 const DATA: &str = include_str!("../data/variant_groups.tsv");
 
+/// Every spelling of the set: the groups' (in order, as the same-pair
+/// indices below assume), then the hard negatives'.
 fn names() -> Vec<&'static str> {
     let mut v = Vec::new();
     for line in DATA.lines() {
         if let Some(rest) = line.strip_prefix("G\t") {
             v.extend(rest.split(" | ").map(str::trim));
-        } else if let Some(rest) = line.strip_prefix("N\t") {
+        }
+    }
+    for line in DATA.lines() {
+        if let Some(rest) = line.strip_prefix("N\t") {
             v.extend(rest.split('\t').map(str::trim));
         }
     }
@@ -56,24 +82,35 @@ fn names() -> Vec<&'static str> {
 }
 
 fn main() {
-    let before = LIVE.load(Ordering::Relaxed);
+    count_heap(true);
     let t0 = Instant::now();
     let _ = tumen_names::key("김철진");
     let _ = tumen_names::key("Jin Zhezhen");
     let _ = tumen_names::surname_reading("Kim");
-    let table_bytes = LIVE.load(Ordering::Relaxed) - before;
+    let table_bytes = LIVE.load(Ordering::Relaxed);
+    count_heap(false);
     println!(
         "tables: {:.2} MiB heap after first use (parsed in {:.1} ms)",
-        table_bytes as f64 / (1024.0 * 1024.0),
+        mib(table_bytes),
         t0.elapsed().as_secs_f64() * 1e3
     );
 
     let names = names();
     let n = names.len();
-    println!("corpus: {n} spellings");
+    // A digest of every key, to check that a faster version keys alike.
+    let digest = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::hash::DefaultHasher::new();
+        for s in &names {
+            tumen_names::key(s).hash(&mut h);
+        }
+        h.finish()
+    };
+    println!("corpus: {n} spellings, digest of their keys {digest:016x}");
 
     // Keying.
-    let rounds = 400;
+    let cold_only = std::env::var_os("NAMES_BENCH_COLD_ONLY").is_some();
+    let rounds = if cold_only { 1 } else { 400 };
     let t = Instant::now();
     let c0 = cpu_ns();
     let mut acc = 0usize;
@@ -92,32 +129,28 @@ fn main() {
         acc as f64 / total
     );
 
-    // Cold: each spelling once, in a fresh thread (empty word memo).
-    let runs = 30;
-    let (mut wall, mut cpu) = (0.0, 0.0);
+    // Cold: each spelling once with an empty word memo (cleared before each
+    // pass), in this thread so that CPU time can be measured.
+    let runs = 60;
+    let mut wall = 0.0;
+    let c0 = cpu_ns();
     for _ in 0..runs {
-        let ns = names.clone();
-        let (w, c) = std::thread::spawn(move || {
-            let t = Instant::now();
-            let c0 = cpu_ns();
-            for s in &ns {
-                black_box(tumen_names::key(black_box(s)));
-            }
-            (t.elapsed().as_secs_f64(), cpu_secs(c0))
-        })
-        .join()
-        .unwrap_or((f64::NAN, f64::NAN));
-        wall += w;
-        cpu += c;
+        tumen_names::clear_word_memo();
+        let t = Instant::now();
+        for s in &names {
+            black_box(tumen_names::key(black_box(s)));
+        }
+        wall += t.elapsed().as_secs_f64();
     }
     let tot = (runs * n) as f64;
-    // (Per-CPU time is not shown: schedstat is only updated at scheduler
-    // ticks, too coarse for 2 ms runs.)
-    let _ = cpu;
     println!(
-        "key() cold (each spelling once, fresh word memo, {runs} threads): {:>10.0} names/s wall",
-        tot / wall
+        "key() cold (each spelling once, memo cleared, {runs} passes): {:>10.0} names/s wall, {:>10.0} per CPU-second",
+        tot / wall,
+        tot / cpu_secs(c0)
     );
+    if cold_only {
+        return;
+    }
 
     // By script.
     for (label, pred) in [
@@ -224,8 +257,17 @@ fn main() {
         m as f64 / dt,
         m as f64 / cpu_secs(c0)
     );
+    // Heap beyond the tables while keying the corpus from a cold memo
+    // (memo, candidates, keys kept).
+    tumen_names::clear_word_memo();
+    count_heap(true);
+    let kept: Vec<_> = names.iter().map(|s| tumen_names::key(s)).collect();
+    let peak = PEAK.load(Ordering::Relaxed);
+    count_heap(false);
     println!(
-        "peak heap: {:.2} MiB",
-        PEAK.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0)
+        "peak heap beyond the tables while keying the corpus (keys kept, memo filled): {:.2} MiB; tables + that: {:.2} MiB",
+        mib(peak),
+        mib(table_bytes + peak)
     );
+    drop(kept);
 }

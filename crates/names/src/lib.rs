@@ -4,10 +4,13 @@
 //! Jin", "Kim Ch'ŏl-chin", "Gim Cheol-jin" or pinyin "Jin Zhezhen". This crate
 //! reads a name in any of these into Korean syllables ([`parse`]), keys and
 //! scores pairs of names cheaply for linkage ([`key`], [`score`],
-//! [`blocking_keys`]), explains a decision for a reviewer ([`compare`]) and
+//! [`blocking_keys`]), explains a decision for a reviewer ([`compare`]),
 //! romanizes Hangul in the South Korean, McCune–Reischauer and North Korean
-//! systems ([`romanize`]). Pure library: no I/O; the Hanja and surname tables
-//! are compiled in (see `data/README.md` for their provenance).
+//! systems ([`romanize()`]) and lists the Hangul a Latin spelling can stand
+//! for ([`hangul_readings`]). One typing error in a Latin word is tolerated
+//! when the rest of the name is strong evidence ([`TYPO_SCORE`]). Pure
+//! library: no I/O; the Hanja and surname tables are compiled in (see
+//! `data/README.md` for their provenance).
 
 pub mod hangul;
 pub mod normalize;
@@ -15,7 +18,7 @@ pub mod parse;
 pub mod romanize;
 pub mod tables;
 
-use parse::{Cand, EXACT, Kind, PINYIN, syl_match};
+use parse::{Cand, EXACT, Kind, PINYIN, TYPO, syl_match};
 
 /// A romanization system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,10 +63,22 @@ pub enum NameError {
 pub use hangul::{Syllable, compose, decompose, from_jamo, to_jamo};
 pub use romanize::romanize;
 
+/// Empty the calling thread's memo of Latin word readings. Keys do not
+/// depend on it; benchmarks use it to measure keying from cold.
+#[doc(hidden)]
+pub fn clear_word_memo() {
+    parse::clear_word_memo();
+}
+
 /// Score at or above which two names are taken to be the same name.
 /// A full syllable-by-syllable agreement scores ≥ 0.95 (1.0 when both sides
 /// are Hangul/Hanja); any disagreement scores < 0.9.
 pub const SAME_THRESHOLD: f64 = 0.93;
+
+/// Score of a full agreement that needed the correction of one typing
+/// error in a Latin word ("Kim Chol Jni" for 김철진): still the same name,
+/// but below every agreement without a correction.
+pub const TYPO_SCORE: f64 = 0.94;
 
 const HEADER: u64 = 1 << 63;
 
@@ -151,6 +166,7 @@ fn pair_score(a: &[u64], b: &[u64]) -> f64 {
         let mut all = true;
         let mut exact = true;
         let mut pinyin = false;
+        let mut typo = false;
         let mut sum = 0.0;
         for (&x, &y) in a.iter().zip(b) {
             let (s, full) = part(x, y);
@@ -158,9 +174,12 @@ fn pair_score(a: &[u64], b: &[u64]) -> f64 {
             all &= full;
             exact &= x & y & EXACT != 0;
             pinyin |= (x | y) & PINYIN != 0;
+            typo |= (x | y) & TYPO != 0;
         }
         if all {
-            return if exact {
+            return if typo {
+                TYPO_SCORE
+            } else if exact {
                 1.0
             } else if pinyin {
                 0.95
@@ -324,6 +343,55 @@ pub fn surname_reading(name: &str) -> Option<&'static str> {
     found.and_then(|i| t.surnames.get(i)).map(|s| s.hangul)
 }
 
+/// The reverse of romanization: the Hangul syllables a Latin spelling can
+/// stand for. A Latin spelling is ambiguous ("Jong" is 정 or 종, "Song" 송
+/// or 성, "Chol" 철 or 촐), so the answer is, for each way of cutting the
+/// spelling into syllables ("Jongun" = Jong-un or Jon-gun), for each
+/// syllable, its candidate syllables: those that are the Korean reading of
+/// some Chinese character (the usual syllables of names) first, then the
+/// others, each group in Unicode order. The first syllable follows the
+/// initial-sound rule of a name's start ("Ri" gives 리 and 이). Letters
+/// other than Latin ones are ignored; a spelling that reads as no Korean
+/// syllables gives an empty list.
+pub fn hangul_readings(latin: &str) -> Vec<Vec<Vec<char>>> {
+    use std::sync::OnceLock;
+    static SINO: OnceLock<std::collections::HashSet<char>> = OnceLock::new();
+    let sino = SINO.get_or_init(|| {
+        tables::tables()
+            .hanja
+            .values()
+            .flat_map(|e| e.readings.iter().map(|&s| hangul::compose(s)))
+            .collect()
+    });
+    let mut pieces = Vec::new();
+    normalize::pieces(latin, parse::MAX_CHARS, &mut pieces);
+    let letters: Vec<u8> = pieces
+        .iter()
+        .filter_map(|p| match p {
+            normalize::Piece::Latin(b) => Some(*b),
+            normalize::Piece::Hyphen | normalize::Piece::Space => Some(b'-'),
+            _ => None,
+        })
+        .collect();
+    parse::latin_cuts(&letters)
+        .into_iter()
+        .map(|cut| {
+            cut.iter()
+                .enumerate()
+                .map(|(k, &m)| {
+                    let m = if k == 0 { parse::word_start(m) } else { m };
+                    let mut cs: Vec<char> = parse::mask_syllables(m)
+                        .into_iter()
+                        .map(hangul::compose)
+                        .collect();
+                    cs.sort_by_key(|c| (!sino.contains(c), *c));
+                    cs
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// The outcome of comparing two names, for people.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Comparison {
@@ -431,8 +499,12 @@ pub fn compare(a: &str, b: &str) -> Comparison {
             .collect::<Vec<_>>()
             .join("|")
     };
+    let typo = ca.typo.as_ref().or(cb.typo.as_ref());
     if same {
         ex.push_str(&format!("Same name (score {score:.2}): "));
+        if let Some(t) = typo {
+            ex.push_str(&format!("one typo: {t}; read so, "));
+        }
         let ha = hangul_of(ca);
         let hb = hangul_of(cb);
         match (
@@ -491,6 +563,9 @@ pub fn compare(a: &str, b: &str) -> Comparison {
         ex.push('.');
     } else {
         ex.push_str(&format!("Different names (score {score:.2}): "));
+        if let Some(t) = typo {
+            ex.push_str(&format!("even with one typo corrected ({t}), "));
+        }
         if ca.syl.len() != cb.syl.len() {
             ex.push_str(&format!("{} syllable(s) vs {}", ca.syl.len(), cb.syl.len()));
         } else {
@@ -563,10 +638,22 @@ mod tests {
             ("Kim Jong Un", "Kim Jong Il"),
             ("김정은", "Kim Jong Il"),
             ("박철", "최철"),
+            // Typos: one that forms another valid syllable is not corrected.
+            ("김정은", "Kim Jong Nu"),
+            // The corrected word must still agree with the other name.
+            ("김정일", "Kim Jnog Un"),
+            ("김철진", "Kim Chol Jni Ho"),
+            ("박철수", "Pak Cholj Ho"),
+            // Too little evidence beside the typo: two syllables.
+            ("김진", "Kim Jni"),
+            ("김니", "Kim Jni"),
+            // Two unreadable words: nothing is corrected.
+            ("김철진", "Kim Cholj Jni"),
         ] {
             let c = compare(a, b);
             assert!(!c.same, "{a} vs {b}: {}", c.explanation);
             assert!(c.score < SAME_THRESHOLD);
+            assert!(score(&key(a), &key(b)) < SAME_THRESHOLD, "{a} vs {b}");
         }
     }
 
@@ -577,6 +664,46 @@ mod tests {
         assert_eq!(score(&key("金哲鎭"), &key("김철진")), 1.0);
         let c = compare("金哲鎭", "김철진");
         assert!(c.explanation.contains("김철진"), "{}", c.explanation);
+    }
+
+    #[test]
+    fn reverse_readings_of_the_issue_examples() {
+        let first = |latin: &str| -> Vec<char> {
+            let r = hangul_readings(latin);
+            assert_eq!(r.len(), 1, "{latin}: one cut");
+            r[0][0].clone()
+        };
+        // Issue 3: "Jong" can be 정, 종; "Song" 송, 성; "Chol" 철, 촐.
+        for (latin, expect) in [
+            ("Jong", &['정', '종'][..]),
+            ("Song", &['송', '성']),
+            ("Chol", &['철', '촐']),
+            ("Ri", &['리', '이']),
+            ("Kim", &['김']),
+        ] {
+            let got = first(latin);
+            for c in expect {
+                assert!(got.contains(c), "{latin}: {c} not in {got:?}");
+            }
+        }
+        // Sino-Korean readings come first: 철 (哲, 鐵) before 촐, 쫄.
+        let chol = first("Chol");
+        let pos = |c| chol.iter().position(|&x| x == c).unwrap();
+        assert!(pos('철') < pos('촐') && pos('철') < pos('쫄'), "{chol:?}");
+        assert!(!first("Jong").contains(&'중'));
+        // "Jongun" cuts two ways; nonsense reads as nothing.
+        let cuts = hangul_readings("Jongun");
+        assert!(
+            cuts.iter()
+                .any(|c| c.len() == 2 && c[0].contains(&'정') && c[1].contains(&'운'))
+        );
+        assert!(
+            cuts.iter()
+                .any(|c| c.len() == 2 && c[0].contains(&'전') && c[1].contains(&'건'))
+        );
+        assert!(hangul_readings("xqz").is_empty());
+        assert!(hangul_readings("").is_empty());
+        assert!(hangul_readings("김정은").is_empty());
     }
 
     #[test]
@@ -645,9 +772,36 @@ mod tests {
         ] {
             assert!(compare("김철진", v).same, "{v}");
         }
-        // A typing error that breaks a syllable is a partial match, not the same name.
-        let c = compare("Kim Chol Jin", "Kim Chol Jni");
-        assert!(!c.same && c.score > 0.5, "{}", c.score);
+    }
+
+    #[test]
+    fn one_typo_is_tolerated_with_a_lower_score() {
+        // Swapped letters, a stray or doubled letter: the word reads as
+        // nothing, one correction reads, the rest of the name agrees.
+        for (typed, fix) in [
+            ("Kim Chol Jni", "'jni' ~ 'jin' (two letters swapped)"),
+            ("Kim Cholj Jin", "'cholj' ~ 'chol' (one letter too many)"),
+            ("Kim Chol Jinn", "'jinn' ~ 'jin' (one letter too many)"),
+            ("Kmi Chol Jin", "'kmi' ~ 'kim' (two letters swapped)"),
+        ] {
+            for other in ["김철진", "Kim Chol Jin", "金哲鎭"] {
+                let c = compare(other, typed);
+                assert!(c.same, "{typed} vs {other}: {}", c.explanation);
+                assert_eq!(c.score, TYPO_SCORE, "{typed}");
+                assert!(
+                    c.explanation.contains(&format!("one typo: {fix}")),
+                    "{}",
+                    c.explanation
+                );
+                assert_eq!(score(&key(other), &key(typed)), TYPO_SCORE, "{typed}");
+            }
+        }
+        // A substituted letter that gives another spelling of the same
+        // syllable ("Chul" for 철) is no typo at all.
+        let c = compare("김철진", "Kim Chul Jin");
+        assert!(c.same && c.score > TYPO_SCORE, "{}", c.explanation);
+        // The same spelling with its typo is still a full match with itself.
+        assert!(compare("Kim Chol Jni", "Kim Chol Jni").score > TYPO_SCORE);
     }
 
     #[test]

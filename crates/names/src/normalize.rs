@@ -61,7 +61,12 @@ pub fn pieces(name: &str, max_chars: usize, out: &mut Vec<Piece>) -> bool {
             out.push(p);
         }
     };
-    if simple {
+    if simple && name.is_ascii() {
+        // ASCII fast path: one table look-up per byte.
+        for &b in name.as_bytes() {
+            push(ASCII[usize::from(b & 0x7F)], out);
+        }
+    } else if simple {
         for c in name.chars() {
             push(classify(c), out);
         }
@@ -83,6 +88,26 @@ pub fn pieces(name: &str, max_chars: usize, out: &mut Vec<Piece>) -> bool {
     }
     truncated
 }
+
+/// `classify` of every ASCII character, computed at compile time.
+static ASCII: [Piece; 128] = {
+    let mut t = [Piece::Other; 128];
+    let mut i = 0;
+    while i < 128 {
+        let b = i as u8;
+        t[i] = match b {
+            b'a'..=b'z' => Piece::Latin(b),
+            b'A'..=b'Z' => Piece::Latin(b + 32),
+            b'-' => Piece::Hyphen,
+            b',' => Piece::Comma,
+            b'\'' | b'`' => Piece::Other,
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0B | 0x0C | b'.' | b'_' | b'/' => Piece::Space,
+            _ => Piece::Other,
+        };
+        i += 1;
+    }
+    t
+};
 
 fn classify(c: char) -> Piece {
     match c {
@@ -127,6 +152,13 @@ mod tests {
         assert_eq!(latin("Kim Chŏng-ŭn"), "kim chong-un");
         assert_eq!(latin("金哲鎭"), "金哲鎭");
         assert_eq!(latin("김정은"), "김정은");
+    }
+
+    #[test]
+    fn ascii_table_agrees_with_classify() {
+        for b in 0u8..128 {
+            assert_eq!(ASCII[usize::from(b)], classify(b as char), "byte {b}");
+        }
     }
 
     #[test]

@@ -14,6 +14,12 @@
 //! Jong-un or Jon-gun) and surname-first vs given-first order is not always
 //! known, a name yields a few *candidates*; two names match when some pair
 //! of candidates does.
+//!
+//! A Latin word that reads as nothing (no Korean cut, no pinyin, no known
+//! surname) may be a typing error: its corrections by one edit are extra
+//! candidates, their syllables flagged `TYPO`, used only when the rest of
+//! the name is strong evidence (see `correct_typo` and `typo_word`). A slip
+//! that still reads ("Jong Nu") is never corrected: it may be another name.
 
 use crate::hangul::{self, Syllable, fin, ini, vow};
 use crate::normalize::{self, Piece};
@@ -35,7 +41,10 @@ pub const PINYIN: u64 = 1 << 49;
 pub const OPAQUE: u64 = 1 << 50;
 /// The syllable starts a surname or given name (initial-sound rule applies).
 pub const WORDSTART: u64 = 1 << 51;
-/// Pinyin syllable id (bits 52..63): index of its set of Hangul readings.
+/// The syllable comes from correcting a typing error in a Latin word that
+/// could not be read ("Jni" read as "Jin"): a full match scores lower.
+pub const TYPO: u64 = 1 << 63;
+/// Pinyin syllable id (bits 52..62): index of its set of Hangul readings.
 const ID_SHIFT: u32 = 52;
 const ID_MASK: u64 = 0x7FF << ID_SHIFT;
 
@@ -175,6 +184,9 @@ pub struct Cand {
     pub text: Vec<String>,
     /// Whether the candidate puts the surname last in the written order.
     pub surname_last: bool,
+    /// The typing error corrected in this candidate, for explanations:
+    /// "'jni' ~ 'jin' (two letters swapped)" (only when explaining).
+    pub typo: Option<String>,
 }
 
 /// Script of a word.
@@ -211,8 +223,24 @@ struct Word {
     surname_rank: Option<usize>,
     /// Latin letters (for the pinyin reading).
     letters: Vec<u8>,
-    /// Original text (Hangul/Han) for explanations.
+    /// First letter of the next word (a Latin word's reading depends on it).
+    tail: Option<u8>,
+    /// Latin word read as the pinyin of a Chinese surname (Jin, Piao).
+    pinyin_surname: Option<Alt>,
+    /// Latin word cut into pinyin syllables (≤ 4 ways).
+    pinyin: Vec<Alt>,
+    /// A Latin word that cannot be read, corrected for one typing error:
+    /// `alts` followed by the readings of the corrections (flagged `TYPO`).
+    /// Empty when the word reads as it is or no unambiguous correction exists.
+    typo_alts: Vec<Alt>,
+    /// What the correction was, for explanations: (kind, corrections).
+    typo: Option<(&'static str, Vec<String>)>,
+    /// Original text (Hangul/Han), only when explaining.
     chars: Vec<char>,
+    /// Its first two characters and its length in characters (the surname
+    /// of a one-word name is found there).
+    head: [char; 2],
+    n_chars: usize,
 }
 
 fn fnv(bytes: impl IntoIterator<Item = u8>) -> u64 {
@@ -233,11 +261,30 @@ fn opaque(bytes: impl IntoIterator<Item = u8>) -> u64 {
 struct Spelling {
     s: &'static [u8],
     m: u64,
+    /// `s` packed little-endian (≤ 3 letters) and the mask of its bytes:
+    /// a spelling is at a position when the 4 bytes there, masked, equal it.
+    key: u32,
+    mask: u32,
+}
+
+const fn packed(s: &[u8]) -> (u32, u32) {
+    let (mut k, mut m, mut i) = (0u32, 0u32, 0);
+    while i < s.len() && i < 4 {
+        k |= (s[i] as u32) << (8 * i);
+        m |= 0xFF << (8 * i);
+        i += 1;
+    }
+    (k, m)
 }
 
 macro_rules! sp {
     ($s:literal, $m:expr) => {
-        Spelling { s: $s, m: $m }
+        Spelling {
+            s: $s,
+            m: $m,
+            key: packed($s).0,
+            mask: packed($s).1,
+        }
     };
 }
 
@@ -355,8 +402,12 @@ fn is_vowel_letter(b: u8) -> bool {
 /// Informal spellings rewritten before syllabification: "wh" → "hw"
 /// (Whang = Hwang), and an h after a vowel that closes a syllable is silent
 /// (Ahn, Oh, Kahng, Uhm, Suh).
-fn preprocess(word: &[u8]) -> Vec<u8> {
-    let mut w: Vec<u8> = Vec::with_capacity(word.len());
+fn preprocess(word: &[u8], w: &mut WordBuf) {
+    w.clear();
+    if word.len() > 2 * MAX_WORD {
+        // Too long to be cut into syllables anyway.
+        return;
+    }
     let mut i = 0;
     while i < word.len() {
         let b = word[i];
@@ -386,14 +437,49 @@ fn preprocess(word: &[u8]) -> Vec<u8> {
         w.push(b);
         i += 1;
     }
-    w
+}
+
+/// A Latin word after [`preprocess`], on the stack (it can grow by one
+/// letter per "uh", so twice the longest word that is cut into syllables).
+pub(crate) struct WordBuf {
+    b: [u8; 4 * MAX_WORD + 2],
+    n: usize,
+}
+
+impl WordBuf {
+    fn new() -> WordBuf {
+        WordBuf {
+            b: [0; 4 * MAX_WORD + 2],
+            n: 0,
+        }
+    }
+    fn clear(&mut self) {
+        self.n = 0;
+    }
+    fn push(&mut self, x: u8) {
+        if let Some(slot) = self.b.get_mut(self.n) {
+            *slot = x;
+            self.n += 1;
+        }
+    }
+    fn extend_from_slice(&mut self, xs: &[u8]) {
+        for &x in xs {
+            self.push(x);
+        }
+    }
+    fn last_mut(&mut self) -> Option<&mut u8> {
+        self.n.checked_sub(1).and_then(|i| self.b.get_mut(i))
+    }
+    fn as_slice(&self) -> &[u8] {
+        &self.b[..self.n]
+    }
 }
 
 /// All ways of cutting `w` (letters and hyphens) into syllables, at most
 /// `MAX_CANDS`. Hyphens must fall between syllables. `tail` is the first
 /// letter of the next word (for sound changes across a space).
 fn syllabify(w: &[u8], tail: Option<u8>, explain: bool) -> Vec<Alt> {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(4);
     if w.len() > 2 * MAX_WORD || w.iter().filter(|&&b| b != HYPHEN).count() > MAX_WORD {
         return out;
     }
@@ -411,21 +497,6 @@ fn syllabify(w: &[u8], tail: Option<u8>, explain: bool) -> Vec<Alt> {
         }
     }
     out
-}
-
-#[inline]
-fn starts(w: &[u8], at: usize, s: &[u8]) -> bool {
-    if at + s.len() > w.len() {
-        return false;
-    }
-    let mut k = 0;
-    while k < s.len() {
-        if w[at + k] != s[k] {
-            return false;
-        }
-        k += 1;
-    }
-    true
 }
 
 /// One way a syllable can be spelled from a position: indices into the
@@ -479,8 +550,72 @@ fn bucket(w: &[u8], at: usize) -> usize {
     }
 }
 
+/// The cuts of a Latin word into syllables (at most `MAX_CANDS` ways), as
+/// masks; empty when the word reads as no Korean syllables.
+pub(crate) fn latin_cuts(letters: &[u8]) -> Vec<Vec<u64>> {
+    let mut buf = WordBuf::new();
+    preprocess(letters, &mut buf);
+    syllabify(buf.as_slice(), None, false)
+        .into_iter()
+        .map(|a| a.0)
+        .collect()
+}
+
+/// Hangul syllables a syllable mask stands for: every initial and vowel
+/// allowed, one final per final class (ㄱ ㄴ ㄷ ㄹ ㅁ ㅂ ㅇ or none).
+pub(crate) fn mask_syllables(m: u64) -> Vec<Syllable> {
+    const FINS: [u8; 8] = [
+        fin::NONE,
+        fin::G,
+        fin::N,
+        fin::D,
+        fin::L,
+        fin::M,
+        fin::B,
+        fin::NG,
+    ];
+    let mut out = Vec::new();
+    if m & OPAQUE != 0 {
+        return out;
+    }
+    for i in 0..19u8 {
+        if m & ib(i) == 0 {
+            continue;
+        }
+        for v in 0..21u8 {
+            if m & vb(v) == 0 {
+                continue;
+            }
+            for (c, &f) in FINS.iter().enumerate() {
+                if m & fb(c as u8) != 0 {
+                    out.extend(Syllable::new(i, v, f));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Cut `w` into syllables (all ways, at most `MAX_CANDS`), appending to `out`.
 fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
+    // Scratch space for the options, reused across calls.
+    thread_local! {
+        static OPTS: std::cell::RefCell<Vec<Opt>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    OPTS.with(|o| match o.try_borrow_mut() {
+        Ok(mut opts) => {
+            opts.clear();
+            cut_with(w, tail, explain, out, &mut opts);
+        }
+        Err(_) => cut_with(w, tail, explain, out, &mut Vec::new()),
+    });
+}
+
+fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>, opts: &mut Vec<Opt>) {
     let n = w.len();
+    if n > 2 * MAX_WORD {
+        return;
+    }
     let skip = |mut p: usize| {
         while p < n && w[p] == HYPHEN {
             p += 1;
@@ -490,7 +625,12 @@ fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
     // Options per position, from the end, keeping only those after which
     // the rest can be cut too (so enumeration never meets a dead end).
     let idx = index();
-    let mut opts: Vec<Opt> = Vec::with_capacity(48);
+    // The word padded with zeros (no spelling contains 0), so that four
+    // bytes can be read at any position.
+    let mut wp = [0u8; MAX_LEN + 4];
+    wp[..n].copy_from_slice(w);
+    let at = |p: usize| u32::from_le_bytes([wp[p], wp[p + 1], wp[p + 2], wp[p + 3]]);
+    let fits = |p: usize, sp: &Spelling| at(p) & sp.mask == sp.key;
     let mut range = [(0u16, 0u16); MAX_LEN + 1];
     let mut ok = [false; MAX_LEN + 1];
     ok[n] = true;
@@ -502,19 +642,19 @@ fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
         let lo = opts.len();
         for &oi in &idx.on[bucket(w, pos)] {
             let on = &ONSETS[usize::from(oi)];
-            if !starts(w, pos, on.s) {
+            if !fits(pos, on) {
                 continue;
             }
             let vpos = pos + on.s.len();
             for &vi in &idx.v[bucket(w, vpos)] {
                 let v = &VOWELS[usize::from(vi)];
-                if v.s.is_empty() || !starts(w, vpos, v.s) {
+                if v.s.is_empty() || !fits(vpos, v) {
                     continue;
                 }
                 let cpos = vpos + v.s.len();
                 for &ci in &idx.co[bucket(w, cpos)] {
                     let co = &CODAS[usize::from(ci)];
-                    if !starts(w, cpos, co.s) {
+                    if !fits(cpos, co) {
                         continue;
                     }
                     let end = cpos + co.s.len();
@@ -538,8 +678,8 @@ fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
     if start >= n || !ok[start] {
         return;
     }
-    let mut cur: Alt = (Vec::new(), Vec::new());
-    walk(w, start, tail, false, &opts, &range, &mut cur, out, explain);
+    let mut cur: Alt = (Vec::with_capacity(8), Vec::new());
+    walk(w, start, tail, false, opts, &range, &mut cur, out, explain);
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -633,6 +773,20 @@ struct PinyinTable {
     masks: HashMap<u64, u64>,
     /// Id → masks of the Hangul readings (index 0 unused).
     sets: Vec<Vec<u64>>,
+    /// For the first two letters of a syllable (27 × 27, the second 26 for
+    /// a one-letter syllable): bit L set when some syllable of L letters
+    /// starts so. Most positions of a Korean spelling start no pinyin
+    /// syllable, and this skips their hash look-ups.
+    lens: Vec<u8>,
+}
+
+#[inline]
+fn letter(b: u8) -> usize {
+    if b.is_ascii_lowercase() {
+        usize::from(b - b'a')
+    } else {
+        26
+    }
 }
 
 fn pinyin_table() -> &'static PinyinTable {
@@ -658,7 +812,15 @@ fn pinyin_table() -> &'static PinyinTable {
         names.sort();
         let mut masks = HashMap::default();
         let mut sets = vec![Vec::new()];
+        let mut lens = vec![0u8; 27 * 27];
         for name in names {
+            let b = name.as_bytes();
+            if let Some(&c0) = b.first() {
+                let c1 = b.get(1).map_or(26, |&c| letter(c));
+                if let Some(l) = lens.get_mut(letter(c0) * 27 + c1) {
+                    *l |= 1 << b.len().min(7);
+                }
+            }
             let id = sets.len() as u64;
             if id > 0x7FF {
                 break;
@@ -671,7 +833,7 @@ fn pinyin_table() -> &'static PinyinTable {
             masks.insert(pack(name.as_bytes()), union | PINYIN | (id << ID_SHIFT));
             sets.push(rs);
         }
-        PinyinTable { masks, sets }
+        PinyinTable { masks, sets, lens }
     })
 }
 
@@ -683,8 +845,8 @@ fn pack(b: &[u8]) -> u64 {
         .fold(b.len().min(7) as u64, |k, &c| (k << 8) | u64::from(c))
 }
 
-fn pinyin_masks() -> &'static HashMap<u64, u64> {
-    &pinyin_table().masks
+fn pinyin_masks() -> &'static PinyinTable {
+    pinyin_table()
 }
 
 /// All ways (≤ 4) of reading `w` as pinyin syllables.
@@ -707,17 +869,20 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
     }
     // Syllables (pos, length, mask) that leave a parsable rest, found from
     // the end so that dead ends are never explored; `range[pos]` indexes them.
-    let mut hits: Vec<(u8, u64)> = Vec::new();
+    let mut hits: Vec<(u8, u64)> = Vec::with_capacity(2 * n);
     let mut range = [(0u16, 0u16); MAX_WORD + 1];
     let mut ok = [false; MAX_WORD + 1];
     ok[n] = true;
     for pos in (0..n).rev() {
         let lo = hits.len();
+        let c0 = letter(l[pos]);
+        let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
+        let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
         for len in (1..=6usize).rev() {
-            if pos + len > n || !ok[pos + len] {
+            if can & (1 << len) == 0 || pos + len > n || !ok[pos + len] {
                 continue;
             }
-            if let Some(&m) = map.get(&pack(&l[pos..pos + len])) {
+            if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
                 hits.push((len as u8, m));
             }
         }
@@ -727,11 +892,11 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
             return Vec::new();
         }
     }
-    let mut out = Vec::new();
     if !ok[0] {
-        return out;
+        return Vec::new();
     }
-    let mut cur: Alt = (Vec::new(), Vec::new());
+    let mut out = Vec::with_capacity(2);
+    let mut cur: Alt = (Vec::with_capacity(n), Vec::new());
     #[allow(clippy::too_many_arguments)]
     fn go(
         l: &[u8],
@@ -854,6 +1019,29 @@ pub fn is_compound_surname(s: &[Syllable]) -> bool {
     s.len() == 2 && two.iter().any(|x| x[..] == *s)
 }
 
+/// Short text on the stack for table look-ups (no allocation for names).
+struct StrBuf {
+    b: [u8; 64],
+    n: usize,
+}
+
+impl StrBuf {
+    /// `None` when the text does not fit (no surname is that long).
+    fn of_chars(chars: &[char]) -> Option<StrBuf> {
+        let mut s = StrBuf { b: [0; 64], n: 0 };
+        for &c in chars {
+            let l = c.len_utf8();
+            let dst = s.b.get_mut(s.n..s.n + l)?;
+            c.encode_utf8(dst);
+            s.n += l;
+        }
+        Some(s)
+    }
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.b[..self.n]).unwrap_or("")
+    }
+}
+
 fn hangul_word(chars: &[char], explain: bool) -> Word {
     let masks: Vec<u64> = chars
         .iter()
@@ -865,32 +1053,53 @@ fn hangul_word(chars: &[char], explain: bool) -> Word {
     } else {
         Vec::new()
     };
-    let word: String = chars.iter().collect();
+    let word = StrBuf::of_chars(chars);
+    let word = word.as_ref().map_or("", StrBuf::as_str);
     let t = tables();
-    let surname = t
-        .surname_by_hangul
-        .get(word.as_str())
-        .and_then(|ids| surname_alt(ids, explain))
-        .map(|(m, tx)| {
-            // Keep the written syllable (exact) rather than the union of forms.
-            let _ = m;
-            (
-                chars
-                    .iter()
-                    .filter_map(|&c| hangul::decompose(c))
-                    .map(syllable_mask)
-                    .collect(),
-                tx,
-            )
-        });
-    let surname_rank = rank(t.surname_by_hangul.get(word.as_str()));
+    let ids = t.surname_by_hangul.get(word);
+    // Keep the written syllable (exact) rather than the union of forms: the
+    // surname reading is the word's own, so only an explanation needs it
+    // (for the text); `assemble` reads the word's `alts` otherwise.
+    let surname = ids.filter(|_| explain).and_then(|ids| {
+        let tx = surname_alt(ids, true)?.1;
+        Some((masks.clone(), tx))
+    });
+    char_word(
+        Script::Hangul,
+        chars,
+        (masks, text),
+        surname,
+        rank(ids),
+        explain,
+    )
+}
+
+/// A Hangul or Hanja word: one reading (`alt`), its surname reading if any.
+fn char_word(
+    script: Script,
+    chars: &[char],
+    alt: Alt,
+    surname: Option<Alt>,
+    surname_rank: Option<usize>,
+    explain: bool,
+) -> Word {
     Word {
-        script: Script::Hangul,
-        alts: vec![(masks, text)],
+        script,
+        alts: vec![alt],
         surname,
         surname_rank,
         letters: Vec::new(),
-        chars: chars.to_vec(),
+        tail: None,
+        pinyin_surname: None,
+        pinyin: Vec::new(),
+        typo_alts: Vec::new(),
+        typo: None,
+        chars: if explain { chars.to_vec() } else { Vec::new() },
+        head: [
+            chars.first().copied().unwrap_or('\0'),
+            chars.get(1).copied().unwrap_or('\0'),
+        ],
+        n_chars: chars.len(),
     }
 }
 
@@ -912,26 +1121,29 @@ fn han_word(chars: &[char], explain: bool) -> Word {
     } else {
         Vec::new()
     };
-    let word: String = chars.iter().collect();
+    let word = StrBuf::of_chars(chars);
+    let word = word.as_ref().map_or("", StrBuf::as_str);
     let t = tables();
     let surname = t
         .surname_by_hanja
-        .get(word.as_str())
+        .get(word)
         .and_then(|ids| surname_alt(ids, explain));
-    let surname_rank = rank(t.surname_by_hanja.get(word.as_str()));
-    Word {
-        script: Script::Han,
-        alts: vec![(masks, text)],
+    let surname_rank = rank(t.surname_by_hanja.get(word));
+    char_word(
+        Script::Han,
+        chars,
+        (masks, text),
         surname,
         surname_rank,
-        letters: Vec::new(),
-        chars: chars.to_vec(),
-    }
+        explain,
+    )
 }
 
 fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
-    let w = preprocess(letters);
-    let mut alts = syllabify(&w, tail, explain);
+    let mut buf = WordBuf::new();
+    preprocess(letters, &mut buf);
+    let mut alts = syllabify(buf.as_slice(), tail, explain);
+    let unreadable = alts.is_empty();
     if alts.is_empty() {
         let text = if explain {
             vec![String::from_utf8_lossy(letters).into_owned()]
@@ -972,14 +1184,159 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
             (m, tx)
         });
     let surname_rank = rank(t.surname_by_latin.get(plain));
+    let pinyin_surname = t
+        .surname_by_pinyin
+        .get(plain)
+        .and_then(|ids| surname_alt(ids, explain))
+        .map(|(m, tx)| {
+            let m: Vec<u64> = m.into_iter().map(|x| (x & !EXACT) | PINYIN).collect();
+            let tx = if explain {
+                vec![plain.to_string(); m.len().min(1)]
+            } else {
+                tx
+            };
+            (m, tx)
+        });
+    let pinyin = pinyin_split(letters, explain);
+    // One typing error in a word that reads neither as Korean nor as pinyin
+    // nor as a known surname spelling.
+    let (typo_alts, typo) = if unreadable && pinyin.is_empty() && surname.is_none() {
+        match correct_typo(&buf[..n], tail, explain) {
+            Some((kind, fixes, more)) => {
+                let mut all = alts.clone();
+                all.extend(more);
+                (all, Some((kind, fixes)))
+            }
+            None => (Vec::new(), None),
+        }
+    } else {
+        (Vec::new(), None)
+    };
     Word {
         script: Script::Latin,
         alts,
         surname,
         surname_rank,
         letters: letters.to_vec(),
+        tail,
+        pinyin_surname,
+        pinyin,
+        typo_alts,
+        typo,
         chars: Vec::new(),
+        head: ['\0'; 2],
+        n_chars: 0,
     }
+}
+
+/// Most distinct corrections of a typing error accepted: beyond this the
+/// misspelled word says too little about which name was meant.
+const MAX_TYPO_FIXES: usize = 6;
+
+/// Corrections of one typing error in an unreadable Latin word `w` (lower
+/// case, no hyphens): the kind, the corrected spellings and their readings
+/// (flagged `TYPO`). Tried in order, stopping at the first kind that gives
+/// a readable word: two adjacent letters swapped ("jni" → "jin"), one letter
+/// too many (doubled or stray: "cholj" → "chol"), one letter missing, one
+/// letter wrong. `None` when nothing reads or the correction is ambiguous
+/// (more than `MAX_TYPO_FIXES` spellings).
+fn correct_typo(
+    w: &[u8],
+    tail: Option<u8>,
+    explain: bool,
+) -> Option<(&'static str, Vec<String>, Vec<Alt>)> {
+    if w.len() < 2 || w.len() >= MAX_WORD {
+        return None;
+    }
+    let mut v = [0u8; MAX_WORD + 1];
+    let mut fixes: Vec<Vec<u8>> = Vec::new();
+    let try_fix = |cand: &[u8], fixes: &mut Vec<Vec<u8>>| {
+        if fixes.len() > MAX_TYPO_FIXES || fixes.iter().any(|f| f == cand) {
+            return;
+        }
+        let mut b = WordBuf::new();
+        preprocess(cand, &mut b);
+        let mut probe = Vec::new();
+        cut(b.as_slice(), tail, false, &mut probe);
+        if !probe.is_empty() {
+            fixes.push(cand.to_vec());
+        }
+    };
+    let n = w.len();
+    for kind in 0..4 {
+        match kind {
+            0 => {
+                for i in 0..n - 1 {
+                    if w[i] == w[i + 1] {
+                        continue;
+                    }
+                    v[..n].copy_from_slice(w);
+                    v.swap(i, i + 1);
+                    try_fix(&v[..n], &mut fixes);
+                }
+            }
+            1 => {
+                for i in 0..n {
+                    v[..i].copy_from_slice(&w[..i]);
+                    v[i..n - 1].copy_from_slice(&w[i + 1..]);
+                    try_fix(&v[..n - 1], &mut fixes);
+                }
+            }
+            2 => {
+                for i in 0..=n {
+                    for c in b'a'..=b'z' {
+                        v[..i].copy_from_slice(&w[..i]);
+                        v[i] = c;
+                        v[i + 1..=n].copy_from_slice(&w[i..]);
+                        try_fix(&v[..=n], &mut fixes);
+                    }
+                }
+            }
+            _ => {
+                for i in 0..n {
+                    for c in b'a'..=b'z' {
+                        if c == w[i] {
+                            continue;
+                        }
+                        v[..n].copy_from_slice(w);
+                        v[i] = c;
+                        try_fix(&v[..n], &mut fixes);
+                    }
+                }
+            }
+        }
+        if !fixes.is_empty() {
+            if fixes.len() > MAX_TYPO_FIXES {
+                return None;
+            }
+            let what = [
+                "two letters swapped",
+                "one letter too many",
+                "one letter missing",
+                "one letter wrong",
+            ][kind];
+            let mut alts = Vec::new();
+            for f in &fixes {
+                let mut b = WordBuf::new();
+                preprocess(f, &mut b);
+                for (m, t) in syllabify(b.as_slice(), tail, explain) {
+                    if alts.len() < MAX_CANDS {
+                        alts.push((m.into_iter().map(|x| x | TYPO).collect(), t));
+                    }
+                }
+            }
+            let shown = if explain {
+                fixes
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            return Some((what, shown, alts));
+        }
+    }
+    None
 }
 
 /// Latin words recur across a list of names (Kim, Chol, Yong): their
@@ -988,19 +1345,33 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
 /// depends only on its letters and the next word's first letter.
 const WORD_MEMO: usize = 16_384;
 
+/// Keyed by a hash of (letters, tail); the entry's own letters and tail are
+/// compared on a hit, so a collision only costs a recomputation.
+type Memo = std::cell::RefCell<HashMap<u64, Rc<Word>>>;
+thread_local! {
+    static MEMO: Memo = std::cell::RefCell::new(HashMap::default());
+}
+
+/// Empty this thread's word memo (benchmarks measure keying from cold).
+pub fn clear_word_memo() {
+    MEMO.with(|m| m.borrow_mut().clear());
+}
+
 fn latin_word_cached(letters: &[u8], tail: Option<u8>, explain: bool) -> Rc<Word> {
-    type Memo = std::cell::RefCell<HashMap<(Vec<u8>, Option<u8>), Rc<Word>>>;
-    thread_local! {
-        static MEMO: Memo = std::cell::RefCell::new(HashMap::default());
-    }
     if explain {
         return Rc::new(latin_word(letters, tail, explain));
     }
     MEMO.with(|m| {
         let mut m = m.borrow_mut();
-        let k = (letters.to_vec(), tail);
+        let k = fnv(letters
+            .iter()
+            .copied()
+            .chain(tail.map_or([0, 0], |t| [1, t])));
         if let Some(w) = m.get(&k) {
-            return Rc::clone(w);
+            if w.letters == letters && w.tail == tail {
+                return Rc::clone(w);
+            }
+            return Rc::new(latin_word(letters, tail, false));
         }
         let w = Rc::new(latin_word(letters, tail, false));
         if m.len() >= WORD_MEMO {
@@ -1014,7 +1385,7 @@ fn latin_word_cached(letters: &[u8], tail: Option<u8>, explain: bool) -> Rc<Word
 /// Split normalized pieces into words (by spaces/commas and script changes).
 /// Returns the words and the index of the first word after a comma.
 fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usize) {
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(4);
     let mut comma_at = None;
     let mut ignored = 0;
     let mut i = 0;
@@ -1031,36 +1402,49 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usiz
                 }
                 i += 1;
             }
-            Piece::Hangul(_) => {
-                let mut cs = Vec::new();
-                while let Some(Piece::Hangul(c)) = pieces.get(i) {
-                    cs.push(*c);
+            Piece::Hangul(_) | Piece::Han(_) => {
+                // `pieces` holds at most MAX_CHARS entries, so does a word.
+                let mut cs = ['\0'; MAX_CHARS];
+                let mut m = 0;
+                let han = matches!(pieces[i], Piece::Han(_));
+                while let Some(&(Piece::Hangul(c) | Piece::Han(c))) = pieces.get(i) {
+                    if matches!(pieces[i], Piece::Han(_)) != han || m == MAX_CHARS {
+                        break;
+                    }
+                    cs[m] = c;
+                    m += 1;
                     i += 1;
                 }
-                out.push(Rc::new(hangul_word(&cs, explain)));
-            }
-            Piece::Han(_) => {
-                let mut cs = Vec::new();
-                while let Some(Piece::Han(c)) = pieces.get(i) {
-                    cs.push(*c);
-                    i += 1;
-                }
-                out.push(Rc::new(han_word(&cs, explain)));
+                out.push(Rc::new(if han {
+                    han_word(&cs[..m], explain)
+                } else {
+                    hangul_word(&cs[..m], explain)
+                }));
             }
             Piece::Latin(_) => {
-                let mut ls = Vec::new();
+                let mut ls = [0u8; MAX_CHARS];
+                let mut m = 0;
                 while let Some(p) = pieces.get(i) {
-                    match p {
-                        Piece::Latin(b) => ls.push(*b),
-                        Piece::Hyphen => ls.push(HYPHEN),
-                        Piece::Other => ignored += 1,
+                    let b = match p {
+                        Piece::Latin(b) => *b,
+                        Piece::Hyphen => HYPHEN,
+                        Piece::Other => {
+                            ignored += 1;
+                            i += 1;
+                            continue;
+                        }
                         _ => break,
+                    };
+                    if m < MAX_CHARS {
+                        ls[m] = b;
+                        m += 1;
                     }
                     i += 1;
                 }
-                while ls.last() == Some(&HYPHEN) {
-                    ls.pop();
+                while m > 0 && ls[m - 1] == HYPHEN {
+                    m -= 1;
                 }
+                let ls = &ls[..m];
                 // First letter of the next Latin word: MR sound changes
                 // across a space (Kim Mung Na for 김묵나) look at it.
                 let tail = pieces[i..].iter().find_map(|p| match p {
@@ -1068,7 +1452,7 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usiz
                     Piece::Latin(b) => Some(Some(*b)),
                     _ => Some(None),
                 });
-                out.push(latin_word_cached(&ls, tail.flatten(), explain));
+                out.push(latin_word_cached(ls, tail.flatten(), explain));
             }
         }
     }
@@ -1084,46 +1468,77 @@ fn assemble(
     surname_last: bool,
     out: &mut Vec<Cand>,
     explain: bool,
+    typo_word: Option<usize>,
 ) {
-    // Alternatives per word (the surname reading for surname words).
-    let mut choices: Vec<Vec<&Alt>> = Vec::new();
-    for &k in sur {
-        let w = &ws[k];
-        match &w.surname {
-            Some(a) => choices.push(vec![a]),
-            None => choices.push(w.alts.iter().collect()),
+    // Alternatives per word (the surname reading for surname words). Words
+    // past `MAX_SYL` cannot contribute a syllable (each gives at least one).
+    let mut choices: [&[Alt]; MAX_SYL] = [&[]; MAX_SYL];
+    let mut word_of = [0usize; MAX_SYL];
+    let mut m = 0;
+    for &k in sur.iter().chain(given) {
+        if m == MAX_SYL {
+            break;
         }
+        let w = &ws[k];
+        choices[m] = match (&w.surname, m < sur.len()) {
+            (Some(a), true) => std::slice::from_ref(a),
+            _ if typo_word == Some(k) => &w.typo_alts,
+            _ => &w.alts,
+        };
+        word_of[m] = k;
+        if choices[m].is_empty() {
+            return;
+        }
+        m += 1;
     }
-    for &k in given {
-        choices.push(ws[k].alts.iter().collect());
-    }
+    let choices = &choices[..m];
     let n_sur_words = sur.len();
-    let mut idx = vec![0usize; choices.len()];
+    let mut idx = [0usize; MAX_SYL];
+    let mut syl = [0u64; MAX_SYL];
     loop {
-        let mut syl = Vec::new();
+        let mut len = 0;
         let mut text = Vec::new();
         let mut n_sur = 0;
+        let mut typo = None;
         for (j, c) in choices.iter().enumerate() {
-            let a = c[idx[j]];
-            syl.extend_from_slice(&a.0);
+            let a = &c[idx[j]];
+            if explain && a.0.first().is_some_and(|&x| x & TYPO != 0) {
+                let w = &ws[word_of[j]];
+                typo = Some(format!(
+                    "'{}' ~ '{}' ({})",
+                    String::from_utf8_lossy(&w.letters),
+                    a.1.concat(),
+                    w.typo.as_ref().map_or("typo", |t| t.0)
+                ));
+            }
+            for &x in &a.0 {
+                if len < MAX_SYL {
+                    syl[len] = x;
+                    len += 1;
+                }
+            }
             if explain {
                 text.extend(a.1.iter().cloned());
             }
             if j < n_sur_words {
-                n_sur = syl.len();
+                n_sur = len;
             }
         }
-        syl.truncate(MAX_SYL);
         text.truncate(MAX_SYL);
-        let n_sur = n_sur.min(syl.len());
-        push_cand(out, syl, n_sur, Kind::Korean, text, surname_last);
+        let before = out.len();
+        push_cand_slice(out, &syl[..len], n_sur, Kind::Korean, text, surname_last);
+        if out.len() > before {
+            if let Some(c) = out.last_mut() {
+                c.typo = typo;
+            }
+        }
         if out.len() >= MAX_CANDS {
             return;
         }
         // Next combination.
         let mut j = 0;
         loop {
-            if j == idx.len() {
+            if j == choices.len() {
                 return;
             }
             idx[j] += 1;
@@ -1136,9 +1551,11 @@ fn assemble(
     }
 }
 
-fn push_cand(
+/// Add a candidate (initial-sound rule at the starts of surname and given
+/// name) unless it is already there; allocates only when it is new.
+fn push_cand_slice(
     out: &mut Vec<Cand>,
-    mut syl: Vec<u64>,
+    syl: &[u64],
     n_sur: usize,
     kind: Kind,
     text: Vec<String>,
@@ -1147,23 +1564,69 @@ fn push_cand(
     if syl.is_empty() {
         return;
     }
-    if let Some(m) = syl.first_mut() {
-        *m = word_start(*m) | WORDSTART;
-    }
+    let n_sur = n_sur.min(syl.len());
+    let mut buf = [0u64; MAX_SYL];
+    let len = syl.len().min(MAX_SYL);
+    buf[..len].copy_from_slice(&syl[..len]);
+    let syl = &mut buf[..len];
+    syl[0] = word_start(syl[0]) | WORDSTART;
     if let Some(m) = syl.get_mut(n_sur) {
         *m = word_start(*m) | WORDSTART;
     }
-    if out.iter().any(|c| c.syl == syl && c.n_sur == n_sur) {
+    if out.iter().any(|c| c.syl == *syl && c.n_sur == n_sur) {
         return;
     }
     out.push(Cand {
-        syl,
+        syl: syl.to_vec(),
         n_sur,
         kind,
         text,
         surname_last,
+        typo: None,
     });
 }
+
+/// The one word of a name whose typing error may be corrected: only when
+/// the rest of the name is strong evidence, i.e. exactly one word is
+/// unreadable but correctable, every other word reads, and the name has at
+/// least three syllables with the correction.
+fn typo_word(ws: &[Rc<Word>]) -> Option<usize> {
+    let mut found = None;
+    let mut syllables = 0;
+    for (k, w) in ws.iter().enumerate() {
+        if !w.typo_alts.is_empty() {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(k);
+            syllables += w
+                .typo_alts
+                .iter()
+                .filter(|a| a.0.first().is_some_and(|&x| x & TYPO != 0))
+                .map(|a| a.0.len())
+                .min()
+                .unwrap_or(0);
+        } else {
+            let readable = w.alts.iter().all(|a| a.0.iter().all(|&x| x & OPAQUE == 0));
+            if !readable {
+                return None;
+            }
+            syllables += w.alts.iter().map(|a| a.0.len()).min().unwrap_or(0);
+        }
+    }
+    found.filter(|_| ws.len() >= 2 && syllables >= 3)
+}
+
+/// 0, 1, 2, … (word indices; a name has at most `MAX_CHARS` words).
+static ALL: [usize; MAX_CHARS] = {
+    let mut a = [0; MAX_CHARS];
+    let mut i = 0;
+    while i < MAX_CHARS {
+        a[i] = i;
+        i += 1;
+    }
+    a
+};
 
 /// Read `name` into its candidates.
 pub fn read(name: &str, explain: bool) -> Reading {
@@ -1228,26 +1691,33 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
         }
     }
     let n = ws.len();
-    let mut cands = Vec::new();
+    let mut cands = Vec::with_capacity(MAX_CANDS);
     if n == 1 {
         // One word: the surname is inside it.
         let w = &ws[0];
         for a in &w.alts {
-            let mut syl = a.0.clone();
-            let mut text = a.1.clone();
+            let mut syl = [0u64; MAX_SYL];
+            let mut len = a.0.len().min(MAX_SYL);
+            syl[..len].copy_from_slice(&a.0[..len]);
+            let mut text = if explain { a.1.clone() } else { Vec::new() };
             let mut n_sur = 1;
             if w.script != Script::Latin {
-                let sy: Vec<Syllable> = w
-                    .chars
-                    .iter()
-                    .filter_map(|&c| hangul::decompose(c))
-                    .collect();
-                if w.chars.len() >= 3 {
-                    let two: String = w.chars[..2].iter().collect();
+                let head = &w.head[..w.n_chars.min(2)];
+                if w.n_chars >= 3 {
+                    let sy: [Option<Syllable>; 2] = [
+                        head.first().and_then(|&c| hangul::decompose(c)),
+                        head.get(1).and_then(|&c| hangul::decompose(c)),
+                    ];
                     let t = tables();
-                    if is_compound_surname(&sy[..sy.len().min(2)])
+                    let compound = match sy {
+                        [Some(x), Some(y)] => is_compound_surname(&[x, y]),
+                        _ => false,
+                    };
+                    let two = StrBuf::of_chars(head);
+                    let two = two.as_ref().map_or("", StrBuf::as_str);
+                    if compound
                         || (w.script == Script::Han
-                            && t.surname_by_hanja.get(two.as_str()).is_some_and(|ids| {
+                            && t.surname_by_hanja.get(two).is_some_and(|ids| {
                                 ids.iter().any(|&i| t.surnames[i].syllables.len() == 2)
                             }))
                     {
@@ -1255,28 +1725,31 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                     }
                 }
                 if w.script == Script::Han {
-                    let head: String = w.chars[..n_sur.min(w.chars.len())].iter().collect();
+                    let head = StrBuf::of_chars(&head[..n_sur.min(head.len())]);
+                    let head = head.as_ref().map_or("", StrBuf::as_str);
                     if let Some(sa) = tables()
                         .surname_by_hanja
-                        .get(head.as_str())
+                        .get(head)
                         .and_then(|ids| surname_alt(ids, false))
                     {
-                        if sa.0.len() == n_sur {
-                            syl.splice(0..n_sur.min(syl.len()), sa.0);
+                        if sa.0.len() == n_sur && n_sur <= len {
+                            syl[..n_sur].copy_from_slice(&sa.0);
                         }
                     }
                 }
             } else if let Some(sa) = &w.surname {
                 // A lone Latin word that is a known surname ("Kim").
-                syl = sa.0.clone();
-                text = sa.1.clone();
-                n_sur = syl.len();
+                len = sa.0.len().min(MAX_SYL);
+                syl[..len].copy_from_slice(&sa.0[..len]);
+                if explain {
+                    text = sa.1.clone();
+                }
+                n_sur = len;
             }
-            syl.truncate(MAX_SYL);
             text.truncate(MAX_SYL);
-            push_cand(
+            push_cand_slice(
                 &mut cands,
-                syl,
+                &syl[..len],
                 n_sur.min(a.0.len()),
                 Kind::Korean,
                 text,
@@ -1287,16 +1760,17 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
             }
         }
     } else {
-        let all: Vec<usize> = (0..n).collect();
+        let all = &ALL[..n.min(MAX_CHARS)];
+        let tw = typo_word(&ws);
         match comma_at {
             Some(k) if k > 0 && k < n => {
-                assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain)
+                assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain, tw)
             }
             _ => {
                 let first = ws[0].surname_rank;
                 let last = ws[n - 1].surname_rank;
                 // Surname first is the Korean order and always a candidate.
-                assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain);
+                assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain, tw);
                 // Given name first ("Chol Jin Kim"): when the last word is a
                 // surname and the first is not, or is a rarer one ("Sung Kim").
                 let last_first = match (first, last) {
@@ -1305,80 +1779,63 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                     _ => false,
                 };
                 if last_first && cands.len() < MAX_CANDS {
-                    assemble(&ws, &all[n - 1..], &all[..n - 1], true, &mut cands, explain);
+                    assemble(
+                        &ws,
+                        &all[n - 1..],
+                        &all[..n - 1],
+                        true,
+                        &mut cands,
+                        explain,
+                        tw,
+                    );
                 }
             }
         }
     }
     // Pinyin reading of an all-Latin name (surname first, Chinese order).
     if ws.iter().all(|w| w.script == Script::Latin) {
-        let t = tables();
-        let mut per_word: Vec<Vec<Alt>> = Vec::new();
-        for (k, w) in ws.iter().enumerate() {
-            let sur = if k == 0 && n > 1 {
-                let plain: String = w
-                    .letters
-                    .iter()
-                    .filter(|&&b| b != HYPHEN)
-                    .map(|&b| b as char)
-                    .collect();
-                t.surname_by_pinyin
-                    .get(plain.as_str())
-                    .and_then(|ids| surname_alt(ids, explain))
-                    .map(|(m, tx)| {
-                        let m: Vec<u64> = m.into_iter().map(|x| (x & !EXACT) | PINYIN).collect();
-                        let tx = if explain {
-                            vec![plain.clone(); m.len().min(1)]
-                        } else {
-                            tx
-                        };
-                        (m, tx)
-                    })
-            } else {
-                None
-            };
-            let alts = match sur {
-                Some(a) => vec![a],
-                None => pinyin_split(&w.letters, explain),
-            };
-            if alts.is_empty() {
-                per_word.clear();
-                break;
+        // Per word: the pinyin surname reading (first word of several) or
+        // the word's pinyin cuts, both computed once per word.
+        let alts_of = |k: usize| -> &[Alt] {
+            let w = &ws[k];
+            match (&w.pinyin_surname, k == 0 && n > 1) {
+                (Some(a), true) => std::slice::from_ref(a),
+                _ => &w.pinyin,
             }
-            per_word.push(alts);
-        }
-        if per_word.len() == n {
-            // Combine the first alternative of each word plus variations of
-            // one word at a time (kept small).
-            let base: Vec<usize> = vec![0; n];
-            let mut combos = vec![base.clone()];
-            for (k, alts) in per_word.iter().enumerate() {
-                for j in 1..alts.len() {
-                    let mut c = base.clone();
-                    c[k] = j;
-                    combos.push(c);
-                }
-            }
-            for c in combos.into_iter().take(4) {
-                let mut syl = Vec::new();
+        };
+        if (0..n).all(|k| !alts_of(k).is_empty()) {
+            // The first alternative of each word, then variations of one
+            // word at a time (at most four candidates).
+            let variations = (0..n).flat_map(|k| (1..alts_of(k).len()).map(move |j| Some((k, j))));
+            for var in std::iter::once(None).chain(variations).take(4) {
+                let mut syl = [0u64; MAX_SYL];
+                let mut len = 0;
                 let mut text = Vec::new();
                 let mut n_sur = 0;
-                for (k, &j) in c.iter().enumerate() {
-                    syl.extend_from_slice(&per_word[k][j].0);
+                for k in 0..n {
+                    let j = match var {
+                        Some((vk, vj)) if vk == k => vj,
+                        _ => 0,
+                    };
+                    let a = &alts_of(k)[j];
+                    for &x in &a.0 {
+                        if len < MAX_SYL {
+                            syl[len] = x;
+                            len += 1;
+                        }
+                    }
                     if explain {
-                        text.extend(per_word[k][j].1.iter().cloned());
+                        text.extend(a.1.iter().cloned());
                     }
                     if k == 0 {
-                        n_sur = syl.len();
+                        n_sur = len;
                     }
                 }
                 if n == 1 {
                     n_sur = 1;
                 }
-                syl.truncate(MAX_SYL);
                 text.truncate(MAX_SYL);
-                let ns = n_sur.min(syl.len());
-                push_cand(&mut cands, syl, ns, Kind::Pinyin, text, false);
+                push_cand_slice(&mut cands, &syl[..len], n_sur, Kind::Pinyin, text, false);
             }
         }
     }

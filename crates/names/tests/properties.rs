@@ -94,5 +94,22 @@ proptest! {
         let _ = blocking_keys(&a);
         let _ = surname_reading(&a);
         let _ = romanize(&a, System::Mr);
+        let _ = hangul_readings(&a);
+    }
+
+    #[test]
+    fn latin_words_with_typos_are_safe(a in "[a-z]{1,9} [a-z]{1,9}( [a-z]{1,9})?",
+                                       b in "[A-Za-z]{1,9} [a-z-]{1,9} [a-z]{1,9}") {
+        // Random letters are mostly unreadable words, the case where typing
+        // errors are corrected: the fast and explained paths still agree.
+        let (ka, kb) = (key(&a), key(&b));
+        let s = score(&ka, &kb);
+        prop_assert!((0.0..=1.0).contains(&s));
+        prop_assert_eq!(s, score(&kb, &ka));
+        prop_assert!((compare(&a, &b).score - s).abs() < 1e-12);
+        prop_assert!(score(&ka, &ka) >= SAME_THRESHOLD);
+        for cut in hangul_readings(&b) {
+            prop_assert!(cut.iter().all(|syl| !syl.is_empty()));
+        }
     }
 }
