@@ -22,6 +22,12 @@
 //!
 //! A wrong passphrase makes the AEAD tag check fail: that, and only that, is
 //! reported as [`KeyringError::WrongPassphrase`].
+//!
+//! The keyring also records the database's page size when it is not
+//! SQLCipher's default of 4096 bytes: SQLCipher encrypts the file header
+//! too, so the page size cannot be read from the file and must be set at
+//! every open. Keyrings without the field (archives made before it existed)
+//! open with the default.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -218,7 +224,16 @@ const RECOVERY_KDF: &str = "hkdf-sha256";
 pub struct Keyring {
     format: String,
     cipher: Cipher,
+    /// The database page size in bytes; absent: SQLite's and SQLCipher's
+    /// default, 4096.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page_size: Option<u32>,
     slots: Vec<Slot>,
+}
+
+/// Whether `n` is a page size SQLite accepts (a power of two, 512–65536).
+pub fn valid_page_size(n: u32) -> bool {
+    (512..=65536).contains(&n) && n.is_power_of_two()
 }
 
 impl Keyring {
@@ -233,12 +248,23 @@ impl Keyring {
         Ok(Keyring {
             format: FORMAT.into(),
             cipher,
+            page_size: None,
             slots: vec![slot],
         })
     }
 
     pub fn cipher(&self) -> Cipher {
         self.cipher
+    }
+
+    /// The database page size this keyring records (`None`: the default).
+    pub fn page_size(&self) -> Option<u32> {
+        self.page_size
+    }
+
+    /// Record the database page size (`None`: the default, 4096).
+    pub fn set_page_size(&mut self, page_size: Option<u32>) {
+        self.page_size = page_size;
     }
 
     /// The Argon2id parameters of the passphrase slot.
@@ -393,6 +419,12 @@ impl Keyring {
             return Err(KeyringError::Corrupt {
                 path,
                 why: format!("unknown format {:?}", kr.format),
+            });
+        }
+        if let Some(n) = kr.page_size.filter(|n| !valid_page_size(*n)) {
+            return Err(KeyringError::Corrupt {
+                path,
+                why: format!("page size {n} is not a power of two from 512 to 65536"),
             });
         }
         Ok(kr)

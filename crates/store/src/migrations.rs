@@ -45,6 +45,12 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "evidence",
         sql: include_str!("../migrations/0005_evidence.sql"),
     },
+    // 0006 is reserved for another branch; versions need only increase.
+    Migration {
+        version: 7,
+        name: "store_facet_keys",
+        sql: include_str!("../migrations/0007_store_facet_keys.sql"),
+    },
 ];
 
 /// The schema version this build creates.
