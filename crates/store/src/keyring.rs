@@ -23,8 +23,8 @@
 //! A wrong passphrase makes the AEAD tag check fail: that, and only that, is
 //! reported as [`KeyringError::WrongPassphrase`].
 //!
-//! The keyring also records the database's page size when it is not
-//! SQLCipher's default of 4096 bytes: SQLCipher encrypts the file header
+//! The keyring also records the database's page size when an archive was
+//! created with another than SQLCipher's default of 4096 bytes: SQLCipher encrypts the file header
 //! too, so the page size cannot be read from the file and must be set at
 //! every open. Keyrings without the field (archives made before it existed)
 //! open with the default.

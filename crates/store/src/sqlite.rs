@@ -43,21 +43,22 @@ fn wide(lo: i64, hi: i64) -> i64 {
 /// Longest actor name accepted (it goes into every revision and leaf).
 const MAX_ACTOR: usize = 256;
 
-/// The page size of new archives. Larger than SQLite's 4096 because
-/// SQLCipher's cost is partly per page (an IV, an HMAC-SHA512 and the
-/// cipher set-up for every page written to the WAL and read back), and
-/// because fewer, fuller pages mean fewer b-tree levels and splits during
-/// large imports (see BENCHMARKS.md, "Store (issue 2)").
-pub const PAGE_SIZE: u32 = 16384;
+/// A larger page size an archive may be created with (recorded in its
+/// keyring). SQLCipher's cost is partly per page (an IV, an HMAC-SHA512 and
+/// the cipher set-up for every page written and read), so larger pages make
+/// large imports a little cheaper — but each record read decrypts a whole
+/// page, so queries cost more. Measured in BENCHMARKS.md ("Store (issue
+/// 2)"): not a clear enough gain to be the default, which stays 4096.
+pub const LARGE_PAGE_SIZE: u32 = 16384;
 
 /// How to create an archive.
 #[derive(Debug, Clone, Copy)]
 pub struct InitOptions {
     pub kdf: KdfParams,
     pub cipher: Cipher,
-    /// Database page size in bytes (recorded in the keyring); `None` keeps
-    /// SQLite's default of 4096 and records nothing, as archives made before
-    /// this option did.
+    /// Database page size in bytes (recorded in the keyring), e.g.
+    /// [`LARGE_PAGE_SIZE`]; `None` (the default) keeps SQLite's 4096 and
+    /// records nothing, as archives made before this option did.
     pub page_size: Option<u32>,
 }
 
@@ -66,7 +67,7 @@ impl Default for InitOptions {
         InitOptions {
             kdf: KdfParams::DEFAULT,
             cipher: Cipher::Sqlcipher,
-            page_size: Some(PAGE_SIZE),
+            page_size: None,
         }
     }
 }
@@ -250,7 +251,10 @@ impl SqliteStore {
         if created.iter().any(|p| p.exists()) {
             return Err(StoreError::AlreadyInitialized(dir.to_path_buf()));
         }
-        if let Some(n) = opts.page_size.filter(|n| !crate::keyring::valid_page_size(*n)) {
+        if let Some(n) = opts
+            .page_size
+            .filter(|n| !crate::keyring::valid_page_size(*n))
+        {
             return Err(StoreError::Invalid(format!(
                 "page size {n} is not a power of two from 512 to 65536"
             )));
@@ -1288,7 +1292,10 @@ fn encode_facet_keys(id: &str, ix: &IndexTerms) -> Result<String, StoreError> {
     let places = dedup(ix.places.iter().map(|p| p.as_str()));
     list(&mut places.iter().copied(), &mut out);
     out.push(KEYS_LIST_SEP);
-    list(&mut dedup(ix.terms.iter().map(|t| t.as_str())).into_iter(), &mut out);
+    list(
+        &mut dedup(ix.terms.iter().map(|t| t.as_str())).into_iter(),
+        &mut out,
+    );
     out.push(KEYS_LIST_SEP);
     let parent = ix.parent.as_ref().map(|p| p.as_str());
     list(

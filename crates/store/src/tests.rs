@@ -1388,9 +1388,25 @@ fn version_5_archive(dir: &Path) {
         ..Default::default()
     };
     let rows: [(i64, &str, &str, Option<&str>, i64, i64, IndexTerms); 4] = [
-        (1, "plc-a", "place", None, i64::MAX, i64::MIN, IndexTerms::default()),
+        (
+            1,
+            "plc-a",
+            "place",
+            None,
+            i64::MAX,
+            i64::MIN,
+            IndexTerms::default(),
+        ),
         (2, "plc-b", "place", Some("plc-a"), i64::MAX, i64::MIN, b_ix),
-        (3, "prs-1", "person", None, i64::MAX, i64::MIN, IndexTerms::default()),
+        (
+            3,
+            "prs-1",
+            "person",
+            None,
+            i64::MAX,
+            i64::MIN,
+            IndexTerms::default(),
+        ),
         (4, "act-1", "act", None, 100, 110, act_ix),
     ];
     for (n, id, kind, parent, lo, hi, ix) in rows {
@@ -1450,7 +1466,9 @@ fn migration_7_lets_updates_and_deletes_find_the_index_rows_of_older_records() {
     assert!(!cols.iter().any(|c| c == "index_json"), "{cols:?}");
     let keys: String = s
         .conn()
-        .query_row("SELECT facet_keys FROM records WHERE rid = 4", [], |r| r.get(0))
+        .query_row("SELECT facet_keys FROM records WHERE rid = 4", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(keys, "plc-b\u{1e}act_type:torture\u{1e}prs-1\u{1f}plc-b");
 
@@ -1484,7 +1502,11 @@ fn facet_keys_hold_places_terms_and_other_targets_once() {
     s.put("a", a).unwrap();
     let keys: String = s
         .conn()
-        .query_row("SELECT facet_keys FROM records WHERE id = 'act-1'", [], |r| r.get(0))
+        .query_row(
+            "SELECT facet_keys FROM records WHERE id = 'act-1'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(keys, "plc-kp\u{1e}act_type:torture\u{1e}prs-1");
     // A term holding a separator is refused, naming the record.
@@ -1513,19 +1535,24 @@ fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
     let keyring_json = |dir: &Path| -> serde_json::Value {
         serde_json::from_slice(&std::fs::read(dir.join("keyring.json")).unwrap()).unwrap()
     };
-    // New archives: larger pages, recorded in the keyring.
+    // An archive with larger pages: recorded in the keyring.
+    let large = crate::sqlite::LARGE_PAGE_SIZE;
     let d = tempfile::tempdir().unwrap();
     {
-        let mut s = new_store(d.path());
-        assert_eq!(page_size(&s), i64::from(crate::sqlite::PAGE_SIZE));
+        let opts = InitOptions {
+            page_size: Some(large),
+            ..InitOptions::insecure_fast_for_tests()
+        };
+        let mut s = SqliteStore::init_with(d.path(), PW, opts).unwrap();
+        assert_eq!(page_size(&s), i64::from(large));
         s.put("a", person("prs-1", "x")).unwrap();
         s.checkpoint().unwrap();
     }
     let mut kr = keyring_json(d.path());
-    assert_eq!(kr["page_size"], serde_json::json!(crate::sqlite::PAGE_SIZE));
+    assert_eq!(kr["page_size"], serde_json::json!(large));
     {
         let s = SqliteStore::open(d.path(), PW).unwrap();
-        assert_eq!(page_size(&s), i64::from(crate::sqlite::PAGE_SIZE));
+        assert_eq!(page_size(&s), i64::from(large));
         assert!(s.get(&rid("prs-1")).unwrap().is_some());
     }
     // The record is what makes it open: without it, SQLCipher reads the
@@ -1544,15 +1571,11 @@ fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
         Err(StoreError::Keyring(KeyringError::Corrupt { .. }))
     ));
 
-    // An archive made before the keyring recorded a page size: 4096-byte
-    // pages, no field; it still opens, reads and writes.
+    // The default, as every archive made before the keyring recorded a page
+    // size: 4096-byte pages, no field; it still opens, reads and writes.
     let old = tempfile::tempdir().unwrap();
     {
-        let opts = InitOptions {
-            page_size: None,
-            ..InitOptions::insecure_fast_for_tests()
-        };
-        let mut s = SqliteStore::init_with(old.path(), PW, opts).unwrap();
+        let mut s = new_store(old.path());
         assert_eq!(page_size(&s), 4096);
         s.put("a", person("prs-1", "x")).unwrap();
     }
