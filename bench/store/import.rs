@@ -6,7 +6,9 @@
 //!
 //! Not a timed test: run with `bench/store/run.sh` (see BENCHMARKS.md).
 //! Environment: `TUMEN_BENCH_ACTS` (default 1,000,000), `TUMEN_BENCH_DIR`
-//! (default a temporary directory), `TUMEN_BENCH_QUERIES` (default 50).
+//! (default a temporary directory), `TUMEN_BENCH_QUERIES` (default 50),
+//! `TUMEN_BENCH_PAGE_SIZE` (default: what `tumen init` uses, 4096; e.g.
+//! `16384` to measure larger pages, recorded in the keyring).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -183,6 +185,7 @@ fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64
     let opts = InitOptions {
         kdf: KdfParams::insecure_fast_for_tests(),
         cipher,
+        page_size: page_size(),
     };
     let archive = Archive::init(dir, "benchmark passphrase", opts).expect("init");
     let session = archive.session(local_administrator("bench"));
@@ -216,6 +219,18 @@ fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64
         .unwrap_or_else(|e| panic!("import failed: {e}"));
     let secs = start.elapsed().as_secs_f64();
     (summary.created, secs, cpu_seconds() - cpu0)
+}
+
+/// The database page size of the benchmark's archives (both ciphers).
+fn page_size() -> Option<u32> {
+    match std::env::var("TUMEN_BENCH_PAGE_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+    {
+        Some(4096) => None,
+        Some(n) => Some(n),
+        None => InitOptions::default().page_size,
+    }
 }
 
 /// The model's share of an import, on one thread: parse, validate, derive
@@ -314,6 +329,7 @@ fn main() {
         t_open,
         c_open
     );
+    println!("page size: {} bytes", page_size().unwrap_or(4096));
     let model_cpu = model_only(&data);
     println!(
         "model alone (parse + validate + index terms + serialize, 1 thread): {model_cpu:.1} s CPU = {:.0} records/s per core",

@@ -87,7 +87,9 @@ impl Op {
     }
 }
 
-/// The current state of a live record.
+/// The current state of a live record. Its index terms are not kept apart
+/// from the index rows (migration 0006): the model derives them from `body`
+/// (`Record::index_terms`) when a caller needs them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredRecord {
     pub envelope: Envelope,
@@ -95,7 +97,6 @@ pub struct StoredRecord {
     /// The `seq` of the revision that produced this state.
     pub seq: u64,
     pub body: String,
-    pub index: IndexTerms,
     pub created_at: String,
     pub created_by: String,
     pub updated_at: String,

@@ -22,6 +22,12 @@
 //!
 //! A wrong passphrase makes the AEAD tag check fail: that, and only that, is
 //! reported as [`KeyringError::WrongPassphrase`].
+//!
+//! The keyring also records the database's page size when an archive was
+//! created with another than SQLCipher's default of 4096 bytes: SQLCipher encrypts the file header
+//! too, so the page size cannot be read from the file and must be set at
+//! every open. Keyrings without the field (archives made before it existed)
+//! open with the default.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -218,6 +224,10 @@ const RECOVERY_KDF: &str = "hkdf-sha256";
 pub struct Keyring {
     format: String,
     cipher: Cipher,
+    /// The database page size in bytes; absent: SQLite's and SQLCipher's
+    /// default, 4096.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page_size: Option<u32>,
     slots: Vec<Slot>,
     /// The database file this key opens, when not `tumen.db` (after a
     /// data-key rotation: `tumen-<generation>.db`). The keyring is the one
@@ -239,6 +249,11 @@ fn plain_name(name: &str) -> bool {
         && !name.chars().any(char::is_control)
 }
 
+/// Whether `n` is a page size SQLite accepts (a power of two, 512–65536).
+pub fn valid_page_size(n: u32) -> bool {
+    (512..=65536).contains(&n) && n.is_power_of_two()
+}
+
 impl Keyring {
     /// A new keyring wrapping `key` under `passphrase`.
     pub fn create(
@@ -251,6 +266,7 @@ impl Keyring {
         Ok(Keyring {
             format: FORMAT.into(),
             cipher,
+            page_size: None,
             slots: vec![slot],
             db_file: None,
             evidence_dir: None,
@@ -276,6 +292,16 @@ impl Keyring {
     pub(crate) fn set_layout(&mut self, db_file: &str, evidence_dir: &str) {
         self.db_file = Some(db_file.to_string());
         self.evidence_dir = Some(evidence_dir.to_string());
+    }
+
+    /// The database page size this keyring records (`None`: the default).
+    pub fn page_size(&self) -> Option<u32> {
+        self.page_size
+    }
+
+    /// Record the database page size (`None`: the default, 4096).
+    pub fn set_page_size(&mut self, page_size: Option<u32>) {
+        self.page_size = page_size;
     }
 
     /// The Argon2id parameters of the passphrase slot.
@@ -444,6 +470,12 @@ impl Keyring {
                 path,
                 why: "the database or evidence name is not a plain name inside the data directory"
                     .into(),
+            });
+        }
+        if let Some(n) = kr.page_size.filter(|n| !valid_page_size(*n)) {
+            return Err(KeyringError::Corrupt {
+                path,
+                why: format!("page size {n} is not a power of two from 512 to 65536"),
             });
         }
         Ok(kr)

@@ -45,6 +45,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "evidence",
         sql: include_str!("../migrations/0005_evidence.sql"),
     },
+    Migration {
+        version: 6,
+        name: "store_facet_keys",
+        sql: include_str!("../migrations/0006_store_facet_keys.sql"),
+    },
 ];
 
 /// The schema version this build creates.

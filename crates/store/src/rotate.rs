@@ -197,11 +197,15 @@ impl SqliteStore {
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .ctx("checkpointing before a rotation")?;
-        let lock = connect(&old_db, &self.key, self.cipher, false)?;
+        // The new generation keeps the page size the keyring records: SQLCipher
+        // must be told it at every open.
+        let page_size = old_keyring.page_size();
+        let lock = connect(&old_db, &self.key, self.cipher, page_size, false)?;
         lock.execute_batch("BEGIN IMMEDIATE")
             .ctx("locking the database for a rotation")?;
 
-        let written = self.write_generation(&new_db, &new_key, &new_evidence_dir, reencrypt);
+        let written =
+            self.write_generation(&new_db, &new_key, page_size, &new_evidence_dir, reencrypt);
         if let Err(e) = written {
             drop(lock);
             remove_db_files(&new_db);
@@ -216,6 +220,7 @@ impl SqliteStore {
         let swap = (|| -> Result<(), StoreError> {
             let mut kr = Keyring::create(&new_key, passphrase, params, self.cipher)?;
             kr.set_layout(&new_db_file, &new_evidence_dir);
+            kr.set_page_size(page_size);
             kr.save(&self.dir)?;
             Ok(())
         })();
@@ -230,7 +235,7 @@ impl SqliteStore {
             .execute_batch(&retire_sql())
             .and_then(|()| lock.execute_batch("COMMIT"));
         drop(lock);
-        let new_conn = connect(&new_db, &new_key, self.cipher, false)?;
+        let new_conn = connect(&new_db, &new_key, self.cipher, page_size, false)?;
         let kr = Keyring::load(&self.dir)?;
         let fresh = SqliteStore::from_connection(new_conn, &self.dir, new_key, &kr)?;
         let old_evidence_dir = std::mem::replace(self, fresh).evidence_dir.clone();
@@ -252,6 +257,7 @@ impl SqliteStore {
         &self,
         new_db: &Path,
         new_key: &DataKey,
+        page_size: Option<u32>,
         new_evidence_dir: &str,
         reencrypt: &mut dyn FnMut(&Rotation<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
@@ -269,6 +275,12 @@ impl SqliteStore {
         self.conn
             .execute("ATTACH DATABASE ?1 AS rekeyed KEY ?2", [path, raw.as_str()])
             .ctx("creating the re-encrypted database")?;
+        if let Some(n) = page_size {
+            // Validated when the keyring was loaded (a power of two).
+            self.conn
+                .execute_batch(&format!("PRAGMA rekeyed.cipher_page_size = {n}"))
+                .ctx("setting the re-encrypted database's page size")?;
+        }
         let version: i64 = self
             .conn
             .query_row("PRAGMA main.user_version", [], |r| r.get(0))
@@ -288,7 +300,7 @@ impl SqliteStore {
             .ctx("closing the re-encrypted database");
         export?;
         detach?;
-        let conn = connect(new_db, new_key, self.cipher, false)?;
+        let conn = connect(new_db, new_key, self.cipher, page_size, false)?;
         let old_evidence_dir = self.evidence_dir.clone();
         let rotation = Rotation {
             old_key: &self.key,

@@ -43,11 +43,23 @@ fn wide(lo: i64, hi: i64) -> i64 {
 /// Longest actor name accepted (it goes into every revision and leaf).
 const MAX_ACTOR: usize = 256;
 
+/// A larger page size an archive may be created with (recorded in its
+/// keyring). SQLCipher's cost is partly per page (an IV, an HMAC-SHA512 and
+/// the cipher set-up for every page written and read), so larger pages make
+/// large imports a little cheaper — but each record read decrypts a whole
+/// page, so queries cost more. Measured in BENCHMARKS.md ("Store (issue
+/// 2)"): not a clear enough gain to be the default, which stays 4096.
+pub const LARGE_PAGE_SIZE: u32 = 16384;
+
 /// How to create an archive.
 #[derive(Debug, Clone, Copy)]
 pub struct InitOptions {
     pub kdf: KdfParams,
     pub cipher: Cipher,
+    /// Database page size in bytes (recorded in the keyring), e.g.
+    /// [`LARGE_PAGE_SIZE`]; `None` (the default) keeps SQLite's 4096 and
+    /// records nothing, as archives made before this option did.
+    pub page_size: Option<u32>,
 }
 
 impl Default for InitOptions {
@@ -55,6 +67,7 @@ impl Default for InitOptions {
         InitOptions {
             kdf: KdfParams::DEFAULT,
             cipher: Cipher::Sqlcipher,
+            page_size: None,
         }
     }
 }
@@ -64,7 +77,7 @@ impl InitOptions {
     pub fn insecure_fast_for_tests() -> Self {
         InitOptions {
             kdf: KdfParams::insecure_fast_for_tests(),
-            cipher: Cipher::Sqlcipher,
+            ..InitOptions::default()
         }
     }
 }
@@ -123,6 +136,7 @@ pub(crate) fn connect(
     db: &Path,
     key: &DataKey,
     cipher: Cipher,
+    page_size: Option<u32>,
     create: bool,
 ) -> Result<Connection, StoreError> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -169,6 +183,17 @@ pub(crate) fn connect(
                 source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None),
             });
         }
+        // The header is encrypted too, so SQLCipher must be told the page
+        // size before the first read (the keyring records it).
+        if let Some(n) = page_size {
+            conn.execute_batch(&format!("PRAGMA cipher_page_size = {n}"))
+                .ctx("setting the page size")?;
+        }
+    } else if let (Some(n), true) = (page_size, create) {
+        // A plain file keeps its page size in its header; it only has to
+        // be chosen before the first table.
+        conn.execute_batch(&format!("PRAGMA page_size = {n}"))
+            .ctx("setting the page size")?;
     }
     // Reading the schema proves the key opens the file.
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -238,10 +263,19 @@ impl SqliteStore {
         if created.iter().any(|p| p.exists()) {
             return Err(StoreError::AlreadyInitialized(dir.to_path_buf()));
         }
+        if let Some(n) = opts
+            .page_size
+            .filter(|n| !crate::keyring::valid_page_size(*n))
+        {
+            return Err(StoreError::Invalid(format!(
+                "page size {n} is not a power of two from 512 to 65536"
+            )));
+        }
         let key = DataKey::generate()?;
-        let keyring = Keyring::create(&key, passphrase, opts.kdf, opts.cipher)?;
+        let mut keyring = Keyring::create(&key, passphrase, opts.kdf, opts.cipher)?;
+        keyring.set_page_size(opts.page_size);
         let attempt = (|| -> Result<(Connection, String), StoreError> {
-            let mut conn = connect(&db, &key, opts.cipher, true)?;
+            let mut conn = connect(&db, &key, opts.cipher, opts.page_size, true)?;
             migrations::migrate(&mut conn, &db)?;
             let mut o = [0u8; 16];
             rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut o)
@@ -306,7 +340,7 @@ impl SqliteStore {
             return Err(StoreError::DatabaseMissing(db));
         }
         let key = keyring.unlock(passphrase, &dir.join(KEYRING_FILE))?;
-        let conn = connect(&db, &key, keyring.cipher(), false)?;
+        let conn = connect(&db, &key, keyring.cipher(), keyring.page_size(), false)?;
         SqliteStore::from_connection(conn, dir, key, &keyring)
     }
 
@@ -457,7 +491,7 @@ fn check_actor(actor: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-const RECORD_COLS: &str = "r.id, r.kind, r.sensitivity, r.access_groups, r.rev, r.head_seq, h.body, r.index_json, \
+const RECORD_COLS: &str = "r.id, r.kind, r.sensitivity, r.access_groups, r.rev, r.head_seq, h.body, \
      c.at, c.actor, h.at, h.actor";
 const RECORD_FROM: &str =
     "records r JOIN revisions h ON h.seq = r.head_seq JOIN revisions c ON c.seq = r.created_seq";
@@ -472,7 +506,6 @@ struct RawRecord {
     rev: i64,
     seq: i64,
     body: Option<String>,
-    index: String,
     created_at: String,
     created_by: String,
     updated_at: String,
@@ -488,11 +521,10 @@ fn raw_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRecord> {
         rev: r.get(4)?,
         seq: r.get(5)?,
         body: r.get(6)?,
-        index: r.get(7)?,
-        created_at: r.get(8)?,
-        created_by: r.get(9)?,
-        updated_at: r.get(10)?,
-        updated_by: r.get(11)?,
+        created_at: r.get(7)?,
+        created_by: r.get(8)?,
+        updated_at: r.get(9)?,
+        updated_by: r.get(10)?,
     })
 }
 
@@ -536,15 +568,12 @@ impl RawRecord {
             &self.groups,
             "records",
         )?;
-        let index: IndexTerms = serde_json::from_str(&self.index)
-            .map_err(|_| corrupt("records", "index_json", &self.id, "not index terms"))?;
         Ok(StoredRecord {
             rev: self.rev as u64,
             seq: self.seq as u64,
             body: self.body.ok_or_else(|| {
                 corrupt("revisions", "body", &self.id, "head revision has no body")
             })?,
-            index,
             created_at: self.created_at,
             created_by: self.created_by,
             updated_at: self.updated_at,
@@ -1269,6 +1298,80 @@ fn insert_rows<T>(
     Ok(())
 }
 
+/// Separators of the `records.facet_keys` column (migration 0006): between
+/// its three lists, and between the items of a list.
+const KEYS_LIST_SEP: char = '\u{1E}';
+const KEYS_ITEM_SEP: char = '\u{1F}';
+
+/// The `facet_keys` of a record: its places, its terms and the reference
+/// targets that are neither a place nor the parent — enough to find every
+/// index row the record has, in far fewer bytes than its index terms as
+/// JSON. Refused (as invalid input, naming the record and not the term) if
+/// a term holds a separator; ids cannot.
+fn encode_facet_keys(id: &str, ix: &IndexTerms) -> Result<String, StoreError> {
+    if ix
+        .terms
+        .iter()
+        .any(|t| t.contains(KEYS_LIST_SEP) || t.contains(KEYS_ITEM_SEP))
+    {
+        return Err(StoreError::Invalid(format!(
+            "record {id}: an index term contains a control character"
+        )));
+    }
+    let mut out = String::with_capacity(64);
+    fn list<'x>(items: &mut dyn Iterator<Item = &'x str>, out: &mut String) {
+        for (i, t) in items.enumerate() {
+            if i > 0 {
+                out.push(KEYS_ITEM_SEP);
+            }
+            out.push_str(t);
+        }
+    }
+    let places = dedup(ix.places.iter().map(|p| p.as_str()));
+    list(&mut places.iter().copied(), &mut out);
+    out.push(KEYS_LIST_SEP);
+    list(
+        &mut dedup(ix.terms.iter().map(|t| t.as_str())).into_iter(),
+        &mut out,
+    );
+    out.push(KEYS_LIST_SEP);
+    let parent = ix.parent.as_ref().map(|p| p.as_str());
+    list(
+        &mut targets(id, ix)
+            .into_iter()
+            .filter(|t| !places.contains(t) && Some(*t) != parent),
+        &mut out,
+    );
+    Ok(out)
+}
+
+/// The places, terms and other reference targets of a `facet_keys` value.
+fn decode_facet_keys(keys: &str) -> [Vec<&str>; 3] {
+    let mut lists = keys.splitn(3, KEYS_LIST_SEP).map(|l| {
+        l.split(KEYS_ITEM_SEP)
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+    });
+    [
+        lists.next().unwrap_or_default(),
+        lists.next().unwrap_or_default(),
+        lists.next().unwrap_or_default(),
+    ]
+}
+
+/// What an update or a delete needs of the current records row.
+struct Current {
+    rid: i64,
+    rev: i64,
+    kind: String,
+    sens: i64,
+    groups: String,
+    keys: String,
+    parent: Option<String>,
+    lo: i64,
+    hi: i64,
+}
+
 impl<'a> SqliteBatch<'a> {
     fn exists(&self, id: &str) -> Result<bool, StoreError> {
         let mut st = self
@@ -1334,25 +1437,19 @@ impl<'a> SqliteBatch<'a> {
         Ok(seq)
     }
 
-    fn remove_index_rows(
-        &self,
-        rid: i64,
-        old_index_json: &str,
-        id: &str,
-        lo: i64,
-        hi: i64,
-    ) -> Result<(), StoreError> {
-        let old: IndexTerms = serde_json::from_str(old_index_json)
-            .map_err(|_| corrupt("records", "index_json", id, "not index terms"))?;
-        let w = wide(lo, hi);
+    /// Remove the index rows of the records row `cur` (of record `id`).
+    fn remove_index_rows(&self, cur: &Current, id: &str) -> Result<(), StoreError> {
+        let [places, terms, others] = decode_facet_keys(&cur.keys);
+        let (rid, lo) = (cur.rid, cur.lo);
+        let w = wide(cur.lo, cur.hi);
         let mut st = self
             .conn
             .prepare_cached(
                 "DELETE FROM record_places WHERE place = ?1 AND wide = ?2 AND date_lo = ?3 AND rid = ?4",
             )
             .ctx("prep")?;
-        for p in &old.places {
-            st.execute(params![p.as_str(), w, lo, rid])
+        for p in &places {
+            st.execute(params![p, w, lo, rid])
                 .ctx("removing index rows")?;
         }
         let mut st = self
@@ -1361,7 +1458,7 @@ impl<'a> SqliteBatch<'a> {
                 "DELETE FROM record_terms WHERE term = ?1 AND wide = ?2 AND date_lo = ?3 AND rid = ?4",
             )
             .ctx("prep")?;
-        for t in &old.terms {
+        for t in &terms {
             st.execute(params![t, w, lo, rid])
                 .ctx("removing index rows")?;
         }
@@ -1369,7 +1466,16 @@ impl<'a> SqliteBatch<'a> {
             .conn
             .prepare_cached("DELETE FROM record_refs WHERE target = ?1 AND rid = ?2")
             .ctx("prep")?;
-        for t in targets(id, &old) {
+        // The same set as `targets` when the row was written (rows written
+        // before migration 0006 list every reference, places included).
+        let all = dedup(
+            others
+                .into_iter()
+                .chain(places)
+                .chain(cur.parent.as_deref())
+                .filter(|t| *t != id),
+        );
+        for t in all {
             st.execute(params![t, rid]).ctx("removing index rows")?;
         }
         Ok(())
@@ -1461,49 +1567,57 @@ impl<'a> SqliteBatch<'a> {
         Ok(())
     }
 
+    /// The records row of `id`, if it is live.
+    fn current(&self, id: &str) -> Result<Option<Current>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT rid, rev, kind, sensitivity, access_groups, facet_keys, parent, date_lo, date_hi \
+                 FROM records WHERE id = ?1",
+            )
+            .ctx("preparing a look-up")?;
+        st.query_row([id], |r| {
+            Ok(Current {
+                rid: r.get(0)?,
+                rev: r.get(1)?,
+                kind: r.get(2)?,
+                sens: r.get(3)?,
+                groups: r.get(4)?,
+                keys: r.get(5)?,
+                parent: r.get(6)?,
+                lo: r.get(7)?,
+                hi: r.get(8)?,
+            })
+        })
+        .optional()
+        .ctx("looking up")
+    }
+
     /// Write one record; returns its (rev, seq, op). Takes the put by
     /// reference so that the caller keeps the id for a row error without a copy.
     fn put_row(&mut self, p: &Put) -> Result<(i64, i64, Op), StoreError> {
         let id = p.envelope.id.as_str();
-        #[allow(clippy::type_complexity)]
-        let existing: Option<(i64, i64, String, String, i64, i64)> = if p.expect == Expect::Absent {
+        let existing: Option<Current> = if p.expect == Expect::Absent {
             // A create needs no look-up: the UNIQUE index on records.id
             // refuses an existing id when the row is inserted below.
             None
         } else {
-            let mut st = self
-                .conn
-                .prepare_cached(
-                    "SELECT rid, rev, kind, index_json, date_lo, date_hi FROM records WHERE id = ?1",
-                )
-                .ctx("preparing a look-up")?;
-            st.query_row([id], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .optional()
-            .ctx("looking up")?
+            self.current(id)?
         };
         match (&existing, p.expect) {
             (None, Expect::Rev(_)) => return Err(StoreError::NotFound(p.envelope.id.clone())),
             (Some(_), Expect::Absent) => return Err(StoreError::Exists(p.envelope.id.clone())),
-            (Some((_, rev, ..)), Expect::Rev(want)) if *rev as u64 != want => {
+            (Some(cur), Expect::Rev(want)) if cur.rev as u64 != want => {
                 return Err(StoreError::Conflict {
                     id: p.envelope.id.clone(),
                     expected: want,
-                    actual: *rev as u64,
+                    actual: cur.rev as u64,
                 });
             }
-            (Some((_, _, kind, ..)), _) if kind != p.envelope.kind.as_str() => {
+            (Some(cur), _) if cur.kind != p.envelope.kind.as_str() => {
                 return Err(StoreError::KindChange {
                     id: p.envelope.id.clone(),
-                    from: RecordKind::parse(kind)
+                    from: RecordKind::parse(&cur.kind)
                         .ok_or_else(|| corrupt("records", "kind", id, "unknown kind"))?,
                     to: p.envelope.kind,
                 });
@@ -1527,8 +1641,7 @@ impl<'a> SqliteBatch<'a> {
         }
         let groups_json = serde_json::to_string(&p.envelope.access_groups)
             .map_err(|e| StoreError::Invalid(format!("access groups of {id}: {e}")))?;
-        let index_json = serde_json::to_string(&p.index)
-            .map_err(|e| StoreError::Invalid(format!("index terms of {id}: {e}")))?;
+        let facet_keys = encode_facet_keys(id, &p.index)?;
         let (date_lo, date_hi) = match (p.index.date_lo, p.index.date_hi) {
             (None, None) => (OPEN_HI, OPEN_LO), // undated: an empty interval
             (lo, hi) => (lo.unwrap_or(OPEN_LO), hi.unwrap_or(OPEN_HI)),
@@ -1545,7 +1658,7 @@ impl<'a> SqliteBatch<'a> {
         let kind = p.envelope.kind.as_str();
 
         let (op, rev) = match &existing {
-            Some((_, rev, ..)) => (Op::Update, rev + 1),
+            Some(cur) => (Op::Update, cur.rev + 1),
             None if !self.tombstones => (Op::Create, 1),
             None => {
                 let mut st = self
@@ -1563,14 +1676,15 @@ impl<'a> SqliteBatch<'a> {
         // a refused create (an existing id) writes nothing at all.
         let seq = self.next_seq;
         match existing {
-            Some((rid, _, _, old_index, old_lo, old_hi)) => {
+            Some(cur) => {
+                let rid = cur.rid;
                 self.flush()?;
-                self.remove_index_rows(rid, &old_index, id, old_lo, old_hi)?;
+                self.remove_index_rows(&cur, id)?;
                 let mut st = self
                     .conn
                     .prepare_cached(
                         "UPDATE records SET sensitivity = ?2, access_groups = ?3, has_groups = ?4, rev = ?5, head_seq = ?6, \
-                         date_lo = ?7, date_hi = ?8, parent = ?9, text = ?10, index_json = ?11 WHERE rid = ?1",
+                         date_lo = ?7, date_hi = ?8, parent = ?9, text = ?10, facet_keys = ?11 WHERE rid = ?1",
                     )
                     .ctx("preparing an update")?;
                 st.execute(params![
@@ -1584,7 +1698,7 @@ impl<'a> SqliteBatch<'a> {
                     date_hi,
                     parent,
                     text,
-                    index_json
+                    facet_keys
                 ])
                 .ctx("updating a record")?;
                 self.append_revision(id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
@@ -1603,7 +1717,7 @@ impl<'a> SqliteBatch<'a> {
                     .conn
                     .prepare_cached(
                         "INSERT INTO records (id, kind, sensitivity, access_groups, has_groups, rev, head_seq, created_seq, \
-                         date_lo, date_hi, parent, text, index_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
+                         date_lo, date_hi, parent, text, facet_keys) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
                     )
                     .ctx("preparing an insert")?;
                 match st.execute(params![
@@ -1618,7 +1732,7 @@ impl<'a> SqliteBatch<'a> {
                     date_hi,
                     parent,
                     text,
-                    index_json
+                    facet_keys
                 ]) {
                     Ok(_) => {}
                     Err(rusqlite::Error::SqliteFailure(f, _))
@@ -1649,33 +1763,10 @@ impl<'a> SqliteBatch<'a> {
         expected_rev: Option<u64>,
     ) -> Result<Written, StoreError> {
         self.flush()?;
-        #[allow(clippy::type_complexity)]
-        let row: Option<(i64, i64, String, i64, String, String, i64, i64)> = {
-            let mut st = self
-                .conn
-                .prepare_cached(
-                    "SELECT rid, rev, kind, sensitivity, access_groups, index_json, date_lo, date_hi \
-                     FROM records WHERE id = ?1",
-                )
-                .ctx("preparing a look-up")?;
-            st.query_row([id.as_str()], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                ))
-            })
-            .optional()
-            .ctx("looking up")?
-        };
-        let Some((rid, rev, kind, sens, groups, index_json, lo, hi)) = row else {
+        let Some(cur) = self.current(id.as_str())? else {
             return Err(StoreError::NotFound(id.clone()));
         };
+        let (rid, rev) = (cur.rid, cur.rev);
         if let Some(want) = expected_rev {
             if want != rev as u64 {
                 return Err(StoreError::Conflict {
@@ -1689,9 +1780,10 @@ impl<'a> SqliteBatch<'a> {
         if !by.is_empty() {
             return Err(StoreError::Referenced { id: id.clone(), by });
         }
-        let env = decode_envelope(id.as_str(), &kind, sens, &groups, "records")?;
-        let seq = self.append_revision(id.as_str(), rev + 1, Op::Delete, &env, &groups, None)?;
-        self.remove_index_rows(rid, &index_json, id.as_str(), lo, hi)?;
+        let env = decode_envelope(id.as_str(), &cur.kind, cur.sens, &cur.groups, "records")?;
+        let seq =
+            self.append_revision(id.as_str(), rev + 1, Op::Delete, &env, &cur.groups, None)?;
+        self.remove_index_rows(&cur, id.as_str())?;
         let mut st = self
             .conn
             .prepare_cached("DELETE FROM records WHERE rid = ?1")

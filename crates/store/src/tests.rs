@@ -107,7 +107,13 @@ fn round_trip_survives_close_and_reopen() {
     assert_eq!(r.envelope.kind, RecordKind::Person);
     assert_eq!(r.envelope.sensitivity, Sensitivity::Restricted);
     assert_eq!(r.body, r#"{"kind":"person","id":"prs-1","name":"김철수"}"#);
-    assert_eq!(r.index.text, vec!["김철수".to_string()]);
+    let by_text = s
+        .query(&Filter {
+            text: Some("김철수".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(ids(&by_text), vec!["prs-1"], "its text was indexed");
     assert_eq!(r.rev, 1);
     assert_eq!(r.created_by, "admin");
     assert!(s.get(&rid("prs-2")).unwrap().is_none());
@@ -1101,6 +1107,7 @@ fn canary_is_absent_from_every_file_while_open_and_after_close() {
         let opts = InitOptions {
             kdf: KdfParams::insecure_fast_for_tests(),
             cipher: Cipher::NoneBenchmarkOnly,
+            page_size: None,
         };
         let mut s = SqliteStore::init_with(plain.path(), PW, opts).unwrap();
         confidential_canary_record(&mut s);
@@ -1346,4 +1353,235 @@ fn a_large_batch_keeps_indexes_facets_and_revision_numbers_right() {
         )
         .unwrap();
     assert!(plan.contains("records_kind_date"), "{plan}");
+}
+
+/// An archive as schema version 5 left it: every migration up to 5 applied
+/// to a plain (benchmark-only cipher) file with a keyring, and two places, a
+/// person and an act written with their `index_json` and index rows.
+fn version_5_archive(dir: &Path) {
+    let key = crate::keyring::DataKey::generate().unwrap();
+    crate::keyring::Keyring::create(
+        &key,
+        PW,
+        KdfParams::insecure_fast_for_tests(),
+        Cipher::NoneBenchmarkOnly,
+    )
+    .unwrap()
+    .save(dir)
+    .unwrap();
+    let c = rusqlite::Connection::open(dir.join(DB_FILE)).unwrap();
+    for m in migrations::MIGRATIONS.iter().filter(|m| m.version <= 5) {
+        c.execute_batch(m.sql).unwrap();
+    }
+    c.execute_batch("PRAGMA user_version = 5").unwrap();
+    let act_ix = IndexTerms {
+        date_lo: Some(100),
+        date_hi: Some(110),
+        places: vec![rid("plc-b")],
+        terms: vec!["act_type:torture".into()],
+        refs: vec![rid("prs-1"), rid("plc-b")],
+        ..Default::default()
+    };
+    let b_ix = IndexTerms {
+        parent: Some(rid("plc-a")),
+        refs: vec![rid("plc-a")],
+        ..Default::default()
+    };
+    let rows: [(i64, &str, &str, Option<&str>, i64, i64, IndexTerms); 4] = [
+        (
+            1,
+            "plc-a",
+            "place",
+            None,
+            i64::MAX,
+            i64::MIN,
+            IndexTerms::default(),
+        ),
+        (2, "plc-b", "place", Some("plc-a"), i64::MAX, i64::MIN, b_ix),
+        (
+            3,
+            "prs-1",
+            "person",
+            None,
+            i64::MAX,
+            i64::MIN,
+            IndexTerms::default(),
+        ),
+        (4, "act-1", "act", None, 100, 110, act_ix),
+    ];
+    for (n, id, kind, parent, lo, hi, ix) in rows {
+        c.execute(
+            "INSERT INTO revisions (seq, origin, id, rev, op, actor, at, kind, sensitivity, access_groups, body, body_sha256) \
+             VALUES (?1, 'o', ?2, 1, 'create', 'a', '2026-01-01T00:00:00.000Z', ?3, 1, '[]', ?4, zeroblob(32))",
+            rusqlite::params![n, id, kind, format!(r#"{{"id":"{id}"}}"#)],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO records (rid, id, kind, sensitivity, access_groups, has_groups, rev, head_seq, created_seq, \
+             date_lo, date_hi, parent, text, index_json) VALUES (?1, ?2, ?3, 1, '[]', 0, 1, ?1, ?1, ?4, ?5, ?6, '', ?7)",
+            rusqlite::params![n, id, kind, lo, hi, parent, serde_json::to_string(&ix).unwrap()],
+        )
+        .unwrap();
+    }
+    c.execute_batch(
+        "INSERT INTO settings (key, value) VALUES ('store.origin', 'o');
+         INSERT INTO record_places (place, wide, date_lo, date_hi, rid) VALUES ('plc-b', 0, 100, 110, 4);
+         INSERT INTO record_terms (term, wide, date_lo, date_hi, rid) VALUES ('act_type:torture', 0, 100, 110, 4);
+         INSERT INTO record_refs (target, rid) VALUES ('prs-1', 4), ('plc-b', 4), ('plc-a', 2);",
+    )
+    .unwrap();
+}
+
+fn facet_rows_of(s: &SqliteStore, rid: i64) -> Vec<String> {
+    let mut out: Vec<String> = s
+        .conn()
+        .prepare(
+            "SELECT 'place ' || place FROM record_places WHERE rid = ?1 \
+             UNION ALL SELECT 'term ' || term FROM record_terms WHERE rid = ?1 \
+             UNION ALL SELECT 'ref ' || target FROM record_refs WHERE rid = ?1",
+        )
+        .unwrap()
+        .query_map([rid], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    out.sort();
+    out
+}
+
+#[test]
+fn migration_7_lets_updates_and_deletes_find_the_index_rows_of_older_records() {
+    let d = tempfile::tempdir().unwrap();
+    version_5_archive(d.path());
+    let mut s = SqliteStore::open(d.path(), PW).unwrap();
+    // The JSON copy is gone; its keys are kept.
+    let cols: Vec<String> = s
+        .conn()
+        .prepare("SELECT name FROM pragma_table_info('records')")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!cols.iter().any(|c| c == "index_json"), "{cols:?}");
+    let keys: String = s
+        .conn()
+        .query_row("SELECT facet_keys FROM records WHERE rid = 4", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(keys, "plc-b\u{1e}act_type:torture\u{1e}prs-1\u{1f}plc-b");
+
+    // Moving the act to another place and term removes its old rows.
+    let mut moved = act("act-1", 200, 210, "plc-a", "act_type:arrest", "plc-a");
+    moved.expect = Expect::Rev(1);
+    s.put("a", moved).unwrap();
+    assert_eq!(
+        facet_rows_of(&s, 4),
+        vec!["place plc-a", "ref plc-a", "term act_type:arrest"]
+    );
+    assert!(s.referrers(&rid("prs-1"), 10).unwrap().is_empty());
+    // So the person it no longer names can go, and the place's parent link
+    // (an older row too) is removed with the place.
+    s.delete("a", &rid("prs-1"), None).unwrap();
+    s.delete("a", &rid("act-1"), None).unwrap();
+    assert!(facet_rows_of(&s, 4).is_empty());
+    s.delete("a", &rid("plc-b"), None).unwrap();
+    assert!(facet_rows_of(&s, 2).is_empty());
+    assert_eq!(count_rows(&s, "record_refs"), 0);
+}
+
+#[test]
+fn facet_keys_hold_places_terms_and_other_targets_once() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    place_tree(&mut s);
+    let mut a = act("act-1", 1, 2, "plc-kp", "act_type:torture", "prs-1");
+    a.index.terms.push("act_type:torture".into());
+    a.index.refs.push(rid("act-1")); // itself: never a target
+    s.put("a", a).unwrap();
+    let keys: String = s
+        .conn()
+        .query_row(
+            "SELECT facet_keys FROM records WHERE id = 'act-1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(keys, "plc-kp\u{1e}act_type:torture\u{1e}prs-1");
+    // A term holding a separator is refused, naming the record.
+    let mut bad = act("act-2", 1, 2, "plc-kp", "act_type:x\u{1f}y", "prs-1");
+    bad.index.terms.push("act_type:torture".into());
+    let e = s.put("a", bad).unwrap_err().to_string();
+    assert!(e.contains("act-2") && !e.contains("x\u{1f}y"), "{e}");
+    assert!(s.get(&rid("act-2")).unwrap().is_none());
+}
+
+#[test]
+fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
+    // SQLCipher answers `PRAGMA page_size` on an encrypted file with its
+    // cipher page size, as text.
+    let page_size = |s: &SqliteStore| -> i64 {
+        let v: rusqlite::types::Value = s
+            .conn()
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .unwrap();
+        match v {
+            rusqlite::types::Value::Integer(n) => n,
+            rusqlite::types::Value::Text(t) => t.parse().unwrap(),
+            other => panic!("page size {other:?}"),
+        }
+    };
+    let keyring_json = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("keyring.json")).unwrap()).unwrap()
+    };
+    // An archive with larger pages: recorded in the keyring.
+    let large = crate::sqlite::LARGE_PAGE_SIZE;
+    let d = tempfile::tempdir().unwrap();
+    {
+        let opts = InitOptions {
+            page_size: Some(large),
+            ..InitOptions::insecure_fast_for_tests()
+        };
+        let mut s = SqliteStore::init_with(d.path(), PW, opts).unwrap();
+        assert_eq!(page_size(&s), i64::from(large));
+        s.put("a", person("prs-1", "x")).unwrap();
+        s.checkpoint().unwrap();
+    }
+    let mut kr = keyring_json(d.path());
+    assert_eq!(kr["page_size"], serde_json::json!(large));
+    {
+        let s = SqliteStore::open(d.path(), PW).unwrap();
+        assert_eq!(page_size(&s), i64::from(large));
+        assert!(s.get(&rid("prs-1")).unwrap().is_some());
+    }
+    // The record is what makes it open: without it, SQLCipher reads the
+    // file with 4096-byte pages and the key does not fit.
+    kr.as_object_mut().unwrap().remove("page_size");
+    std::fs::write(d.path().join("keyring.json"), kr.to_string()).unwrap();
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::KeyMismatch(_))
+    ));
+    // A page size SQLite cannot have is a corrupt keyring, not a crash.
+    kr["page_size"] = serde_json::json!(1000);
+    std::fs::write(d.path().join("keyring.json"), kr.to_string()).unwrap();
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::Keyring(KeyringError::Corrupt { .. }))
+    ));
+
+    // The default, as every archive made before the keyring recorded a page
+    // size: 4096-byte pages, no field; it still opens, reads and writes.
+    let old = tempfile::tempdir().unwrap();
+    {
+        let mut s = new_store(old.path());
+        assert_eq!(page_size(&s), 4096);
+        s.put("a", person("prs-1", "x")).unwrap();
+    }
+    assert!(keyring_json(old.path()).get("page_size").is_none());
+    let mut s = SqliteStore::open(old.path(), PW).unwrap();
+    assert_eq!(page_size(&s), 4096);
+    assert!(s.get(&rid("prs-1")).unwrap().is_some());
+    s.put("a", person("prs-2", "y")).unwrap();
 }
