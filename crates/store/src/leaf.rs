@@ -275,12 +275,14 @@ impl RevisionLeaf {
     }
 }
 
-struct Reader<'a> {
-    b: &'a [u8],
+/// Reads the big-endian fields of a leaf; shared by every leaf type's
+/// `decode` (also the linkage leaf in `crate::linkage`).
+pub(crate) struct Reader<'a> {
+    pub(crate) b: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
         if self.b.len() < n {
             return None;
         }
@@ -288,15 +290,15 @@ impl<'a> Reader<'a> {
         self.b = t;
         Some(h)
     }
-    fn u8(&mut self) -> Option<u8> {
+    pub(crate) fn u8(&mut self) -> Option<u8> {
         self.take(1).map(|b| b[0])
     }
-    fn u64(&mut self) -> Option<u64> {
+    pub(crate) fn u64(&mut self) -> Option<u64> {
         self.take(8)
             .and_then(|b| b.try_into().ok())
             .map(u64::from_be_bytes)
     }
-    fn str(&mut self) -> Option<String> {
+    pub(crate) fn str(&mut self) -> Option<String> {
         let n = self
             .take(4)
             .and_then(|b| b.try_into().ok())

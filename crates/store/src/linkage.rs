@@ -96,7 +96,7 @@ impl LinkageLeaf {
 
     /// Parse leaf bytes; `None` if they are not a well-formed v1 linkage entry.
     pub fn decode(bytes: &[u8]) -> Option<LinkageLeaf> {
-        let mut r = Cursor { b: bytes };
+        let mut r = crate::leaf::Reader { b: bytes };
         if r.take(1)? != [LEAF_LINKAGE_V1] {
             return None;
         }
@@ -114,34 +114,6 @@ impl LinkageLeaf {
             text_sha256: r.take(32)?.try_into().ok()?,
         };
         r.b.is_empty().then_some(leaf)
-    }
-}
-
-struct Cursor<'a> {
-    b: &'a [u8],
-}
-
-impl<'a> Cursor<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        if self.b.len() < n {
-            return None;
-        }
-        let (h, t) = self.b.split_at(n);
-        self.b = t;
-        Some(h)
-    }
-    fn u64(&mut self) -> Option<u64> {
-        self.take(8)
-            .and_then(|b| b.try_into().ok())
-            .map(u64::from_be_bytes)
-    }
-    fn str(&mut self) -> Option<String> {
-        let n = self
-            .take(4)
-            .and_then(|b| b.try_into().ok())
-            .map(u32::from_be_bytes)? as usize;
-        self.take(n)
-            .and_then(|b| String::from_utf8(b.to_vec()).ok())
     }
 }
 

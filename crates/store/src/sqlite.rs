@@ -1319,7 +1319,7 @@ fn encode_facet_keys(id: &str, ix: &IndexTerms) -> Result<String, StoreError> {
         )));
     }
     let mut out = String::with_capacity(64);
-    fn list<'x>(items: &mut dyn Iterator<Item = &'x str>, out: &mut String) {
+    fn list(items: &mut dyn Iterator<Item = &str>, out: &mut String) {
         for (i, t) in items.enumerate() {
             if i > 0 {
                 out.push(KEYS_ITEM_SEP);

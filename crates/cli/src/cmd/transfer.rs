@@ -882,22 +882,9 @@ pub fn export(g: &Globals, a: ExportArgs) -> Result<()> {
     match (a.format, &a.out) {
         (Format::Jsonl, out) => {
             let mut w = writer_for(out.as_deref())?;
-            let mut err = None;
-            session.query_each(&f, &mut |v| {
-                let rec = v.record.redact(level);
-                if let Err(e) = writeln!(w, "{}", rec.to_json()) {
-                    err = Some(e);
-                    return false;
-                }
-                written += 1;
-                if written % 1024 == 0 {
-                    bar.set_position(written);
-                }
-                true
+            write_each(&session, &f, &bar, &mut written, &mut |rec| {
+                writeln!(w, "{}", rec.redact(level).to_json()).map_err(anyhow::Error::new)
             })?;
-            if let Some(e) = err {
-                return Err(anyhow::Error::new(e).context("writing the export"));
-            }
             w.flush().context("writing the export")?;
         }
         (Format::Csv, out) => {
@@ -917,22 +904,10 @@ pub fn export(g: &Globals, a: ExportArgs) -> Result<()> {
                 let w = writer_for(target.as_deref().or(out.as_deref()))?;
                 let mut csv = csv::Writer::from_writer(w);
                 csv.write_record(flat::columns(kind))?;
-                let mut err = None;
-                session.query_each(&fk, &mut |v| {
-                    let (_, cells) = flat::to_row(&v.record.redact(level));
-                    if let Err(e) = csv.write_record(&cells) {
-                        err = Some(e);
-                        return false;
-                    }
-                    written += 1;
-                    if written % 1024 == 0 {
-                        bar.set_position(written);
-                    }
-                    true
+                write_each(&session, &fk, &bar, &mut written, &mut |rec| {
+                    let (_, cells) = flat::to_row(&rec.redact(level));
+                    csv.write_record(&cells).map_err(anyhow::Error::new)
                 })?;
-                if let Some(e) = err {
-                    return Err(anyhow::Error::new(e).context("writing the export"));
-                }
                 csv.flush().context("writing the export")?;
             }
         }
@@ -951,6 +926,33 @@ pub fn export(g: &Globals, a: ExportArgs) -> Result<()> {
         eprintln!("{withheld} record(s) labelled above {level} were left out (see --include)");
     }
     Ok(())
+}
+
+/// Stream the records matching `f` through `write`, counting them on the
+/// progress bar; the first write error stops the query and is returned.
+fn write_each(
+    session: &tumen_service::Session<'_>,
+    f: &tumen_service::Filter,
+    bar: &indicatif::ProgressBar,
+    written: &mut u64,
+    write: &mut dyn FnMut(&Record) -> Result<()>,
+) -> Result<()> {
+    let mut failed = None;
+    session.query_each(f, &mut |v| {
+        if let Err(e) = write(&v.record) {
+            failed = Some(e);
+            return false;
+        }
+        *written += 1;
+        if *written % 1024 == 0 {
+            bar.set_position(*written);
+        }
+        true
+    })?;
+    match failed {
+        Some(e) => Err(e.context("writing the export")),
+        None => Ok(()),
+    }
 }
 
 fn writer_for(path: Option<&Path>) -> Result<Box<dyn Write>> {
