@@ -593,3 +593,54 @@ fn account_changes_are_in_the_ledger_and_a_changed_accounts_table_is_found() {
     );
     assert!(!t.contains("account ana"), "{t}");
 }
+
+/// The record commands of issue 2 — export, timeline, stats, history,
+/// list by text — go through the same access layer: an analyst (restricted
+/// clearance, no case group) and a public reader see no canary in any of
+/// them, whatever `--include` asks for; the administrator does (control).
+#[test]
+fn export_timeline_stats_and_history_hide_confidential_canaries() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let data = tmp.path().join("data");
+    let confidential = archive(&data);
+    add_user(&data, "ana", "analyst", &[]);
+    add_user(&data, "pia", "public_reader", &[]);
+    let admin = Run::admin(&data).go(&["export", "--include", "confidential"]);
+    assert!(admin.status.success(), "{}", text(&admin));
+    assert!(
+        text(&admin).contains(CANARY),
+        "control: the canaries are there"
+    );
+    let target = confidential[0].to_string();
+    for user in ["ana", "pia"] {
+        let run = Run::as_user(&data, user, USER_PW);
+        for args in [
+            &["export", "--include", "confidential"][..],
+            &[
+                "export",
+                "--format",
+                "csv",
+                "--kind",
+                "person",
+                "--include",
+                "confidential",
+            ],
+            &["timeline", "--json"],
+            &["stats", "--json"],
+            &["list", "--text", CANARY],
+            &["history", &target, "--json"],
+            &["show", &target],
+        ] {
+            let o = run.go(args);
+            assert!(
+                !text(&o).contains(CANARY),
+                "{user} {args:?} shows a canary: {}",
+                text(&o)
+            );
+        }
+        // The confidential record is "not found", as if it did not exist.
+        let o = run.go(&["history", &target]);
+        assert!(!o.status.success());
+        assert!(text(&o).contains("does not exist"), "{}", text(&o));
+    }
+}
