@@ -6,9 +6,11 @@
 //! reference is the already-validated `--counts` path on the published
 //! table, never the database path's own output.
 
+mod common;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use tumen_model::{Record, RecordId};
 use tumen_service::{Archive, InitOptions, local_administrator};
 
@@ -122,14 +124,10 @@ fn build(dir: &Path) -> String {
     csv
 }
 
+/// One run of the binary as the local administrator (the shared runner
+/// also keeps account variables of the environment out).
 fn tumen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tumen"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .env("TUMEN_PASSPHRASE", PW)
-        .output()
-        .expect("run tumen")
+    common::Run::admin(dir).passphrase(PW).go(args)
 }
 
 fn json_of(out: &Output) -> Value {

@@ -5,9 +5,11 @@
 //! three spellings must become one resolved person that keeps every record
 //! and spelling; decisions must hold across runs; unlink must restore.
 
+mod common;
+
 use serde_json::Value;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use tumen_model::{Record, RecordKind};
 use tumen_service::{Archive, Filter, InitOptions, local_administrator};
 
@@ -167,14 +169,10 @@ fn build(dir: &Path) {
     .unwrap();
 }
 
+/// One run of the binary as the local administrator (the shared runner
+/// also keeps account variables of the environment out).
 fn tumen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tumen"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .env("TUMEN_PASSPHRASE", PW)
-        .output()
-        .expect("run tumen")
+    common::Run::admin(dir).passphrase(PW).go(args)
 }
 
 fn ok(out: &Output) -> String {

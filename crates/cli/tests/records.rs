@@ -3,17 +3,14 @@
 mod common;
 use common::found_on_disk;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
+/// One run of the binary as the local administrator (the shared runner
+/// also keeps account variables of the environment out).
 fn tumen(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tumen"))
-        .arg("--data")
-        .arg(dir)
-        .args(args)
-        .env("TUMEN_PASSPHRASE", "demo-passphrase")
-        .env_remove("TUMEN_USER")
-        .output()
-        .expect("run tumen")
+    common::Run::admin(dir)
+        .passphrase("demo-passphrase")
+        .go(args)
 }
 
 fn text(o: &Output) -> String {
@@ -93,14 +90,9 @@ fn show_and_wrong_passphrase() {
     let o = tumen(&dir, &["show", "no-such-record"]);
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
-    let o = Command::new(env!("CARGO_BIN_EXE_tumen"))
-        .arg("--data")
-        .arg(&dir)
-        .args(["list"])
-        .env("TUMEN_PASSPHRASE", "wrong-passphrase")
-        .env_remove("TUMEN_USER")
-        .output()
-        .unwrap();
+    let o = common::Run::admin(&dir)
+        .passphrase("wrong-passphrase")
+        .go(&["list"]);
     assert!(!o.status.success());
     assert!(o.stdout.is_empty());
 }
