@@ -283,7 +283,7 @@ fn lcmcr_is_wired_in() {
         "b,c,d,count\n1,0,0,5\n0,1,0,5\n0,0,1,41\n1,1,0,54\n1,0,1,6\n0,1,1,0\n1,1,1,12\n",
     );
     let svg = dir.path().join("est.svg");
-    let hist = dir.path().join("post.svg");
+    let hist = dir.path().join("post.png");
     let trace = dir.path().join("trace.svg");
     let args = [
         "estimate",
@@ -311,7 +311,13 @@ fn lcmcr_is_wired_in() {
         trace.to_str().unwrap(),
     ];
     let v = json_of(&tumen(&args));
-    for p in [&svg, &hist, &trace] {
+    // The histogram is a PNG of 720 × 420 plot units at the default scale 2.
+    let png = std::fs::read(&hist).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&png[12..16], b"IHDR");
+    let dim = |i: usize| u32::from_be_bytes(png[i..i + 4].try_into().unwrap());
+    assert_eq!((dim(16), dim(20)), (1440, 840));
+    for p in [&svg, &trace] {
         let text = std::fs::read_to_string(p).unwrap();
         assert!(
             text.starts_with("<svg") && text.trim_end().ends_with("</svg>"),
@@ -382,11 +388,19 @@ fn bad_input_is_refused_with_the_line_and_the_fix() {
         "Mt+c1:c2:c3:c4",
     ]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("all 4 lists"));
-    let png = dir.path().join("plot.png");
-    let out = on_counts(&f, &["--plot", png.to_str().unwrap()]);
+    let pdf = dir.path().join("plot.pdf");
+    let out = on_counts(&f, &["--plot", pdf.to_str().unwrap()]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("SVG"));
-    assert!(!png.exists(), "nothing written under a .png name");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("SVG or PNG"));
+    assert!(!pdf.exists(), "nothing written under a .pdf name");
+    let png = dir.path().join("plot.png");
+    let out = on_counts(
+        &f,
+        &["--plot", png.to_str().unwrap(), "--plot-scale", "100"],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--plot-scale 100"));
+    assert!(!png.exists());
     let out = on_counts(&f, &["--search", "--max-order", "4"]);
     assert!(!out.status.success());
     assert!(

@@ -1,16 +1,14 @@
-//! Plots of estimates as self-contained SVG text, with no dependency: the
-//! posterior histogram of N, estimates with their intervals (one row per
-//! model or stratum), and the trace of the sampler's chains.
+//! Plots of estimates: the posterior histogram of N, estimates with their
+//! intervals (one row per model or stratum), and the trace of the sampler's
+//! chains. Each is built as a [`Scene`] (tumen-chart), which becomes SVG for
+//! the web pages or PNG for reports; `*_svg` are the SVG shortcuts.
 //!
-//! Why SVG strings: the web pages embed them directly and the command line
-//! writes them to a file, and a library at the bottom of the stack must not
-//! pull in a drawing crate. Every coordinate goes through [`Frame`], which
-//! maps data to pixels and never emits NaN or infinity: a degenerate range
-//! (one draw, all draws equal) is widened around its value, and values that
-//! are not finite are left out and said so in the plot. All text is
-//! XML-escaped.
+//! Every coordinate goes through [`Frame`], which maps data to pixels and
+//! never produces NaN or infinity: a degenerate range (one draw, all draws
+//! equal) is widened around its value, and values that are not finite are
+//! left out and said so in the plot.
 
-use std::fmt::Write;
+use tumen_chart::{Anchor, Color, Scene, Shape, Stroke, Text};
 
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 420.0;
@@ -19,9 +17,13 @@ const RIGHT: f64 = 24.0;
 const TOP: f64 = 44.0;
 const BOTTOM: f64 = 64.0;
 /// Colours for chains (colour-blind safe, Okabe–Ito).
-const PALETTE: [&str; 8] = [
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000",
+const PALETTE: [u32; 8] = [
+    0x0072B2, 0xD55E00, 0x009E73, 0xCC79A7, 0xE69F00, 0x56B4E9, 0xF0E442, 0x000000,
 ];
+const BLUE: Color = Color::hex(0x0072B2);
+const VERMILION: Color = Color::hex(0xD55E00);
+const AXIS: Color = Color::hex(0x333333);
+const WARN: Color = Color::hex(0xAA0000);
 /// Most points drawn per chain in a trace; longer chains are thinned
 /// evenly (min and max of each bucket kept so spikes stay visible).
 const MAX_TRACE_POINTS: usize = 1_500;
@@ -33,32 +35,6 @@ pub struct PlotRow {
     pub estimate: f64,
     pub low: f64,
     pub high: f64,
-}
-
-/// Escape text for XML content and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\t' && c != '\n' => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A number for an attribute: finite, two decimals.
-fn n(v: f64) -> String {
-    if v.is_finite() {
-        format!("{v:.2}")
-    } else {
-        "0".to_string()
-    }
 }
 
 /// Label for an axis tick: integers without decimals, otherwise up to
@@ -135,99 +111,80 @@ impl Frame {
     }
 }
 
-fn open(svg: &mut String, title: &str, desc: &str) {
-    let _ = write!(
-        svg,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" \
-         font-family=\"sans-serif\" font-size=\"12\" role=\"img\">\
-         <title>{t}</title><desc>{d}</desc>\
-         <rect x=\"0\" y=\"0\" width=\"{w}\" height=\"{h}\" fill=\"white\"/>\
-         <text x=\"{cx}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">{t}</text>",
-        w = WIDTH,
-        h = HEIGHT,
-        t = esc(title),
-        d = esc(desc),
-        cx = n(WIDTH / 2.0),
-    );
+fn open(title: &str, desc: &str) -> Scene {
+    let mut scene = Scene::new(WIDTH, HEIGHT, title, desc);
+    scene.push(Shape::Text(
+        Text::new(WIDTH / 2.0, 24.0, title)
+            .anchor(Anchor::Middle)
+            .size(15.0)
+            .bold()
+            .class("title"),
+    ));
+    scene
 }
 
 /// Axes with ticks and labels. `y_ticks` false draws no y ticks (rows).
-fn axes(svg: &mut String, f: &Frame, x_label: &str, y_label: &str, y_ticks: bool) {
+fn axes(scene: &mut Scene, f: &Frame, x_label: &str, y_label: &str, y_ticks: bool) {
     let (bx, by) = (f.left, HEIGHT - BOTTOM);
-    let _ = write!(
-        svg,
-        "<g class=\"axes\" stroke=\"#333\" stroke-width=\"1\">\
-         <line x1=\"{l}\" y1=\"{b}\" x2=\"{r}\" y2=\"{b}\"/>\
-         <line x1=\"{l}\" y1=\"{t}\" x2=\"{l}\" y2=\"{b}\"/></g>",
-        l = n(bx),
-        b = n(by),
-        r = n(WIDTH - RIGHT),
-        t = n(TOP),
+    let axis = Stroke::solid(AXIS, 1.0);
+    scene.group(
+        "axes",
+        vec![
+            Shape::line(bx, by, WIDTH - RIGHT, by, axis),
+            Shape::line(bx, TOP, bx, by, axis),
+        ],
     );
-    svg.push_str("<g class=\"x-ticks\">");
+    let mut xt = Vec::new();
     for t in ticks(f.x0, f.x1, 6) {
         let x = f.px(t);
-        let _ = write!(
-            svg,
-            "<line x1=\"{x}\" y1=\"{b}\" x2=\"{x}\" y2=\"{b5}\" stroke=\"#333\"/>\
-             <text x=\"{x}\" y=\"{b18}\" text-anchor=\"middle\">{lab}</text>",
-            x = n(x),
-            b = n(by),
-            b5 = n(by + 5.0),
-            b18 = n(by + 18.0),
-            lab = esc(&tick_label(t)),
-        );
+        xt.push(Shape::line(x, by, x, by + 5.0, axis));
+        xt.push(Shape::Text(
+            Text::new(x, by + 18.0, tick_label(t)).anchor(Anchor::Middle),
+        ));
     }
-    svg.push_str("</g>");
+    scene.group("x-ticks", xt);
     if y_ticks {
-        svg.push_str("<g class=\"y-ticks\">");
+        let mut yt = Vec::new();
         for t in ticks(f.y0, f.y1, 5) {
             let y = f.py(t);
-            let _ = write!(
-                svg,
-                "<line x1=\"{l5}\" y1=\"{y}\" x2=\"{l}\" y2=\"{y}\" stroke=\"#333\"/>\
-                 <text x=\"{l8}\" y=\"{y4}\" text-anchor=\"end\">{lab}</text>",
-                l5 = n(bx - 5.0),
-                l = n(bx),
-                l8 = n(bx - 8.0),
-                y = n(y),
-                y4 = n(y + 4.0),
-                lab = esc(&tick_label(t)),
-            );
+            yt.push(Shape::line(bx - 5.0, y, bx, y, axis));
+            yt.push(Shape::Text(
+                Text::new(bx - 8.0, y + 4.0, tick_label(t)).anchor(Anchor::End),
+            ));
         }
-        svg.push_str("</g>");
+        scene.group("y-ticks", yt);
     }
-    let _ = write!(
-        svg,
-        "<text class=\"x-label\" x=\"{cx}\" y=\"{yl}\" text-anchor=\"middle\">{xl}</text>\
-         <text class=\"y-label\" x=\"16\" y=\"{cy}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {cy})\">{yl2}</text>",
-        cx = n(f.left + (WIDTH - f.left - RIGHT) / 2.0),
-        yl = n(HEIGHT - 16.0),
-        xl = esc(x_label),
-        cy = n(TOP + (HEIGHT - TOP - BOTTOM) / 2.0),
-        yl2 = esc(y_label),
-    );
+    scene.push(Shape::Text(
+        Text::new(
+            f.left + (WIDTH - f.left - RIGHT) / 2.0,
+            HEIGHT - 16.0,
+            x_label,
+        )
+        .anchor(Anchor::Middle)
+        .class("x-label"),
+    ));
+    scene.push(Shape::Text(
+        Text::new(16.0, TOP + (HEIGHT - TOP - BOTTOM) / 2.0, y_label)
+            .anchor(Anchor::Middle)
+            .rotate(-90.0)
+            .class("y-label"),
+    ));
 }
 
-fn note(svg: &mut String, text: &str) {
-    let _ = write!(
-        svg,
-        "<text class=\"note\" x=\"{x}\" y=\"{y}\" text-anchor=\"end\" fill=\"#a00\">{t}</text>",
-        x = n(WIDTH - RIGHT),
-        y = n(TOP - 4.0),
-        t = esc(text)
-    );
+fn note(scene: &mut Scene, text: &str) {
+    scene.push(Shape::Text(
+        Text::new(WIDTH - RIGHT, TOP - 4.0, text)
+            .anchor(Anchor::End)
+            .color(WARN)
+            .class("note"),
+    ));
 }
 
 /// Histogram of posterior draws of N, with the median (solid) and the 95 %
 /// interval (dashed) marked. Bins are whole numbers wide (N is a count).
-pub fn posterior_histogram_svg(samples: &[u64], title: &str) -> String {
-    let mut svg = String::new();
-    open(
-        &mut svg,
-        title,
-        "Histogram of posterior draws of the total N",
-    );
+pub fn posterior_histogram(samples: &[u64], title: &str) -> Scene {
+    let mut scene = open(title, "Histogram of posterior draws of the total N");
+    let x_label = "N (total, observed and unobserved)";
     if samples.is_empty() {
         let f = Frame {
             left: LEFT,
@@ -236,23 +193,16 @@ pub fn posterior_histogram_svg(samples: &[u64], title: &str) -> String {
             y0: 0.0,
             y1: 1.0,
         };
-        axes(
-            &mut svg,
-            &f,
-            "N (total, observed and unobserved)",
-            "draws",
-            true,
-        );
-        note(&mut svg, "no draws to plot");
-        svg.push_str("</svg>");
-        return svg;
+        axes(&mut scene, &f, x_label, "draws", true);
+        note(&mut scene, "no draws to plot");
+        return scene;
     }
     let mut sorted: Vec<u64> = samples.to_vec();
     sorted.sort_unstable();
     let lo = sorted[0];
     let hi = sorted[sorted.len() - 1];
     // Integer bin width so each bin holds the same number of possible values.
-    let span = hi - lo + 1;
+    let span = (hi - lo).saturating_add(1);
     let width = span.div_ceil(60).max(1);
     let bins = span.div_ceil(width) as usize;
     let mut counts = vec![0u64; bins];
@@ -263,7 +213,7 @@ pub fn posterior_histogram_svg(samples: &[u64], title: &str) -> String {
     let top = counts.iter().copied().max().unwrap_or(1) as f64;
     let (x0, x1) = (
         lo as f64 - 0.5,
-        lo as f64 - 0.5 + (bins as u64 * width) as f64,
+        lo as f64 - 0.5 + bins as f64 * width as f64,
     );
     let f = Frame {
         left: LEFT,
@@ -272,79 +222,62 @@ pub fn posterior_histogram_svg(samples: &[u64], title: &str) -> String {
         y0: 0.0,
         y1: top * 1.05,
     };
-    svg.push_str("<g class=\"bars\" fill=\"#0072B2\" fill-opacity=\"0.75\" stroke=\"white\" stroke-width=\"0.5\">");
+    let mut bars = Vec::new();
     for (b, &c) in counts.iter().enumerate() {
         if c == 0 {
             continue;
         }
-        let a = x0 + (b as u64 * width) as f64;
+        let a = x0 + b as f64 * width as f64;
         let (xa, xb) = (f.px(a), f.px(a + width as f64));
         let (ya, yb) = (f.py(c as f64), f.py(0.0));
-        let _ = write!(
-            svg,
-            "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"/>",
-            n(xa),
-            n(ya),
-            n((xb - xa).max(0.5)),
-            n((yb - ya).max(0.0))
-        );
+        bars.push(Shape::Rect {
+            x: xa,
+            y: ya,
+            width: (xb - xa).max(0.5),
+            height: (yb - ya).max(0.0),
+            fill: BLUE,
+            opacity: 0.75,
+            stroke: Some(Stroke::solid(Color::WHITE, 0.5)),
+        });
     }
-    svg.push_str("</g>");
+    scene.group("bars", bars);
     let q = |p: f64| {
         let h = (sorted.len() - 1) as f64 * p;
         let i = h.floor() as usize;
         let j = (i + 1).min(sorted.len() - 1);
         sorted[i] as f64 + (h - i as f64) * (sorted[j] as f64 - sorted[i] as f64)
     };
-    let marks = [
-        (q(0.5), "median", ""),
-        (q(0.025), "2.5%", "4 3"),
-        (q(0.975), "97.5%", "4 3"),
-    ];
-    svg.push_str("<g class=\"marks\" stroke=\"#D55E00\" stroke-width=\"1.5\">");
-    for (v, _, dash) in marks {
+    let mark = Stroke::solid(VERMILION, 1.5);
+    let mut marks = Vec::new();
+    for (v, dashed) in [(q(0.5), false), (q(0.025), true), (q(0.975), true)] {
         let x = f.px(v);
-        let _ = write!(
-            svg,
-            "<line x1=\"{x}\" y1=\"{t}\" x2=\"{x}\" y2=\"{b}\"{d}/>",
-            x = n(x),
-            t = n(TOP),
-            b = n(HEIGHT - BOTTOM),
-            d = if dash.is_empty() {
-                String::new()
-            } else {
-                format!(" stroke-dasharray=\"{dash}\"")
-            }
-        );
+        let st = if dashed { mark.dashed(4.0, 3.0) } else { mark };
+        marks.push(Shape::line(x, TOP, x, HEIGHT - BOTTOM, st));
     }
-    svg.push_str("</g>");
-    let _ = write!(
-        svg,
-        "<text class=\"summary\" x=\"{x}\" y=\"{y}\" text-anchor=\"end\">median {m}, 95% interval {a}–{b}, {k} draws</text>",
-        x = n(WIDTH - RIGHT - 4.0),
-        y = n(TOP + 14.0),
-        m = esc(&tick_label(q(0.5).round())),
-        a = esc(&tick_label(q(0.025).round())),
-        b = esc(&tick_label(q(0.975).round())),
-        k = sorted.len()
-    );
-    axes(
-        &mut svg,
-        &f,
-        "N (total, observed and unobserved)",
-        "draws",
-        true,
-    );
-    svg.push_str("</svg>");
-    svg
+    scene.group("marks", marks);
+    scene.push(Shape::Text(
+        Text::new(
+            WIDTH - RIGHT - 4.0,
+            TOP + 14.0,
+            format!(
+                "median {}, 95% interval {}–{}, {} draws",
+                tick_label(q(0.5).round()),
+                tick_label(q(0.025).round()),
+                tick_label(q(0.975).round()),
+                sorted.len()
+            ),
+        )
+        .anchor(Anchor::End)
+        .class("summary"),
+    ));
+    axes(&mut scene, &f, x_label, "draws", true);
+    scene
 }
 
 /// Estimates with intervals, one row per model or stratum (a forest plot).
 /// Rows whose numbers are not finite are listed with "no estimate".
-pub fn estimates_svg(rows: &[PlotRow], title: &str) -> String {
-    let mut svg = String::new();
-    open(
-        &mut svg,
+pub fn estimates(rows: &[PlotRow], title: &str) -> Scene {
+    let mut scene = open(
         title,
         "Point estimates with interval bars, one row per model or stratum",
     );
@@ -363,13 +296,13 @@ pub fn estimates_svg(rows: &[PlotRow], title: &str) -> String {
     };
     let pad = (hi - lo) * 0.05;
     let rows_n = rows.len().max(1) as f64;
-    // Room for the longest row label (about 7 px a character), within reason.
+    // Room for the longest row label as the bundled font sets it, within
+    // reason (half the width; a longer label is cut by the canvas edge).
     let longest = rows
         .iter()
-        .map(|r| r.label.chars().count())
-        .max()
-        .unwrap_or(0) as f64;
-    let left = (40.0 + 7.0 * longest).clamp(LEFT, WIDTH * 0.5);
+        .map(|r| tumen_chart::text_width(&r.label, 12.0, false))
+        .fold(0.0, f64::max);
+    let left = (20.0 + longest).clamp(LEFT, WIDTH * 0.5);
     let f = Frame {
         left,
         x0: lo - pad,
@@ -377,54 +310,52 @@ pub fn estimates_svg(rows: &[PlotRow], title: &str) -> String {
         y0: 0.0,
         y1: rows_n,
     };
-    axes(&mut svg, &f, "estimated total", "model or stratum", false);
+    axes(&mut scene, &f, "estimated total", "model or stratum", false);
     if rows.is_empty() {
-        note(&mut svg, "no estimates to plot");
+        note(&mut scene, "no estimates to plot");
     }
-    svg.push_str("<g class=\"rows\">");
+    let mut shapes = Vec::new();
     for (i, r) in rows.iter().enumerate() {
         let y = f.py(rows_n - i as f64 - 0.5);
-        let _ = write!(
-            svg,
-            "<text x=\"{x}\" y=\"{y}\" text-anchor=\"end\">{l}</text>",
-            x = n(f.left - 6.0),
-            y = n(y + 4.0),
-            l = esc(&r.label)
-        );
+        shapes.push(Shape::Text(
+            Text::new(f.left - 6.0, y + 4.0, r.label.clone()).anchor(Anchor::End),
+        ));
         if usable(r) {
             let (a, b) = (r.low.min(r.high), r.low.max(r.high));
-            let _ = write!(
-                svg,
-                "<line x1=\"{}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"#333\" stroke-width=\"2\"/>\
-                 <circle cx=\"{}\" cy=\"{y}\" r=\"4\" fill=\"#0072B2\"><title>{}: {} ({} to {})</title></circle>",
-                n(f.px(a)),
-                n(f.px(b)),
-                n(f.px(r.estimate)),
-                esc(&r.label),
-                esc(&tick_label(r.estimate.round())),
-                esc(&tick_label(a.round())),
-                esc(&tick_label(b.round())),
-                y = n(y),
-            );
+            shapes.push(Shape::line(
+                f.px(a),
+                y,
+                f.px(b),
+                y,
+                Stroke::solid(AXIS, 2.0),
+            ));
+            shapes.push(Shape::Circle {
+                cx: f.px(r.estimate),
+                cy: y,
+                r: 4.0,
+                fill: BLUE,
+                tooltip: Some(format!(
+                    "{}: {} ({} to {})",
+                    r.label,
+                    tick_label(r.estimate.round()),
+                    tick_label(a.round()),
+                    tick_label(b.round())
+                )),
+            });
         } else {
-            let _ = write!(
-                svg,
-                "<text x=\"{x}\" y=\"{y}\" fill=\"#a00\">no estimate</text>",
-                x = n(f.left + 8.0),
-                y = n(y + 4.0)
-            );
+            shapes.push(Shape::Text(
+                Text::new(f.left + 8.0, y + 4.0, "no estimate").color(WARN),
+            ));
         }
     }
-    svg.push_str("</g></svg>");
-    svg
+    scene.group("rows", shapes);
+    scene
 }
 
 /// Trace of N over the kept draws, one line per chain, so a person can see
 /// whether chains mix and agree.
-pub fn trace_svg(chains: &[Vec<u64>], title: &str) -> String {
-    let mut svg = String::new();
-    open(
-        &mut svg,
+pub fn trace(chains: &[Vec<u64>], title: &str) -> Scene {
+    let mut scene = open(
         title,
         "Trace of the sampled total N over kept draws, one line per chain",
     );
@@ -445,21 +376,31 @@ pub fn trace_svg(chains: &[Vec<u64>], title: &str) -> String {
         y0: y0 - pad,
         y1: y1 + pad,
     };
-    axes(&mut svg, &f, "kept draw", "N (total)", true);
+    axes(&mut scene, &f, "kept draw", "N (total)", true);
     if len == 0 {
-        note(&mut svg, "no draws to plot");
+        note(&mut scene, "no draws to plot");
     }
-    svg.push_str("<g class=\"chains\" fill=\"none\" stroke-width=\"1\">");
+    let mut lines = Vec::new();
     for (c, chain) in chains.iter().enumerate() {
         if chain.is_empty() {
             continue;
         }
-        let colour = PALETTE[c % PALETTE.len()];
-        let mut pts = String::new();
+        let colour = Color::hex(PALETTE[c % PALETTE.len()]);
+        if chain.len() == 1 {
+            lines.push(Shape::Circle {
+                cx: f.px(0.0),
+                cy: f.py(chain[0] as f64),
+                r: 2.5,
+                fill: colour,
+                tooltip: None,
+            });
+            continue;
+        }
+        let mut pts = Vec::new();
         let bucket = chain.len().div_ceil(MAX_TRACE_POINTS / 2).max(1);
         if bucket == 1 {
             for (i, &v) in chain.iter().enumerate() {
-                let _ = write!(pts, "{},{} ", n(f.px(i as f64)), n(f.py(v as f64)));
+                pts.push((f.px(i as f64), f.py(v as f64)));
             }
         } else {
             for (b, part) in chain.chunks(bucket).enumerate() {
@@ -479,51 +420,61 @@ pub fn trace_svg(chains: &[Vec<u64>], title: &str) -> String {
                 let mut pair = [(imin, vmin), (imax, vmax)];
                 pair.sort_by_key(|p| p.0);
                 for (i, v) in pair {
-                    let _ = write!(
-                        pts,
-                        "{},{} ",
-                        n(f.px((start + i) as f64)),
-                        n(f.py(v as f64))
-                    );
+                    pts.push((f.px((start + i) as f64), f.py(v as f64)));
                 }
             }
         }
-        if chain.len() == 1 {
-            let _ = write!(
-                svg,
-                "<circle cx=\"{}\" cy=\"{}\" r=\"2.5\" fill=\"{colour}\"/>",
-                n(f.px(0.0)),
-                n(f.py(chain[0] as f64))
-            );
-        } else {
-            let _ = write!(
-                svg,
-                "<polyline stroke=\"{colour}\" stroke-opacity=\"0.8\" points=\"{}\"/>",
-                pts.trim_end()
-            );
-        }
+        lines.push(Shape::Polyline {
+            points: pts,
+            stroke: Stroke::solid(colour, 1.0).with_opacity(0.8),
+        });
     }
-    svg.push_str("</g>");
+    scene.group("chains", lines);
     if chains.len() > 1 {
-        svg.push_str("<g class=\"legend\">");
+        let shown = chains.len().min(PALETTE.len());
+        // A white backing so the chains drawn beneath stay out of the text.
+        let mut legend = vec![Shape::Rect {
+            x: LEFT + 4.0,
+            y: TOP + 1.0,
+            width: 70.0 * shown as f64,
+            height: 18.0,
+            fill: Color::WHITE,
+            opacity: 0.85,
+            stroke: None,
+        }];
         for (c, _) in chains.iter().enumerate().take(PALETTE.len()) {
             let x = LEFT + 10.0 + 70.0 * c as f64;
-            let _ = write!(
-                svg,
-                "<line x1=\"{}\" y1=\"{y}\" x2=\"{}\" y2=\"{y}\" stroke=\"{}\" stroke-width=\"2\"/><text x=\"{}\" y=\"{ty}\">chain {}</text>",
-                n(x),
-                n(x + 16.0),
-                PALETTE[c],
-                n(x + 20.0),
-                c + 1,
-                y = n(TOP + 10.0),
-                ty = n(TOP + 14.0),
-            );
+            legend.push(Shape::line(
+                x,
+                TOP + 10.0,
+                x + 16.0,
+                TOP + 10.0,
+                Stroke::solid(Color::hex(PALETTE[c]), 2.0),
+            ));
+            legend.push(Shape::Text(Text::new(
+                x + 20.0,
+                TOP + 14.0,
+                format!("chain {}", c + 1),
+            )));
         }
-        svg.push_str("</g>");
+        scene.group("legend", legend);
     }
-    svg.push_str("</svg>");
-    svg
+    scene
+}
+
+/// [`posterior_histogram`] as SVG text.
+pub fn posterior_histogram_svg(samples: &[u64], title: &str) -> String {
+    posterior_histogram(samples, title).to_svg()
+}
+
+/// [`estimates`] as SVG text.
+pub fn estimates_svg(rows: &[PlotRow], title: &str) -> String {
+    estimates(rows, title).to_svg()
+}
+
+/// [`trace`] as SVG text.
+pub fn trace_svg(chains: &[Vec<u64>], title: &str) -> String {
+    trace(chains, title).to_svg()
 }
 
 #[cfg(test)]
@@ -722,18 +673,45 @@ mod tests {
         assert_eq!(names.iter().filter(|n| *n == "circle").count(), 3);
         assert!(svg.contains("estimated total") && svg.contains("model or stratum"));
         assert!(svg.contains(">Mt + c1:c2<"));
-        // A long label (34 characters: 40 + 7·34 = 278 px) moves the plotting
-        // area right instead of running off
-        // the canvas.
+        // A long label moves the plotting area right (to 20 px more than the
+        // label's width in the bundled font) instead of running off the canvas.
+        let label = "Mt + c1:c2 + c1:c3 + c2:c3 + c3:c4";
         let long = vec![PlotRow {
-            label: "Mt + c1:c2 + c1:c3 + c2:c3 + c3:c4".into(),
+            label: label.into(),
             estimate: 5.0,
             low: 4.0,
             high: 6.0,
         }];
         let svg = estimates_svg(&long, "Long");
         assert_clean(&svg);
-        assert!(svg.contains("<line x1=\"278.00\" y1=\"356.00\""), "{svg}");
+        let left = 20.0 + tumen_chart::text_width(label, 12.0, false);
+        assert!(left > LEFT + 100.0, "{left}");
+        assert!(
+            svg.contains(&format!("<line x1=\"{left:.2}\" y1=\"356.00\"")),
+            "{svg}"
+        );
+    }
+
+    #[test]
+    fn every_plot_rasterizes_even_when_degenerate() {
+        let rows = vec![PlotRow {
+            label: "Mt".into(),
+            estimate: f64::NAN,
+            low: 1.0,
+            high: 2.0,
+        }];
+        for scene in [
+            posterior_histogram(&[], "h"),
+            posterior_histogram(&[5; 10], "h"),
+            posterior_histogram(&[0, u64::MAX], "h"),
+            trace(&[], "t"),
+            trace(&[vec![1]], "t"),
+            estimates(&[], "e"),
+            estimates(&rows, "e"),
+        ] {
+            let png = scene.to_png(1.0).expect("rasterizes");
+            assert_eq!(&png[1..4], b"PNG");
+        }
     }
 
     #[test]

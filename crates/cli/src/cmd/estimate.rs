@@ -11,7 +11,7 @@
 
 use crate::globals::Globals;
 use anyhow::{Context, Result, bail};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use tumen_estimate::lcmcr::LcmcrConfig;
 use tumen_estimate::plot::{self, PlotRow};
 use tumen_estimate::report::{
@@ -103,16 +103,28 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
-    /// Write an SVG of the estimates with their intervals (one row per
-    /// model, stratum and the LCMCR posterior).
-    #[arg(long, value_name = "FILE.svg")]
+    /// Write a plot of the estimates with their intervals (one row per
+    /// model, stratum and the LCMCR posterior): SVG or PNG, by the file's
+    /// extension.
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub plot: Option<PathBuf>,
-    /// With --lcmcr: write an SVG histogram of the posterior of N.
-    #[arg(long, value_name = "FILE.svg")]
+    /// With --lcmcr: write a histogram of the posterior of N (SVG or PNG).
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub plot_posterior: Option<PathBuf>,
-    /// With --lcmcr: write an SVG trace of N per chain.
-    #[arg(long, value_name = "FILE.svg")]
+    /// With --lcmcr: write a trace of N per chain (SVG or PNG).
+    #[arg(long, value_name = "FILE.svg|FILE.png")]
     pub plot_trace: Option<PathBuf>,
+    /// Pixels per plot unit in PNG plots (the plots are 720 × 420 units;
+    /// 2 gives 1440 × 840 pixels, sharp in print).
+    #[arg(long, default_value_t = 2.0, value_name = "FACTOR")]
+    pub plot_scale: f64,
+}
+
+/// The formats a plot can be written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PlotFormat {
+    Svg,
+    Png,
 }
 
 fn plot_rows(r: &EstimateReport, prefix: &str, rows: &mut Vec<PlotRow>) {
@@ -142,27 +154,51 @@ fn plot_rows(r: &EstimateReport, prefix: &str, rows: &mut Vec<PlotRow>) {
     }
 }
 
-/// Plots are SVG only: refuse another extension before any work is done
-/// rather than write SVG text into a file named `.png`.
+/// The format of each plot file, from its extension; anything else is
+/// refused before any work is done (rather than, say, SVG text written into
+/// a file named `.pdf`).
 fn check_plot_paths(a: &Args) -> Result<()> {
     for (flag, path) in [
         ("--plot", &a.plot),
         ("--plot-posterior", &a.plot_posterior),
         ("--plot-trace", &a.plot_trace),
     ] {
-        let Some(p) = path else { continue };
-        let ext = p
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase);
-        if ext.as_deref() != Some("svg") {
-            bail!(
-                "{flag} {}: plots are written as SVG; name the file .svg (a browser opens it, and e.g. `rsvg-convert -f png` turns it into PNG)",
-                p.display()
-            );
+        if let Some(p) = path {
+            plot_format(flag, p)?;
         }
     }
+    if a.plot_scale.is_nan() || !(0.25..=8.0).contains(&a.plot_scale) {
+        bail!(
+            "--plot-scale {}: choose a factor from 0.25 to 8 (2 is the default)",
+            a.plot_scale
+        );
+    }
     Ok(())
+}
+
+fn plot_format(flag: &str, p: &Path) -> Result<PlotFormat> {
+    let ext = p
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("svg") => Ok(PlotFormat::Svg),
+        Some("png") => Ok(PlotFormat::Png),
+        _ => bail!(
+            "{flag} {}: plots are written as SVG or PNG; name the file .svg or .png",
+            p.display()
+        ),
+    }
+}
+
+fn write_plot(a: &Args, flag: &str, p: &Path, scene: tumen_chart::Scene) -> Result<()> {
+    let bytes = match plot_format(flag, p)? {
+        PlotFormat::Svg => scene.to_svg().into_bytes(),
+        PlotFormat::Png => scene
+            .to_png(a.plot_scale)
+            .with_context(|| format!("{flag} {}", p.display()))?,
+    };
+    std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()))
 }
 
 fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<PlotRow>) -> Result<()> {
@@ -170,26 +206,30 @@ fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<PlotRow>) -> Result<()
         if rows.is_empty() {
             bail!("--plot {}: no model has an estimate to plot", p.display());
         }
-        std::fs::write(
+        write_plot(
+            a,
+            "--plot",
             p,
-            plot::estimates_svg(&rows, "Estimated total with intervals"),
-        )
-        .with_context(|| format!("writing {}", p.display()))?;
+            plot::estimates(&rows, "Estimated total with intervals"),
+        )?;
     }
-    for (path, trace) in [(&a.plot_posterior, false), (&a.plot_trace, true)] {
+    for (flag, path) in [
+        ("--plot-posterior", &a.plot_posterior),
+        ("--plot-trace", &a.plot_trace),
+    ] {
         let Some(p) = path else { continue };
         let Some(l) = &main.lcmcr else {
             bail!(
                 "--plot-posterior and --plot-trace draw the LCMCR posterior: add --lcmcr (and check that it ran)"
             );
         };
-        let svg = if trace {
-            plot::trace_svg(&l.draws, "LCMCR: N by chain")
+        let scene = if flag == "--plot-trace" {
+            plot::trace(&l.draws, "LCMCR: N by chain")
         } else {
             let all: Vec<u64> = l.draws.iter().flatten().copied().collect();
-            plot::posterior_histogram_svg(&all, "LCMCR: posterior of N")
+            plot::posterior_histogram(&all, "LCMCR: posterior of N")
         };
-        std::fs::write(p, svg).with_context(|| format!("writing {}", p.display()))?;
+        write_plot(a, flag, p, scene)?;
     }
     Ok(())
 }
