@@ -25,5 +25,8 @@ pub mod table;
 pub mod twolist;
 
 pub use input::{InputError, StratifiedCounts, parse_counts_csv, parse_counts_csv_stratified};
-pub use report::{EstimateReport, EstimateRequest, StratifiedReport, estimate, estimate_stratified};
+pub use report::{
+    EstimateError, EstimateReport, EstimateRequest, Estimates, StratifiedReport, estimate,
+    estimate_counts, estimate_stratified,
+};
 pub use table::{CaptureTable, TableError};

@@ -462,6 +462,64 @@ pub fn trace(chains: &[Vec<u64>], title: &str) -> Scene {
     scene
 }
 
+/// The rows of an estimates plot for a report: each model with an estimate
+/// and an interval (profile likelihood when it has both ends, else
+/// log-normal), then LCMCR's posterior median and 95 % interval; for a
+/// stratified report the pooled table's rows ("all: …"), each stratum's,
+/// and the sums over strata.
+pub fn rows(estimates: &crate::Estimates) -> Vec<PlotRow> {
+    let mut rows = Vec::new();
+    match estimates {
+        crate::Estimates::Combined(r) => report_rows(r, "", &mut rows),
+        crate::Estimates::Stratified(s) => {
+            report_rows(&s.combined, "all: ", &mut rows);
+            for st in &s.strata {
+                if let Some(r) = &st.report {
+                    report_rows(r, &format!("{}: ", st.stratum), &mut rows);
+                }
+            }
+            for sum in &s.sum_of_strata {
+                if let (Some(e), Some(iv)) = (sum.estimate, &sum.lognormal_interval) {
+                    rows.push(PlotRow {
+                        label: format!("sum of strata: {}", sum.model),
+                        estimate: e,
+                        low: iv.low,
+                        high: iv.high.unwrap_or(e),
+                    });
+                }
+            }
+        }
+    }
+    rows
+}
+
+fn report_rows(r: &crate::EstimateReport, prefix: &str, rows: &mut Vec<PlotRow>) {
+    for m in &r.models {
+        let Some(e) = m.estimate else { continue };
+        let iv = m
+            .interval
+            .as_ref()
+            .filter(|i| i.high.is_some())
+            .or(m.lognormal_interval.as_ref());
+        if let Some(iv) = iv {
+            rows.push(PlotRow {
+                label: format!("{prefix}{}", m.model),
+                estimate: e,
+                low: iv.low,
+                high: iv.high.unwrap_or(e),
+            });
+        }
+    }
+    if let Some(l) = &r.lcmcr {
+        rows.push(PlotRow {
+            label: format!("{prefix}LCMCR (K = {})", l.k),
+            estimate: l.median,
+            low: l.q025,
+            high: l.q975,
+        });
+    }
+}
+
 /// [`posterior_histogram`] as SVG text.
 pub fn posterior_histogram_svg(samples: &[u64], title: &str) -> String {
     posterior_histogram(samples, title).to_svg()
@@ -724,6 +782,53 @@ mod tests {
         assert_eq!(names.iter().filter(|n| *n == "polyline").count(), 3);
         assert!(svg.len() < 400_000, "{} bytes", svg.len());
         assert!(svg.contains("kept draw") && svg.contains("N (total)") && svg.contains("chain 3"));
+    }
+
+    #[test]
+    fn rows_follow_the_report_models_lcmcr_and_strata() {
+        use crate::{EstimateRequest, estimate_counts};
+        // Rcapture's HIV data (histpos.t order 1111…0001 rewritten as rows).
+        let text = "c1,c2,c3,c4,count\n1,1,1,1,0\n1,1,1,0,3\n1,1,0,1,1\n1,1,0,0,33\n\
+                    1,0,1,1,0\n1,0,1,0,20\n1,0,0,1,6\n1,0,0,0,403\n0,1,1,1,3\n0,1,1,0,35\n\
+                    0,1,0,1,10\n0,1,0,0,545\n0,0,1,1,11\n0,0,1,0,621\n0,0,0,1,205\n";
+        let req = EstimateRequest {
+            models: vec!["M0".into(), "Mt".into()],
+            ..EstimateRequest::default()
+        };
+        let e = estimate_counts(text, &[], &req).unwrap();
+        let r = rows(&e);
+        let labels: Vec<&str> = r.iter().map(|r| r.label.as_str()).collect();
+        assert_eq!(labels, ["M0", "Mt"]);
+        for row in &r {
+            assert!(
+                row.low <= row.estimate && row.estimate <= row.high,
+                "{row:?}"
+            );
+        }
+        // Two strata (Palembang's patterns, the second doubled): rows for
+        // the pooled table first, then each stratum, then the sums.
+        let mut text = String::from("b,c,d,year,count\n");
+        for (year, k) in [("2022", 1), ("2023", 2)] {
+            for (p, n) in [
+                ("1,0,0", 5),
+                ("0,1,0", 5),
+                ("0,0,1", 41),
+                ("1,1,0", 54),
+                ("1,0,1", 6),
+                ("1,1,1", 12),
+            ] {
+                text.push_str(&format!("{p},{year},{}\n", n * k));
+            }
+        }
+        let e = estimate_counts(&text, &["year".to_string()], &req).unwrap();
+        let labels: Vec<String> = rows(&e).into_iter().map(|r| r.label).collect();
+        assert_eq!(&labels[..2], ["all: M0", "all: Mt"]);
+        assert!(labels.contains(&"2022: Mt".to_string()), "{labels:?}");
+        assert!(labels.contains(&"2023: M0".to_string()), "{labels:?}");
+        assert!(
+            labels.iter().any(|l| l.starts_with("sum of strata: ")),
+            "{labels:?}"
+        );
     }
 
     #[test]

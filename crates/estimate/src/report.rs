@@ -194,6 +194,9 @@ pub enum EstimateError {
     Search(#[from] SearchError),
     #[error("confidence level {0} must lie strictly between 0 and 1 (e.g. 0.95)")]
     BadLevel(f64),
+    /// The counts text itself (only from [`estimate_counts`]).
+    #[error("{0}")]
+    Input(#[from] crate::input::InputError),
 }
 
 /// The models Rcapture's `closedp.t` fits (without the behavioural ones,
@@ -581,6 +584,44 @@ pub fn estimate_stratified(
         sum_of_strata: sums,
         caveats,
     })
+}
+
+/// The outcome of one estimation request: one report for the whole table,
+/// or reports per stratum and combined when strata were asked for. This is
+/// what the command line prints and what the web pages will receive (as
+/// JSON: the report itself, without a wrapper).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Estimates {
+    Combined(EstimateReport),
+    Stratified(StratifiedReport),
+}
+
+impl Estimates {
+    /// The report for the whole (pooled) table.
+    pub fn combined(&self) -> &EstimateReport {
+        match self {
+            Estimates::Combined(r) => r,
+            Estimates::Stratified(s) => &s.combined,
+        }
+    }
+}
+
+/// From counts CSV text (see [`crate::input`]) to estimates, stratified by
+/// the named columns when any are given: the one call behind
+/// `tumen estimate --counts` and estimation from the archive.
+pub fn estimate_counts(
+    text: &str,
+    stratify: &[String],
+    req: &EstimateRequest,
+) -> Result<Estimates, EstimateError> {
+    if stratify.is_empty() {
+        let table = crate::input::parse_counts_csv(text)?;
+        Ok(Estimates::Combined(estimate(&table, req)?))
+    } else {
+        let strata = crate::input::parse_counts_csv_stratified(text, stratify)?;
+        Ok(Estimates::Stratified(estimate_stratified(&strata, req)?))
+    }
 }
 
 #[cfg(test)]

@@ -96,6 +96,9 @@ pub enum ServiceError {
     Backup(String),
     #[error("recovery: {0}")]
     Recovery(String),
+    /// Estimation from the archive: strata, list names, or the estimate.
+    #[error("{0}")]
+    Estimate(String),
 }
 
 impl From<VocabError> for ServiceError {

@@ -31,21 +31,23 @@ mod accounts;
 mod audit;
 pub mod backup;
 mod error;
+mod estimate;
 mod evidence;
 mod import;
 mod linkage;
-mod report;
 pub mod rekey;
+mod report;
 mod session;
 
 pub use accounts::{AccountState, TotpEnrolled, UserSummary, compare_accounts};
 pub use audit::LedgerAccess;
 pub use error::{RowProblem, ServiceError};
+pub use estimate::{ArchiveEstimate, CAPTURE_STRATA, counts_csv};
 pub use evidence::{Evidence, EvidenceCheck, EvidenceView};
 pub use import::{ImportItem, ImportMode, ImportOptions, ImportSummary};
 pub use linkage::{CaptureUnit, LinkPerson, ResolvedPersonView};
-pub use report::{PeopleCount, Stats, Tally, TimelineEntry};
 pub use rekey::RekeySummary;
+pub use report::{PeopleCount, Stats, Tally, TimelineEntry};
 pub use session::{RecordView, RevisionView, Session};
 pub use tumen_protect::{Actor, Operation, Role};
 pub use tumen_store::{

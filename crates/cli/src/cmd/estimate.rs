@@ -13,9 +13,9 @@ use crate::globals::Globals;
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use tumen_estimate::lcmcr::LcmcrConfig;
-use tumen_estimate::plot::{self, PlotRow};
+use tumen_estimate::plot;
 use tumen_estimate::report::{
-    EstimateReport, EstimateRequest, ModelRow, SearchRequest, StratifiedReport,
+    EstimateReport, EstimateRequest, Estimates, ModelRow, SearchRequest, StratifiedReport,
 };
 use tumen_estimate::search::Criterion;
 
@@ -127,33 +127,6 @@ enum PlotFormat {
     Png,
 }
 
-fn plot_rows(r: &EstimateReport, prefix: &str, rows: &mut Vec<PlotRow>) {
-    for m in &r.models {
-        let Some(e) = m.estimate else { continue };
-        let iv = m
-            .interval
-            .as_ref()
-            .filter(|i| i.high.is_some())
-            .or(m.lognormal_interval.as_ref());
-        if let Some(iv) = iv {
-            rows.push(PlotRow {
-                label: format!("{prefix}{}", m.model),
-                estimate: e,
-                low: iv.low,
-                high: iv.high.unwrap_or(e),
-            });
-        }
-    }
-    if let Some(l) = &r.lcmcr {
-        rows.push(PlotRow {
-            label: format!("{prefix}LCMCR (K = {})", l.k),
-            estimate: l.median,
-            low: l.q025,
-            high: l.q975,
-        });
-    }
-}
-
 /// The format of each plot file, from its extension; anything else is
 /// refused before any work is done (rather than, say, SVG text written into
 /// a file named `.pdf`).
@@ -201,7 +174,7 @@ fn write_plot(a: &Args, flag: &str, p: &Path, scene: tumen_chart::Scene) -> Resu
     std::fs::write(p, bytes).with_context(|| format!("writing {}", p.display()))
 }
 
-fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<PlotRow>) -> Result<()> {
+fn write_plots(a: &Args, main: &EstimateReport, rows: Vec<plot::PlotRow>) -> Result<()> {
     if let Some(p) = &a.plot {
         if rows.is_empty() {
             bail!("--plot {}: no model has an estimate to plot", p.display());
@@ -496,72 +469,9 @@ fn print_stratified(r: &StratifiedReport) {
     }
 }
 
-/// Stratum fields the archive path knows.
-const DB_STRATA: &[&str] = &["year", "sex", "category", "place"];
-
-/// The counts CSV of capture histories: one column per list (named by the
-/// source id), then the stratum columns, then `count`; one row per observed
-/// pattern (and stratum), sorted so the output does not depend on the
-/// archive's order. Missing stratum values are `unknown`.
-pub(crate) fn counts_csv(
-    lists: &[String],
-    units: &[tumen_service::CaptureUnit],
-    stratify: &[String],
-) -> Result<String> {
-    for s in stratify {
-        if !DB_STRATA.contains(&s.as_str()) {
-            bail!(
-                "--stratify {s}: with --lists use one of {}",
-                DB_STRATA.join(", ")
-            );
-        }
-    }
-    for l in lists {
-        if l.eq_ignore_ascii_case("count") || stratify.contains(l) || l.contains([',', '"']) {
-            bail!("--lists {l}: this source id cannot name a column of the capture table");
-        }
-    }
-    let mut cells: std::collections::BTreeMap<(Vec<String>, Vec<bool>), u64> =
-        std::collections::BTreeMap::new();
-    for u in units {
-        let strata: Vec<String> = stratify
-            .iter()
-            .map(|s| {
-                let v = match s.as_str() {
-                    "year" => u.year.map(|y| y.to_string()),
-                    "sex" => u.sex.clone(),
-                    "place" => u.place.as_ref().map(|p| p.to_string()),
-                    _ => (!u.categories.is_empty()).then(|| u.categories.join("+")),
-                };
-                v.filter(|v| !v.contains([',', '"', '\n']))
-                    .unwrap_or_else(|| "unknown".into())
-            })
-            .collect();
-        *cells.entry((strata, u.captured.clone())).or_default() += 1;
-    }
-    let mut text = String::new();
-    let header: Vec<&str> = lists
-        .iter()
-        .map(String::as_str)
-        .chain(stratify.iter().map(String::as_str))
-        .chain(["count"])
-        .collect();
-    text.push_str(&header.join(","));
-    text.push('\n');
-    for ((strata, pattern), n) in cells {
-        let row: Vec<String> = pattern
-            .iter()
-            .map(|c| if *c { "1".to_string() } else { "0".to_string() })
-            .chain(strata)
-            .chain([n.to_string()])
-            .collect();
-        text.push_str(&row.join(","));
-        text.push('\n');
-    }
-    Ok(text)
-}
-
-fn from_archive(g: &Globals, a: &Args) -> Result<String> {
+/// `--lists`: estimate from the archive's capture histories (through the
+/// service, which checks access and builds the counts table).
+fn from_archive(g: &Globals, a: &Args, req: &EstimateRequest) -> Result<Estimates> {
     let dir = g.data_dir()?;
     let archive = tumen_service::Archive::open(&dir, &g.passphrase()?)
         .with_context(|| format!("opening the archive in {}", dir.display()))?;
@@ -575,110 +485,33 @@ fn from_archive(g: &Globals, a: &Args) -> Result<String> {
                 .with_context(|| format!("--lists {l}: not a record id"))
         })
         .collect::<Result<Vec<_>>>()?;
-    let units = session
-        .capture_histories(&ids)
-        .context("building capture histories from the archive")?;
-    let text = counts_csv(&a.lists, &units, &a.stratify)?;
+    let out = session
+        .estimate_lists(&ids, &a.stratify, req)
+        .context("estimating from the archive's capture histories (--lists)")?;
     if let Some(p) = &a.save_counts {
-        std::fs::write(p, &text).with_context(|| format!("writing {}", p.display()))?;
+        std::fs::write(p, &out.counts_csv).with_context(|| format!("writing {}", p.display()))?;
     }
-    Ok(text)
+    Ok(out.estimates)
 }
 
 pub fn run(g: &Globals, a: Args) -> Result<()> {
     check_plot_paths(&a)?;
-    let (text, file) = match &a.counts {
-        Some(c) => (
-            std::fs::read_to_string(c).with_context(|| format!("reading {}", c.display()))?,
-            c.display().to_string(),
-        ),
-        None => (
-            from_archive(g, &a)?,
-            format!("capture histories of {}", a.lists.join(", ")),
-        ),
-    };
     let req = request(&a)?;
-    if a.stratify.is_empty() {
-        let table = tumen_estimate::parse_counts_csv(&text).with_context(|| file.clone())?;
-        let report = tumen_estimate::estimate(&table, &req).with_context(|| file.clone())?;
-        let mut rows = Vec::new();
-        plot_rows(&report, "", &mut rows);
-        write_plots(&a, &report, rows)?;
-        if a.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        } else {
-            print_report(&report, "");
+    let estimates = match &a.counts {
+        Some(c) => {
+            let text =
+                std::fs::read_to_string(c).with_context(|| format!("reading {}", c.display()))?;
+            tumen_estimate::estimate_counts(&text, &a.stratify, &req)
+                .with_context(|| c.display().to_string())?
         }
-    } else {
-        let strata = tumen_estimate::parse_counts_csv_stratified(&text, &a.stratify)
-            .with_context(|| file.clone())?;
-        let report =
-            tumen_estimate::estimate_stratified(&strata, &req).with_context(|| file.clone())?;
-        let mut rows = Vec::new();
-        plot_rows(&report.combined, "all: ", &mut rows);
-        for st in &report.strata {
-            if let Some(r) = &st.report {
-                plot_rows(r, &format!("{}: ", st.stratum), &mut rows);
-            }
-        }
-        for s in &report.sum_of_strata {
-            if let (Some(e), Some(iv)) = (s.estimate, &s.lognormal_interval) {
-                rows.push(PlotRow {
-                    label: format!("sum of strata: {}", s.model),
-                    estimate: e,
-                    low: iv.low,
-                    high: iv.high.unwrap_or(e),
-                });
-            }
-        }
-        write_plots(&a, &report.combined, rows)?;
-        if a.json {
-            println!("{}", serde_json::to_string_pretty(&report)?);
-        } else {
-            print_stratified(&report);
-        }
+        None => from_archive(g, &a, &req)?,
+    };
+    write_plots(&a, estimates.combined(), plot::rows(&estimates))?;
+    match &estimates {
+        Estimates::Combined(r) if a.json => println!("{}", serde_json::to_string_pretty(r)?),
+        Estimates::Stratified(r) if a.json => println!("{}", serde_json::to_string_pretty(r)?),
+        Estimates::Combined(r) => print_report(r, ""),
+        Estimates::Stratified(r) => print_stratified(r),
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use tumen_service::CaptureUnit;
-
-    fn unit(id: &str, captured: &[bool], year: Option<i32>, sex: Option<&str>) -> CaptureUnit {
-        CaptureUnit {
-            id: id.into(),
-            members: Vec::new(),
-            captured: captured.to_vec(),
-            sex: sex.map(str::to_string),
-            categories: Vec::new(),
-            year,
-            place: (id == "a").then(|| tumen_model::RecordId::new("crs-hyesan").unwrap()),
-        }
-    }
-
-    #[test]
-    fn capture_units_become_the_counts_csv() {
-        let lists = vec!["s1".to_string(), "s2".to_string()];
-        let units = vec![
-            unit("a", &[true, false], Some(2023), Some("male")),
-            unit("b", &[true, true], Some(2023), None),
-            unit("c", &[true, false], None, Some("male")),
-        ];
-        let t = counts_csv(&lists, &units, &[]).unwrap();
-        assert_eq!(t, "s1,s2,count\n1,0,2\n1,1,1\n");
-        let t = counts_csv(&lists, &units, &["year".to_string()]).unwrap();
-        assert_eq!(
-            t,
-            "s1,s2,year,count\n1,0,2023,1\n1,1,2023,1\n1,0,unknown,1\n"
-        );
-        let t = counts_csv(&lists, &units, &["place".to_string()]).unwrap();
-        assert_eq!(
-            t,
-            "s1,s2,place,count\n1,0,crs-hyesan,1\n1,0,unknown,1\n1,1,unknown,1\n"
-        );
-        assert!(counts_csv(&lists, &units, &["colour".to_string()]).is_err());
-        assert!(counts_csv(&["count".into(), "s2".into()], &units, &[]).is_err());
-    }
 }
