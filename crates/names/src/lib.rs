@@ -129,10 +129,18 @@ impl<'a> Iterator for KeyIter<'a> {
     }
 }
 
+/// Header word of a candidate in a key.
+fn header(len: usize, n_sur: usize, kind: Kind) -> u64 {
+    HEADER | len as u64 | ((n_sur as u64) << 8) | ((kind as u64) << 16)
+}
+
+/// The key of candidates read with explanations (tests compare it with
+/// [`key`]).
+#[cfg(test)]
 fn encode(cands: &[Cand]) -> NameKey {
     let mut v = Vec::with_capacity(cands.iter().map(|c| c.syl.len() + 1).sum());
     for c in cands {
-        v.push(HEADER | c.syl.len() as u64 | ((c.n_sur as u64) << 8) | ((c.kind as u64) << 16));
+        v.push(header(c.syl.len(), c.n_sur, c.kind));
         v.extend_from_slice(&c.syl);
     }
     NameKey {
@@ -142,7 +150,16 @@ fn encode(cands: &[Cand]) -> NameKey {
 
 /// The normalized comparison key of a name in any script.
 pub fn key(name: &str) -> NameKey {
-    encode(&parse::read(name, false).cands)
+    parse::with_cands(name, |cands| {
+        let mut v = Vec::with_capacity(cands.iter().map(|(syl, _, _)| syl.len() + 1).sum());
+        for (syl, n_sur, kind) in cands.iter() {
+            v.push(header(syl.len(), n_sur, kind));
+            v.extend_from_slice(syl);
+        }
+        NameKey {
+            data: v.into_boxed_slice(),
+        }
+    })
 }
 
 const W_INI: f64 = 0.30;
