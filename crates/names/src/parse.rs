@@ -405,6 +405,11 @@ impl Cands {
         self.n
     }
 
+    fn clear(&mut self) {
+        self.n = 0;
+        self.text.clear();
+    }
+
     /// Each candidate: (syllables, syllables of the surname, kind).
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u64], usize, Kind)> {
         (0..self.n).map(|i| {
@@ -491,33 +496,15 @@ fn opaque(bytes: impl IntoIterator<Item = u8>) -> u64 {
 
 // ---------------------------------------------------------------- Latin --
 
+/// A spelling of an initial, vowel or final and the jamo it stands for.
 struct Spelling {
     s: &'static [u8],
     m: u64,
-    /// `s` packed little-endian (≤ 3 letters) and the mask of its bytes:
-    /// a spelling is at a position when the 4 bytes there, masked, equal it.
-    key: u32,
-    mask: u32,
-}
-
-const fn packed(s: &[u8]) -> (u32, u32) {
-    let (mut k, mut m, mut i) = (0u32, 0u32, 0);
-    while i < s.len() && i < 4 {
-        k |= (s[i] as u32) << (8 * i);
-        m |= 0xFF << (8 * i);
-        i += 1;
-    }
-    (k, m)
 }
 
 macro_rules! sp {
     ($s:literal, $m:expr) => {
-        Spelling {
-            s: $s,
-            m: $m,
-            key: packed($s).0,
-            mask: packed($s).1,
-        }
+        Spelling { s: $s, m: $m }
     };
 }
 
@@ -743,55 +730,90 @@ fn syllabify(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Span 
     ar.since(start)
 }
 
-/// One way a syllable can be spelled from a position: indices into the
-/// spelling tables and where the next syllable starts (hyphens skipped).
+/// One way a syllable can be spelled from a position: its mask (with the
+/// sound changes that depend on the next letter), where it ends and where
+/// the next syllable starts (hyphens skipped).
 #[derive(Clone, Copy)]
 struct Opt {
+    mask: u64,
     end: u8,
     next: u8,
-    on: u8,
-    v: u8,
-    co: u8,
+    /// The onset is "n" (ㄹ heard as ㄴ after a closed syllable or at the
+    /// start: the walk adds ㄹ).
+    n_onset: bool,
+    /// The syllable has a final consonant.
+    closed: bool,
 }
 
 const MAX_LEN: usize = 2 * MAX_WORD + 1;
 
-/// For each table, the entries that can start with a given letter
-/// (including the empty spelling), in table order.
+/// For each spelling table and each pair of letters (27 × 27: a letter or
+/// anything else), the entries that can be spelled from a position starting
+/// with those letters, as a bit set in table order (bit i = entry i; the
+/// tables have fewer than 64 entries). Three-letter spellings (`*3`) also
+/// need their third letter checked.
 struct Index {
-    on: Vec<Vec<u8>>,
-    v: Vec<Vec<u8>>,
-    co: Vec<Vec<u8>>,
+    on: Vec<u64>,
+    v: Vec<u64>,
+    co: Vec<u64>,
+    on3: u64,
+    v3: u64,
+    co3: u64,
 }
 
 fn index() -> &'static Index {
     static IDX: OnceLock<Index> = OnceLock::new();
     IDX.get_or_init(|| {
-        let build = |t: &[Spelling]| -> Vec<Vec<u8>> {
-            (0u8..=26)
-                .map(|c| {
-                    t.iter()
-                        .enumerate()
-                        .filter(|(_, sp)| sp.s.is_empty() || (c < 26 && sp.s[0] == b'a' + c))
-                        .map(|(i, _)| i as u8)
-                        .collect()
-                })
-                .collect()
+        let build = |t: &[Spelling]| -> (Vec<u64>, u64) {
+            let mut sets = vec![0u64; 27 * 27];
+            let mut three = 0u64;
+            for (i, sp) in t.iter().enumerate().take(64) {
+                if sp.s.len() >= 3 {
+                    three |= 1 << i;
+                }
+                for c0 in 0..27u8 {
+                    for c1 in 0..27u8 {
+                        let letter_ok =
+                            |k: usize, c: u8| sp.s.get(k).is_none_or(|&b| c < 26 && b == b'a' + c);
+                        if letter_ok(0, c0) && letter_ok(1, c1) {
+                            sets[usize::from(c0) * 27 + usize::from(c1)] |= 1 << i;
+                        }
+                    }
+                }
+            }
+            (sets, three)
         };
+        let (on, on3) = build(ONSETS);
+        let (v, v3) = build(VOWELS);
+        let (co, co3) = build(CODAS);
         Index {
-            on: build(ONSETS),
-            v: build(VOWELS),
-            co: build(CODAS),
+            on,
+            v,
+            co,
+            on3,
+            v3,
+            co3,
         }
     })
 }
 
+/// The entries of `table` spelled at position `p` of the padded word `wp`.
 #[inline]
-fn bucket(w: &[u8], at: usize) -> usize {
-    match w.get(at) {
-        Some(&b) if b.is_ascii_lowercase() => usize::from(b - b'a'),
-        _ => 26,
+fn fitting(table: &[Spelling], sets: &[u64], three: u64, wp: &[u8], p: usize) -> u64 {
+    let b = |k: usize| wp.get(p + k).copied().unwrap_or(0);
+    let mut m = sets
+        .get(letter(b(0)) * 27 + letter(b(1)))
+        .copied()
+        .unwrap_or(0);
+    let mut long = m & three;
+    while long != 0 {
+        let i = long.trailing_zeros() as usize;
+        long &= long - 1;
+        if table.get(i).and_then(|sp| sp.s.get(2)) != Some(&b(2)) {
+            m &= !(1 << i);
+        }
     }
+    m
 }
 
 /// The cuts of a Latin word into syllables (at most `MAX_CANDS` ways), as
@@ -876,29 +898,27 @@ struct Plan {
 }
 
 /// Options per position, from the end, keeping only those after which the
-/// rest can be cut too (so enumeration never meets a dead end).
-fn plan(w: &[u8], opts: &mut Vec<Opt>) -> Option<Plan> {
+/// rest can be cut too (so enumeration never meets a dead end). The spellings
+/// at a position come from [`index`] as bit sets, by its first two letters.
+fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>) -> Option<Plan> {
     let n = w.len();
     if n > 2 * MAX_WORD {
         return None;
     }
-    let skip = |mut p: usize| {
-        while p < n && w[p] == HYPHEN {
-            p += 1;
-        }
-        p
-    };
     let idx = index();
-    // The word padded with zeros (no spelling contains 0), so that four
-    // bytes can be read at any position.
+    // The word padded with zeros (no spelling contains 0), so that the
+    // letters after any position can be read.
     let mut wp = [0u8; MAX_LEN + 4];
     wp[..n].copy_from_slice(w);
-    let at = |p: usize| u32::from_le_bytes([wp[p], wp[p + 1], wp[p + 2], wp[p + 3]]);
-    let fits = |p: usize, sp: &Spelling| at(p) & sp.mask == sp.key;
+    // Next position that is not a hyphen.
+    let mut skip = [n; MAX_LEN + 1];
+    for p in (0..n).rev() {
+        skip[p] = if w[p] == HYPHEN { skip[p + 1] } else { p };
+    }
     let mut p = Plan {
         range: [(0, 0); MAX_LEN + 1],
         min_syl: [u8::MAX; MAX_LEN + 1],
-        start: skip(0),
+        start: skip[0],
     };
     p.min_syl[n] = 0;
     for pos in (0..n).rev() {
@@ -908,35 +928,58 @@ fn plan(w: &[u8], opts: &mut Vec<Opt>) -> Option<Plan> {
         }
         let lo = opts.len();
         let mut best = u8::MAX;
-        for &oi in &idx.on[bucket(w, pos)] {
-            let on = &ONSETS[usize::from(oi)];
-            if !fits(pos, on) {
-                continue;
-            }
+        let mut ons = fitting(ONSETS, &idx.on, idx.on3, &wp, pos);
+        while ons != 0 {
+            let oi = ons.trailing_zeros() as usize;
+            ons &= ons - 1;
+            let on = &ONSETS[oi];
             let vpos = pos + on.s.len();
-            for &vi in &idx.v[bucket(w, vpos)] {
-                let v = &VOWELS[usize::from(vi)];
-                if v.s.is_empty() || !fits(vpos, v) {
-                    continue;
-                }
+            let mut vs = fitting(VOWELS, &idx.v, idx.v3, &wp, vpos);
+            while vs != 0 {
+                let vi = vs.trailing_zeros() as usize;
+                vs &= vs - 1;
+                let v = &VOWELS[vi];
                 let cpos = vpos + v.s.len();
-                for &ci in &idx.co[bucket(w, cpos)] {
-                    let co = &CODAS[usize::from(ci)];
-                    if !fits(cpos, co) {
+                let mut cos = fitting(CODAS, &idx.co, idx.co3, &wp, cpos);
+                while cos != 0 {
+                    let ci = cos.trailing_zeros() as usize;
+                    cos &= cos - 1;
+                    let co = &CODAS[ci];
+                    let end = cpos + co.s.len();
+                    let next = skip.get(end).copied().unwrap_or(n);
+                    if p.min_syl[next] == u8::MAX {
                         continue;
                     }
-                    let end = cpos + co.s.len();
-                    let next = skip(end);
-                    if p.min_syl[next] != u8::MAX {
-                        best = best.min(p.min_syl[next].saturating_add(1));
-                        opts.push(Opt {
-                            end: end as u8,
-                            next: next as u8,
-                            on: oi,
-                            v: vi,
-                            co: ci,
-                        });
+                    best = best.min(p.min_syl[next].saturating_add(1));
+                    let mut cm = co.m;
+                    let nb = if next < n { Some(w[next]) } else { tail };
+                    // Nasalized finals written by MR before n/m (박명
+                    // Pang-myŏng) and ㄴ written l before l (신라 Sil-la).
+                    if matches!(nb, Some(b'n') | Some(b'm')) {
+                        match co.s {
+                            b"ng" => cm |= fb(fc::K),
+                            b"m" => cm |= fb(fc::P),
+                            b"n" => cm |= fb(fc::T),
+                            _ => {}
+                        }
                     }
+                    if nb == Some(b'l') && co.s == b"l" {
+                        cm |= fb(fc::N);
+                    }
+                    // "u" stands for ㅓ only in closed syllables (Jung, Sung,
+                    // Chun, Bum); "Suh", "Huh", "Uhm" come through preprocess.
+                    let vm = if v.s == b"u" && co.s.is_empty() {
+                        v.m & !vb(V::EO)
+                    } else {
+                        v.m
+                    };
+                    opts.push(Opt {
+                        mask: on.m | vm | cm,
+                        end: end as u8,
+                        next: next as u8,
+                        n_onset: on.s == b"n",
+                        closed: !co.s.is_empty(),
+                    });
                 }
             }
         }
@@ -949,14 +992,13 @@ fn plan(w: &[u8], opts: &mut Vec<Opt>) -> Option<Plan> {
 /// Whether [`cut`] finds at least one way to cut `w` (it keeps cuts of
 /// fewer than `MAX_SYL` syllables).
 fn cuts_at_all(w: &[u8]) -> bool {
-    with_opts(|opts| plan(w, opts).is_some_and(|p| usize::from(p.min_syl[p.start]) < MAX_SYL))
+    with_opts(|opts| plan(w, None, opts).is_some_and(|p| usize::from(p.min_syl[p.start]) < MAX_SYL))
 }
 
 fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mut Vec<Opt>) {
-    let Some(p) = plan(w, opts) else { return };
+    let Some(p) = plan(w, tail, opts) else { return };
     let mut st = Walk {
         w,
-        tail,
         opts,
         range: &p.range,
         explain,
@@ -971,7 +1013,6 @@ fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mu
 /// State of the enumeration of cuts: the syllables so far on the stack.
 struct Walk<'a> {
     w: &'a [u8],
-    tail: Option<u8>,
     opts: &'a [Opt],
     range: &'a [(u16, u16)],
     explain: bool,
@@ -1002,48 +1043,20 @@ fn walk(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
     let (lo, hi) = st.range[pos];
     for k in usize::from(lo)..usize::from(hi) {
         let o = st.opts[k];
-        let on = &ONSETS[usize::from(o.on)];
-        let v = &VOWELS[usize::from(o.v)];
-        let co = &CODAS[usize::from(o.co)];
-        let mut om = on.m;
         // Sound changes MR writes across a syllable boundary: 응렬 ŭng-nyŏl,
         // 신라 Silla (ㄹ heard as ㄴ and the reverse).
-        if on.s == b"n" && (prev_nonempty || pos == 0) {
-            om |= ib(I::R);
-        }
-        let mut cm = co.m;
-        let nb = w[usize::from(o.end).min(w.len())..]
-            .iter()
-            .copied()
-            .find(|&b| b != HYPHEN)
-            .or(st.tail);
-        // Nasalized finals written by MR before n/m (박명 Pang-myŏng)
-        // and ㄴ written l before l (신라 Sil-la).
-        if matches!(nb, Some(b'n') | Some(b'm')) {
-            match co.s {
-                b"ng" => cm |= fb(fc::K),
-                b"m" => cm |= fb(fc::P),
-                b"n" => cm |= fb(fc::T),
-                _ => {}
-            }
-        }
-        if nb == Some(b'l') && co.s == b"l" {
-            cm |= fb(fc::N);
-        }
-        // "u" stands for ㅓ only in closed syllables (Jung, Sung, Chun,
-        // Bum); "Suh", "Huh", "Uhm" come through preprocess.
-        let vm = if v.s == b"u" && co.s.is_empty() {
-            v.m & !vb(V::EO)
+        let r = if o.n_onset && (prev_nonempty || pos == 0) {
+            ib(I::R)
         } else {
-            v.m
+            0
         };
-        st.cur[st.len] = om | vm | cm;
+        st.cur[st.len] = o.mask | r;
         st.len += 1;
         if st.explain {
             st.text
                 .push(String::from_utf8_lossy(&w[pos..usize::from(o.end)]).into_owned());
         }
-        walk(st, usize::from(o.next), !co.s.is_empty(), ar);
+        walk(st, usize::from(o.next), o.closed, ar);
         st.len -= 1;
         if st.explain {
             st.text.pop();
@@ -1695,11 +1708,27 @@ impl Memo {
 /// the word memo, the scratch arena and the list of words, all cleared
 /// rather than freed.
 #[derive(Default)]
-struct State {
+struct Reader {
     pieces: Vec<Piece>,
     memo: Memo,
     scratch: Arena,
     words: Vec<Word>,
+}
+
+/// The per-thread state: the reader and the candidates of the key path
+/// (reused, so that they are not zeroed for every name).
+struct State {
+    reader: Reader,
+    cands: Cands,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            reader: Reader::default(),
+            cands: Cands::new(),
+        }
+    }
 }
 
 thread_local! {
@@ -1729,7 +1758,7 @@ fn with_state<T: Default>(f: impl FnOnce(&mut State) -> T) -> T {
 pub fn clear_word_memo() {
     let _ = STATE.try_with(|s| {
         if let Ok(mut st) = s.try_borrow_mut() {
-            st.memo.clear();
+            st.reader.memo.clear();
         }
     });
 }
@@ -2002,28 +2031,28 @@ static ALL: [usize; MAX_CHARS] = {
 /// Read `name` into its candidates.
 pub fn read(name: &str, explain: bool) -> Reading {
     let mut c = Cands::new();
-    let mut r = with_state(|st| read_into(name, explain, st, &mut c));
+    let mut r = with_state(|st| read_into(name, explain, &mut st.reader, &mut c));
     r.cands = c.into_vec();
     r
 }
 
 /// Read `name` into candidates on the stack and hand them to `f` (the key
 /// path: no texts, no allocation but the memo's growth).
-pub(crate) fn with_cands<T>(name: &str, f: impl FnOnce(&Cands) -> T) -> T {
-    let mut c = Cands::new();
+pub(crate) fn with_cands<T: Default>(name: &str, f: impl FnOnce(&Cands) -> T) -> T {
     with_state(|st| {
-        read_into(name, false, st, &mut c);
-    });
-    f(&c)
+        st.cands.clear();
+        read_into(name, false, &mut st.reader, &mut st.cands);
+        f(&st.cands)
+    })
 }
 
-fn read_into(name: &str, explain: bool, st: &mut State, out: &mut Cands) -> Reading {
-    let State {
+fn read_into(name: &str, explain: bool, rd: &mut Reader, out: &mut Cands) -> Reading {
+    let Reader {
         pieces,
         memo,
         scratch,
         words: ws,
-    } = st;
+    } = rd;
     let truncated = normalize::pieces(name, MAX_CHARS, pieces);
     scratch.clear();
     ws.clear();
