@@ -911,14 +911,14 @@ fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>) -> Option<Plan> {
     let mut wp = [0u8; MAX_LEN + 4];
     wp[..n].copy_from_slice(w);
     // Next position that is not a hyphen.
-    let mut skip = [n; MAX_LEN + 1];
+    let mut skip = [n as u8; MAX_LEN + 1];
     for p in (0..n).rev() {
-        skip[p] = if w[p] == HYPHEN { skip[p + 1] } else { p };
+        skip[p] = if w[p] == HYPHEN { skip[p + 1] } else { p as u8 };
     }
     let mut p = Plan {
         range: [(0, 0); MAX_LEN + 1],
         min_syl: [u8::MAX; MAX_LEN + 1],
-        start: skip[0],
+        start: usize::from(skip[0]),
     };
     p.min_syl[n] = 0;
     for pos in (0..n).rev() {
@@ -946,7 +946,7 @@ fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>) -> Option<Plan> {
                     cos &= cos - 1;
                     let co = &CODAS[ci];
                     let end = cpos + co.s.len();
-                    let next = skip.get(end).copied().unwrap_or(n);
+                    let next = skip.get(end).map_or(n, |&x| usize::from(x));
                     if p.min_syl[next] == u8::MAX {
                         continue;
                     }
@@ -1444,7 +1444,26 @@ fn char_word(
     }
 }
 
+/// The mask of a Chinese character: its one reading (exact) or the union
+/// of its readings; an unknown character is opaque. Looked up in a compact
+/// map of masks built once (the Unihan entries are large and slow to
+/// reach).
 fn han_mask(c: char) -> u64 {
+    static MASKS: OnceLock<HashMap<char, u64>> = OnceLock::new();
+    let m = MASKS.get_or_init(|| {
+        tables()
+            .hanja
+            .keys()
+            .map(|&c| (c, han_mask_of(c)))
+            .collect()
+    });
+    match m.get(&c) {
+        Some(&x) => x,
+        None => han_mask_of(c),
+    }
+}
+
+fn han_mask_of(c: char) -> u64 {
     match tables::hanja_readings(c) {
         Some(rs) if rs.len() == 1 => syllable_mask(rs[0]),
         Some(rs) => rs.iter().fold(0, |a, &s| a | syllable_mask(s)) & !EXACT,
@@ -1713,6 +1732,7 @@ struct Reader {
     memo: Memo,
     scratch: Arena,
     words: Vec<Word>,
+    text: WordText,
 }
 
 /// The per-thread state: the reader and the candidates of the key path
@@ -1788,6 +1808,13 @@ fn latin_word_cached(
     w
 }
 
+/// The characters or letters of the word being split off (reused).
+#[derive(Default)]
+struct WordText {
+    chars: Vec<char>,
+    letters: Vec<u8>,
+}
+
 /// Split normalized pieces into words (by spaces/commas and script changes).
 /// Returns the index of the first word after a comma and the number of
 /// characters ignored.
@@ -1797,6 +1824,7 @@ fn words(
     memo: &mut Memo,
     scratch: &mut Arena,
     out: &mut Vec<Word>,
+    buf: &mut WordText,
 ) -> (Option<usize>, usize) {
     let mut comma_at = None;
     let mut ignored = 0;
@@ -1816,26 +1844,25 @@ fn words(
             }
             Piece::Hangul(_) | Piece::Han(_) => {
                 // `pieces` holds at most MAX_CHARS entries, so does a word.
-                let mut cs = ['\0'; MAX_CHARS];
-                let mut m = 0;
+                let cs = &mut buf.chars;
+                cs.clear();
                 let han = matches!(pieces[i], Piece::Han(_));
                 while let Some(&(Piece::Hangul(c) | Piece::Han(c))) = pieces.get(i) {
-                    if matches!(pieces[i], Piece::Han(_)) != han || m == MAX_CHARS {
+                    if matches!(pieces[i], Piece::Han(_)) != han || cs.len() == MAX_CHARS {
                         break;
                     }
-                    cs[m] = c;
-                    m += 1;
+                    cs.push(c);
                     i += 1;
                 }
                 out.push(if han {
-                    han_word(&cs[..m], explain, scratch)
+                    han_word(cs, explain, scratch)
                 } else {
-                    hangul_word(&cs[..m], explain, scratch)
+                    hangul_word(cs, explain, scratch)
                 });
             }
             Piece::Latin(_) => {
-                let mut ls = [0u8; MAX_CHARS];
-                let mut m = 0;
+                let ls = &mut buf.letters;
+                ls.clear();
                 while let Some(p) = pieces.get(i) {
                     let b = match p {
                         Piece::Latin(b) => *b,
@@ -1847,16 +1874,15 @@ fn words(
                         }
                         _ => break,
                     };
-                    if m < MAX_CHARS {
-                        ls[m] = b;
-                        m += 1;
+                    if ls.len() < MAX_CHARS {
+                        ls.push(b);
                     }
                     i += 1;
                 }
-                while m > 0 && ls[m - 1] == HYPHEN {
-                    m -= 1;
+                while ls.last() == Some(&HYPHEN) {
+                    ls.pop();
                 }
-                let ls = &ls[..m];
+                let ls = ls.as_slice();
                 // First letter of the next Latin word: MR sound changes
                 // across a space (Kim Mung Na for 김묵나) look at it.
                 let tail = pieces[i..].iter().find_map(|p| match p {
@@ -2052,6 +2078,7 @@ fn read_into(name: &str, explain: bool, rd: &mut Reader, out: &mut Cands) -> Rea
         memo,
         scratch,
         words: ws,
+        text,
     } = rd;
     let truncated = normalize::pieces(name, MAX_CHARS, pieces);
     scratch.clear();
@@ -2059,7 +2086,7 @@ fn read_into(name: &str, explain: bool, rd: &mut Reader, out: &mut Cands) -> Rea
     if memo.full() {
         memo.clear();
     }
-    let (comma_at, ignored) = words(pieces, explain, memo, scratch, ws);
+    let (comma_at, ignored) = words(pieces, explain, memo, scratch, ws, text);
     let ars = Arenas {
         memo: &memo.arena,
         scratch,
