@@ -1170,90 +1170,94 @@ fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
     if l.is_empty() {
         return ar.since(start);
     }
-    // Syllables (length, mask) that leave a parsable rest, found from the
-    // end so that dead ends are never explored; `range[pos]` indexes them.
-    let mut hits = [(0u8, 0u64); 6 * MAX_WORD];
-    let mut n_hits = 0;
-    let mut range = [(0u16, 0u16); MAX_WORD + 1];
-    let mut ok = [false; MAX_WORD + 1];
-    ok[n] = true;
-    for pos in (0..n).rev() {
-        let lo = n_hits;
-        let c0 = letter(l[pos]);
-        let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
-        let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
-        for len in (1..=6usize).rev() {
-            if can & (1 << len) == 0 || pos + len > n || !ok[pos + len] {
-                continue;
+    // Syllables that leave a parsable rest, found from the end so that dead
+    // ends are never explored; `range[pos]` indexes them (in the reused
+    // vector of options: mask and end).
+    with_opts(|hits| {
+        let mut range = [(0u16, 0u16); MAX_WORD + 1];
+        let mut ok = [false; MAX_WORD + 1];
+        ok[n] = true;
+        for pos in (0..n).rev() {
+            let lo = hits.len();
+            let c0 = letter(l[pos]);
+            let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
+            let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
+            for len in (1..=6usize).rev() {
+                if can & (1 << len) == 0 || pos + len > n || !ok[pos + len] {
+                    continue;
+                }
+                if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
+                    hits.push(Opt {
+                        mask: m,
+                        end: (pos + len) as u8,
+                        next: (pos + len) as u8,
+                        n_onset: false,
+                        closed: false,
+                    });
+                }
             }
-            if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
-                if let Some(h) = hits.get_mut(n_hits) {
-                    *h = (len as u8, m);
-                    n_hits += 1;
+            range[pos] = (lo as u16, hits.len() as u16);
+            ok[pos] = hits.len() > lo;
+            if !ok[pos] && pos + 6 < n && !ok[pos + 1..=pos + 6].iter().any(|&x| x) {
+                return;
+            }
+        }
+        if !ok[0] {
+            return;
+        }
+        struct Go<'a> {
+            l: &'a [u8],
+            hits: &'a [Opt],
+            range: &'a [(u16, u16)],
+            explain: bool,
+            base: usize,
+            cur: [u64; MAX_SYL],
+            len: usize,
+            text: Vec<String>,
+        }
+        fn go(g: &mut Go, pos: usize, ar: &mut Arena) {
+            if ar.alts.len() - g.base >= 4 || g.len >= MAX_SYL {
+                return;
+            }
+            if pos == g.l.len() {
+                let text = if g.explain {
+                    g.text.clone()
+                } else {
+                    Vec::new()
+                };
+                let a = ar.alt(g.cur[..g.len].iter().copied(), text);
+                ar.alts.push(a);
+                return;
+            }
+            let (lo, hi) = g.range[pos];
+            for k in usize::from(lo)..usize::from(hi) {
+                let h = g.hits[k];
+                let end = usize::from(h.end);
+                g.cur[g.len] = h.mask;
+                g.len += 1;
+                if g.explain {
+                    g.text
+                        .push(String::from_utf8_lossy(&g.l[pos..end]).into_owned());
+                }
+                go(g, end, ar);
+                g.len -= 1;
+                if g.explain {
+                    g.text.pop();
                 }
             }
         }
-        range[pos] = (lo as u16, n_hits as u16);
-        ok[pos] = n_hits > lo;
-        if !ok[pos] && pos + 6 < n && !ok[pos + 1..=pos + 6].iter().any(|&x| x) {
-            return ar.since(start);
-        }
-    }
-    if !ok[0] {
-        return ar.since(start);
-    }
-    struct Go<'a> {
-        l: &'a [u8],
-        hits: &'a [(u8, u64)],
-        range: &'a [(u16, u16)],
-        explain: bool,
-        base: usize,
-        cur: [u64; MAX_SYL],
-        len: usize,
-        text: Vec<String>,
-    }
-    fn go(g: &mut Go, pos: usize, ar: &mut Arena) {
-        if ar.alts.len() - g.base >= 4 || g.len >= MAX_SYL {
-            return;
-        }
-        if pos == g.l.len() {
-            let text = if g.explain {
-                g.text.clone()
-            } else {
-                Vec::new()
-            };
-            let a = ar.alt(g.cur[..g.len].iter().copied(), text);
-            ar.alts.push(a);
-            return;
-        }
-        let (lo, hi) = g.range[pos];
-        for k in usize::from(lo)..usize::from(hi) {
-            let (len, m) = g.hits[k];
-            let len = usize::from(len);
-            g.cur[g.len] = m;
-            g.len += 1;
-            if g.explain {
-                g.text
-                    .push(String::from_utf8_lossy(&g.l[pos..pos + len]).into_owned());
-            }
-            go(g, pos + len, ar);
-            g.len -= 1;
-            if g.explain {
-                g.text.pop();
-            }
-        }
-    }
-    let mut g = Go {
-        l,
-        hits: &hits[..n_hits],
-        range: &range,
-        explain,
-        base: start,
-        cur: [0; MAX_SYL],
-        len: 0,
-        text: Vec::new(),
-    };
-    go(&mut g, 0, ar);
+        let mut g = Go {
+            l,
+            hits,
+            range: &range,
+            explain,
+            base: start,
+            cur: [0; MAX_SYL],
+            len: 0,
+            text: Vec::new(),
+        };
+        go(&mut g, 0, ar);
+    });
     ar.since(start)
 }
 
@@ -1703,12 +1707,15 @@ const MEMO_SYL: usize = 1 << 18;
 /// compared on a hit, so a collision only costs a recomputation.
 #[derive(Default)]
 struct Memo {
-    words: HashMap<u64, Word>,
+    /// Hash → index in `words` (small entries: the table stays in cache).
+    index: HashMap<u64, u32>,
+    words: Vec<Word>,
     arena: Arena,
 }
 
 impl Memo {
     fn clear(&mut self) {
+        self.index.clear();
         self.words.clear();
         self.arena.clear();
     }
@@ -1797,14 +1804,15 @@ fn latin_word_cached(
         .iter()
         .copied()
         .chain(tail.map_or([0, 0], |t| [1, t])));
-    if let Some(w) = memo.words.get(&k) {
-        if memo.arena.bytes(w.letters) == letters && w.tail == tail {
-            return *w;
+    if let Some(&i) = memo.index.get(&k) {
+        match memo.words.get(i as usize) {
+            Some(w) if memo.arena.bytes(w.letters) == letters && w.tail == tail => return *w,
+            _ => return latin_word(letters, tail, false, scratch, false),
         }
-        return latin_word(letters, tail, false, scratch, false);
     }
     let w = latin_word(letters, tail, false, &mut memo.arena, true);
-    memo.words.insert(k, w);
+    memo.index.insert(k, memo.words.len() as u32);
+    memo.words.push(w);
     w
 }
 
