@@ -1274,29 +1274,41 @@ fn surname_alt(
 ) -> Option<(std::borrow::Cow<'static, [u64]>, Vec<String>)> {
     use std::borrow::Cow;
     if !explain {
-        static CACHE: OnceLock<HashMap<usize, Option<Vec<u64>>>> = OnceLock::new();
-        let c = CACHE.get_or_init(|| {
-            let t = tables();
-            let mut m = HashMap::default();
-            let lists = t
-                .surname_by_latin
-                .values()
-                .chain(t.surname_by_hangul.values())
-                .chain(t.surname_by_hanja.values())
-                .chain(t.surname_by_pinyin.values());
-            for v in lists {
-                m.insert(
-                    v.as_ptr() as usize,
-                    surname_alt_build(v, false).map(|a| a.0),
-                );
-            }
-            m
-        });
-        if let Some(r) = c.get(&(ids.as_ptr() as usize)) {
+        if let Some(r) = surname_cache().get(&(ids.as_ptr() as usize)) {
             return r.as_deref().map(|m| (Cow::Borrowed(m), Vec::new()));
         }
     }
     surname_alt_build(ids, explain).map(|(m, t)| (Cow::Owned(m), t))
+}
+
+/// The masks of a surname table entry list (`None` when it has none).
+fn surname_masks(ids: &[usize]) -> Option<&'static [u64]> {
+    surname_cache()
+        .get(&(ids.as_ptr() as usize))
+        .and_then(|r| r.as_deref())
+}
+
+/// Masks of every entry list of the surname tables (built once), by the
+/// list's address.
+fn surname_cache() -> &'static HashMap<usize, Option<Vec<u64>>> {
+    static CACHE: OnceLock<HashMap<usize, Option<Vec<u64>>>> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let t = tables();
+        let mut m = HashMap::default();
+        let lists = t
+            .surname_by_latin
+            .values()
+            .chain(t.surname_by_hangul.values())
+            .chain(t.surname_by_hanja.values())
+            .chain(t.surname_by_pinyin.values());
+        for v in lists {
+            m.insert(
+                v.as_ptr() as usize,
+                surname_alt_build(v, false).map(|a| a.0),
+            );
+        }
+        m
+    })
 }
 
 fn surname_alt_build(ids: &[usize], explain: bool) -> Option<OwnedAlt> {
@@ -1523,7 +1535,31 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, m
             n += 1;
         }
     }
-    let plain: &str = std::str::from_utf8(&buf[..n]).unwrap_or("");
+    let plain_bytes = &buf[..n];
+    if !explain {
+        if let Some(k) = pack8(plain_bytes) {
+            // One look-up for both surname readings (the usual case).
+            let e = latin_surnames().get(&k);
+            let surname = e
+                .and_then(|e| e.latin)
+                .map(|m| ar.alt(m.iter().map(|x| x & !EXACT), Vec::new()));
+            let surname_rank = e.and_then(|e| e.rank);
+            let pinyin_surname = e
+                .and_then(|e| e.pinyin)
+                .map(|m| ar.alt(m.iter().map(|x| (x & !EXACT) | PINYIN), Vec::new()));
+            return latin_word_rest(
+                letters,
+                plain_bytes,
+                tail,
+                explain,
+                ar,
+                memo,
+                (alts, unreadable),
+                (surname, surname_rank, pinyin_surname),
+            );
+        }
+    }
+    let plain: &str = std::str::from_utf8(plain_bytes).unwrap_or("");
     let ids = t.surname_by_latin.get(plain);
     let surname = ids.and_then(|ids| surname_alt(ids, explain)).map(|(m, _)| {
         // A two-syllable surname is shown as one unit; pad texts.
@@ -1549,6 +1585,31 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, m
             };
             ar.alt(m.iter().map(|x| (x & !EXACT) | PINYIN), tx)
         });
+    latin_word_rest(
+        letters,
+        plain_bytes,
+        tail,
+        explain,
+        ar,
+        memo,
+        (alts, unreadable),
+        (surname, surname_rank, pinyin_surname),
+    )
+}
+
+/// The rest of [`latin_word`] once the Korean cuts and surname readings
+/// are known: pinyin cuts, typo corrections, the word.
+#[allow(clippy::too_many_arguments)]
+fn latin_word_rest(
+    letters: &[u8],
+    plain: &[u8],
+    tail: Option<u8>,
+    explain: bool,
+    ar: &mut Arena,
+    memo: bool,
+    (alts, unreadable): (Span, bool),
+    (surname, surname_rank, pinyin_surname): (Option<Alt>, Option<usize>, Option<Alt>),
+) -> Word {
     let pinyin = pinyin_split(letters, explain, ar);
     // One typing error in a word that reads neither as Korean nor as pinyin
     // nor as a known surname spelling. Its corrections' readings follow the
@@ -1557,7 +1618,7 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, m
     let mut typo = None;
     if unreadable && pinyin.n == 0 && surname.is_none() && ar.alts.len() == alts.range().end {
         let start = ar.alts.len();
-        if let Some(kind) = correct_typo(&buf[..n], tail, explain, ar) {
+        if let Some(kind) = correct_typo(plain, tail, explain, ar) {
             typo = Some(kind);
             n_typo = ar.since(start).n;
         }
@@ -1583,6 +1644,59 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, m
         head: ['\0'; 2],
         n_chars: 0,
     }
+}
+
+/// A Latin word of at most 8 letters as one integer key (bytes little
+/// endian, zero padded); `None` when longer.
+fn pack8(b: &[u8]) -> Option<u64> {
+    if b.len() > 8 {
+        return None;
+    }
+    let mut k = [0u8; 8];
+    k[..b.len()].copy_from_slice(b);
+    Some(u64::from_le_bytes(k))
+}
+
+/// The surname readings of a Latin spelling, as [`latin_word`] would find
+/// them in the tables: the Korean surname's masks and rank, the pinyin
+/// surname's masks.
+struct LatinSurname {
+    latin: Option<&'static [u64]>,
+    rank: Option<usize>,
+    pinyin: Option<&'static [u64]>,
+}
+
+/// Surname spellings of at most 8 letters (Latin and pinyin) by
+/// [`pack8`] key, built once: one look-up per new word instead of two
+/// string hashes and two cache look-ups.
+fn latin_surnames() -> &'static HashMap<u64, LatinSurname> {
+    static M: OnceLock<HashMap<u64, LatinSurname>> = OnceLock::new();
+    M.get_or_init(|| {
+        let t = tables();
+        let mut m: HashMap<u64, LatinSurname> = HashMap::default();
+        for (k, ids) in &t.surname_by_latin {
+            if let Some(k) = pack8(k.as_bytes()) {
+                let e = m.entry(k).or_insert(LatinSurname {
+                    latin: None,
+                    rank: None,
+                    pinyin: None,
+                });
+                e.latin = surname_masks(ids);
+                e.rank = rank(Some(ids));
+            }
+        }
+        for (k, ids) in &t.surname_by_pinyin {
+            if let Some(k) = pack8(k.as_bytes()) {
+                let e = m.entry(k).or_insert(LatinSurname {
+                    latin: None,
+                    rank: None,
+                    pinyin: None,
+                });
+                e.pinyin = surname_masks(ids);
+            }
+        }
+        m
+    })
 }
 
 /// Most distinct corrections of a typing error accepted: beyond this the
