@@ -50,43 +50,50 @@ pub enum Piece {
 pub fn pieces(name: &str, max_chars: usize, out: &mut Vec<Piece>) -> bool {
     out.clear();
     let mut truncated = false;
-    let mut push = |p: Piece, out: &mut Vec<Piece>| {
+    let push = |p: Piece, out: &mut Vec<Piece>, truncated: &mut bool| {
         if out.len() >= max_chars {
-            truncated = true;
+            *truncated = true;
         } else {
             out.push(p);
         }
     };
     if name.is_ascii() {
         // ASCII is its own normal form: one table look-up per byte.
-        for &b in name.as_bytes() {
-            push(ASCII[usize::from(b & 0x7F)], out);
-        }
-        return truncated;
+        let b = name.as_bytes();
+        let n = b.len().min(max_chars);
+        out.extend(b[..n].iter().map(|&x| ASCII[usize::from(x & 0x7F)]));
+        return b.len() > n;
     }
     // Every character one that normalization leaves alone and that combines
     // with no neighbour (Hangul syllables, unified ideographs, ŏ ŭ é, ’):
     // classified one by one, as the general path below would.
-    if name.chars().all(|c| fast_piece(c).is_some()) {
-        for c in name.chars() {
-            if let Some(p) = fast_piece(c) {
-                push(p, out);
+    let mut fast = true;
+    for c in name.chars() {
+        match fast_piece(c) {
+            Some(p) => push(p, out, &mut truncated),
+            None => {
+                fast = false;
+                break;
             }
         }
+    }
+    if fast {
         return truncated;
     }
+    out.clear();
+    truncated = false;
     // NFKC maps full-width and compatibility forms; NFD then splits
     // accents off Latin letters so they can be dropped.
     for c in name.nfkc() {
         if crate::hangul::is_syllable(c) || crate::tables::is_han(c) {
-            push(classify(c), out);
+            push(classify(c), out, &mut truncated);
             continue;
         }
         for d in std::iter::once(c).nfd() {
             if is_combining_mark(d) {
                 continue;
             }
-            push(classify(d), out);
+            push(classify(d), out, &mut truncated);
         }
     }
     truncated
@@ -148,9 +155,12 @@ fn fast_piece(c: char) -> Option<Piece> {
     if u < 0x80 {
         return Some(ASCII[u as usize]);
     }
-    if crate::hangul::is_syllable(c) || matches!(u, 0x3400..=0x4DBF | 0x4E00..=0x9FFF) {
-        // Unchanged by NFKC, and composing with nothing that is fast.
-        return Some(classify(c));
+    // Unchanged by NFKC, and composing with nothing that is fast.
+    if crate::hangul::is_syllable(c) {
+        return Some(Piece::Hangul(c));
+    }
+    if matches!(u, 0x3400..=0x4DBF | 0x4E00..=0x9FFF) {
+        return Some(Piece::Han(c));
     }
     let mut base = 0;
     for (lo, hi) in FAST_RANGES {

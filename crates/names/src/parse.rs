@@ -1081,14 +1081,21 @@ struct PinyinTable {
     lens: Vec<u8>,
 }
 
+/// Index of a lower-case letter (0–25), 26 for any other byte.
 #[inline]
 fn letter(b: u8) -> usize {
-    if b.is_ascii_lowercase() {
-        usize::from(b - b'a')
-    } else {
-        26
-    }
+    usize::from(LETTER[usize::from(b)])
 }
+
+static LETTER: [u8; 256] = {
+    let mut t = [26u8; 256];
+    let mut c = 0;
+    while c < 26 {
+        t[b'a' as usize + c] = c as u8;
+        c += 1;
+    }
+    t
+};
 
 fn pinyin_table() -> &'static PinyinTable {
     static P: OnceLock<PinyinTable> = OnceLock::new();
