@@ -900,10 +900,10 @@ struct Plan {
 /// Options per position, from the end, keeping only those after which the
 /// rest can be cut too (so enumeration never meets a dead end). The spellings
 /// at a position come from [`index`] as bit sets, by its first two letters.
-fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>) -> Option<Plan> {
+fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>, p: &mut Plan) -> bool {
     let n = w.len();
     if n > 2 * MAX_WORD {
-        return None;
+        return false;
     }
     let idx = index();
     // The word padded with zeros (no spelling contains 0), so that the
@@ -915,11 +915,7 @@ fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>) -> Option<Plan> {
     for p in (0..n).rev() {
         skip[p] = if w[p] == HYPHEN { skip[p + 1] } else { p as u8 };
     }
-    let mut p = Plan {
-        range: [(0, 0); MAX_LEN + 1],
-        min_syl: [u8::MAX; MAX_LEN + 1],
-        start: usize::from(skip[0]),
-    };
+    p.start = usize::from(skip[0]);
     p.min_syl[n] = 0;
     for pos in (0..n).rev() {
         if w[pos] == HYPHEN {
@@ -986,17 +982,32 @@ fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>) -> Option<Plan> {
         p.range[pos] = (lo as u16, opts.len() as u16);
         p.min_syl[pos] = best;
     }
-    (p.start < n && p.min_syl[p.start] != u8::MAX).then_some(p)
+    p.start < n && p.min_syl[p.start] != u8::MAX
+}
+
+impl Plan {
+    /// A plan to be filled by [`plan`] (which sets every entry it reads).
+    fn new() -> Plan {
+        Plan {
+            range: [(0, 0); MAX_LEN + 1],
+            min_syl: [u8::MAX; MAX_LEN + 1],
+            start: 0,
+        }
+    }
 }
 
 /// Whether [`cut`] finds at least one way to cut `w` (it keeps cuts of
 /// fewer than `MAX_SYL` syllables).
 fn cuts_at_all(w: &[u8]) -> bool {
-    with_opts(|opts| plan(w, None, opts).is_some_and(|p| usize::from(p.min_syl[p.start]) < MAX_SYL))
+    let mut p = Plan::new();
+    with_opts(|opts| plan(w, None, opts, &mut p) && usize::from(p.min_syl[p.start]) < MAX_SYL)
 }
 
 fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mut Vec<Opt>) {
-    let Some(p) = plan(w, tail, opts) else { return };
+    let mut p = Plan::new();
+    if !plan(w, tail, opts, &mut p) {
+        return;
+    }
     let mut st = Walk {
         w,
         opts,
