@@ -1195,13 +1195,19 @@ fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
         let mut range = [(0u16, 0u16); MAX_WORD + 1];
         let mut ok = [false; MAX_WORD + 1];
         ok[n] = true;
+        // Nearest position after `pos` from which the rest can be read.
+        let mut next_ok = n;
         for pos in (0..n).rev() {
             let lo = hits.len();
             let c0 = letter(l[pos]);
             let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
             let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
-            for len in (1..=6usize).rev() {
-                if can & (1 << len) == 0 || pos + len > n || !ok[pos + len] {
+            // Lengths 6 down to 1 that some syllable starting so has.
+            let mut lens = can & 0b111_1110;
+            while lens != 0 {
+                let len = 7 - lens.leading_zeros() as usize;
+                lens &= !(1 << len);
+                if pos + len > n || !ok[pos + len] {
                     continue;
                 }
                 if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
@@ -1216,8 +1222,13 @@ fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
             }
             range[pos] = (lo as u16, hits.len() as u16);
             ok[pos] = hits.len() > lo;
-            if !ok[pos] && pos + 6 < n && !ok[pos + 1..=pos + 6].iter().any(|&x| x) {
+            // No syllable is longer than 6 letters: a gap of 6 unreadable
+            // positions reads as nothing.
+            if !ok[pos] && pos + 6 < n && next_ok > pos + 6 {
                 return;
+            }
+            if ok[pos] {
+                next_ok = pos;
             }
         }
         if !ok[0] {
