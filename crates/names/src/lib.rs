@@ -63,8 +63,9 @@ pub enum NameError {
 pub use hangul::{Syllable, compose, decompose, from_jamo, to_jamo};
 pub use romanize::romanize;
 
-/// Empty the calling thread's memo of Latin word readings. Keys do not
-/// depend on it; benchmarks use it to measure keying from cold.
+/// Empty the calling thread's memo of Latin word readings and free it, as
+/// in a new thread. Keys do not depend on it; benchmarks use it to measure
+/// keying from cold.
 #[doc(hidden)]
 pub fn clear_word_memo() {
     parse::clear_word_memo();

@@ -1924,11 +1924,14 @@ fn with_state<T: Default>(f: impl FnOnce(&mut State) -> T) -> T {
     }
 }
 
-/// Empty this thread's word memo (benchmarks measure keying from cold).
+/// Empty this thread's word memo and free its memory, as in a new thread
+/// (benchmarks measure keying from cold, the arena's growth included).
+/// When the memo fills up while reading, it is cleared but keeps its
+/// capacity instead.
 pub fn clear_word_memo() {
     let _ = STATE.try_with(|s| {
         if let Ok(mut st) = s.try_borrow_mut() {
-            st.reader.memo.clear();
+            st.reader.memo = Memo::default();
         }
     });
 }
