@@ -1433,6 +1433,11 @@ fn hangul_word(chars: &[char], explain: bool, ar: &mut Arena) -> Word {
             .map(syllable_mask),
         text,
     );
+    if !explain {
+        if let Some(rank) = hangul_surname_rank(chars) {
+            return char_word(Script::Hangul, chars, alt, None, rank, explain, ar);
+        }
+    }
     let word = StrBuf::of_chars(chars);
     let word = word.as_ref().map_or("", StrBuf::as_str);
     let t = tables();
@@ -1446,6 +1451,38 @@ fn hangul_word(chars: &[char], explain: bool, ar: &mut Arena) -> Word {
         Some(ar.alt(m, tx))
     });
     char_word(Script::Hangul, chars, alt, surname, rank(ids), explain, ar)
+}
+
+/// The surname rank of a Hangul word as the surname table gives it, from
+/// a map keyed by the word's (at most two) characters, built once; the
+/// outer `None` when the map cannot say (a longer word while the table
+/// has longer surnames), so the caller looks the table up itself.
+fn hangul_surname_rank(chars: &[char]) -> Option<Option<usize>> {
+    fn key(cs: &[char]) -> Option<u64> {
+        match cs {
+            [a] => Some(u64::from(u32::from(*a)) | 1 << 42),
+            [a, b] => Some(u64::from(u32::from(*a)) | u64::from(u32::from(*b)) << 21 | 2 << 42),
+            _ => None,
+        }
+    }
+    static M: OnceLock<(HashMap<u64, Option<usize>>, usize)> = OnceLock::new();
+    let (m, longest) = M.get_or_init(|| {
+        let mut m = HashMap::default();
+        let mut longest = 0;
+        for (k, ids) in &tables().surname_by_hangul {
+            let cs: Vec<char> = k.chars().collect();
+            longest = longest.max(cs.len());
+            if let Some(x) = key(&cs) {
+                m.insert(x, rank(Some(ids)));
+            }
+        }
+        (m, longest)
+    });
+    match key(chars) {
+        Some(k) => Some(m.get(&k).copied().flatten()),
+        None if chars.len() > *longest => Some(None),
+        None => None,
+    }
 }
 
 /// A Hangul or Hanja word: one reading (`alt`), its surname reading if any.
