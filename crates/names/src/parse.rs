@@ -20,6 +20,13 @@
 //! candidates, their syllables flagged `TYPO`, used only when the rest of
 //! the name is strong evidence (see `correct_typo` and `typo_word`). A slip
 //! that still reads ("Jong Nu") is never corrected: it may be another name.
+//!
+//! For speed (keying runs over whole lists), a word's readings are spans of
+//! a flat [`Arena`] rather than vectors of their own; Latin words, which
+//! recur across a list (Kim, Chol), are memoized per thread in the memo's
+//! arena, the other words of a name go to a scratch arena, and the key path
+//! collects candidates in a reused [`Cands`] buffer, so that keying a name
+//! allocates only its key once the arenas have grown.
 
 use crate::hangul::{self, Syllable, fin, ini, vow};
 use crate::normalize::{self, Piece};
@@ -371,9 +378,9 @@ impl<'a> Arenas<'a> {
     }
 }
 
-/// The candidates of one name as they are found, on the stack (texts and
-/// typo descriptions only when explaining): the key path allocates only
-/// the key.
+/// The candidates of one name as they are found, in fixed arrays (texts
+/// and typo descriptions only when explaining); the key path reuses one
+/// per thread and allocates only the key.
 pub(crate) struct Cands {
     n: usize,
     len: [u8; CAND_CAP],
@@ -2253,8 +2260,8 @@ pub fn read(name: &str, explain: bool) -> Reading {
     r
 }
 
-/// Read `name` into candidates on the stack and hand them to `f` (the key
-/// path: no texts, no allocation but the memo's growth).
+/// Read `name` into this thread's candidate buffer and hand it to `f` (the
+/// key path: no texts, no allocation but the arenas' growth).
 pub(crate) fn with_cands<T: Default>(name: &str, f: impl FnOnce(&Cands) -> T) -> T {
     with_state(|st| {
         st.cands.clear();
