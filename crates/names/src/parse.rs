@@ -22,10 +22,10 @@
 //! that still reads ("Jong Nu") is never corrected: it may be another name.
 //!
 //! For speed (keying runs over whole lists), a word's readings are spans of
-//! a flat [`Arena`] rather than vectors of their own; Latin words, which
+//! a flat `Arena` rather than vectors of their own; Latin words, which
 //! recur across a list (Kim, Chol), are memoized per thread in the memo's
 //! arena, the other words of a name go to a scratch arena, and the key path
-//! collects candidates in a reused [`Cands`] buffer, so that keying a name
+//! collects candidates in a reused `Cands` buffer, so that keying a name
 //! allocates only its key once the arenas have grown.
 
 use crate::hangul::{self, Syllable, fin, ini, vow};
