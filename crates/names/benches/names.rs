@@ -84,7 +84,10 @@ fn names() -> Vec<&'static str> {
 fn main() {
     count_heap(true);
     let t0 = Instant::now();
+    // One name per script, so that every table built on first use (Hanja
+    // masks included) is counted here.
     let _ = tumen_names::key("김철진");
+    let _ = tumen_names::key("金哲鎭");
     let _ = tumen_names::key("Jin Zhezhen");
     let _ = tumen_names::surname_reading("Kim");
     let table_bytes = LIVE.load(Ordering::Relaxed);

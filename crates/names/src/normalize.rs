@@ -49,44 +49,131 @@ pub enum Piece {
 /// (the caller reports it).
 pub fn pieces(name: &str, max_chars: usize, out: &mut Vec<Piece>) -> bool {
     out.clear();
-    let simple = name.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
-        || name
-            .chars()
-            .all(|c| crate::hangul::is_syllable(c) || c == ' ');
     let mut truncated = false;
-    let mut push = |p: Piece, out: &mut Vec<Piece>| {
+    let push = |p: Piece, out: &mut Vec<Piece>, truncated: &mut bool| {
         if out.len() >= max_chars {
-            truncated = true;
+            *truncated = true;
         } else {
             out.push(p);
         }
     };
-    if simple && name.is_ascii() {
-        // ASCII fast path: one table look-up per byte.
-        for &b in name.as_bytes() {
-            push(ASCII[usize::from(b & 0x7F)], out);
-        }
-    } else if simple {
-        for c in name.chars() {
-            push(classify(c), out);
-        }
-    } else {
-        // NFKC maps full-width and compatibility forms; NFD then splits
-        // accents off Latin letters so they can be dropped.
-        for c in name.nfkc() {
-            if crate::hangul::is_syllable(c) || crate::tables::is_han(c) {
-                push(classify(c), out);
-                continue;
-            }
-            for d in std::iter::once(c).nfd() {
-                if is_combining_mark(d) {
-                    continue;
-                }
-                push(classify(d), out);
+    if name.is_ascii() {
+        // ASCII is its own normal form: one table look-up per byte.
+        let b = name.as_bytes();
+        let n = b.len().min(max_chars);
+        out.extend(b[..n].iter().map(|&x| ASCII[usize::from(x & 0x7F)]));
+        return b.len() > n;
+    }
+    // Every character one that normalization leaves alone and that combines
+    // with no neighbour (Hangul syllables, unified ideographs, ŏ ŭ é, ’):
+    // classified one by one, as the general path below would.
+    let mut fast = true;
+    for c in name.chars() {
+        match fast_piece(c) {
+            Some(p) => push(p, out, &mut truncated),
+            None => {
+                fast = false;
+                break;
             }
         }
     }
+    if fast {
+        return truncated;
+    }
+    out.clear();
+    truncated = false;
+    // NFKC maps full-width and compatibility forms; NFD then splits
+    // accents off Latin letters so they can be dropped.
+    for c in name.nfkc() {
+        if crate::hangul::is_syllable(c) || crate::tables::is_han(c) {
+            push(classify(c), out, &mut truncated);
+            continue;
+        }
+        for d in std::iter::once(c).nfd() {
+            if is_combining_mark(d) {
+                continue;
+            }
+            push(classify(d), out, &mut truncated);
+        }
+    }
     truncated
+}
+
+/// The general path of [`pieces`] for one character alone: NFKC, then NFD
+/// without combining marks, classified.
+fn general(c: char) -> Vec<Piece> {
+    let mut v = Vec::new();
+    for c in std::iter::once(c).nfkc() {
+        if crate::hangul::is_syllable(c) || crate::tables::is_han(c) {
+            v.push(classify(c));
+            continue;
+        }
+        for d in std::iter::once(c).nfd() {
+            if !is_combining_mark(d) {
+                v.push(classify(d));
+            }
+        }
+    }
+    v
+}
+
+/// Ranges of characters outside ASCII looked up in [`FastTable`]: Latin-1,
+/// Latin Extended-A/B, IPA and spacing modifiers (ŏ ŭ é ʼ), and general
+/// punctuation (’ ‐ –).
+const FAST_RANGES: [(u32, u32); 2] = [(0x80, 0x300), (0x2000, 0x2070)];
+
+/// For the characters of [`FAST_RANGES`]: their piece when NFKC leaves the
+/// character unchanged, it is no combining mark (so it combines with no
+/// neighbour) and the general path gives exactly one piece for it.
+struct FastTable(Vec<Option<Piece>>);
+
+fn fast_table() -> &'static FastTable {
+    static T: std::sync::OnceLock<FastTable> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let mut v = Vec::new();
+        for (lo, hi) in FAST_RANGES {
+            for u in lo..hi {
+                let piece = char::from_u32(u).and_then(|c| {
+                    let stable = std::iter::once(c).nfkc().eq(std::iter::once(c));
+                    match general(c).as_slice() {
+                        [p] if stable && !is_combining_mark(c) => Some(*p),
+                        _ => None,
+                    }
+                });
+                v.push(piece);
+            }
+        }
+        FastTable(v)
+    })
+}
+
+/// The piece of `c` when it can be classified without normalizing the
+/// name (see [`pieces`]); `None` sends the name the general way.
+#[inline]
+fn fast_piece(c: char) -> Option<Piece> {
+    let u = c as u32;
+    if u < 0x80 {
+        return Some(ASCII[u as usize]);
+    }
+    // Unchanged by NFKC, and composing with nothing that is fast.
+    if crate::hangul::is_syllable(c) {
+        return Some(Piece::Hangul(c));
+    }
+    if matches!(u, 0x3400..=0x4DBF | 0x4E00..=0x9FFF) {
+        return Some(Piece::Han(c));
+    }
+    let mut base = 0;
+    for (lo, hi) in FAST_RANGES {
+        if (lo..hi).contains(&u) {
+            return fast_table()
+                .0
+                .get(base + (u - lo) as usize)
+                .copied()
+                .flatten();
+        }
+        base += (hi - lo) as usize;
+    }
+    None
 }
 
 /// `classify` of every ASCII character, computed at compile time.
@@ -159,6 +246,57 @@ mod tests {
         for b in 0u8..128 {
             assert_eq!(ASCII[usize::from(b)], classify(b as char), "byte {b}");
         }
+    }
+
+    #[test]
+    fn fast_path_agrees_with_normalization() {
+        // Names whose characters all have a fast piece, and the same
+        // characters after combining marks or compatibility forms (which
+        // take the general path): both must classify as NFKC + NFD would.
+        let general_of = |s: &str| -> Vec<Piece> {
+            let mut v = Vec::new();
+            for c in s.nfkc() {
+                if crate::hangul::is_syllable(c) || crate::tables::is_han(c) {
+                    v.push(classify(c));
+                    continue;
+                }
+                for d in std::iter::once(c).nfd() {
+                    if !is_combining_mark(d) {
+                        v.push(classify(d));
+                    }
+                }
+            }
+            v
+        };
+        // Every fast character, in order and reversed (neighbours that
+        // would compose under NFKC would show here).
+        let mut all = String::new();
+        for (lo, hi) in FAST_RANGES {
+            all.extend(
+                (lo..hi)
+                    .filter_map(char::from_u32)
+                    .filter(|&c| fast_piece(c).is_some()),
+            );
+        }
+        all.extend(['김', '金', '㐀', '가']);
+        let rev: String = all.chars().rev().collect();
+        for s in [
+            "Kim Ch\u{14f}l-chin",
+            "Ch\u{2019}\u{14f}l \u{16d}n",
+            "\u{c2}\u{e9}\u{fc} \u{df}",
+            "김 철진 金哲鎭 Kim",
+            "Kim o\u{306}n",
+            "\u{ff2b}im \u{b4}x \u{aa}",
+            all.as_str(),
+            rev.as_str(),
+        ] {
+            let mut v = Vec::new();
+            pieces(s, 10_000, &mut v);
+            assert_eq!(v, general_of(s), "{s:?}");
+        }
+        assert_eq!(fast_piece('\u{14f}'), Some(Piece::Latin(b'o')));
+        assert_eq!(fast_piece('\u{306}'), None);
+        assert_eq!(fast_piece('\u{b4}'), None);
     }
 
     #[test]

@@ -20,11 +20,17 @@
 //! candidates, their syllables flagged `TYPO`, used only when the rest of
 //! the name is strong evidence (see `correct_typo` and `typo_word`). A slip
 //! that still reads ("Jong Nu") is never corrected: it may be another name.
+//!
+//! For speed (keying runs over whole lists), a word's readings are spans of
+//! a flat `Arena` rather than vectors of their own; Latin words, which
+//! recur across a list (Kim, Chol), are memoized per thread in the memo's
+//! arena, the other words of a name go to a scratch arena, and the key path
+//! collects candidates in a reused `Cands` buffer, so that keying a name
+//! allocates only its key once the arenas have grown.
 
 use crate::hangul::{self, Syllable, fin, ini, vow};
 use crate::normalize::{self, Piece};
 use crate::tables::{self, HashMap, tables};
-use std::rc::Rc;
 use std::sync::OnceLock;
 
 pub const VOW_SHIFT: u32 = 19;
@@ -210,37 +216,276 @@ pub struct Reading {
     pub hanja_reading: Option<String>,
 }
 
-/// One syllable-unit alternative of a word: masks and texts.
-type Alt = (Vec<u64>, Vec<String>);
+// ---------------------------------------------------------------- arena --
 
+/// A range of an [`Arena`]'s list (alternatives, letters or characters).
+#[derive(Debug, Clone, Copy, Default)]
+struct Span {
+    at: u32,
+    n: u32,
+}
+
+impl Span {
+    fn range(self) -> std::ops::Range<usize> {
+        self.at as usize..self.at as usize + self.n as usize
+    }
+}
+
+/// One alternative reading of a word: its syllable masks `syl[at..at+len]`
+/// in an [`Arena`] and, when explaining, their texts
+/// `text[text_at..text_at+text_len]`.
+#[derive(Debug, Clone, Copy, Default)]
+struct Alt {
+    at: u32,
+    len: u32,
+    text_at: u32,
+    text_len: u32,
+}
+
+/// Flat storage of words' readings: every syllable mask, text, alternative
+/// and letter of the words it holds, in five vectors that are cleared but
+/// not freed, so that a new word costs no allocation once they have grown
+/// (a word used to be 6–8 small vectors). The word memo keeps one arena for
+/// the Latin words of many names, the reader a scratch arena for the other
+/// words of one name.
+#[derive(Default)]
+struct Arena {
+    syl: Vec<u64>,
+    /// Display texts (only when explaining).
+    text: Vec<String>,
+    alts: Vec<Alt>,
+    bytes: Vec<u8>,
+    chars: Vec<char>,
+}
+
+impl Arena {
+    fn clear(&mut self) {
+        self.syl.clear();
+        self.text.clear();
+        self.alts.clear();
+        self.bytes.clear();
+        self.chars.clear();
+    }
+
+    fn syl(&self, a: Alt) -> &[u64] {
+        let s = a.at as usize;
+        self.syl.get(s..s + a.len as usize).unwrap_or(&[])
+    }
+
+    fn text(&self, a: Alt) -> &[String] {
+        let s = a.text_at as usize;
+        self.text.get(s..s + a.text_len as usize).unwrap_or(&[])
+    }
+
+    fn list(&self, s: Span) -> &[Alt] {
+        self.alts.get(s.range()).unwrap_or(&[])
+    }
+
+    fn bytes(&self, s: Span) -> &[u8] {
+        self.bytes.get(s.range()).unwrap_or(&[])
+    }
+
+    fn chars(&self, s: Span) -> &[char] {
+        self.chars.get(s.range()).unwrap_or(&[])
+    }
+
+    /// Store masks and texts as one alternative (not added to `alts`).
+    fn alt(&mut self, m: impl IntoIterator<Item = u64>, text: Vec<String>) -> Alt {
+        let at = self.syl.len();
+        self.syl.extend(m);
+        let text_at = self.text.len();
+        let text_len = text.len();
+        self.text.extend(text);
+        Alt {
+            at: at as u32,
+            len: (self.syl.len() - at) as u32,
+            text_at: text_at as u32,
+            text_len: text_len as u32,
+        }
+    }
+
+    /// Span of the alternatives added since `start`.
+    fn since(&self, start: usize) -> Span {
+        Span {
+            at: start as u32,
+            n: (self.alts.len() - start) as u32,
+        }
+    }
+}
+
+/// A word of a name; its readings are spans of an [`Arena`] (the memo's
+/// when `memo`, else the reader's scratch arena).
+#[derive(Debug, Clone, Copy)]
 struct Word {
     script: Script,
+    memo: bool,
     /// Syllable sequences this word can be read as.
-    alts: Vec<Alt>,
+    alts: Span,
+    /// A Latin word that cannot be read, corrected for one typing error:
+    /// the readings of the corrections (flagged `TYPO`), stored right after
+    /// `alts` (0 when the word reads as it is or no unambiguous correction
+    /// exists); see [`Word::typo_alts`].
+    n_typo: u32,
+    /// What the correction was, for explanations.
+    typo: Option<&'static str>,
     /// Masks when the word is read as a surname (known surname).
     surname: Option<Alt>,
     /// Frequency rank of that surname (0 = most common).
     surname_rank: Option<usize>,
-    /// Latin letters (for the pinyin reading).
-    letters: Vec<u8>,
+    /// Latin letters (for the pinyin reading and explanations).
+    letters: Span,
     /// First letter of the next word (a Latin word's reading depends on it).
     tail: Option<u8>,
     /// Latin word read as the pinyin of a Chinese surname (Jin, Piao).
     pinyin_surname: Option<Alt>,
     /// Latin word cut into pinyin syllables (≤ 4 ways).
-    pinyin: Vec<Alt>,
-    /// A Latin word that cannot be read, corrected for one typing error:
-    /// `alts` followed by the readings of the corrections (flagged `TYPO`).
-    /// Empty when the word reads as it is or no unambiguous correction exists.
-    typo_alts: Vec<Alt>,
-    /// What the correction was, for explanations: (kind, corrections).
-    typo: Option<(&'static str, Vec<String>)>,
+    pinyin: Span,
     /// Original text (Hangul/Han), only when explaining.
-    chars: Vec<char>,
+    chars: Span,
     /// Its first two characters and its length in characters (the surname
     /// of a one-word name is found there).
     head: [char; 2],
     n_chars: usize,
+}
+
+impl Word {
+    fn alts<'a>(&self, ar: &'a Arena) -> &'a [Alt] {
+        ar.list(self.alts)
+    }
+
+    /// `alts` followed by the corrections' readings; empty without them.
+    fn typo_alts<'a>(&self, ar: &'a Arena) -> &'a [Alt] {
+        if self.n_typo == 0 {
+            return &[];
+        }
+        ar.list(Span {
+            at: self.alts.at,
+            n: self.alts.n + self.n_typo,
+        })
+    }
+}
+
+/// The two arenas a name's words live in.
+#[derive(Clone, Copy)]
+struct Arenas<'a> {
+    memo: &'a Arena,
+    scratch: &'a Arena,
+}
+
+impl<'a> Arenas<'a> {
+    fn of(&self, w: &Word) -> &'a Arena {
+        if w.memo { self.memo } else { self.scratch }
+    }
+}
+
+/// The candidates of one name as they are found, in fixed arrays (texts
+/// and typo descriptions only when explaining); the key path reuses one
+/// per thread and allocates only the key.
+pub(crate) struct Cands {
+    n: usize,
+    len: [u8; CAND_CAP],
+    n_sur: [u8; CAND_CAP],
+    kind: [Kind; CAND_CAP],
+    surname_last: [bool; CAND_CAP],
+    syl: [[u64; MAX_SYL]; CAND_CAP],
+    /// Texts and corrected typo per candidate (only when explaining).
+    text: Vec<(Vec<String>, Option<String>)>,
+}
+
+/// Candidates of a name: up to `MAX_CANDS` Korean readings and 4 pinyin ones.
+const CAND_CAP: usize = MAX_CANDS + 4;
+
+impl Cands {
+    pub(crate) fn new() -> Cands {
+        Cands {
+            n: 0,
+            len: [0; CAND_CAP],
+            n_sur: [0; CAND_CAP],
+            kind: [Kind::Korean; CAND_CAP],
+            surname_last: [false; CAND_CAP],
+            syl: [[0; MAX_SYL]; CAND_CAP],
+            text: Vec::new(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.n
+    }
+
+    fn clear(&mut self) {
+        self.n = 0;
+        self.text.clear();
+    }
+
+    /// Each candidate: (syllables, syllables of the surname, kind).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&[u64], usize, Kind)> {
+        (0..self.n).map(|i| {
+            (
+                &self.syl[i][..usize::from(self.len[i])],
+                usize::from(self.n_sur[i]),
+                self.kind[i],
+            )
+        })
+    }
+
+    /// Add a candidate (initial-sound rule at the starts of surname and
+    /// given name) unless it is already there; whether it was added.
+    fn push(
+        &mut self,
+        syl: &[u64],
+        n_sur: usize,
+        kind: Kind,
+        text: Vec<String>,
+        surname_last: bool,
+        explain: bool,
+    ) -> bool {
+        if syl.is_empty() || self.n >= CAND_CAP {
+            return false;
+        }
+        let n_sur = n_sur.min(syl.len());
+        let len = syl.len().min(MAX_SYL);
+        let mut buf = [0u64; MAX_SYL];
+        buf[..len].copy_from_slice(&syl[..len]);
+        let s = &mut buf[..len];
+        s[0] = word_start(s[0]) | WORDSTART;
+        if let Some(m) = s.get_mut(n_sur) {
+            *m = word_start(*m) | WORDSTART;
+        }
+        let dup = (0..self.n).any(|i| {
+            usize::from(self.n_sur[i]) == n_sur && self.syl[i][..usize::from(self.len[i])] == *s
+        });
+        if dup {
+            return false;
+        }
+        let i = self.n;
+        self.syl[i][..len].copy_from_slice(s);
+        self.len[i] = len as u8;
+        self.n_sur[i] = n_sur as u8;
+        self.kind[i] = kind;
+        self.surname_last[i] = surname_last;
+        if explain {
+            self.text.push((text, None));
+        }
+        self.n += 1;
+        true
+    }
+
+    fn into_vec(self) -> Vec<Cand> {
+        let mut text = self.text.into_iter();
+        (0..self.n)
+            .map(|i| {
+                let (text, typo) = text.next().unwrap_or_default();
+                Cand {
+                    syl: self.syl[i][..usize::from(self.len[i])].to_vec(),
+                    n_sur: usize::from(self.n_sur[i]),
+                    kind: self.kind[i],
+                    text,
+                    surname_last: self.surname_last[i],
+                    typo,
+                }
+            })
+            .collect()
+    }
 }
 
 fn fnv(bytes: impl IntoIterator<Item = u8>) -> u64 {
@@ -258,33 +503,15 @@ fn opaque(bytes: impl IntoIterator<Item = u8>) -> u64 {
 
 // ---------------------------------------------------------------- Latin --
 
+/// A spelling of an initial, vowel or final and the jamo it stands for.
 struct Spelling {
     s: &'static [u8],
     m: u64,
-    /// `s` packed little-endian (≤ 3 letters) and the mask of its bytes:
-    /// a spelling is at a position when the 4 bytes there, masked, equal it.
-    key: u32,
-    mask: u32,
-}
-
-const fn packed(s: &[u8]) -> (u32, u32) {
-    let (mut k, mut m, mut i) = (0u32, 0u32, 0);
-    while i < s.len() && i < 4 {
-        k |= (s[i] as u32) << (8 * i);
-        m |= 0xFF << (8 * i);
-        i += 1;
-    }
-    (k, m)
 }
 
 macro_rules! sp {
     ($s:literal, $m:expr) => {
-        Spelling {
-            s: $s,
-            m: $m,
-            key: packed($s).0,
-            mask: packed($s).1,
-        }
+        Spelling { s: $s, m: $m }
     };
 }
 
@@ -476,78 +703,124 @@ impl WordBuf {
 }
 
 /// All ways of cutting `w` (letters and hyphens) into syllables, at most
-/// `MAX_CANDS`. Hyphens must fall between syllables. `tail` is the first
-/// letter of the next word (for sound changes across a space).
-fn syllabify(w: &[u8], tail: Option<u8>, explain: bool) -> Vec<Alt> {
-    let mut out = Vec::with_capacity(4);
+/// `MAX_CANDS`, appended to the arena's alternatives. Hyphens must fall
+/// between syllables. `tail` is the first letter of the next word (for
+/// sound changes across a space).
+fn syllabify(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Span {
+    let start = ar.alts.len();
     if w.len() > 2 * MAX_WORD || w.iter().filter(|&&b| b != HYPHEN).count() > MAX_WORD {
-        return out;
+        return ar.since(start);
     }
-    cut(w, tail, explain, &mut out);
+    cut(w, tail, explain, ar);
     // English-style silent final e (Paik Nam-june): also read without it.
     if let [.., v, c, b'e'] = w {
-        if is_vowel_letter(*v) && !is_vowel_letter(*c) && *c != HYPHEN && out.len() < MAX_CANDS {
-            let mut more = Vec::new();
-            cut(&w[..w.len() - 1], tail, explain, &mut more);
-            for a in more {
-                if out.len() < MAX_CANDS && !out.iter().any(|o| o.0 == a.0) {
-                    out.push(a);
+        if is_vowel_letter(*v)
+            && !is_vowel_letter(*c)
+            && *c != HYPHEN
+            && ar.alts.len() - start < MAX_CANDS
+        {
+            let mid = ar.alts.len();
+            cut(&w[..w.len() - 1], tail, explain, ar);
+            // Keep the new cuts that are not there yet, `MAX_CANDS` in all.
+            let mut keep = mid;
+            for k in mid..ar.alts.len() {
+                let a = ar.alts[k];
+                let seen = ar.alts[start..keep].iter().any(|&o| ar.syl(o) == ar.syl(a));
+                if keep - start < MAX_CANDS && !seen {
+                    ar.alts[keep] = a;
+                    keep += 1;
                 }
             }
+            ar.alts.truncate(keep);
         }
     }
-    out
+    ar.since(start)
 }
 
-/// One way a syllable can be spelled from a position: indices into the
-/// spelling tables and where the next syllable starts (hyphens skipped).
+/// One way a syllable can be spelled from a position: its mask (with the
+/// sound changes that depend on the next letter), where it ends and where
+/// the next syllable starts (hyphens skipped).
 #[derive(Clone, Copy)]
 struct Opt {
+    mask: u64,
     end: u8,
     next: u8,
-    on: u8,
-    v: u8,
-    co: u8,
+    /// The onset is "n" (ㄹ heard as ㄴ after a closed syllable or at the
+    /// start: the walk adds ㄹ).
+    n_onset: bool,
+    /// The syllable has a final consonant.
+    closed: bool,
 }
 
 const MAX_LEN: usize = 2 * MAX_WORD + 1;
 
-/// For each table, the entries that can start with a given letter
-/// (including the empty spelling), in table order.
+/// For each spelling table and each pair of letters (27 × 27: a letter or
+/// anything else), the entries that can be spelled from a position starting
+/// with those letters, as a bit set in table order (bit i = entry i; the
+/// tables have fewer than 64 entries). Three-letter spellings (`*3`) also
+/// need their third letter checked.
 struct Index {
-    on: Vec<Vec<u8>>,
-    v: Vec<Vec<u8>>,
-    co: Vec<Vec<u8>>,
+    on: Vec<u64>,
+    v: Vec<u64>,
+    co: Vec<u64>,
+    on3: u64,
+    v3: u64,
+    co3: u64,
 }
 
 fn index() -> &'static Index {
     static IDX: OnceLock<Index> = OnceLock::new();
     IDX.get_or_init(|| {
-        let build = |t: &[Spelling]| -> Vec<Vec<u8>> {
-            (0u8..=26)
-                .map(|c| {
-                    t.iter()
-                        .enumerate()
-                        .filter(|(_, sp)| sp.s.is_empty() || (c < 26 && sp.s[0] == b'a' + c))
-                        .map(|(i, _)| i as u8)
-                        .collect()
-                })
-                .collect()
+        let build = |t: &[Spelling]| -> (Vec<u64>, u64) {
+            let mut sets = vec![0u64; 27 * 27];
+            let mut three = 0u64;
+            for (i, sp) in t.iter().enumerate().take(64) {
+                if sp.s.len() >= 3 {
+                    three |= 1 << i;
+                }
+                for c0 in 0..27u8 {
+                    for c1 in 0..27u8 {
+                        let letter_ok =
+                            |k: usize, c: u8| sp.s.get(k).is_none_or(|&b| c < 26 && b == b'a' + c);
+                        if letter_ok(0, c0) && letter_ok(1, c1) {
+                            sets[usize::from(c0) * 27 + usize::from(c1)] |= 1 << i;
+                        }
+                    }
+                }
+            }
+            (sets, three)
         };
+        let (on, on3) = build(ONSETS);
+        let (v, v3) = build(VOWELS);
+        let (co, co3) = build(CODAS);
         Index {
-            on: build(ONSETS),
-            v: build(VOWELS),
-            co: build(CODAS),
+            on,
+            v,
+            co,
+            on3,
+            v3,
+            co3,
         }
     })
 }
 
+/// The entries of `table` spelled at position `p` of the padded word `wp`.
 #[inline]
-fn bucket(w: &[u8], at: usize) -> usize {
-    match w.get(at) {
-        Some(&b) if b.is_ascii_lowercase() => usize::from(b - b'a'),
-        _ => 26,
+fn fitting(table: &[Spelling], sets: &[u64], three: u64, wp: &[u8], p: usize) -> u64 {
+    let b = |k: usize| wp.get(p + k).copied().unwrap_or(0);
+    let mut m = sets
+        .get(letter(b(0)) * 27 + letter(b(1)))
+        .copied()
+        .unwrap_or(0);
+    let mut long = m & three;
+    while long != 0 {
+        let i = long.trailing_zeros() as usize;
+        long &= long - 1;
+        if table.get(i).and_then(|sp| sp.s.get(2)) != Some(&b(2)) {
+            m &= !(1 << i);
+        }
     }
+    m
 }
 
 /// The cuts of a Latin word into syllables (at most `MAX_CANDS` ways), as
@@ -555,10 +828,9 @@ fn bucket(w: &[u8], at: usize) -> usize {
 pub(crate) fn latin_cuts(letters: &[u8]) -> Vec<Vec<u64>> {
     let mut buf = WordBuf::new();
     preprocess(letters, &mut buf);
-    syllabify(buf.as_slice(), None, false)
-        .into_iter()
-        .map(|a| a.0)
-        .collect()
+    let mut ar = Arena::default();
+    let s = syllabify(buf.as_slice(), None, false, &mut ar);
+    ar.list(s).iter().map(|&a| ar.syl(a).to_vec()).collect()
 }
 
 /// Hangul syllables a syllable mask stands for: every initial and vowel
@@ -596,171 +868,218 @@ pub(crate) fn mask_syllables(m: u64) -> Vec<Syllable> {
     out
 }
 
-/// Cut `w` into syllables (all ways, at most `MAX_CANDS`), appending to `out`.
-fn cut(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>) {
-    // Scratch space for the options, reused across calls.
+/// Run `f` with this thread's scratch vector of options (cleared).
+fn with_opts<T: Default>(f: impl FnOnce(&mut Vec<Opt>) -> T) -> T {
     thread_local! {
         static OPTS: std::cell::RefCell<Vec<Opt>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    OPTS.with(|o| match o.try_borrow_mut() {
-        Ok(mut opts) => {
+    let mut f = Some(f);
+    let done = OPTS
+        .try_with(|o| {
+            let mut opts = o.try_borrow_mut().ok()?;
             opts.clear();
-            cut_with(w, tail, explain, out, &mut opts);
-        }
-        Err(_) => cut_with(w, tail, explain, out, &mut Vec::new()),
-    });
+            f.take().map(|f| f(&mut opts))
+        })
+        .ok()
+        .flatten();
+    match (done, f) {
+        (Some(x), _) => x,
+        (None, Some(f)) => f(&mut Vec::new()),
+        (None, None) => T::default(),
+    }
 }
 
-fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, out: &mut Vec<Alt>, opts: &mut Vec<Opt>) {
+/// Cut `w` into syllables (all ways, at most `MAX_CANDS`), appending to the
+/// arena's alternatives.
+fn cut(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) {
+    with_opts(|opts| cut_with(w, tail, explain, ar, opts));
+}
+
+/// The syllable options of every position of `w` (see [`plan`]).
+struct Plan {
+    range: [(u16, u16); MAX_LEN + 1],
+    /// Fewest syllables the rest can be cut into from a position
+    /// (`u8::MAX`: it cannot be cut).
+    min_syl: [u8; MAX_LEN + 1],
+    start: usize,
+}
+
+/// Options per position, from the end, keeping only those after which the
+/// rest can be cut too (so enumeration never meets a dead end). The spellings
+/// at a position come from [`index`] as bit sets, by its first two letters.
+fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>, p: &mut Plan) -> bool {
     let n = w.len();
     if n > 2 * MAX_WORD {
-        return;
+        return false;
     }
-    let skip = |mut p: usize| {
-        while p < n && w[p] == HYPHEN {
-            p += 1;
-        }
-        p
-    };
-    // Options per position, from the end, keeping only those after which
-    // the rest can be cut too (so enumeration never meets a dead end).
     let idx = index();
-    // The word padded with zeros (no spelling contains 0), so that four
-    // bytes can be read at any position.
+    // The word padded with zeros (no spelling contains 0), so that the
+    // letters after any position can be read.
     let mut wp = [0u8; MAX_LEN + 4];
     wp[..n].copy_from_slice(w);
-    let at = |p: usize| u32::from_le_bytes([wp[p], wp[p + 1], wp[p + 2], wp[p + 3]]);
-    let fits = |p: usize, sp: &Spelling| at(p) & sp.mask == sp.key;
-    let mut range = [(0u16, 0u16); MAX_LEN + 1];
-    let mut ok = [false; MAX_LEN + 1];
-    ok[n] = true;
+    // Next position that is not a hyphen.
+    let mut skip = [n as u8; MAX_LEN + 1];
+    for p in (0..n).rev() {
+        skip[p] = if w[p] == HYPHEN { skip[p + 1] } else { p as u8 };
+    }
+    p.start = usize::from(skip[0]);
+    p.min_syl[n] = 0;
     for pos in (0..n).rev() {
         if w[pos] == HYPHEN {
-            ok[pos] = ok[pos + 1];
+            p.min_syl[pos] = p.min_syl[pos + 1];
             continue;
         }
         let lo = opts.len();
-        for &oi in &idx.on[bucket(w, pos)] {
-            let on = &ONSETS[usize::from(oi)];
-            if !fits(pos, on) {
-                continue;
-            }
+        let mut best = u8::MAX;
+        let mut ons = fitting(ONSETS, &idx.on, idx.on3, &wp, pos);
+        while ons != 0 {
+            let oi = ons.trailing_zeros() as usize;
+            ons &= ons - 1;
+            let on = &ONSETS[oi];
             let vpos = pos + on.s.len();
-            for &vi in &idx.v[bucket(w, vpos)] {
-                let v = &VOWELS[usize::from(vi)];
-                if v.s.is_empty() || !fits(vpos, v) {
-                    continue;
-                }
+            let mut vs = fitting(VOWELS, &idx.v, idx.v3, &wp, vpos);
+            while vs != 0 {
+                let vi = vs.trailing_zeros() as usize;
+                vs &= vs - 1;
+                let v = &VOWELS[vi];
                 let cpos = vpos + v.s.len();
-                for &ci in &idx.co[bucket(w, cpos)] {
-                    let co = &CODAS[usize::from(ci)];
-                    if !fits(cpos, co) {
+                let mut cos = fitting(CODAS, &idx.co, idx.co3, &wp, cpos);
+                while cos != 0 {
+                    let ci = cos.trailing_zeros() as usize;
+                    cos &= cos - 1;
+                    let co = &CODAS[ci];
+                    let end = cpos + co.s.len();
+                    let next = skip.get(end).map_or(n, |&x| usize::from(x));
+                    if p.min_syl[next] == u8::MAX {
                         continue;
                     }
-                    let end = cpos + co.s.len();
-                    let next = skip(end);
-                    if ok[next] {
-                        opts.push(Opt {
-                            end: end as u8,
-                            next: next as u8,
-                            on: oi,
-                            v: vi,
-                            co: ci,
-                        });
+                    best = best.min(p.min_syl[next].saturating_add(1));
+                    let mut cm = co.m;
+                    let nb = if next < n { Some(w[next]) } else { tail };
+                    // Nasalized finals written by MR before n/m (박명
+                    // Pang-myŏng) and ㄴ written l before l (신라 Sil-la).
+                    if matches!(nb, Some(b'n') | Some(b'm')) {
+                        match co.s {
+                            b"ng" => cm |= fb(fc::K),
+                            b"m" => cm |= fb(fc::P),
+                            b"n" => cm |= fb(fc::T),
+                            _ => {}
+                        }
                     }
+                    if nb == Some(b'l') && co.s == b"l" {
+                        cm |= fb(fc::N);
+                    }
+                    // "u" stands for ㅓ only in closed syllables (Jung, Sung,
+                    // Chun, Bum); "Suh", "Huh", "Uhm" come through preprocess.
+                    let vm = if v.s == b"u" && co.s.is_empty() {
+                        v.m & !vb(V::EO)
+                    } else {
+                        v.m
+                    };
+                    opts.push(Opt {
+                        mask: on.m | vm | cm,
+                        end: end as u8,
+                        next: next as u8,
+                        n_onset: on.s == b"n",
+                        closed: !co.s.is_empty(),
+                    });
                 }
             }
         }
-        range[pos] = (lo as u16, opts.len() as u16);
-        ok[pos] = opts.len() > lo;
+        p.range[pos] = (lo as u16, opts.len() as u16);
+        p.min_syl[pos] = best;
     }
-    let start = skip(0);
-    if start >= n || !ok[start] {
-        return;
-    }
-    let mut cur: Alt = (Vec::with_capacity(8), Vec::new());
-    walk(w, start, tail, false, opts, &range, &mut cur, out, explain);
+    p.start < n && p.min_syl[p.start] != u8::MAX
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    w: &[u8],
-    pos: usize,
-    tail: Option<u8>,
-    prev_nonempty: bool,
-    opts: &[Opt],
-    range: &[(u16, u16)],
-    cur: &mut Alt,
-    out: &mut Vec<Alt>,
-    explain: bool,
-) {
-    if out.len() >= MAX_CANDS || cur.0.len() >= MAX_SYL {
+impl Plan {
+    /// A plan to be filled by [`plan`] (which sets every entry it reads).
+    fn new() -> Plan {
+        Plan {
+            range: [(0, 0); MAX_LEN + 1],
+            min_syl: [u8::MAX; MAX_LEN + 1],
+            start: 0,
+        }
+    }
+}
+
+/// Whether [`cut`] finds at least one way to cut `w` (it keeps cuts of
+/// fewer than `MAX_SYL` syllables).
+fn cuts_at_all(w: &[u8]) -> bool {
+    let mut p = Plan::new();
+    with_opts(|opts| plan(w, None, opts, &mut p) && usize::from(p.min_syl[p.start]) < MAX_SYL)
+}
+
+fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mut Vec<Opt>) {
+    let mut p = Plan::new();
+    if !plan(w, tail, opts, &mut p) {
         return;
     }
+    let mut st = Walk {
+        w,
+        opts,
+        range: &p.range,
+        explain,
+        base: ar.alts.len(),
+        cur: [0; MAX_SYL],
+        len: 0,
+        text: Vec::new(),
+    };
+    walk(&mut st, p.start, false, ar);
+}
+
+/// State of the enumeration of cuts: the syllables so far on the stack.
+struct Walk<'a> {
+    w: &'a [u8],
+    opts: &'a [Opt],
+    range: &'a [(u16, u16)],
+    explain: bool,
+    /// Where this word's alternatives start in the arena.
+    base: usize,
+    cur: [u64; MAX_SYL],
+    len: usize,
+    text: Vec<String>,
+}
+
+fn walk(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
+    if ar.alts.len() - st.base >= MAX_CANDS || st.len >= MAX_SYL {
+        return;
+    }
+    let w = st.w;
     if pos >= w.len() {
-        if !cur.0.is_empty() {
-            out.push(cur.clone());
+        if st.len > 0 {
+            let text = if st.explain {
+                st.text.clone()
+            } else {
+                Vec::new()
+            };
+            let a = ar.alt(st.cur[..st.len].iter().copied(), text);
+            ar.alts.push(a);
         }
         return;
     }
-    let (lo, hi) = range[pos];
-    for o in &opts[usize::from(lo)..usize::from(hi)] {
-        let on = &ONSETS[usize::from(o.on)];
-        let v = &VOWELS[usize::from(o.v)];
-        let co = &CODAS[usize::from(o.co)];
-        let mut om = on.m;
+    let (lo, hi) = st.range[pos];
+    for k in usize::from(lo)..usize::from(hi) {
+        let o = st.opts[k];
         // Sound changes MR writes across a syllable boundary: 응렬 ŭng-nyŏl,
         // 신라 Silla (ㄹ heard as ㄴ and the reverse).
-        if on.s == b"n" && (prev_nonempty || pos == 0) {
-            om |= ib(I::R);
-        }
-        let mut cm = co.m;
-        let nb = w[usize::from(o.end).min(w.len())..]
-            .iter()
-            .copied()
-            .find(|&b| b != HYPHEN)
-            .or(tail);
-        // Nasalized finals written by MR before n/m (박명 Pang-myŏng)
-        // and ㄴ written l before l (신라 Sil-la).
-        if matches!(nb, Some(b'n') | Some(b'm')) {
-            match co.s {
-                b"ng" => cm |= fb(fc::K),
-                b"m" => cm |= fb(fc::P),
-                b"n" => cm |= fb(fc::T),
-                _ => {}
-            }
-        }
-        if nb == Some(b'l') && co.s == b"l" {
-            cm |= fb(fc::N);
-        }
-        // "u" stands for ㅓ only in closed syllables (Jung, Sung, Chun,
-        // Bum); "Suh", "Huh", "Uhm" come through preprocess.
-        let vm = if v.s == b"u" && co.s.is_empty() {
-            v.m & !vb(V::EO)
+        let r = if o.n_onset && (prev_nonempty || pos == 0) {
+            ib(I::R)
         } else {
-            v.m
+            0
         };
-        cur.0.push(om | vm | cm);
-        if explain {
-            cur.1
+        st.cur[st.len] = o.mask | r;
+        st.len += 1;
+        if st.explain {
+            st.text
                 .push(String::from_utf8_lossy(&w[pos..usize::from(o.end)]).into_owned());
         }
-        walk(
-            w,
-            usize::from(o.next),
-            tail,
-            !co.s.is_empty(),
-            opts,
-            range,
-            cur,
-            out,
-            explain,
-        );
-        cur.0.pop();
-        if explain {
-            cur.1.pop();
+        walk(st, usize::from(o.next), o.closed, ar);
+        st.len -= 1;
+        if st.explain {
+            st.text.pop();
         }
-        if out.len() >= MAX_CANDS {
+        if ar.alts.len() - st.base >= MAX_CANDS {
             return;
         }
     }
@@ -780,14 +1099,21 @@ struct PinyinTable {
     lens: Vec<u8>,
 }
 
+/// Index of a lower-case letter (0–25), 26 for any other byte.
 #[inline]
 fn letter(b: u8) -> usize {
-    if b.is_ascii_lowercase() {
-        usize::from(b - b'a')
-    } else {
-        26
-    }
+    usize::from(LETTER[usize::from(b)])
 }
+
+static LETTER: [u8; 256] = {
+    let mut t = [26u8; 256];
+    let mut c = 0;
+    while c < 26 {
+        t[b'a' as usize + c] = c as u8;
+        c += 1;
+    }
+    t
+};
 
 fn pinyin_table() -> &'static PinyinTable {
     static P: OnceLock<PinyinTable> = OnceLock::new();
@@ -849,15 +1175,17 @@ fn pinyin_masks() -> &'static PinyinTable {
     pinyin_table()
 }
 
-/// All ways (≤ 4) of reading `w` as pinyin syllables.
-fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
+/// All ways (≤ 4) of reading `w` as pinyin syllables, appended to the
+/// arena's alternatives.
+fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
+    let start = ar.alts.len();
     let map = pinyin_masks();
     let mut letters = [0u8; MAX_WORD];
     let mut n = 0;
     for &b in w {
         if b != HYPHEN {
             if n == MAX_WORD {
-                return Vec::new();
+                return ar.since(start);
             }
             letters[n] = b;
             n += 1;
@@ -865,104 +1193,161 @@ fn pinyin_split(w: &[u8], explain: bool) -> Vec<Alt> {
     }
     let l = &letters[..n];
     if l.is_empty() {
-        return Vec::new();
+        return ar.since(start);
     }
-    // Syllables (pos, length, mask) that leave a parsable rest, found from
-    // the end so that dead ends are never explored; `range[pos]` indexes them.
-    let mut hits: Vec<(u8, u64)> = Vec::with_capacity(2 * n);
-    let mut range = [(0u16, 0u16); MAX_WORD + 1];
-    let mut ok = [false; MAX_WORD + 1];
-    ok[n] = true;
-    for pos in (0..n).rev() {
-        let lo = hits.len();
-        let c0 = letter(l[pos]);
-        let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
-        let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
-        for len in (1..=6usize).rev() {
-            if can & (1 << len) == 0 || pos + len > n || !ok[pos + len] {
-                continue;
+    // Syllables that leave a parsable rest, found from the end so that dead
+    // ends are never explored; `range[pos]` indexes them (in the reused
+    // vector of options: mask and end).
+    with_opts(|hits| {
+        let mut range = [(0u16, 0u16); MAX_WORD + 1];
+        let mut ok = [false; MAX_WORD + 1];
+        ok[n] = true;
+        // Nearest position after `pos` from which the rest can be read.
+        let mut next_ok = n;
+        for pos in (0..n).rev() {
+            let lo = hits.len();
+            let c0 = letter(l[pos]);
+            let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
+            let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
+            // Lengths 6 down to 1 that some syllable starting so has.
+            let mut lens = can & 0b111_1110;
+            while lens != 0 {
+                let len = 7 - lens.leading_zeros() as usize;
+                lens &= !(1 << len);
+                if pos + len > n || !ok[pos + len] {
+                    continue;
+                }
+                if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
+                    hits.push(Opt {
+                        mask: m,
+                        end: (pos + len) as u8,
+                        next: (pos + len) as u8,
+                        n_onset: false,
+                        closed: false,
+                    });
+                }
             }
-            if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
-                hits.push((len as u8, m));
+            range[pos] = (lo as u16, hits.len() as u16);
+            ok[pos] = hits.len() > lo;
+            // No syllable is longer than 6 letters: a gap of 6 unreadable
+            // positions reads as nothing.
+            if !ok[pos] && pos + 6 < n && next_ok > pos + 6 {
+                return;
+            }
+            if ok[pos] {
+                next_ok = pos;
             }
         }
-        range[pos] = (lo as u16, hits.len() as u16);
-        ok[pos] = hits.len() > lo;
-        if !ok[pos] && pos + 6 < n && !ok[pos + 1..=pos + 6].iter().any(|&x| x) {
-            return Vec::new();
-        }
-    }
-    if !ok[0] {
-        return Vec::new();
-    }
-    let mut out = Vec::with_capacity(2);
-    let mut cur: Alt = (Vec::with_capacity(n), Vec::new());
-    #[allow(clippy::too_many_arguments)]
-    fn go(
-        l: &[u8],
-        pos: usize,
-        hits: &[(u8, u64)],
-        range: &[(u16, u16)],
-        cur: &mut Alt,
-        out: &mut Vec<Alt>,
-        explain: bool,
-    ) {
-        if out.len() >= 4 || cur.0.len() >= MAX_SYL {
+        if !ok[0] {
             return;
         }
-        if pos == l.len() {
-            out.push(cur.clone());
-            return;
+        struct Go<'a> {
+            l: &'a [u8],
+            hits: &'a [Opt],
+            range: &'a [(u16, u16)],
+            explain: bool,
+            base: usize,
+            cur: [u64; MAX_SYL],
+            len: usize,
+            text: Vec<String>,
         }
-        let (lo, hi) = range[pos];
-        for &(len, m) in &hits[usize::from(lo)..usize::from(hi)] {
-            let len = usize::from(len);
-            cur.0.push(m);
-            if explain {
-                cur.1
-                    .push(String::from_utf8_lossy(&l[pos..pos + len]).into_owned());
+        fn go(g: &mut Go, pos: usize, ar: &mut Arena) {
+            if ar.alts.len() - g.base >= 4 || g.len >= MAX_SYL {
+                return;
             }
-            go(l, pos + len, hits, range, cur, out, explain);
-            cur.0.pop();
-            if explain {
-                cur.1.pop();
+            if pos == g.l.len() {
+                let text = if g.explain {
+                    g.text.clone()
+                } else {
+                    Vec::new()
+                };
+                let a = ar.alt(g.cur[..g.len].iter().copied(), text);
+                ar.alts.push(a);
+                return;
+            }
+            let (lo, hi) = g.range[pos];
+            for k in usize::from(lo)..usize::from(hi) {
+                let h = g.hits[k];
+                let end = usize::from(h.end);
+                g.cur[g.len] = h.mask;
+                g.len += 1;
+                if g.explain {
+                    g.text
+                        .push(String::from_utf8_lossy(&g.l[pos..end]).into_owned());
+                }
+                go(g, end, ar);
+                g.len -= 1;
+                if g.explain {
+                    g.text.pop();
+                }
             }
         }
-    }
-    go(l, 0, &hits, &range, &mut cur, &mut out, explain);
-    out
+        let mut g = Go {
+            l,
+            hits,
+            range: &range,
+            explain,
+            base: start,
+            cur: [0; MAX_SYL],
+            len: 0,
+            text: Vec::new(),
+        };
+        go(&mut g, 0, ar);
+    });
+    ar.since(start)
 }
 
 // ---------------------------------------------------------------- words --
 
-fn surname_alt(ids: &[usize], explain: bool) -> Option<Alt> {
+/// A surname reading outside an arena: masks and texts.
+type OwnedAlt = (Vec<u64>, Vec<String>);
+
+/// The masks (and, when explaining, the text) of a surname table entry
+/// list; the masks come from a cache built once when not explaining.
+fn surname_alt(
+    ids: &[usize],
+    explain: bool,
+) -> Option<(std::borrow::Cow<'static, [u64]>, Vec<String>)> {
+    use std::borrow::Cow;
     if !explain {
-        static CACHE: OnceLock<HashMap<usize, Option<Vec<u64>>>> = OnceLock::new();
-        let c = CACHE.get_or_init(|| {
-            let t = tables();
-            let mut m = HashMap::default();
-            let lists = t
-                .surname_by_latin
-                .values()
-                .chain(t.surname_by_hangul.values())
-                .chain(t.surname_by_hanja.values())
-                .chain(t.surname_by_pinyin.values());
-            for v in lists {
-                m.insert(
-                    v.as_ptr() as usize,
-                    surname_alt_build(v, false).map(|a| a.0),
-                );
-            }
-            m
-        });
-        if let Some(r) = c.get(&(ids.as_ptr() as usize)) {
-            return r.clone().map(|m| (m, Vec::new()));
+        if let Some(r) = surname_cache().get(&(ids.as_ptr() as usize)) {
+            return r.as_deref().map(|m| (Cow::Borrowed(m), Vec::new()));
         }
     }
-    surname_alt_build(ids, explain)
+    surname_alt_build(ids, explain).map(|(m, t)| (Cow::Owned(m), t))
 }
 
-fn surname_alt_build(ids: &[usize], explain: bool) -> Option<Alt> {
+/// The masks of a surname table entry list (`None` when it has none).
+fn surname_masks(ids: &[usize]) -> Option<&'static [u64]> {
+    surname_cache()
+        .get(&(ids.as_ptr() as usize))
+        .and_then(|r| r.as_deref())
+}
+
+/// Masks of every entry list of the surname tables (built once), by the
+/// list's address.
+fn surname_cache() -> &'static HashMap<usize, Option<Vec<u64>>> {
+    static CACHE: OnceLock<HashMap<usize, Option<Vec<u64>>>> = OnceLock::new();
+    CACHE.get_or_init(|| {
+        let t = tables();
+        let mut m = HashMap::default();
+        let lists = t
+            .surname_by_latin
+            .values()
+            .chain(t.surname_by_hangul.values())
+            .chain(t.surname_by_hanja.values())
+            .chain(t.surname_by_pinyin.values());
+        for v in lists {
+            m.insert(
+                v.as_ptr() as usize,
+                surname_alt_build(v, false).map(|a| a.0),
+            );
+        }
+        m
+    })
+}
+
+fn surname_alt_build(ids: &[usize], explain: bool) -> Option<OwnedAlt> {
     let t = tables();
     let first = *ids.first()?;
     let len = t.surnames.get(first)?.syllables.len();
@@ -1042,17 +1427,24 @@ impl StrBuf {
     }
 }
 
-fn hangul_word(chars: &[char], explain: bool) -> Word {
-    let masks: Vec<u64> = chars
-        .iter()
-        .filter_map(|&c| hangul::decompose(c))
-        .map(syllable_mask)
-        .collect();
+fn hangul_word(chars: &[char], explain: bool, ar: &mut Arena) -> Word {
     let text = if explain {
         chars.iter().map(|c| c.to_string()).collect()
     } else {
         Vec::new()
     };
+    let alt = ar.alt(
+        chars
+            .iter()
+            .filter_map(|&c| hangul::decompose(c))
+            .map(syllable_mask),
+        text,
+    );
+    if !explain {
+        if let Some(rank) = hangul_surname_rank(chars) {
+            return char_word(Script::Hangul, chars, alt, None, rank, explain, ar);
+        }
+    }
     let word = StrBuf::of_chars(chars);
     let word = word.as_ref().map_or("", StrBuf::as_str);
     let t = tables();
@@ -1062,16 +1454,42 @@ fn hangul_word(chars: &[char], explain: bool) -> Word {
     // (for the text); `assemble` reads the word's `alts` otherwise.
     let surname = ids.filter(|_| explain).and_then(|ids| {
         let tx = surname_alt(ids, true)?.1;
-        Some((masks.clone(), tx))
+        let m = ar.syl(alt).to_vec();
+        Some(ar.alt(m, tx))
     });
-    char_word(
-        Script::Hangul,
-        chars,
-        (masks, text),
-        surname,
-        rank(ids),
-        explain,
-    )
+    char_word(Script::Hangul, chars, alt, surname, rank(ids), explain, ar)
+}
+
+/// The surname rank of a Hangul word as the surname table gives it, from
+/// a map keyed by the word's (at most two) characters, built once; the
+/// outer `None` when the map cannot say (a longer word while the table
+/// has longer surnames), so the caller looks the table up itself.
+fn hangul_surname_rank(chars: &[char]) -> Option<Option<usize>> {
+    fn key(cs: &[char]) -> Option<u64> {
+        match cs {
+            [a] => Some(u64::from(u32::from(*a)) | 1 << 42),
+            [a, b] => Some(u64::from(u32::from(*a)) | u64::from(u32::from(*b)) << 21 | 2 << 42),
+            _ => None,
+        }
+    }
+    static M: OnceLock<(HashMap<u64, Option<usize>>, usize)> = OnceLock::new();
+    let (m, longest) = M.get_or_init(|| {
+        let mut m = HashMap::default();
+        let mut longest = 0;
+        for (k, ids) in &tables().surname_by_hangul {
+            let cs: Vec<char> = k.chars().collect();
+            longest = longest.max(cs.len());
+            if let Some(x) = key(&cs) {
+                m.insert(x, rank(Some(ids)));
+            }
+        }
+        (m, longest)
+    });
+    match key(chars) {
+        Some(k) => Some(m.get(&k).copied().flatten()),
+        None if chars.len() > *longest => Some(None),
+        None => None,
+    }
 }
 
 /// A Hangul or Hanja word: one reading (`alt`), its surname reading if any.
@@ -1082,19 +1500,31 @@ fn char_word(
     surname: Option<Alt>,
     surname_rank: Option<usize>,
     explain: bool,
+    ar: &mut Arena,
 ) -> Word {
+    let start = ar.alts.len();
+    ar.alts.push(alt);
+    let alts = ar.since(start);
+    let at = ar.chars.len();
+    if explain {
+        ar.chars.extend_from_slice(chars);
+    }
     Word {
         script,
-        alts: vec![alt],
+        memo: false,
+        alts,
+        n_typo: 0,
+        typo: None,
         surname,
         surname_rank,
-        letters: Vec::new(),
+        letters: Span::default(),
         tail: None,
         pinyin_surname: None,
-        pinyin: Vec::new(),
-        typo_alts: Vec::new(),
-        typo: None,
-        chars: if explain { chars.to_vec() } else { Vec::new() },
+        pinyin: Span::default(),
+        chars: Span {
+            at: at as u32,
+            n: (ar.chars.len() - at) as u32,
+        },
         head: [
             chars.first().copied().unwrap_or('\0'),
             chars.get(1).copied().unwrap_or('\0'),
@@ -1103,7 +1533,26 @@ fn char_word(
     }
 }
 
+/// The mask of a Chinese character: its one reading (exact) or the union
+/// of its readings; an unknown character is opaque. Looked up in a compact
+/// map of masks built once (the Unihan entries are large and slow to
+/// reach).
 fn han_mask(c: char) -> u64 {
+    static MASKS: OnceLock<HashMap<char, u64>> = OnceLock::new();
+    let m = MASKS.get_or_init(|| {
+        tables()
+            .hanja
+            .keys()
+            .map(|&c| (c, han_mask_of(c)))
+            .collect()
+    });
+    match m.get(&c) {
+        Some(&x) => x,
+        None => han_mask_of(c),
+    }
+}
+
+fn han_mask_of(c: char) -> u64 {
     match tables::hanja_readings(c) {
         Some(rs) if rs.len() == 1 => syllable_mask(rs[0]),
         Some(rs) => rs.iter().fold(0, |a, &s| a | syllable_mask(s)) & !EXACT,
@@ -1114,46 +1563,41 @@ fn han_mask(c: char) -> u64 {
     }
 }
 
-fn han_word(chars: &[char], explain: bool) -> Word {
-    let masks: Vec<u64> = chars.iter().map(|&c| han_mask(c)).collect();
+fn han_word(chars: &[char], explain: bool, ar: &mut Arena) -> Word {
     let text = if explain {
         chars.iter().map(|c| c.to_string()).collect()
     } else {
         Vec::new()
     };
+    let alt = ar.alt(chars.iter().map(|&c| han_mask(c)), text);
     let word = StrBuf::of_chars(chars);
     let word = word.as_ref().map_or("", StrBuf::as_str);
     let t = tables();
-    let surname = t
-        .surname_by_hanja
-        .get(word)
-        .and_then(|ids| surname_alt(ids, explain));
-    let surname_rank = rank(t.surname_by_hanja.get(word));
-    char_word(
-        Script::Han,
-        chars,
-        (masks, text),
-        surname,
-        surname_rank,
-        explain,
-    )
+    let ids = t.surname_by_hanja.get(word);
+    let surname = ids
+        .and_then(|ids| surname_alt(ids, explain))
+        .map(|(m, tx)| ar.alt(m.iter().copied(), tx));
+    char_word(Script::Han, chars, alt, surname, rank(ids), explain, ar)
 }
 
-fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
+fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, memo: bool) -> Word {
     let mut buf = WordBuf::new();
     preprocess(letters, &mut buf);
-    let mut alts = syllabify(buf.as_slice(), tail, explain);
-    let unreadable = alts.is_empty();
-    if alts.is_empty() {
+    let mut alts = syllabify(buf.as_slice(), tail, explain, ar);
+    let unreadable = alts.n == 0;
+    if unreadable {
         let text = if explain {
             vec![String::from_utf8_lossy(letters).into_owned()]
         } else {
             Vec::new()
         };
-        alts.push((
-            vec![opaque(letters.iter().copied().filter(|&b| b != HYPHEN))],
+        let start = ar.alts.len();
+        let a = ar.alt(
+            [opaque(letters.iter().copied().filter(|&b| b != HYPHEN))],
             text,
-        ));
+        );
+        ar.alts.push(a);
+        alts = ar.since(start);
     }
     let t = tables();
     let mut buf = [0u8; MAX_WORD];
@@ -1164,69 +1608,168 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
             n += 1;
         }
     }
-    let plain: &str = std::str::from_utf8(&buf[..n]).unwrap_or("");
-    let surname = t
-        .surname_by_latin
-        .get(plain)
-        .and_then(|ids| surname_alt(ids, explain))
-        .map(|(m, _)| {
-            let tx = if explain {
-                vec![plain.to_string()]
-            } else {
-                Vec::new()
-            };
-            let m: Vec<u64> = m.into_iter().map(|x| x & !EXACT).collect();
-            // A two-syllable surname is shown as one unit; pad texts.
-            let mut tx = tx;
-            while explain && tx.len() < m.len() {
+    let plain_bytes = &buf[..n];
+    if !explain {
+        if let Some(k) = pack8(plain_bytes) {
+            // One look-up for both surname readings (the usual case).
+            let e = latin_surnames().get(&k);
+            let surname = e
+                .and_then(|e| e.latin)
+                .map(|m| ar.alt(m.iter().map(|x| x & !EXACT), Vec::new()));
+            let surname_rank = e.and_then(|e| e.rank);
+            let pinyin_surname = e
+                .and_then(|e| e.pinyin)
+                .map(|m| ar.alt(m.iter().map(|x| (x & !EXACT) | PINYIN), Vec::new()));
+            return latin_word_rest(
+                letters,
+                plain_bytes,
+                tail,
+                explain,
+                ar,
+                memo,
+                (alts, unreadable),
+                (surname, surname_rank, pinyin_surname),
+            );
+        }
+    }
+    let plain: &str = std::str::from_utf8(plain_bytes).unwrap_or("");
+    let ids = t.surname_by_latin.get(plain);
+    let surname = ids.and_then(|ids| surname_alt(ids, explain)).map(|(m, _)| {
+        // A two-syllable surname is shown as one unit; pad texts.
+        let mut tx = Vec::new();
+        if explain {
+            tx.push(plain.to_string());
+            while tx.len() < m.len() {
                 tx.push(String::new());
             }
-            (m, tx)
-        });
-    let surname_rank = rank(t.surname_by_latin.get(plain));
+        }
+        ar.alt(m.iter().map(|x| x & !EXACT), tx)
+    });
+    let surname_rank = rank(ids);
     let pinyin_surname = t
         .surname_by_pinyin
         .get(plain)
         .and_then(|ids| surname_alt(ids, explain))
         .map(|(m, tx)| {
-            let m: Vec<u64> = m.into_iter().map(|x| (x & !EXACT) | PINYIN).collect();
             let tx = if explain {
                 vec![plain.to_string(); m.len().min(1)]
             } else {
                 tx
             };
-            (m, tx)
+            ar.alt(m.iter().map(|x| (x & !EXACT) | PINYIN), tx)
         });
-    let pinyin = pinyin_split(letters, explain);
+    latin_word_rest(
+        letters,
+        plain_bytes,
+        tail,
+        explain,
+        ar,
+        memo,
+        (alts, unreadable),
+        (surname, surname_rank, pinyin_surname),
+    )
+}
+
+/// The rest of [`latin_word`] once the Korean cuts and surname readings
+/// are known: pinyin cuts, typo corrections, the word.
+#[allow(clippy::too_many_arguments)]
+fn latin_word_rest(
+    letters: &[u8],
+    plain: &[u8],
+    tail: Option<u8>,
+    explain: bool,
+    ar: &mut Arena,
+    memo: bool,
+    (alts, unreadable): (Span, bool),
+    (surname, surname_rank, pinyin_surname): (Option<Alt>, Option<usize>, Option<Alt>),
+) -> Word {
+    let pinyin = pinyin_split(letters, explain, ar);
     // One typing error in a word that reads neither as Korean nor as pinyin
-    // nor as a known surname spelling.
-    let (typo_alts, typo) = if unreadable && pinyin.is_empty() && surname.is_none() {
-        match correct_typo(&buf[..n], tail, explain) {
-            Some((kind, fixes, more)) => {
-                let mut all = alts.clone();
-                all.extend(more);
-                (all, Some((kind, fixes)))
-            }
-            None => (Vec::new(), None),
+    // nor as a known surname spelling. Its corrections' readings follow the
+    // word's one (opaque) alternative: nothing was added since.
+    let mut n_typo = 0;
+    let mut typo = None;
+    if unreadable && pinyin.n == 0 && surname.is_none() && ar.alts.len() == alts.range().end {
+        let start = ar.alts.len();
+        if let Some(kind) = correct_typo(plain, tail, explain, ar) {
+            typo = Some(kind);
+            n_typo = ar.since(start).n;
         }
-    } else {
-        (Vec::new(), None)
-    };
+    }
+    let at = ar.bytes.len();
+    ar.bytes.extend_from_slice(letters);
     Word {
         script: Script::Latin,
+        memo,
         alts,
+        n_typo,
+        typo,
         surname,
         surname_rank,
-        letters: letters.to_vec(),
+        letters: Span {
+            at: at as u32,
+            n: letters.len() as u32,
+        },
         tail,
         pinyin_surname,
         pinyin,
-        typo_alts,
-        typo,
-        chars: Vec::new(),
+        chars: Span::default(),
         head: ['\0'; 2],
         n_chars: 0,
     }
+}
+
+/// A Latin word of at most 8 letters as one integer key (bytes little
+/// endian, zero padded); `None` when longer.
+fn pack8(b: &[u8]) -> Option<u64> {
+    if b.len() > 8 {
+        return None;
+    }
+    let mut k = [0u8; 8];
+    k[..b.len()].copy_from_slice(b);
+    Some(u64::from_le_bytes(k))
+}
+
+/// The surname readings of a Latin spelling, as [`latin_word`] would find
+/// them in the tables: the Korean surname's masks and rank, the pinyin
+/// surname's masks.
+struct LatinSurname {
+    latin: Option<&'static [u64]>,
+    rank: Option<usize>,
+    pinyin: Option<&'static [u64]>,
+}
+
+/// Surname spellings of at most 8 letters (Latin and pinyin) by
+/// [`pack8`] key, built once: one look-up per new word instead of two
+/// string hashes and two cache look-ups.
+fn latin_surnames() -> &'static HashMap<u64, LatinSurname> {
+    static M: OnceLock<HashMap<u64, LatinSurname>> = OnceLock::new();
+    M.get_or_init(|| {
+        let t = tables();
+        let mut m: HashMap<u64, LatinSurname> = HashMap::default();
+        for (k, ids) in &t.surname_by_latin {
+            if let Some(k) = pack8(k.as_bytes()) {
+                let e = m.entry(k).or_insert(LatinSurname {
+                    latin: None,
+                    rank: None,
+                    pinyin: None,
+                });
+                e.latin = surname_masks(ids);
+                e.rank = rank(Some(ids));
+            }
+        }
+        for (k, ids) in &t.surname_by_pinyin {
+            if let Some(k) = pack8(k.as_bytes()) {
+                let e = m.entry(k).or_insert(LatinSurname {
+                    latin: None,
+                    rank: None,
+                    pinyin: None,
+                });
+                e.pinyin = surname_masks(ids);
+            }
+        }
+        m
+    })
 }
 
 /// Most distinct corrections of a typing error accepted: beyond this the
@@ -1234,32 +1777,32 @@ fn latin_word(letters: &[u8], tail: Option<u8>, explain: bool) -> Word {
 const MAX_TYPO_FIXES: usize = 6;
 
 /// Corrections of one typing error in an unreadable Latin word `w` (lower
-/// case, no hyphens): the kind, the corrected spellings and their readings
-/// (flagged `TYPO`). Tried in order, stopping at the first kind that gives
-/// a readable word: two adjacent letters swapped ("jni" → "jin"), one letter
-/// too many (doubled or stray: "cholj" → "chol"), one letter missing, one
-/// letter wrong. `None` when nothing reads or the correction is ambiguous
-/// (more than `MAX_TYPO_FIXES` spellings).
-fn correct_typo(
-    w: &[u8],
-    tail: Option<u8>,
-    explain: bool,
-) -> Option<(&'static str, Vec<String>, Vec<Alt>)> {
+/// case, no hyphens): their readings (flagged `TYPO`) are appended to the
+/// arena's alternatives and the kind of error is returned. Tried in order,
+/// stopping at the first kind that gives a readable word: two adjacent
+/// letters swapped ("jni" → "jin"), one letter too many (doubled or stray:
+/// "cholj" → "chol"), one letter missing, one letter wrong. `None` (and
+/// nothing added) when nothing reads or the correction is ambiguous (more
+/// than `MAX_TYPO_FIXES` spellings).
+fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Option<&'static str> {
     if w.len() < 2 || w.len() >= MAX_WORD {
         return None;
     }
     let mut v = [0u8; MAX_WORD + 1];
-    let mut fixes: Vec<Vec<u8>> = Vec::new();
-    let try_fix = |cand: &[u8], fixes: &mut Vec<Vec<u8>>| {
-        if fixes.len() > MAX_TYPO_FIXES || fixes.iter().any(|f| f == cand) {
+    // The distinct readable corrections, on the stack.
+    let mut fixes = [[0u8; MAX_WORD + 1]; MAX_TYPO_FIXES + 1];
+    let mut fix_len = [0usize; MAX_TYPO_FIXES + 1];
+    let mut n_fixes = 0;
+    let mut try_fix = |cand: &[u8], n_fixes: &mut usize| {
+        if *n_fixes > MAX_TYPO_FIXES || (0..*n_fixes).any(|i| fixes[i][..fix_len[i]] == *cand) {
             return;
         }
         let mut b = WordBuf::new();
         preprocess(cand, &mut b);
-        let mut probe = Vec::new();
-        cut(b.as_slice(), tail, false, &mut probe);
-        if !probe.is_empty() {
-            fixes.push(cand.to_vec());
+        if cuts_at_all(b.as_slice()) {
+            fixes[*n_fixes][..cand.len()].copy_from_slice(cand);
+            fix_len[*n_fixes] = cand.len();
+            *n_fixes += 1;
         }
     };
     let n = w.len();
@@ -1272,14 +1815,14 @@ fn correct_typo(
                     }
                     v[..n].copy_from_slice(w);
                     v.swap(i, i + 1);
-                    try_fix(&v[..n], &mut fixes);
+                    try_fix(&v[..n], &mut n_fixes);
                 }
             }
             1 => {
                 for i in 0..n {
                     v[..i].copy_from_slice(&w[..i]);
                     v[i..n - 1].copy_from_slice(&w[i + 1..]);
-                    try_fix(&v[..n - 1], &mut fixes);
+                    try_fix(&v[..n - 1], &mut n_fixes);
                 }
             }
             2 => {
@@ -1288,7 +1831,7 @@ fn correct_typo(
                         v[..i].copy_from_slice(&w[..i]);
                         v[i] = c;
                         v[i + 1..=n].copy_from_slice(&w[i..]);
-                        try_fix(&v[..=n], &mut fixes);
+                        try_fix(&v[..=n], &mut n_fixes);
                     }
                 }
             }
@@ -1300,13 +1843,13 @@ fn correct_typo(
                         }
                         v[..n].copy_from_slice(w);
                         v[i] = c;
-                        try_fix(&v[..n], &mut fixes);
+                        try_fix(&v[..n], &mut n_fixes);
                     }
                 }
             }
         }
-        if !fixes.is_empty() {
-            if fixes.len() > MAX_TYPO_FIXES {
+        if n_fixes > 0 {
+            if n_fixes > MAX_TYPO_FIXES {
                 return None;
             }
             let what = [
@@ -1315,25 +1858,25 @@ fn correct_typo(
                 "one letter missing",
                 "one letter wrong",
             ][kind];
-            let mut alts = Vec::new();
-            for f in &fixes {
+            let start = ar.alts.len();
+            for i in 0..n_fixes {
                 let mut b = WordBuf::new();
-                preprocess(f, &mut b);
-                for (m, t) in syllabify(b.as_slice(), tail, explain) {
-                    if alts.len() < MAX_CANDS {
-                        alts.push((m.into_iter().map(|x| x | TYPO).collect(), t));
+                preprocess(&fixes[i][..fix_len[i]], &mut b);
+                let s = syllabify(b.as_slice(), tail, explain, ar);
+                // At most `MAX_CANDS` readings of all corrections.
+                let keep = (s.n as usize).min(MAX_CANDS.saturating_sub(s.at as usize - start));
+                ar.alts.truncate(s.at as usize + keep);
+            }
+            for k in start..ar.alts.len() {
+                let a = ar.alts[k];
+                let r = a.at as usize..a.at as usize + a.len as usize;
+                if let Some(m) = ar.syl.get_mut(r) {
+                    for x in m {
+                        *x |= TYPO;
                     }
                 }
             }
-            let shown = if explain {
-                fixes
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            return Some((what, shown, alts));
+            return Some(what);
         }
     }
     None
@@ -1341,51 +1884,146 @@ fn correct_typo(
 
 /// Latin words recur across a list of names (Kim, Chol, Yong): their
 /// readings are memoized per thread. The memo is bounded (cleared when it
-/// holds `WORD_MEMO` words) and invisible to callers: a word's reading
-/// depends only on its letters and the next word's first letter.
+/// holds `WORD_MEMO` words or its arena `MEMO_SYL` masks) and invisible to
+/// callers: a word's reading depends only on its letters and the next
+/// word's first letter.
 const WORD_MEMO: usize = 16_384;
+const MEMO_SYL: usize = 1 << 18;
 
 /// Keyed by a hash of (letters, tail); the entry's own letters and tail are
 /// compared on a hit, so a collision only costs a recomputation.
-type Memo = std::cell::RefCell<HashMap<u64, Rc<Word>>>;
-thread_local! {
-    static MEMO: Memo = std::cell::RefCell::new(HashMap::default());
+#[derive(Default)]
+struct Memo {
+    /// Hash → index in `words` (small entries: the table stays in cache).
+    index: HashMap<u64, u32>,
+    words: Vec<Word>,
+    arena: Arena,
 }
 
-/// Empty this thread's word memo (benchmarks measure keying from cold).
-pub fn clear_word_memo() {
-    MEMO.with(|m| m.borrow_mut().clear());
-}
-
-fn latin_word_cached(letters: &[u8], tail: Option<u8>, explain: bool) -> Rc<Word> {
-    if explain {
-        return Rc::new(latin_word(letters, tail, explain));
+impl Memo {
+    fn clear(&mut self) {
+        self.index.clear();
+        self.words.clear();
+        self.arena.clear();
     }
-    MEMO.with(|m| {
-        let mut m = m.borrow_mut();
-        let k = fnv(letters
-            .iter()
-            .copied()
-            .chain(tail.map_or([0, 0], |t| [1, t])));
-        if let Some(w) = m.get(&k) {
-            if w.letters == letters && w.tail == tail {
-                return Rc::clone(w);
-            }
-            return Rc::new(latin_word(letters, tail, false));
+
+    /// Whether the memo is to be cleared before the next name (never
+    /// during one: its words point into the arena).
+    fn full(&self) -> bool {
+        self.words.len() >= WORD_MEMO
+            || self.arena.syl.len() >= MEMO_SYL
+            || self.arena.bytes.len() >= MEMO_SYL
+            || self.arena.alts.len() >= MEMO_SYL
+    }
+}
+
+/// What the reader keeps per thread between names: the normalized pieces,
+/// the word memo, the scratch arena and the list of words, all cleared
+/// rather than freed.
+#[derive(Default)]
+struct Reader {
+    pieces: Vec<Piece>,
+    memo: Memo,
+    scratch: Arena,
+    words: Vec<Word>,
+    text: WordText,
+}
+
+/// The per-thread state: the reader and the candidates of the key path
+/// (reused, so that they are not zeroed for every name).
+struct State {
+    reader: Reader,
+    cands: Cands,
+}
+
+impl Default for State {
+    fn default() -> State {
+        State {
+            reader: Reader::default(),
+            cands: Cands::new(),
         }
-        let w = Rc::new(latin_word(letters, tail, false));
-        if m.len() >= WORD_MEMO {
-            m.clear();
+    }
+}
+
+thread_local! {
+    static STATE: std::cell::RefCell<State> = std::cell::RefCell::new(State::default());
+}
+
+/// Run `f` on this thread's reader state (a fresh one if it is in use or
+/// being destroyed).
+fn with_state<T: Default>(f: impl FnOnce(&mut State) -> T) -> T {
+    let mut f = Some(f);
+    let done = STATE
+        .try_with(|s| {
+            let mut st = s.try_borrow_mut().ok()?;
+            f.take().map(|f| f(&mut st))
+        })
+        .ok()
+        .flatten();
+    match (done, f) {
+        (Some(x), _) => x,
+        (None, Some(f)) => f(&mut State::default()),
+        // `f` ran: `done` holds its result.
+        (None, None) => T::default(),
+    }
+}
+
+/// Empty this thread's word memo and free its memory, as in a new thread
+/// (benchmarks measure keying from cold, the arena's growth included).
+/// When the memo fills up while reading, it is cleared but keeps its
+/// capacity instead.
+pub fn clear_word_memo() {
+    let _ = STATE.try_with(|s| {
+        if let Ok(mut st) = s.try_borrow_mut() {
+            st.reader.memo = Memo::default();
         }
-        m.insert(k, Rc::clone(&w));
-        w
-    })
+    });
+}
+
+fn latin_word_cached(
+    letters: &[u8],
+    tail: Option<u8>,
+    explain: bool,
+    memo: &mut Memo,
+    scratch: &mut Arena,
+) -> Word {
+    if explain {
+        return latin_word(letters, tail, explain, scratch, false);
+    }
+    let k = fnv(letters
+        .iter()
+        .copied()
+        .chain(tail.map_or([0, 0], |t| [1, t])));
+    if let Some(&i) = memo.index.get(&k) {
+        match memo.words.get(i as usize) {
+            Some(w) if memo.arena.bytes(w.letters) == letters && w.tail == tail => return *w,
+            _ => return latin_word(letters, tail, false, scratch, false),
+        }
+    }
+    let w = latin_word(letters, tail, false, &mut memo.arena, true);
+    memo.index.insert(k, memo.words.len() as u32);
+    memo.words.push(w);
+    w
+}
+
+/// The characters or letters of the word being split off (reused).
+#[derive(Default)]
+struct WordText {
+    chars: Vec<char>,
+    letters: Vec<u8>,
 }
 
 /// Split normalized pieces into words (by spaces/commas and script changes).
-/// Returns the words and the index of the first word after a comma.
-fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usize) {
-    let mut out = Vec::with_capacity(4);
+/// Returns the index of the first word after a comma and the number of
+/// characters ignored.
+fn words(
+    pieces: &[Piece],
+    explain: bool,
+    memo: &mut Memo,
+    scratch: &mut Arena,
+    out: &mut Vec<Word>,
+    buf: &mut WordText,
+) -> (Option<usize>, usize) {
     let mut comma_at = None;
     let mut ignored = 0;
     let mut i = 0;
@@ -1404,26 +2042,25 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usiz
             }
             Piece::Hangul(_) | Piece::Han(_) => {
                 // `pieces` holds at most MAX_CHARS entries, so does a word.
-                let mut cs = ['\0'; MAX_CHARS];
-                let mut m = 0;
+                let cs = &mut buf.chars;
+                cs.clear();
                 let han = matches!(pieces[i], Piece::Han(_));
                 while let Some(&(Piece::Hangul(c) | Piece::Han(c))) = pieces.get(i) {
-                    if matches!(pieces[i], Piece::Han(_)) != han || m == MAX_CHARS {
+                    if matches!(pieces[i], Piece::Han(_)) != han || cs.len() == MAX_CHARS {
                         break;
                     }
-                    cs[m] = c;
-                    m += 1;
+                    cs.push(c);
                     i += 1;
                 }
-                out.push(Rc::new(if han {
-                    han_word(&cs[..m], explain)
+                out.push(if han {
+                    han_word(cs, explain, scratch)
                 } else {
-                    hangul_word(&cs[..m], explain)
-                }));
+                    hangul_word(cs, explain, scratch)
+                });
             }
             Piece::Latin(_) => {
-                let mut ls = [0u8; MAX_CHARS];
-                let mut m = 0;
+                let ls = &mut buf.letters;
+                ls.clear();
                 while let Some(p) = pieces.get(i) {
                     let b = match p {
                         Piece::Latin(b) => *b,
@@ -1435,16 +2072,15 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usiz
                         }
                         _ => break,
                     };
-                    if m < MAX_CHARS {
-                        ls[m] = b;
-                        m += 1;
+                    if ls.len() < MAX_CHARS {
+                        ls.push(b);
                     }
                     i += 1;
                 }
-                while m > 0 && ls[m - 1] == HYPHEN {
-                    m -= 1;
+                while ls.last() == Some(&HYPHEN) {
+                    ls.pop();
                 }
-                let ls = &ls[..m];
+                let ls = ls.as_slice();
                 // First letter of the next Latin word: MR sound changes
                 // across a space (Kim Mung Na for 김묵나) look at it.
                 let tail = pieces[i..].iter().find_map(|p| match p {
@@ -1452,27 +2088,36 @@ fn words(pieces: &[Piece], explain: bool) -> (Vec<Rc<Word>>, Option<usize>, usiz
                     Piece::Latin(b) => Some(Some(*b)),
                     _ => Some(None),
                 });
-                out.push(latin_word_cached(ls, tail.flatten(), explain));
+                out.push(latin_word_cached(
+                    ls,
+                    tail.flatten(),
+                    explain,
+                    memo,
+                    scratch,
+                ));
             }
         }
     }
-    (out, comma_at, ignored)
+    (comma_at, ignored)
 }
 
 /// Assemble candidates from words in a given order; `sur` = indices of the
 /// surname words, `given` = the rest in written order.
+#[allow(clippy::too_many_arguments)]
 fn assemble(
-    ws: &[Rc<Word>],
+    ws: &[Word],
+    ars: Arenas,
     sur: &[usize],
     given: &[usize],
     surname_last: bool,
-    out: &mut Vec<Cand>,
+    out: &mut Cands,
     explain: bool,
     typo_word: Option<usize>,
 ) {
     // Alternatives per word (the surname reading for surname words). Words
     // past `MAX_SYL` cannot contribute a syllable (each gives at least one).
     let mut choices: [&[Alt]; MAX_SYL] = [&[]; MAX_SYL];
+    let mut arena = [ars.scratch; MAX_SYL];
     let mut word_of = [0usize; MAX_SYL];
     let mut m = 0;
     for &k in sur.iter().chain(given) {
@@ -1480,11 +2125,13 @@ fn assemble(
             break;
         }
         let w = &ws[k];
+        let ar = ars.of(w);
         choices[m] = match (&w.surname, m < sur.len()) {
             (Some(a), true) => std::slice::from_ref(a),
-            _ if typo_word == Some(k) => &w.typo_alts,
-            _ => &w.alts,
+            _ if typo_word == Some(k) => w.typo_alts(ar),
+            _ => w.alts(ar),
         };
+        arena[m] = ar;
         word_of[m] = k;
         if choices[m].is_empty() {
             return;
@@ -1501,35 +2148,43 @@ fn assemble(
         let mut n_sur = 0;
         let mut typo = None;
         for (j, c) in choices.iter().enumerate() {
-            let a = &c[idx[j]];
-            if explain && a.0.first().is_some_and(|&x| x & TYPO != 0) {
+            let a = c[idx[j]];
+            let ar = arena[j];
+            let s = ar.syl(a);
+            if explain && s.first().is_some_and(|&x| x & TYPO != 0) {
                 let w = &ws[word_of[j]];
                 typo = Some(format!(
                     "'{}' ~ '{}' ({})",
-                    String::from_utf8_lossy(&w.letters),
-                    a.1.concat(),
-                    w.typo.as_ref().map_or("typo", |t| t.0)
+                    String::from_utf8_lossy(ar.bytes(w.letters)),
+                    ar.text(a).concat(),
+                    w.typo.unwrap_or("typo")
                 ));
             }
-            for &x in &a.0 {
+            for &x in s {
                 if len < MAX_SYL {
                     syl[len] = x;
                     len += 1;
                 }
             }
             if explain {
-                text.extend(a.1.iter().cloned());
+                text.extend(ar.text(a).iter().cloned());
             }
             if j < n_sur_words {
                 n_sur = len;
             }
         }
         text.truncate(MAX_SYL);
-        let before = out.len();
-        push_cand_slice(out, &syl[..len], n_sur, Kind::Korean, text, surname_last);
-        if out.len() > before {
-            if let Some(c) = out.last_mut() {
-                c.typo = typo;
+        if out.push(
+            &syl[..len],
+            n_sur,
+            Kind::Korean,
+            text,
+            surname_last,
+            explain,
+        ) && explain
+        {
+            if let Some(t) = out.text.last_mut() {
+                t.1 = typo;
             }
         }
         if out.len() >= MAX_CANDS {
@@ -1551,67 +2206,36 @@ fn assemble(
     }
 }
 
-/// Add a candidate (initial-sound rule at the starts of surname and given
-/// name) unless it is already there; allocates only when it is new.
-fn push_cand_slice(
-    out: &mut Vec<Cand>,
-    syl: &[u64],
-    n_sur: usize,
-    kind: Kind,
-    text: Vec<String>,
-    surname_last: bool,
-) {
-    if syl.is_empty() {
-        return;
-    }
-    let n_sur = n_sur.min(syl.len());
-    let mut buf = [0u64; MAX_SYL];
-    let len = syl.len().min(MAX_SYL);
-    buf[..len].copy_from_slice(&syl[..len]);
-    let syl = &mut buf[..len];
-    syl[0] = word_start(syl[0]) | WORDSTART;
-    if let Some(m) = syl.get_mut(n_sur) {
-        *m = word_start(*m) | WORDSTART;
-    }
-    if out.iter().any(|c| c.syl == *syl && c.n_sur == n_sur) {
-        return;
-    }
-    out.push(Cand {
-        syl: syl.to_vec(),
-        n_sur,
-        kind,
-        text,
-        surname_last,
-        typo: None,
-    });
-}
-
 /// The one word of a name whose typing error may be corrected: only when
 /// the rest of the name is strong evidence, i.e. exactly one word is
 /// unreadable but correctable, every other word reads, and the name has at
 /// least three syllables with the correction.
-fn typo_word(ws: &[Rc<Word>]) -> Option<usize> {
+fn typo_word(ws: &[Word], ars: Arenas) -> Option<usize> {
     let mut found = None;
     let mut syllables = 0;
     for (k, w) in ws.iter().enumerate() {
-        if !w.typo_alts.is_empty() {
+        let ar = ars.of(w);
+        if w.n_typo > 0 {
             if found.is_some() {
                 return None;
             }
             found = Some(k);
             syllables += w
-                .typo_alts
+                .typo_alts(ar)
                 .iter()
-                .filter(|a| a.0.first().is_some_and(|&x| x & TYPO != 0))
-                .map(|a| a.0.len())
+                .filter(|&&a| ar.syl(a).first().is_some_and(|&x| x & TYPO != 0))
+                .map(|a| a.len as usize)
                 .min()
                 .unwrap_or(0);
         } else {
-            let readable = w.alts.iter().all(|a| a.0.iter().all(|&x| x & OPAQUE == 0));
+            let readable = w
+                .alts(ar)
+                .iter()
+                .all(|&a| ar.syl(a).iter().all(|&x| x & OPAQUE == 0));
             if !readable {
                 return None;
             }
-            syllables += w.alts.iter().map(|a| a.0.len()).min().unwrap_or(0);
+            syllables += w.alts(ar).iter().map(|a| a.len as usize).min().unwrap_or(0);
         }
     }
     found.filter(|_| ws.len() >= 2 && syllables >= 3)
@@ -1630,20 +2254,54 @@ static ALL: [usize; MAX_CHARS] = {
 
 /// Read `name` into its candidates.
 pub fn read(name: &str, explain: bool) -> Reading {
-    thread_local! {
-        static BUF: std::cell::RefCell<Vec<Piece>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    BUF.with(|b| {
-        let mut pieces = b.borrow_mut();
-        let truncated = normalize::pieces(name, MAX_CHARS, &mut pieces);
-        let mut r = read_pieces(&pieces, explain);
-        r.truncated = truncated;
-        r
+    let mut c = Cands::new();
+    let mut r = with_state(|st| read_into(name, explain, &mut st.reader, &mut c));
+    r.cands = c.into_vec();
+    r
+}
+
+/// Read `name` into this thread's candidate buffer and hand it to `f` (the
+/// key path: no texts, no allocation but the arenas' growth).
+pub(crate) fn with_cands<T: Default>(name: &str, f: impl FnOnce(&Cands) -> T) -> T {
+    with_state(|st| {
+        st.cands.clear();
+        read_into(name, false, &mut st.reader, &mut st.cands);
+        f(&st.cands)
     })
 }
 
-fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
-    let (ws, comma_at, ignored) = words(pieces, explain);
+fn read_into(name: &str, explain: bool, rd: &mut Reader, out: &mut Cands) -> Reading {
+    let Reader {
+        pieces,
+        memo,
+        scratch,
+        words: ws,
+        text,
+    } = rd;
+    let truncated = normalize::pieces(name, MAX_CHARS, pieces);
+    scratch.clear();
+    ws.clear();
+    if memo.full() {
+        memo.clear();
+    }
+    let (comma_at, ignored) = words(pieces, explain, memo, scratch, ws, text);
+    let ars = Arenas {
+        memo: &memo.arena,
+        scratch,
+    };
+    let mut r = read_words(ws, ars, comma_at, ignored, explain, out);
+    r.truncated = truncated;
+    r
+}
+
+fn read_words(
+    ws: &[Word],
+    ars: Arenas,
+    comma_at: Option<usize>,
+    ignored: usize,
+    explain: bool,
+    cands: &mut Cands,
+) -> Reading {
     let mut r = Reading {
         ignored,
         ..Reading::default()
@@ -1659,8 +2317,9 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                 if k > 0 {
                     s.push(' ');
                 }
+                let ar = ars.of(w);
                 if w.script == Script::Han {
-                    for (j, &c) in w.chars.iter().enumerate() {
+                    for (j, &c) in ar.chars(w.chars).iter().enumerate() {
                         let rd = if k == 0 && j == 0 {
                             tables()
                                 .surname_by_hanja
@@ -1682,24 +2341,29 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                         s.push_str(rd.as_deref().unwrap_or("?"));
                     }
                 } else if w.script == Script::Hangul {
-                    s.extend(w.chars.iter());
+                    s.extend(ar.chars(w.chars).iter());
                 } else {
-                    s.push_str(&String::from_utf8_lossy(&w.letters));
+                    s.push_str(&String::from_utf8_lossy(ar.bytes(w.letters)));
                 }
             }
             r.hanja_reading = Some(s);
         }
     }
     let n = ws.len();
-    let mut cands = Vec::with_capacity(MAX_CANDS);
     if n == 1 {
         // One word: the surname is inside it.
         let w = &ws[0];
-        for a in &w.alts {
+        let ar = ars.of(w);
+        for &a in w.alts(ar) {
+            let own = ar.syl(a);
             let mut syl = [0u64; MAX_SYL];
-            let mut len = a.0.len().min(MAX_SYL);
-            syl[..len].copy_from_slice(&a.0[..len]);
-            let mut text = if explain { a.1.clone() } else { Vec::new() };
+            let mut len = own.len().min(MAX_SYL);
+            syl[..len].copy_from_slice(&own[..len]);
+            let mut text = if explain {
+                ar.text(a).to_vec()
+            } else {
+                Vec::new()
+            };
             let mut n_sur = 1;
             if w.script != Script::Latin {
                 let head = &w.head[..w.n_chars.min(2)];
@@ -1737,23 +2401,24 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                         }
                     }
                 }
-            } else if let Some(sa) = &w.surname {
+            } else if let Some(sa) = w.surname {
                 // A lone Latin word that is a known surname ("Kim").
-                len = sa.0.len().min(MAX_SYL);
-                syl[..len].copy_from_slice(&sa.0[..len]);
+                let m = ar.syl(sa);
+                len = m.len().min(MAX_SYL);
+                syl[..len].copy_from_slice(&m[..len]);
                 if explain {
-                    text = sa.1.clone();
+                    text = ar.text(sa).to_vec();
                 }
                 n_sur = len;
             }
             text.truncate(MAX_SYL);
-            push_cand_slice(
-                &mut cands,
+            cands.push(
                 &syl[..len],
-                n_sur.min(a.0.len()),
+                n_sur.min(own.len()),
                 Kind::Korean,
                 text,
                 false,
+                explain,
             );
             if cands.len() >= MAX_CANDS {
                 break;
@@ -1761,16 +2426,16 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
         }
     } else {
         let all = &ALL[..n.min(MAX_CHARS)];
-        let tw = typo_word(&ws);
+        let tw = typo_word(ws, ars);
         match comma_at {
             Some(k) if k > 0 && k < n => {
-                assemble(&ws, &all[..k], &all[k..], false, &mut cands, explain, tw)
+                assemble(ws, ars, &all[..k], &all[k..], false, cands, explain, tw)
             }
             _ => {
                 let first = ws[0].surname_rank;
                 let last = ws[n - 1].surname_rank;
                 // Surname first is the Korean order and always a candidate.
-                assemble(&ws, &all[..1], &all[1..], false, &mut cands, explain, tw);
+                assemble(ws, ars, &all[..1], &all[1..], false, cands, explain, tw);
                 // Given name first ("Chol Jin Kim"): when the last word is a
                 // surname and the first is not, or is a rarer one ("Sung Kim").
                 let last_first = match (first, last) {
@@ -1780,11 +2445,12 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                 };
                 if last_first && cands.len() < MAX_CANDS {
                     assemble(
-                        &ws,
+                        ws,
+                        ars,
                         &all[n - 1..],
                         &all[..n - 1],
                         true,
-                        &mut cands,
+                        cands,
                         explain,
                         tw,
                     );
@@ -1796,17 +2462,19 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
     if ws.iter().all(|w| w.script == Script::Latin) {
         // Per word: the pinyin surname reading (first word of several) or
         // the word's pinyin cuts, both computed once per word.
-        let alts_of = |k: usize| -> &[Alt] {
+        let alts_of = |k: usize| -> (&Arena, &[Alt]) {
             let w = &ws[k];
+            let ar = ars.of(w);
             match (&w.pinyin_surname, k == 0 && n > 1) {
-                (Some(a), true) => std::slice::from_ref(a),
-                _ => &w.pinyin,
+                (Some(a), true) => (ar, std::slice::from_ref(a)),
+                _ => (ar, ar.list(w.pinyin)),
             }
         };
-        if (0..n).all(|k| !alts_of(k).is_empty()) {
+        if (0..n).all(|k| !alts_of(k).1.is_empty()) {
             // The first alternative of each word, then variations of one
             // word at a time (at most four candidates).
-            let variations = (0..n).flat_map(|k| (1..alts_of(k).len()).map(move |j| Some((k, j))));
+            let variations =
+                (0..n).flat_map(|k| (1..alts_of(k).1.len()).map(move |j| Some((k, j))));
             for var in std::iter::once(None).chain(variations).take(4) {
                 let mut syl = [0u64; MAX_SYL];
                 let mut len = 0;
@@ -1817,15 +2485,16 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                         Some((vk, vj)) if vk == k => vj,
                         _ => 0,
                     };
-                    let a = &alts_of(k)[j];
-                    for &x in &a.0 {
+                    let (ar, alts) = alts_of(k);
+                    let a = alts[j];
+                    for &x in ar.syl(a) {
                         if len < MAX_SYL {
                             syl[len] = x;
                             len += 1;
                         }
                     }
                     if explain {
-                        text.extend(a.1.iter().cloned());
+                        text.extend(ar.text(a).iter().cloned());
                     }
                     if k == 0 {
                         n_sur = len;
@@ -1835,11 +2504,10 @@ fn read_pieces(pieces: &[Piece], explain: bool) -> Reading {
                     n_sur = 1;
                 }
                 text.truncate(MAX_SYL);
-                push_cand_slice(&mut cands, &syl[..len], n_sur, Kind::Pinyin, text, false);
+                cands.push(&syl[..len], n_sur, Kind::Pinyin, text, false, explain);
             }
         }
     }
-    r.cands = cands;
     r
 }
 
