@@ -807,7 +807,11 @@ fn an_import_into_a_new_archive_is_all_or_nothing_and_its_ledger_hashes_are_rfc_
                 "torture",
                 "2023-10",
                 "plc-kp",
-                if ghost && i == 49 { "prs-ghost" } else { "prs-1" },
+                if ghost && i == 49 {
+                    "prs-ghost"
+                } else {
+                    "prs-1"
+                },
                 "public",
                 "",
             )));
@@ -815,12 +819,20 @@ fn an_import_into_a_new_archive_is_all_or_nothing_and_its_ledger_hashes_are_rfc_
         items(v)
     };
     let e = s
-        .import_batch(&mut rows(true).into_iter(), ImportOptions::default(), &mut |_, _| {})
+        .import_batch(
+            &mut rows(true).into_iter(),
+            ImportOptions::default(),
+            &mut |_, _| {},
+        )
         .unwrap_err();
     assert!(matches!(e, ServiceError::ImportRejected { .. }));
     assert_eq!(s.count(&Filter::default()).unwrap(), 0);
     let sum = s
-        .import_batch(&mut rows(false).into_iter(), ImportOptions::default(), &mut |_, _| {})
+        .import_batch(
+            &mut rows(false).into_iter(),
+            ImportOptions::default(),
+            &mut |_, _| {},
+        )
         .unwrap();
     assert_eq!(sum.created, 53);
     assert_eq!(s.count(&Filter::default()).unwrap(), 53);

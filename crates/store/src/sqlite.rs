@@ -2,9 +2,13 @@
 //! versioned migrations, and the keyring `DIR/keyring.json` beside it.
 //!
 //! Every write runs in a transaction that also appends the revision (with its
-//! full body) and the ledger leaf, so history and ledger can never disagree
-//! with the records. Temporary tables and sort files stay in memory
+//! full body) and the ledger entry (for a revision, the hash of its leaf:
+//! migration 0007), so history and ledger can never disagree with the
+//! records. Temporary tables and sort files stay in memory
 //! (`temp_store = MEMORY`), so nothing decrypted ever reaches a temp file.
+//! An import into an archive without records writes through a rollback
+//! journal instead of the WAL (`begin_import_batch`), equally atomic, so
+//! that its pages are written once.
 
 use crate::api::*;
 use crate::error::{Ctx, StoreError};
@@ -537,7 +541,9 @@ impl SqliteStore {
             .ctx("setting the busy timeout")?;
         let mode = self
             .conn
-            .query_row("PRAGMA journal_mode = DELETE", [], |r| r.get::<_, String>(0));
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            });
         self.conn
             .busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
             .ctx("setting the busy timeout")?;

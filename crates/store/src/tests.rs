@@ -1640,7 +1640,10 @@ fn revision_entries_are_kept_as_a_hash_and_re_encoded_from_their_row() {
     let l0 = leaf::RevisionLeaf::decode(&after[0].bytes).unwrap();
     assert_eq!(l0.actor, "mallory");
     assert_eq!(after[0].hash, leaves[0].hash);
-    assert_ne!(leaf::rfc6962_leaf_hash(&after[0].bytes), after[0].leaf_hash());
+    assert_ne!(
+        leaf::rfc6962_leaf_hash(&after[0].bytes),
+        after[0].leaf_hash()
+    );
     // A removed revision leaves an entry naming only its seq.
     let l1 = leaf::RevisionLeaf::decode(&after[1].bytes).unwrap();
     assert_eq!((l1.seq, l1.id.as_str()), (revs[1].seq, ""));
@@ -1670,7 +1673,10 @@ fn ledger_entries_written_before_version_7_keep_their_bytes() {
     s.put("b", person("prs-2", "new")).unwrap();
     let leaves = s.ledger_leaves(1, 10).unwrap();
     assert_eq!(leaves.len(), 2);
-    assert_eq!((leaves[0].bytes.clone(), leaves[0].hash), (old.clone(), None));
+    assert_eq!(
+        (leaves[0].bytes.clone(), leaves[0].hash),
+        (old.clone(), None)
+    );
     assert_eq!(leaves[0].leaf_hash(), leaf::rfc6962_leaf_hash(&old));
     let new = leaf::RevisionLeaf::decode(&leaves[1].bytes).unwrap();
     assert_eq!((new.id.as_str(), new.seq), ("prs-2", 5));
