@@ -518,8 +518,10 @@ impl SqliteStore {
     /// those pages and truncates the file to its old length. `synchronous =
     /// FULL` still orders journal, database and journal deletion on disk.
     ///
-    /// If the archive holds records, or another connection keeps it in WAL
-    /// mode, this is an ordinary batch.
+    /// If the archive holds records, or the switch cannot have the database
+    /// to itself at once (another connection is reading or writing), this
+    /// is an ordinary WAL batch. Idle connections of other processes follow
+    /// the mode recorded in the file.
     fn begin_import_batch(&mut self, actor: &str) -> Result<SqliteBatch<'_>, StoreError> {
         let empty: bool = self
             .conn
@@ -532,9 +534,9 @@ impl SqliteStore {
     }
 
     /// Switch the connection from WAL to a rollback journal (`DELETE`
-    /// mode). SQLite checkpoints and removes the WAL first, which needs the
-    /// database to itself: with another connection open this does not wait,
-    /// and returns `false` with the connection still in WAL mode.
+    /// mode). SQLite checkpoints and removes the WAL first, which needs an
+    /// exclusive lock: if another connection holds a lock this does not
+    /// wait, and returns `false` with the connection still in WAL mode.
     fn leave_wal(&self) -> Result<bool, StoreError> {
         self.conn
             .busy_timeout(std::time::Duration::ZERO)
