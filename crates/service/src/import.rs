@@ -84,7 +84,7 @@ fn write_all(
         list: Vec::new(),
         more: 0,
     };
-    let mut batch = store.begin_batch(&actor.user)?;
+    let mut batch = store.begin_import(&actor.user)?;
     let mut lines: Vec<u64> = Vec::new(); // store row -> input line
     // For non-administrators: may the actor read each referenced record?
     let mut readable: HashMap<RecordId, bool> = HashMap::new();

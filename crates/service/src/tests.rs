@@ -789,3 +789,65 @@ fn a_canary_imported_through_the_service_reaches_no_file() {
     drop(a);
     scan(); // closed
 }
+
+#[test]
+fn an_import_into_a_new_archive_is_all_or_nothing_and_its_ledger_hashes_are_rfc_6962() {
+    let d = tempfile::tempdir().unwrap();
+    let a = Archive::init(d.path(), PW, InitOptions::insecure_fast_for_tests()).unwrap();
+    let s = a.session(admin());
+    let rows = |ghost: bool| {
+        let mut v = vec![
+            Ok(place("plc-kp", None, "country")),
+            Ok(source("src-1")),
+            Ok(person("prs-1", "One", "public", "")),
+        ];
+        for i in 0..50 {
+            v.push(Ok(act(
+                &format!("act-{i}"),
+                "torture",
+                "2023-10",
+                "plc-kp",
+                if ghost && i == 49 {
+                    "prs-ghost"
+                } else {
+                    "prs-1"
+                },
+                "public",
+                "",
+            )));
+        }
+        items(v)
+    };
+    let e = s
+        .import_batch(
+            &mut rows(true).into_iter(),
+            ImportOptions::default(),
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+    assert!(matches!(e, ServiceError::ImportRejected { .. }));
+    assert_eq!(s.count(&Filter::default()).unwrap(), 0);
+    let sum = s
+        .import_batch(
+            &mut rows(false).into_iter(),
+            ImportOptions::default(),
+            &mut |_, _| {},
+        )
+        .unwrap();
+    assert_eq!(sum.created, 53);
+    assert_eq!(s.count(&Filter::default()).unwrap(), 53);
+    drop(s);
+    drop(a);
+    let names: Vec<String> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.ends_with("-journal")), "{names:?}");
+    let store = tumen_store::SqliteStore::open(d.path(), PW).unwrap();
+    let leaves = tumen_store::Store::ledger_leaves(&store, 1, 1000).unwrap();
+    assert_eq!(leaves.len(), 53);
+    for l in &leaves {
+        // The hash the store keeps is the ledger crate's leaf hash.
+        assert_eq!(l.hash, Some(tumen_ledger::leaf_hash(&l.bytes)));
+    }
+}

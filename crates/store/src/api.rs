@@ -204,6 +204,23 @@ pub struct RowError {
 pub struct LedgerLeaf {
     pub seq: u64,
     pub bytes: Vec<u8>,
+    /// The RFC 6962 leaf hash (SHA-256 of `0x00 || bytes`) stored when the
+    /// entry was written, for a revision entry whose `bytes` are re-encoded
+    /// from its revision row when read (schema version 7 on). The Merkle
+    /// tree is built from this hash, so a revision row changed afterwards
+    /// shows as bytes that no longer hash to it. `None` when `bytes` are the
+    /// stored entry itself (every other entry, and revision entries written
+    /// before): then the leaf hash is that of `bytes`.
+    pub hash: Option<[u8; 32]>,
+}
+
+impl LedgerLeaf {
+    /// The hash this entry contributes to the Merkle tree: the stored one if
+    /// there is one, else that of the bytes.
+    pub fn leaf_hash(&self) -> [u8; 32] {
+        self.hash
+            .unwrap_or_else(|| crate::leaf::rfc6962_leaf_hash(&self.bytes))
+    }
 }
 
 /// An open transaction. Dropping it without [`Batch::commit`] rolls back.
@@ -299,6 +316,16 @@ pub trait Store: crate::accounts::SecurityStore + Send {
 
     /// Open a transaction whose revisions are attributed to `actor`.
     fn begin_batch<'a>(&'a mut self, actor: &str) -> Result<Box<dyn Batch + 'a>, StoreError>;
+
+    /// [`Store::begin_batch`] for a large import: the same guarantees (one
+    /// transaction, all or nothing, also across a crash), but a backend may
+    /// write differently when that is cheaper — the SQLite backend, into an
+    /// archive that holds no record yet, writes through a rollback journal
+    /// instead of the WAL, so that the imported pages reach the file once
+    /// rather than twice. Other processes cannot open the archive meanwhile.
+    fn begin_import<'a>(&'a mut self, actor: &str) -> Result<Box<dyn Batch + 'a>, StoreError> {
+        self.begin_batch(actor)
+    }
 
     /// All-or-nothing application of `ops`.
     fn apply_batch(&mut self, actor: &str, ops: Vec<BatchOp>) -> Result<BatchSummary, StoreError> {

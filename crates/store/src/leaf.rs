@@ -21,6 +21,12 @@
 //! [32] body_sha256    SHA-256 of the body's JSON text (of "" for a delete)
 //! ```
 //!
+//! Since schema version 7 the `ledger` table keeps, for a revision entry,
+//! only its revision's seq and the entry's RFC 6962 leaf hash
+//! ([`rfc6962_leaf_hash`]); the bytes above are re-encoded from the revision
+//! row when the ledger is read, and the stored hash, not the re-encoded
+//! bytes, goes into the tree (`LedgerLeaf::hash`).
+//!
 //! Type 0x02 is an evidence custody event (`tumen_evidence::custody`).
 //!
 //! Type 0x03, an access to a confidential record (issue 6: "every access to
@@ -191,6 +197,17 @@ pub struct RevisionLeaf {
     pub actor: String,
     pub at: String,
     pub body_sha256: [u8; 32],
+}
+
+/// The RFC 6962 leaf hash of an entry, `SHA-256(0x00 || bytes)` — what
+/// `tumen-ledger` builds its tree from (the store computes it for the
+/// revision entries it keeps only the hash of; see migration 0007).
+pub fn rfc6962_leaf_hash(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update([0x00]);
+    h.update(bytes);
+    h.finalize().into()
 }
 
 fn put_str(out: &mut Vec<u8>, s: &str) {

@@ -5,7 +5,8 @@
 //! filters need), so no backend holds model logic. Every change is an
 //! immutable revision with a sequence number, an origin (replica id), an
 //! actor and a time, written in the same transaction as the change together
-//! with a ledger leaf for the tamper-evident log.
+//! with a ledger entry for the tamper-evident log (for a revision, the hash
+//! of its leaf; the leaf bytes are re-encoded from the revision when read).
 //!
 //! * [`api`] — the object-safe [`Store`] trait and the values crossing it;
 //! * [`sqlite`] — the SQLite/SQLCipher backend ([`SqliteStore`]);

@@ -50,6 +50,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "store_facet_keys",
         sql: include_str!("../migrations/0006_store_facet_keys.sql"),
     },
+    Migration {
+        version: 7,
+        name: "ledger_leaf_hashes",
+        sql: include_str!("../migrations/0007_ledger_leaf_hashes.sql"),
+    },
 ];
 
 /// The schema version this build creates.

@@ -2,9 +2,13 @@
 //! versioned migrations, and the keyring `DIR/keyring.json` beside it.
 //!
 //! Every write runs in a transaction that also appends the revision (with its
-//! full body) and the ledger leaf, so history and ledger can never disagree
-//! with the records. Temporary tables and sort files stay in memory
+//! full body) and the ledger entry (for a revision, the hash of its leaf:
+//! migration 0007), so history and ledger can never disagree with the
+//! records. Temporary tables and sort files stay in memory
 //! (`temp_store = MEMORY`), so nothing decrypted ever reaches a temp file.
+//! An import into an archive without records writes through a rollback
+//! journal instead of the WAL (`begin_import_batch`), equally atomic, so
+//! that its pages are written once.
 
 use crate::api::*;
 use crate::error::{Ctx, StoreError};
@@ -13,7 +17,6 @@ use crate::migrations;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
 use sha2::{Digest, Sha256};
-use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use tumen_model::{Envelope, IndexTerms, RecordId, RecordKind, Sensitivity};
@@ -40,6 +43,8 @@ fn wide(lo: i64, hi: i64) -> i64 {
         0
     }
 }
+/// How long a statement waits for another connection's lock.
+const BUSY_TIMEOUT_MS: u64 = 10_000;
 /// Longest actor name accepted (it goes into every revision and leaf).
 const MAX_ACTOR: usize = 256;
 
@@ -220,10 +225,11 @@ pub(crate) fn connect(
         "PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
          PRAGMA foreign_keys = ON;
-         PRAGMA busy_timeout = 10000;
          PRAGMA cache_size = -1048576;",
     )
     .ctx("setting connection options")?;
+    conn.busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+        .ctx("setting connection options")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -440,10 +446,26 @@ impl SqliteStore {
     }
 
     fn begin(&mut self, actor: &str) -> Result<SqliteBatch<'_>, StoreError> {
-        check_actor(actor)?;
-        self.conn
-            .execute_batch("BEGIN IMMEDIATE")
-            .ctx("starting a transaction")?;
+        self.begin_with(actor, false)
+    }
+
+    /// Start a write transaction; `bulk` if the connection was just taken
+    /// out of WAL mode for it (see `begin_import_batch`), which the batch
+    /// undoes when it ends — or this, if the transaction cannot start.
+    fn begin_with(&mut self, actor: &str, bulk: bool) -> Result<SqliteBatch<'_>, StoreError> {
+        let started = check_actor(actor).and_then(|_| {
+            self.conn
+                .execute_batch("BEGIN IMMEDIATE")
+                .ctx("starting a transaction")
+        });
+        if let Err(e) = started {
+            if bulk {
+                let _ = self
+                    .conn
+                    .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+            }
+            return Err(e);
+        }
         let mut b = SqliteBatch {
             conn: &self.conn,
             origin: &self.origin,
@@ -454,11 +476,12 @@ impl SqliteStore {
             rows: 0,
             errors: Vec::new(),
             pending: Vec::new(),
-            known: HashSet::new(),
+            known: foldhash::HashSet::default(),
             summary: BatchSummary::default(),
             done: false,
             staged: std::cell::RefCell::new(Staged::default()),
             tombstones: true,
+            bulk,
         };
         b.next_seq = b
             .conn
@@ -479,6 +502,63 @@ impl SqliteStore {
             .query_row("SELECT EXISTS (SELECT 1 FROM tombstones)", [], |r| r.get(0))
             .ctx("reading tombstones")?;
         Ok(b)
+    }
+}
+
+impl SqliteStore {
+    /// A batch for a large import (see [`Store::begin_import`]). Into an
+    /// archive without records, it writes through a rollback journal rather
+    /// than the WAL: in WAL mode every page of the import is written twice
+    /// (into the WAL at COMMIT, then into the database by the checkpoint),
+    /// while a rollback journal holds only the original content of the pages
+    /// that existed before — for an empty archive, a handful — and the new
+    /// pages go straight into the database file. The transaction is just as
+    /// atomic: a rollback, or the next open after a crash (SQLite finds the
+    /// hot journal `<db>-journal`, encrypted like the database), restores
+    /// those pages and truncates the file to its old length. `synchronous =
+    /// FULL` still orders journal, database and journal deletion on disk.
+    ///
+    /// If the archive holds records, or the switch cannot have the database
+    /// to itself at once (another connection is reading or writing), this
+    /// is an ordinary WAL batch. Idle connections of other processes follow
+    /// the mode recorded in the file.
+    fn begin_import_batch(&mut self, actor: &str) -> Result<SqliteBatch<'_>, StoreError> {
+        let empty: bool = self
+            .conn
+            .query_row("SELECT NOT EXISTS (SELECT 1 FROM records)", [], |r| {
+                r.get(0)
+            })
+            .ctx("looking for records")?;
+        let bulk = empty && self.leave_wal()?;
+        self.begin_with(actor, bulk)
+    }
+
+    /// Switch the connection from WAL to a rollback journal (`DELETE`
+    /// mode). SQLite checkpoints and removes the WAL first, which needs an
+    /// exclusive lock: if another connection holds a lock this does not
+    /// wait, and returns `false` with the connection still in WAL mode.
+    fn leave_wal(&self) -> Result<bool, StoreError> {
+        self.conn
+            .busy_timeout(std::time::Duration::ZERO)
+            .ctx("setting the busy timeout")?;
+        let mode = self
+            .conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            });
+        self.conn
+            .busy_timeout(std::time::Duration::from_millis(BUSY_TIMEOUT_MS))
+            .ctx("setting the busy timeout")?;
+        match mode {
+            Ok(m) if m.eq_ignore_ascii_case("delete") => Ok(true),
+            _ => {
+                // Still (or again) in WAL: an ordinary batch.
+                let _ = self
+                    .conn
+                    .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+                Ok(false)
+            }
+        }
     }
 }
 
@@ -995,6 +1075,10 @@ impl Store for SqliteStore {
         Ok(Box::new(self.begin(actor)?))
     }
 
+    fn begin_import<'a>(&'a mut self, actor: &str) -> Result<Box<dyn Batch + 'a>, StoreError> {
+        Ok(Box::new(self.begin_import_batch(actor)?))
+    }
+
     fn ledger_len(&self) -> Result<u64, StoreError> {
         let n: i64 = self
             .conn
@@ -1004,25 +1088,7 @@ impl Store for SqliteStore {
     }
 
     fn ledger_leaves(&self, from_seq: u64, limit: usize) -> Result<Vec<LedgerLeaf>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached("SELECT seq, leaf FROM ledger WHERE seq >= ?1 ORDER BY seq LIMIT ?2")
-            .ctx("preparing ledger read")?;
-        st.query_map(
-            params![
-                from_seq.min(i64::MAX as u64) as i64,
-                limit.min(i64::MAX as usize) as i64
-            ],
-            |r| {
-                Ok(LedgerLeaf {
-                    seq: r.get::<_, i64>(0)? as u64,
-                    bytes: r.get(1)?,
-                })
-            },
-        )
-        .ctx("reading the ledger")?
-        .collect::<Result<Vec<_>, _>>()
-        .ctx("reading the ledger")
+        ledger_leaves(&self.conn, from_seq, limit)
     }
 
     fn vocab_terms(&self) -> Result<Vec<VocabEntry>, StoreError> {
@@ -1110,6 +1176,95 @@ impl Store for SqliteStore {
     }
 }
 
+/// A `ledger` row with, for a revision entry kept as a hash (migration
+/// 0007), the columns of its revision row (all NULL if that row is gone).
+type RawLedgerRow = (
+    i64,
+    Vec<u8>,
+    Option<i64>,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<Vec<u8>>,
+);
+
+/// Ledger entries from `from_seq` on, revision entries re-encoded from their
+/// revision rows (see [`LedgerLeaf::hash`]).
+fn ledger_leaves(
+    conn: &Connection,
+    from_seq: u64,
+    limit: usize,
+) -> Result<Vec<LedgerLeaf>, StoreError> {
+    let mut st = conn
+        .prepare_cached(
+            "SELECT l.seq, l.leaf, l.rev_seq, l.leaf_hash, r.origin, r.id, r.rev, r.op, r.actor, r.at, r.body_sha256 \
+             FROM ledger l LEFT JOIN revisions r ON r.seq = l.rev_seq \
+             WHERE l.seq >= ?1 ORDER BY l.seq LIMIT ?2",
+        )
+        .ctx("preparing ledger read")?;
+    let raws = st
+        .query_map(
+            params![
+                from_seq.min(i64::MAX as u64) as i64,
+                limit.min(i64::MAX as usize) as i64
+            ],
+            row_tuple::<RawLedgerRow>,
+        )
+        .ctx("reading the ledger")?
+        .collect::<Result<Vec<_>, _>>()
+        .ctx("reading the ledger")?;
+    raws.into_iter().map(decode_ledger_row).collect()
+}
+
+fn decode_ledger_row(raw: RawLedgerRow) -> Result<LedgerLeaf, StoreError> {
+    let (seq, leaf, rev_seq, hash, origin, id, rev, op, actor, at, body_sha256) = raw;
+    let Some(rev_seq) = rev_seq else {
+        return Ok(LedgerLeaf {
+            seq: seq as u64,
+            bytes: leaf,
+            hash: None,
+        });
+    };
+    let row = seq.to_string();
+    let hash: [u8; 32] = hash
+        .as_deref()
+        .and_then(|h| h.try_into().ok())
+        .ok_or_else(|| corrupt("ledger", "leaf_hash", &row, "not 32 bytes"))?;
+    let bytes = match (origin, id, rev, op, actor, at, body_sha256) {
+        (Some(origin), Some(id), Some(rev), Some(op), Some(actor), Some(at), Some(h)) => {
+            let op = Op::parse(&op).ok_or_else(|| corrupt("revisions", "op", &id, "unknown op"))?;
+            let body_sha256: [u8; 32] = h
+                .as_slice()
+                .try_into()
+                .map_err(|_| corrupt("revisions", "body_sha256", &id, "not 32 bytes"))?;
+            crate::leaf::encode_v1(
+                rev_seq as u64,
+                &origin,
+                &id,
+                rev as u64,
+                op,
+                &actor,
+                &at,
+                &body_sha256,
+            )
+        }
+        // The revision row is gone (or a column is NULL): an entry naming
+        // only the revision's seq, which no longer matches any row, so that
+        // a check reports the revision as missing; the stored hash still
+        // stands for the entry in the tree.
+        _ => crate::leaf::encode_v1(rev_seq as u64, "", "", 0, Op::Create, "", "", &[0; 32]),
+    };
+    Ok(LedgerLeaf {
+        seq: seq as u64,
+        bytes,
+        hash: Some(hash),
+    })
+}
+
 /// A setting of the database behind `conn`.
 pub(crate) fn setting_on(conn: &Connection, key: &str) -> Result<Option<String>, StoreError> {
     conn.query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
@@ -1174,13 +1329,20 @@ struct SqliteBatch<'a> {
     errors: Vec<RowError>,
     pending: Vec<Pending>,
     /// Ids known to exist (cache for reference checks; cleared on delete).
-    known: HashSet<String>,
+    /// Looked up several times per row of an import, so hashed with
+    /// foldhash (seeded per process) rather than SipHash, which with the
+    /// key comparisons took a tenth of the writer thread's time.
+    known: foldhash::HashSet<String>,
     summary: BatchSummary,
     done: bool,
     /// Facet rows wait in memory until [`SqliteBatch::flush`].
     staged: std::cell::RefCell<Staged>,
     /// Whether the tombstones table may hold a row (see `begin`).
     tombstones: bool,
+    /// Whether this transaction writes through a rollback journal (see
+    /// [`SqliteStore::leave_wal`]); the connection returns to WAL when the
+    /// batch ends, committed or not.
+    bulk: bool,
 }
 
 /// Staged facet rows flush to the database once this many are waiting, so
@@ -1196,7 +1358,7 @@ const STAGE_LIMIT: usize = if cfg!(test) { 16 } else { 1 << 23 };
 /// the same few thousand places, terms and targets repeat on most rows.
 #[derive(Default)]
 struct Staged {
-    keys: std::collections::HashMap<String, u32>,
+    keys: foldhash::HashMap<String, u32>,
     names: Vec<String>,
     /// (key, wide, date_lo, date_hi, rid)
     places: Vec<(u32, i64, i64, i64, i64)>,
@@ -1308,7 +1470,8 @@ const KEYS_ITEM_SEP: char = '\u{1F}';
 /// index row the record has, in far fewer bytes than its index terms as
 /// JSON. Refused (as invalid input, naming the record and not the term) if
 /// a term holds a separator; ids cannot.
-fn encode_facet_keys(id: &str, ix: &IndexTerms) -> Result<String, StoreError> {
+/// `targets` are the record's [`targets`].
+fn encode_facet_keys(id: &str, ix: &IndexTerms, targets: &[&str]) -> Result<String, StoreError> {
     if ix
         .terms
         .iter()
@@ -1337,8 +1500,9 @@ fn encode_facet_keys(id: &str, ix: &IndexTerms) -> Result<String, StoreError> {
     out.push(KEYS_LIST_SEP);
     let parent = ix.parent.as_ref().map(|p| p.as_str());
     list(
-        &mut targets(id, ix)
-            .into_iter()
+        &mut targets
+            .iter()
+            .copied()
             .filter(|t| !places.contains(t) && Some(*t) != parent),
         &mut out,
     );
@@ -1424,11 +1588,16 @@ impl<'a> SqliteBatch<'a> {
             &self.at,
             &hash,
         );
+        // Only the leaf's hash is kept: the bytes are re-encoded from the
+        // revision row when read (migration 0007).
+        let leaf_hash = crate::leaf::rfc6962_leaf_hash(&leaf);
         let mut st = self
             .conn
-            .prepare_cached("INSERT INTO ledger (seq, leaf) VALUES (?1, ?2)")
+            .prepare_cached(
+                "INSERT INTO ledger (seq, leaf, rev_seq, leaf_hash) VALUES (?1, x'', ?2, ?3)",
+            )
             .ctx("preparing a leaf")?;
-        st.execute(params![self.next_leaf, leaf])
+        st.execute(params![self.next_leaf, seq, &leaf_hash[..]])
             .ctx("appending to the ledger")?;
         self.next_seq += 1;
         self.next_leaf += 1;
@@ -1539,8 +1708,8 @@ impl<'a> SqliteBatch<'a> {
     fn insert_index_rows(
         &self,
         rid: i64,
-        id: &str,
         ix: &IndexTerms,
+        targets: &[&str],
         lo: i64,
         hi: i64,
     ) -> Result<(), StoreError> {
@@ -1555,7 +1724,7 @@ impl<'a> SqliteBatch<'a> {
                 let k = st.key(t);
                 st.terms.push((k, w, lo, hi, rid));
             }
-            for t in targets(id, ix) {
+            for &t in targets {
                 let k = st.key(t);
                 st.refs.push((k, rid));
             }
@@ -1625,7 +1794,10 @@ impl<'a> SqliteBatch<'a> {
             _ => {}
         }
         // References: resolve now if possible, else remember for check().
-        for t in targets(id, &p.index) {
+        // Computed once: the reference check, the facet keys and the
+        // reference rows all need them.
+        let targets = targets(id, &p.index);
+        for &t in &targets {
             if self.known.contains(t) {
                 continue;
             }
@@ -1641,7 +1813,7 @@ impl<'a> SqliteBatch<'a> {
         }
         let groups_json = serde_json::to_string(&p.envelope.access_groups)
             .map_err(|e| StoreError::Invalid(format!("access groups of {id}: {e}")))?;
-        let facet_keys = encode_facet_keys(id, &p.index)?;
+        let facet_keys = encode_facet_keys(id, &p.index, &targets)?;
         let (date_lo, date_hi) = match (p.index.date_lo, p.index.date_hi) {
             (None, None) => (OPEN_HI, OPEN_LO), // undated: an empty interval
             (lo, hi) => (lo.unwrap_or(OPEN_LO), hi.unwrap_or(OPEN_HI)),
@@ -1702,7 +1874,7 @@ impl<'a> SqliteBatch<'a> {
                 ])
                 .ctx("updating a record")?;
                 self.append_revision(id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
-                self.insert_index_rows(rid, id, &p.index, date_lo, date_hi)?;
+                self.insert_index_rows(rid, &p.index, &targets, date_lo, date_hi)?;
                 self.summary.updated += 1;
             }
             None => {
@@ -1749,7 +1921,7 @@ impl<'a> SqliteBatch<'a> {
                 }
                 let rid = self.conn.last_insert_rowid();
                 self.append_revision(id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
-                self.insert_index_rows(rid, id, &p.index, date_lo, date_hi)?;
+                self.insert_index_rows(rid, &p.index, &targets, date_lo, date_hi)?;
                 self.summary.created += 1;
             }
         }
@@ -1870,6 +2042,15 @@ impl Drop for SqliteBatch<'_> {
     fn drop(&mut self) {
         if !self.done {
             let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        if self.bulk {
+            // Committed or rolled back, the file is whole: back to WAL. If
+            // that fails (another process got in between), the archive
+            // stays in rollback-journal mode, which is as safe, until the
+            // next open switches it (`connect`).
+            let _ = self
+                .conn
+                .query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
         }
     }
 }

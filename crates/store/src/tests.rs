@@ -1585,3 +1585,192 @@ fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
     assert!(s.get(&rid("prs-1")).unwrap().is_some());
     s.put("a", person("prs-2", "y")).unwrap();
 }
+
+/// The raw `ledger` columns of entry `seq`: (leaf, rev_seq, leaf_hash).
+fn ledger_row(s: &SqliteStore, seq: i64) -> (Vec<u8>, Option<i64>, Option<Vec<u8>>) {
+    s.conn()
+        .query_row(
+            "SELECT leaf, rev_seq, leaf_hash FROM ledger WHERE seq = ?1",
+            [seq],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn revision_entries_are_kept_as_a_hash_and_re_encoded_from_their_row() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("alice", person("prs-1", "one")).unwrap();
+    s.put("alice", person("prs-2", "two")).unwrap();
+    let leaves = s.ledger_leaves(1, 10).unwrap();
+    let revs = s.revisions_since(0, 10).unwrap();
+    assert_eq!(leaves.len(), 2);
+    for (l, r) in leaves.iter().zip(&revs) {
+        // Stored: no bytes, the revision's seq and the leaf hash.
+        let (leaf, rev_seq, hash) = ledger_row(&s, l.seq as i64);
+        assert!(leaf.is_empty());
+        assert_eq!(rev_seq, Some(r.seq as i64));
+        let want = leaf::RevisionLeaf {
+            seq: r.seq,
+            origin: r.origin.clone(),
+            id: r.id.as_str().to_string(),
+            rev: r.rev,
+            op: r.op,
+            actor: r.actor.clone(),
+            at: r.at.clone(),
+            body_sha256: r.body_sha256,
+        }
+        .encode();
+        assert_eq!(l.bytes, want);
+        assert_eq!(hash.as_deref(), Some(&leaf::rfc6962_leaf_hash(&want)[..]));
+        assert_eq!(l.hash, Some(leaf::rfc6962_leaf_hash(&want)));
+        assert_eq!(l.leaf_hash(), leaf::rfc6962_leaf_hash(&want));
+    }
+    // A revision changed behind the store's back: its entry's bytes follow
+    // the row, but no longer hash to the stored hash.
+    s.conn()
+        .execute_batch(
+            "DROP TRIGGER revisions_no_update; DROP TRIGGER revisions_no_delete;
+             UPDATE revisions SET actor = 'mallory' WHERE seq = 1;
+             DELETE FROM revisions WHERE seq = 2;",
+        )
+        .unwrap();
+    let after = s.ledger_leaves(1, 10).unwrap();
+    let l0 = leaf::RevisionLeaf::decode(&after[0].bytes).unwrap();
+    assert_eq!(l0.actor, "mallory");
+    assert_eq!(after[0].hash, leaves[0].hash);
+    assert_ne!(
+        leaf::rfc6962_leaf_hash(&after[0].bytes),
+        after[0].leaf_hash()
+    );
+    // A removed revision leaves an entry naming only its seq.
+    let l1 = leaf::RevisionLeaf::decode(&after[1].bytes).unwrap();
+    assert_eq!((l1.seq, l1.id.as_str()), (revs[1].seq, ""));
+    assert_eq!(after[1].leaf_hash(), leaves[1].leaf_hash());
+}
+
+#[test]
+fn ledger_entries_written_before_version_7_keep_their_bytes() {
+    let d = tempfile::tempdir().unwrap();
+    version_5_archive(d.path());
+    let old = leaf::encode_v1(
+        1,
+        "o",
+        "plc-a",
+        1,
+        Op::Create,
+        "a",
+        "2026-01-01T00:00:00.000Z",
+        &[0; 32],
+    );
+    {
+        let c = rusqlite::Connection::open(d.path().join(DB_FILE)).unwrap();
+        c.execute("INSERT INTO ledger (seq, leaf) VALUES (1, ?1)", [&old])
+            .unwrap();
+    }
+    let mut s = SqliteStore::open(d.path(), PW).unwrap();
+    s.put("b", person("prs-2", "new")).unwrap();
+    let leaves = s.ledger_leaves(1, 10).unwrap();
+    assert_eq!(leaves.len(), 2);
+    assert_eq!(
+        (leaves[0].bytes.clone(), leaves[0].hash),
+        (old.clone(), None)
+    );
+    assert_eq!(leaves[0].leaf_hash(), leaf::rfc6962_leaf_hash(&old));
+    let new = leaf::RevisionLeaf::decode(&leaves[1].bytes).unwrap();
+    assert_eq!((new.id.as_str(), new.seq), ("prs-2", 5));
+    assert_eq!(ledger_row(&s, 2).1, Some(5));
+}
+
+fn file_len(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+/// A batch of `n` persons with bodies of about 1 KB each.
+fn big_persons(b: &mut dyn Batch, n: usize) {
+    for i in 0..n {
+        let mut p = person(&format!("prs-{i:05}"), "x");
+        p.body = format!(r#"{{"kind":"person","pad":"{}"}}"#, "p".repeat(1000));
+        b.put(p).unwrap();
+    }
+}
+
+#[test]
+fn an_import_into_an_empty_archive_uses_a_journal_that_a_crash_rolls_back() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.checkpoint().unwrap();
+    let db = d.path().join(DB_FILE);
+    let journal = d.path().join(format!("{DB_FILE}-journal"));
+    let len0 = file_len(&db);
+    let ledger0 = s.ledger_len().unwrap();
+    // A small cache, so that pages reach the file before COMMIT.
+    s.conn().execute_batch("PRAGMA cache_size = 16").unwrap();
+    let crashed = tempfile::tempdir().unwrap();
+    {
+        let mut b = s.begin_import("importer").unwrap();
+        big_persons(b.as_mut(), 2000);
+        // The import writes into the database file itself, through a
+        // rollback journal (in WAL mode neither would be so).
+        assert!(journal.exists(), "a rollback journal during the import");
+        assert!(file_len(&db) > len0 + 1_000_000, "pages spilled");
+        // A crash now: the files as they are on disk.
+        for f in [DB_FILE, &format!("{DB_FILE}-journal"), "keyring.json"] {
+            std::fs::copy(d.path().join(f), crashed.path().join(f)).unwrap();
+        }
+        // The journal holds the schema page's old content, encrypted (in
+        // clear it would read "CREATE TABLE").
+        let j = std::fs::read(&journal).unwrap();
+        assert!(j.len() > 4096);
+        assert!(!j.windows(12).any(|w| w == b"CREATE TABLE"));
+        b.rollback().unwrap();
+    }
+    // Rolled back: as before, and back in WAL mode.
+    assert!(!journal.exists());
+    assert_eq!(file_len(&db), len0);
+    assert_eq!(count_rows(&s, "records"), 0);
+    assert_eq!(s.ledger_len().unwrap(), ledger0);
+    let mode: String = s
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    // The crashed copy opens as the archive was before the import.
+    let c = SqliteStore::open(crashed.path(), PW).unwrap();
+    assert_eq!(count_rows(&c, "records"), 0);
+    assert_eq!(c.ledger_len().unwrap(), ledger0);
+    assert!(!crashed.path().join(format!("{DB_FILE}-journal")).exists());
+    assert_eq!(file_len(&crashed.path().join(DB_FILE)), len0);
+    let ok: String = c
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    drop(c);
+    // A committed import lands whole and is readable from another connection.
+    let other = SqliteStore::open(d.path(), PW).unwrap();
+    let mut b = s.begin_import("importer").unwrap();
+    big_persons(b.as_mut(), 300);
+    b.commit().unwrap();
+    assert!(!journal.exists());
+    assert_eq!(count_rows(&s, "records"), 300);
+    assert_eq!(count_rows(&other, "records"), 300);
+    assert_eq!(s.ledger_len().unwrap(), ledger0 + 300);
+    assert!(s.get(&rid("prs-00299")).unwrap().is_some());
+}
+
+#[test]
+fn an_import_into_an_archive_with_records_stays_in_wal() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("a", person("prs-first", "x")).unwrap();
+    s.conn().execute_batch("PRAGMA cache_size = 16").unwrap();
+    let journal = d.path().join(format!("{DB_FILE}-journal"));
+    let mut b = s.begin_import("importer").unwrap();
+    big_persons(b.as_mut(), 500);
+    assert!(!journal.exists());
+    assert!(d.path().join(format!("{DB_FILE}-wal")).exists());
+    b.commit().unwrap();
+    assert_eq!(count_rows(&s, "records"), 501);
+}

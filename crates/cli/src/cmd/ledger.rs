@@ -182,7 +182,10 @@ pub(crate) fn check_with(
         from = last.seq.saturating_add(1);
         for row in &batch {
             let row_index = row.seq.saturating_sub(1);
-            let stored_hash = leaf_hash(&row.bytes);
+            // Revision entries are kept as a hash and their bytes
+            // re-encoded from the revision row (store migration 0007): the
+            // stored hash is the entry, the bytes say what it claims.
+            let stored_hash = row.leaf_hash();
             // Access and custody entries have no row to recompute them
             // from: the tree and the signed heads vouch for them; here they
             // must be well formed and carry their own position.
@@ -652,7 +655,7 @@ mod tests {
     }
 
     fn head_of(c: &Copy) -> SignedTreeHead {
-        let t = MerkleTree::from_leaf_hashes(c.leaves.iter().map(|l| leaf_hash(&l.bytes)));
+        let t = MerkleTree::from_leaf_hashes(c.leaves.iter().map(|l| l.leaf_hash()));
         TreeHead {
             size: t.size(),
             root: t.root(),
@@ -679,7 +682,7 @@ mod tests {
         tumen_ledger::verify_inclusion(
             i,
             got.tree.size(),
-            &leaf_hash(&c.leaves[i as usize].bytes),
+            &c.leaves[i as usize].leaf_hash(),
             &p,
             &got.tree.root(),
         )
@@ -710,10 +713,12 @@ mod tests {
         c.leaves.push(LedgerLeaf {
             seq: n + 1,
             bytes: access(n + 1).encode(),
+            hash: None,
         });
         c.leaves.push(LedgerLeaf {
             seq: n + 2,
             bytes: custody.leaf_bytes(n + 2),
+            hash: None,
         });
         let got = check_with(&c, &key().public(), vec![], None, true).unwrap();
         assert!(got.report.is_intact(), "{:?}", got.report.problems);
@@ -792,9 +797,10 @@ mod tests {
         ));
 
         let mut c = copy(&s);
-        let b = c.leaves[5].bytes.clone();
-        c.leaves[5].bytes = c.leaves[6].bytes.clone();
-        c.leaves[6].bytes = b;
+        // Two rows' contents swapped (entry and stored hash).
+        let b = c.leaves[5].clone();
+        (c.leaves[5].bytes, c.leaves[5].hash) = (c.leaves[6].bytes.clone(), c.leaves[6].hash);
+        (c.leaves[6].bytes, c.leaves[6].hash) = (b.bytes, b.hash);
         let r = run_check(&c, vec![head]);
         assert_eq!(r.first_bad_index(), Some(5));
         assert!(matches!(
@@ -823,6 +829,7 @@ mod tests {
         let mut c = copy(&s);
         c.revisions[8].body = Some("{\"n\":\"rewritten\"}".into());
         c.leaves[8].bytes = expected_leaf(&c.revisions[8]);
+        c.leaves[8].hash = Some(leaf_hash(&c.leaves[8].bytes));
         assert!(
             run_check(&c, vec![]).is_intact(),
             "without a head the rewrite is invisible"
