@@ -1450,7 +1450,7 @@ fn facet_rows_of(s: &SqliteStore, rid: i64) -> Vec<String> {
 }
 
 #[test]
-fn migration_7_lets_updates_and_deletes_find_the_index_rows_of_older_records() {
+fn migration_6_lets_updates_and_deletes_find_the_index_rows_of_older_records() {
     let d = tempfile::tempdir().unwrap();
     version_5_archive(d.path());
     let mut s = SqliteStore::open(d.path(), PW).unwrap();
