@@ -443,7 +443,7 @@ fn import_lists_every_bad_row_and_writes_nothing() {
     // unknown act type, a dangling victim, a duplicate of an existing id and
     // a line over the limit.
     let mut j: Vec<u8> = Vec::new();
-    j.extend_from_slice(format!("{{\"kind\":\"source\",\"id\":\"src-j1\",\"source_type\":\"news_report\",\"title\":\"T\"}}\n").as_bytes()); // 1 good
+    j.extend_from_slice(b"{\"kind\":\"source\",\"id\":\"src-j1\",\"source_type\":\"news_report\",\"title\":\"T\"}\n"); // 1 good
     j.extend_from_slice(b"{\"kind\":\"person\",\"id\":\"prs-j2\",\n"); // 2
     j.extend_from_slice(b"\xc3\x28\n"); // 3
     j.extend_from_slice(format!("{{\"kind\":\"person\",\"id\":\"prs-j4\",\"nmes\":[],\"claims\":[{{\"source\":\"{SRC}\"}}]}}\n").as_bytes()); // 4

@@ -110,7 +110,9 @@ impl fmt::Display for RecordKind {
 }
 
 /// Who may see a record (or a field). Ordered: `Public < Restricted < Confidential`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Sensitivity {
     Public,

@@ -22,11 +22,14 @@ fn time<T>(label: &str, reps: u32, mut f: impl FnMut() -> T) {
 }
 
 fn main() {
-    let phc = hash_password("ice on the tumen river", &[7; 16], HashParams::RECOMMENDED).expect("hash");
+    let phc =
+        hash_password("ice on the tumen river", &[7; 16], HashParams::RECOMMENDED).expect("hash");
     time("argon2id hash, m=64 MiB t=3 p=4 (RECOMMENDED)", 5, || {
         hash_password("ice on the tumen river", &[7; 16], HashParams::RECOMMENDED)
     });
-    time("argon2id verify, m=64 MiB t=3 p=4", 5, || verify_password("ice on the tumen river", &phc));
+    time("argon2id verify, m=64 MiB t=3 p=4", 5, || {
+        verify_password("ice on the tumen river", &phc)
+    });
     time("argon2id hash, m=19 MiB t=2 p=1 (MINIMUM)", 5, || {
         hash_password("ice on the tumen river", &[7; 16], HashParams::MINIMUM)
     });
@@ -34,8 +37,12 @@ fn main() {
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
     let key = RecoveryKey::generate(&mut rng);
     let shares = shamir::split(&key, 255, 255, &mut rng).expect("split");
-    time("shamir split 32-byte key, k=5 n=10", 1000, || shamir::split(&key, 10, 5, &mut rng));
-    time("shamir combine, k=255 of 255", 10, || shamir::combine(&shares));
+    time("shamir split 32-byte key, k=5 n=10", 1000, || {
+        shamir::split(&key, 10, 5, &mut rng)
+    });
+    time("shamir combine, k=255 of 255", 10, || {
+        shamir::combine(&shares)
+    });
 
     // 100,000 persons with sex, birth date and home city; 60 counties.
     let n = 100_000;
@@ -55,7 +62,12 @@ fn main() {
         }
     }
     for i in 0..n {
-        let (sex, year, month, city) = (["female", "male"][i % 2], 1960 + (i * 7) % 45, 1 + (i * 5) % 12, format!("plc-city-{}-{}", (i * 13) % 60, i % 2));
+        let (sex, year, month, city) = (
+            ["female", "male"][i % 2],
+            1960 + (i * 7) % 45,
+            1 + (i * 5) % 12,
+            format!("plc-city-{}-{}", (i * 13) % 60, i % 2),
+        );
         records.push(
             serde_json::from_value(serde_json::json!({"kind": "person", "id": format!("prs-{i:06}"), "sensitivity": "public",
                 "names": [{"text": "x", "script": "latin", "kind": "legal"}], "sex": sex,
@@ -74,7 +86,8 @@ fn main() {
     let places = publish::place_index(&records);
     let pkey = PseudonymKey([3; 32]);
     let t = Instant::now();
-    let p = publish::publish(&records, &policy, &pkey, &|id| places.get(id).cloned()).expect("publish");
+    let p =
+        publish::publish(&records, &policy, &pkey, &|id| places.get(id).cloned()).expect("publish");
     println!(
         "{:<55} {:>10.3} s  ({} published, smallest class {:?})",
         "publish 100,000 persons (k=5, year, county, suppress)",

@@ -1387,7 +1387,8 @@ fn version_5_archive(dir: &Path) {
         refs: vec![rid("plc-a")],
         ..Default::default()
     };
-    let rows: [(i64, &str, &str, Option<&str>, i64, i64, IndexTerms); 4] = [
+    type Row<'a> = (i64, &'a str, &'a str, Option<&'a str>, i64, i64, IndexTerms);
+    let rows: [Row; 4] = [
         (
             1,
             "plc-a",

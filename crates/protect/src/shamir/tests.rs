@@ -162,8 +162,8 @@ fn k_minus_1_shares_are_consistent_with_every_secret() {
             ..shares[0].clone()
         });
         let refs: Vec<&Share> = pts_all.iter().collect();
-        for b in 0..KEY_LEN {
-            assert_eq!(interpolate_at(&points(&refs, b), 0), candidate[b]);
+        for (b, want) in candidate.iter().enumerate() {
+            assert_eq!(interpolate_at(&points(&refs, b), 0), *want);
         }
     }
 }
