@@ -392,8 +392,12 @@ pub(crate) struct Cands {
     text: Vec<(Vec<String>, Option<String>)>,
 }
 
-/// Candidates of a name: up to `MAX_CANDS` Korean readings and 4 pinyin ones.
-const CAND_CAP: usize = MAX_CANDS + 4;
+/// Most pinyin readings of one Latin word.
+const MAX_PINYIN_CANDS: usize = 4;
+
+/// Candidates of a name: up to `MAX_CANDS` Korean readings and
+/// `MAX_PINYIN_CANDS` pinyin ones.
+const CAND_CAP: usize = MAX_CANDS + MAX_PINYIN_CANDS;
 
 impl Cands {
     pub(crate) fn new() -> Cands {
@@ -1021,6 +1025,7 @@ fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mu
         range: &p.range,
         explain,
         base: ar.alts.len(),
+        cap: MAX_CANDS,
         cur: [0; MAX_SYL],
         len: 0,
         text: Vec::new(),
@@ -1036,13 +1041,15 @@ struct Walk<'a> {
     explain: bool,
     /// Where this word's alternatives start in the arena.
     base: usize,
+    /// Most alternatives this walk appends.
+    cap: usize,
     cur: [u64; MAX_SYL],
     len: usize,
     text: Vec<String>,
 }
 
 fn walk(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
-    if ar.alts.len() - st.base >= MAX_CANDS || st.len >= MAX_SYL {
+    if ar.alts.len() - st.base >= st.cap || st.len >= MAX_SYL {
         return;
     }
     let w = st.w;
@@ -1079,7 +1086,7 @@ fn walk(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
         if st.explain {
             st.text.pop();
         }
-        if ar.alts.len() - st.base >= MAX_CANDS {
+        if ar.alts.len() - st.base >= st.cap {
             return;
         }
     }
@@ -1241,58 +1248,20 @@ fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
         if !ok[0] {
             return;
         }
-        struct Go<'a> {
-            l: &'a [u8],
-            hits: &'a [Opt],
-            range: &'a [(u16, u16)],
-            explain: bool,
-            base: usize,
-            cur: [u64; MAX_SYL],
-            len: usize,
-            text: Vec<String>,
-        }
-        fn go(g: &mut Go, pos: usize, ar: &mut Arena) {
-            if ar.alts.len() - g.base >= 4 || g.len >= MAX_SYL {
-                return;
-            }
-            if pos == g.l.len() {
-                let text = if g.explain {
-                    g.text.clone()
-                } else {
-                    Vec::new()
-                };
-                let a = ar.alt(g.cur[..g.len].iter().copied(), text);
-                ar.alts.push(a);
-                return;
-            }
-            let (lo, hi) = g.range[pos];
-            for k in usize::from(lo)..usize::from(hi) {
-                let h = g.hits[k];
-                let end = usize::from(h.end);
-                g.cur[g.len] = h.mask;
-                g.len += 1;
-                if g.explain {
-                    g.text
-                        .push(String::from_utf8_lossy(&g.l[pos..end]).into_owned());
-                }
-                go(g, end, ar);
-                g.len -= 1;
-                if g.explain {
-                    g.text.pop();
-                }
-            }
-        }
-        let mut g = Go {
-            l,
-            hits,
+        // The same walk as the Korean cuts: pinyin hits have no ㄹ/ㄴ onset
+        // and end where the next syllable starts.
+        let mut g = Walk {
+            w: l,
+            opts: hits,
             range: &range,
             explain,
             base: start,
+            cap: MAX_PINYIN_CANDS,
             cur: [0; MAX_SYL],
             len: 0,
             text: Vec::new(),
         };
-        go(&mut g, 0, ar);
+        walk(&mut g, 0, false, ar);
     });
     ar.since(start)
 }
