@@ -230,16 +230,10 @@ fn main() {
             let Some(l) = b.last() else { break };
             after = l.seq;
             for r in &b {
-                let leaf = tumen_store::leaf::RevisionLeaf {
-                    seq: r.seq,
-                    origin: r.origin.clone(),
-                    id: r.id.as_str().to_string(),
-                    rev: r.rev,
-                    op: r.op,
-                    actor: r.actor.clone(),
-                    at: r.at.clone(),
-                    body_sha256: sha256(r.body.as_deref().unwrap_or("").as_bytes()),
-                }
+                let leaf = tumen_store::leaf::RevisionLeaf::of(
+                    r,
+                    sha256(r.body.as_deref().unwrap_or("").as_bytes()),
+                )
                 .encode();
                 expected.push((r.seq, leaf_hash(&leaf)));
             }

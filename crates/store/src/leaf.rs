@@ -242,6 +242,22 @@ pub(crate) fn encode_v1(
 }
 
 impl RevisionLeaf {
+    /// The entry of revision `r`. `body_sha256` is passed in because
+    /// callers differ in what they trust: a verifier recomputes it from the
+    /// body, while the store's own reader takes the row's hash column.
+    pub fn of(r: &crate::Revision, body_sha256: [u8; 32]) -> Self {
+        RevisionLeaf {
+            seq: r.seq,
+            origin: r.origin.clone(),
+            id: r.id.as_str().to_string(),
+            rev: r.rev,
+            op: r.op,
+            actor: r.actor.clone(),
+            at: r.at.clone(),
+            body_sha256,
+        }
+    }
+
     pub fn encode(&self) -> Vec<u8> {
         encode_v1(
             self.seq,

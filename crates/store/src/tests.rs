@@ -1612,17 +1612,7 @@ fn revision_entries_are_kept_as_a_hash_and_re_encoded_from_their_row() {
         let (leaf, rev_seq, hash) = ledger_row(&s, l.seq as i64);
         assert!(leaf.is_empty());
         assert_eq!(rev_seq, Some(r.seq as i64));
-        let want = leaf::RevisionLeaf {
-            seq: r.seq,
-            origin: r.origin.clone(),
-            id: r.id.as_str().to_string(),
-            rev: r.rev,
-            op: r.op,
-            actor: r.actor.clone(),
-            at: r.at.clone(),
-            body_sha256: r.body_sha256,
-        }
-        .encode();
+        let want = leaf::RevisionLeaf::of(r, r.body_sha256).encode();
         assert_eq!(l.bytes, want);
         assert_eq!(hash.as_deref(), Some(&leaf::rfc6962_leaf_hash(&want)[..]));
         assert_eq!(l.hash, Some(leaf::rfc6962_leaf_hash(&want)));

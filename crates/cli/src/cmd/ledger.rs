@@ -100,17 +100,7 @@ impl LedgerSource for SqliteStore {
 /// The entry a revision row should have in the ledger. The body hash is
 /// recomputed from the body itself, never taken from the row's hash column.
 fn expected_leaf(r: &Revision) -> Vec<u8> {
-    RevisionLeaf {
-        seq: r.seq,
-        origin: r.origin.clone(),
-        id: r.id.as_str().to_string(),
-        rev: r.rev,
-        op: r.op,
-        actor: r.actor.clone(),
-        at: r.at.clone(),
-        body_sha256: sha256(r.body.as_deref().unwrap_or("").as_bytes()),
-    }
-    .encode()
+    RevisionLeaf::of(r, sha256(r.body.as_deref().unwrap_or("").as_bytes())).encode()
 }
 
 /// The outcome of reading the whole ledger.
