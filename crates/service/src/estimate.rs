@@ -24,6 +24,12 @@ pub fn counts_csv(
     units: &[CaptureUnit],
     stratify: &[String],
 ) -> Result<String, ServiceError> {
+    check_columns(lists, stratify)?;
+    Ok(build_counts_csv(lists, units, stratify))
+}
+
+/// The stratum fields are known and every list id can name a column.
+fn check_columns(lists: &[RecordId], stratify: &[String]) -> Result<(), ServiceError> {
     for s in stratify {
         if !CAPTURE_STRATA.contains(&s.as_str()) {
             return Err(ServiceError::Estimate(format!(
@@ -43,6 +49,11 @@ pub fn counts_csv(
             )));
         }
     }
+    Ok(())
+}
+
+/// [`counts_csv`] once its columns are checked.
+fn build_counts_csv(lists: &[RecordId], units: &[CaptureUnit], stratify: &[String]) -> String {
     let mut cells: BTreeMap<(Vec<String>, Vec<bool>), u64> = BTreeMap::new();
     for u in units {
         let strata: Vec<String> = stratify
@@ -79,7 +90,7 @@ pub fn counts_csv(
         text.push_str(&row.join(","));
         text.push('\n');
     }
-    Ok(text)
+    text
 }
 
 /// What [`Session::estimate_lists`] returns.
@@ -98,10 +109,10 @@ impl Session<'_> {
         lists: &[RecordId],
         stratify: &[String],
     ) -> Result<String, ServiceError> {
-        // Check the strata before the (slower) walk over the archive.
-        counts_csv(lists, &[], stratify)?;
+        // Check the columns before the (slower) walk over the archive.
+        check_columns(lists, stratify)?;
         let units = self.capture_histories(lists)?;
-        counts_csv(lists, &units, stratify)
+        Ok(build_counts_csv(lists, &units, stratify))
     }
 
     /// Estimate the total from the archive's capture histories over
