@@ -11,8 +11,8 @@
 //! identifier, postcode and number pairs, and a Jaro–Winkler upper bound
 //! (shared characters ≤ the bags' overlap) most place and address pairs.
 //! Person names, whose cross-script score is opaque to this crate, are
-//! memoised per pair of distinct values in a small shared table
-//! ([`PairCache`]) when the field has at most a few thousand distinct
+//! memoised per pair of distinct values in a small shared matrix
+//! ([`LevelMemo`]) when the field has at most a few thousand distinct
 //! values: such lists repeat the same names, and random pairs for `u` meet
 //! the same pairs of common names again and again.
 //!
@@ -25,7 +25,7 @@ use crate::data::{Column, FieldKind, FieldSpec};
 use crate::date::{self, DATE_LEVELS, PartialDate};
 use crate::strsim::{hash_str, jaro_winkler, normalize, osa_distance_bounded, token_jaccard};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 
 /// Longest prefix (in characters) used by string metrics; longer free text is
 /// compared on its first part only, so a pathological value cannot make one
@@ -37,8 +37,9 @@ const MAX_CHARS: usize = 200;
 pub trait NameComparator: Send + Sync {
     /// Short name shown in explanations and summaries.
     fn name(&self) -> &'static str;
-    /// Prepares each distinct value of a column (called once per column).
-    fn prepare(&self, values: &[Box<str>]) -> Box<dyn PreparedNames>;
+    /// Prepares each distinct value of a column (called once per column),
+    /// using up to `threads` threads.
+    fn prepare(&self, values: &[Box<str>], threads: usize) -> Box<dyn PreparedNames>;
     /// Blocking keys of a name: two spellings of one name share at least one.
     fn blocking_keys(&self, value: &str) -> Vec<u64>;
     /// The value used for term-frequency counting (e.g. the canonical surname
@@ -70,7 +71,7 @@ impl NameComparator for GenericNames {
     fn name(&self) -> &'static str {
         "jaro-winkler"
     }
-    fn prepare(&self, values: &[Box<str>]) -> Box<dyn PreparedNames> {
+    fn prepare(&self, values: &[Box<str>], _threads: usize) -> Box<dyn PreparedNames> {
         let mut chars = Vec::with_capacity(values.len());
         let mut sorted = Vec::with_capacity(values.len());
         let mut bags = Vec::with_capacity(values.len());
@@ -122,7 +123,7 @@ impl PreparedNames for GenericPrepared {
         };
         if let (Some(x), Some(y)) = (self.bags.get(i), self.bags.get(j)) {
             let prefix = sorted.map_or(0, |(p, q)| common_prefix(p, q));
-            if x.jw_upper_bound(y, prefix.max(common_prefix(a, b))) < floor {
+            if x.jw_upper_bound(y, prefix.max(x.common_prefix(y))) < floor {
                 return (false, 0.0);
             }
         }
@@ -149,11 +150,20 @@ impl NameComparator for CrossScriptNames {
     fn name(&self) -> &'static str {
         "tumen-names cross-script + jaro-winkler"
     }
-    fn prepare(&self, values: &[Box<str>]) -> Box<dyn PreparedNames> {
-        let keys = values.iter().map(|v| tumen_names::key(v)).collect();
+    fn prepare(&self, values: &[Box<str>], threads: usize) -> Box<dyn PreparedNames> {
+        // Keying a name costs far more than anything else done per value
+        // (a misspelt Latin name tries its corrections), so the values are
+        // keyed on all threads.
+        let keys = crate::par_chunks_min(values, threads, 256, |chunk| {
+            chunk
+                .iter()
+                .map(|v| tumen_names::key(v))
+                .collect::<Vec<_>>()
+        })
+        .concat();
         Box::new(CrossPrepared {
             keys,
-            generic: GenericNames.prepare(values),
+            generic: GenericNames.prepare(values, threads),
         })
     }
     fn blocking_keys(&self, value: &str) -> Vec<u64> {
@@ -186,23 +196,31 @@ impl PreparedNames for CrossPrepared {
     }
 }
 
-/// Buckets of a [`Bag`]: characters are counted by code point mod 64.
-const BUCKETS: usize = 64;
+/// Buckets of a [`Bag`]: characters are counted by code point mod 32, which
+/// keeps the ten digits apart from one another and the 26 Latin letters
+/// apart from one another (digits share buckets with `p`–`y`).
+const BUCKETS: usize = 32;
 
-/// A string's fixed-size summary: its length in characters and how many of
-/// its characters fall in each of 64 buckets (code point mod 64; counts
-/// saturate at 255, lengths at `u16::MAX`). Built once per distinct value,
-/// it bounds the string metrics of a pair without reading the characters:
+/// A string's fixed-size summary: its length in characters, its first four
+/// characters, and how many of its characters fall in each of 32 buckets
+/// (code point mod 32; counts saturate at 255, lengths at `u16::MAX`).
+/// Built once per distinct value and one cache line in size, so that a pair
+/// of values that the bounds below settle costs two memory reads, not the
+/// four or more of reaching the characters themselves. The bounds:
 ///
 /// * edit distance ≥ ⌈L1(bags) / 2⌉: a substitution moves the L1 distance of
 ///   the bags by at most 2, an insertion or deletion by 1, an adjacent
 ///   transposition by 0; merging characters into buckets and saturating
 ///   counts can only shrink the distance;
 /// * Jaro matches ≤ Σ min(bags), since matched characters are equal and
-///   used once each, which bounds Jaro–Winkler (see [`Bag::jw_upper_bound`]).
+///   used once each, which bounds Jaro–Winkler (see [`Bag::jw_upper_bound`]),
+///   with the common prefix read from the first characters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, align(64))]
 pub(crate) struct Bag {
     counts: [u8; BUCKETS],
+    /// The first (up to) four characters; meaningful up to `len`.
+    head: [u32; 4],
     len: u16,
     /// Some count or the length saturated: the overlap is then not a bound
     /// and the shorter length stands in for it.
@@ -216,11 +234,28 @@ impl Bag {
             let k = *ch as usize % BUCKETS;
             counts[k] = counts[k].saturating_add(1);
         }
+        let mut head = [0u32; 4];
+        for (h, ch) in head.iter_mut().zip(c) {
+            *h = u32::from(*ch);
+        }
         Bag {
             counts,
+            head,
             len: u16::try_from(c.len()).unwrap_or(u16::MAX),
             saturated: c.len() >= usize::from(u8::MAX),
         }
+    }
+
+    /// Length of the common prefix of the two strings, up to the 4
+    /// characters Jaro–Winkler rewards (as [`common_prefix`]).
+    #[inline]
+    pub(crate) fn common_prefix(&self, other: &Bag) -> usize {
+        let n = usize::from(self.len.min(other.len)).min(4);
+        self.head[..n]
+            .iter()
+            .zip(&other.head[..n])
+            .take_while(|(x, y)| x == y)
+            .count()
     }
 
     /// A lower bound of the optimal-string-alignment (and Levenshtein)
@@ -266,86 +301,60 @@ impl Bag {
 }
 
 /// A memo of one field's comparison level per ordered pair of distinct
-/// values, shared by the threads of a run: a direct-mapped table of atomic
-/// words, each holding both value indices and the level, so a slot is
-/// either empty, another pair's, or this pair's complete answer (a relaxed
-/// load can never see half an entry). A level is a pure function of the two
-/// values, so which pairs happen to be cached changes the speed only, never
-/// a result.
-pub(crate) struct PairCache {
-    slots: Box<[AtomicU64]>,
-    mask: u64,
+/// values, shared by the threads of a run: a dense matrix of 4-bit cells
+/// (two per byte), zero meaning "not yet known". Dense and small (at most
+/// 8 MiB for 4,096 values, 1.5 MiB for FEBRL4's 1,768 given names), so no
+/// pair ever evicts another and more of it stays in cache than a hash table
+/// of 64-bit entries would. A level is a pure function of the two values,
+/// so threads that race on a cell write the same bits (`fetch_or` keeps the
+/// neighbouring cell intact), and which pairs happen to be known changes
+/// the speed only, never a result.
+pub(crate) struct LevelMemo {
+    cells: Box<[AtomicU8]>,
+    n: usize,
 }
 
-/// Value indices at or above this are not cached (28 bits each in a slot).
-const CACHE_INDEX_LIMIT: usize = 1 << 28;
-
-impl PairCache {
-    /// A table of `2^bits` slots (8 bytes each).
-    pub(crate) fn new(bits: u32) -> PairCache {
-        let n = 1usize << bits.min(30);
-        PairCache {
-            slots: (0..n).map(|_| AtomicU64::new(0)).collect(),
-            mask: n as u64 - 1,
+impl LevelMemo {
+    /// A memo for `n` distinct values.
+    pub(crate) fn new(n: usize) -> LevelMemo {
+        let len = n.saturating_mul(n).div_ceil(2);
+        LevelMemo {
+            cells: (0..len).map(|_| AtomicU8::new(0)).collect(),
+            n,
         }
     }
 
-    #[inline]
-    fn tag(i: usize, j: usize) -> Option<u64> {
-        if i >= CACHE_INDEX_LIMIT || j >= CACHE_INDEX_LIMIT {
-            return None;
-        }
-        Some(((i as u64) << 28 | j as u64) << 8)
-    }
-
-    #[inline]
-    fn slot(&self, tag: u64) -> &AtomicU64 {
-        let h = crate::strsim::mix(tag) & self.mask;
-        &self.slots[h as usize]
-    }
-
-    /// The cached level of `(i, j)`, or `compute()`'s (then cached). Levels
-    /// must be non-zero (zero marks an empty slot).
+    /// The known level of `(i, j)`, or `compute()`'s (then remembered).
+    /// Levels 1..=15 are remembered; others are computed every time.
     #[inline]
     pub(crate) fn get_or(&self, i: usize, j: usize, compute: impl FnOnce() -> u8) -> u8 {
-        let Some(tag) = Self::tag(i, j) else {
+        if i >= self.n || j >= self.n {
             return compute();
-        };
-        let slot = self.slot(tag);
-        let e = slot.load(Ordering::Relaxed);
-        if e & !0xFF == tag && e & 0xFF != 0 {
-            return (e & 0xFF) as u8;
+        }
+        let at = i * self.n + j;
+        let (cell, shift) = (&self.cells[at / 2], (at & 1) * 4);
+        let known = (cell.load(Ordering::Relaxed) >> shift) & 0x0F;
+        if known != 0 {
+            return known;
         }
         let l = compute();
-        if l != 0 {
-            slot.store(tag | u64::from(l), Ordering::Relaxed);
+        if (1..=0x0F).contains(&l) {
+            cell.fetch_or(l << shift, Ordering::Relaxed);
         }
         l
     }
 }
 
-/// Slots of a name field's [`PairCache`]: two per ordered pair of distinct
-/// values, at least 2^10 and at most 2^20 (8 MiB). Random pairs of a few
-/// thousand names meet hundreds of thousands of distinct pairs, so a table
-/// sized by the values alone would evict before it is asked again.
-fn cache_bits(distinct: usize) -> u32 {
-    let want = distinct
-        .saturating_mul(distinct)
-        .saturating_mul(2)
-        .clamp(1 << 10, 1 << 20);
-    want.next_power_of_two().trailing_zeros()
-}
-
-/// Most distinct values of a name field for which its levels are memoised.
-/// Beyond that, pairs of values rarely come back (the million-record test
-/// set has 139,977 spellings), and a miss costs a random read in an
-/// 8 MiB table on top of the comparison: at 1,050,076 records the memo made
-/// the run take ~15 % more CPU time (87 s against 75 s).
+/// Most distinct values of a name field for which its levels are memoised
+/// (the memo then takes 8 MiB). Beyond that, pairs of values rarely come
+/// back (the million-record test set has 139,977 spellings), and a memo
+/// miss costs a random read on top of the comparison: at 1,050,076 records a
+/// memo made the run take ~15 % more CPU time (87 s against 75 s).
 const MEMO_MAX_DISTINCT: usize = 4096;
 
 /// The memo of a name field with `distinct` values, if one pays.
-fn name_memo(distinct: usize) -> Option<PairCache> {
-    (distinct <= MEMO_MAX_DISTINCT).then(|| PairCache::new(cache_bits(distinct)))
+fn name_memo(distinct: usize) -> Option<LevelMemo> {
+    (distinct <= MEMO_MAX_DISTINCT).then(|| LevelMemo::new(distinct))
 }
 
 /// Length of the common prefix of two strings, up to the 4 characters
@@ -411,7 +420,7 @@ pub(crate) struct FieldComparator {
     tokens: Vec<Vec<u64>>,
     names: Option<Box<dyn PreparedNames>>,
     /// Name fields: levels of pairs of distinct values already compared.
-    name_cache: Option<PairCache>,
+    name_cache: Option<LevelMemo>,
 }
 
 impl FieldComparator {
@@ -419,6 +428,7 @@ impl FieldComparator {
         spec: &FieldSpec,
         col: &Column,
         names: &dyn NameComparator,
+        threads: usize,
     ) -> FieldComparator {
         let kind = spec.kind;
         let nlevels = levels_of(kind).len() as u8;
@@ -512,7 +522,10 @@ impl FieldComparator {
             Vec::new()
         };
         let (names, name_cache) = if kind.is_name() {
-            (Some(names.prepare(&col.dict)), name_memo(col.dict.len()))
+            (
+                Some(names.prepare(&col.dict, threads)),
+                name_memo(col.dict.len()),
+            )
         } else {
             (None, None)
         };
@@ -623,11 +636,11 @@ impl FieldComparator {
     }
 
     fn jw_at_least(&self, i: usize, j: usize, t: f64) -> bool {
-        let (a, b) = (&self.chars[i], &self.chars[j]);
-        if self.bags[i].jw_upper_bound(&self.bags[j], common_prefix(a, b)) < t {
+        let (x, y) = (&self.bags[i], &self.bags[j]);
+        if x.jw_upper_bound(y, x.common_prefix(y)) < t {
             return false;
         }
-        jaro_winkler(a, b) >= t
+        jaro_winkler(&self.chars[i], &self.chars[j]) >= t
     }
 
     /// Share of records whose value is in the same frequency group as `code`.
@@ -652,7 +665,7 @@ mod tests {
             d.push(&format!("a{k}"), s, &[Some(a)]).unwrap();
             d.push(&format!("b{k}"), s, &[Some(b)]).unwrap();
         }
-        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &GenericNames);
+        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &GenericNames, 1);
         let codes = &d.columns[0].codes;
         (0..pairs.len())
             .map(|k| fc.level(codes[2 * k], codes[2 * k + 1]))
@@ -691,7 +704,7 @@ mod tests {
             d.push(&format!("a{k}"), s, &[Some(a)]).unwrap();
             d.push(&format!("b{k}"), s, &[Some(b)]).unwrap();
         }
-        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &CrossScriptNames);
+        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &CrossScriptNames, 1);
         let c = &d.columns[0].codes;
         let l: Vec<u8> = (0..pairs.len())
             .map(|k| fc.level(c[2 * k], c[2 * k + 1]))
@@ -703,7 +716,7 @@ mod tests {
         for (i, v) in ["金", "김", "Kim", "玄"].iter().enumerate() {
             d.push(&i.to_string(), s, &[Some(v)]).unwrap();
         }
-        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &CrossScriptNames);
+        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &CrossScriptNames, 1);
         assert_eq!(fc.value_frequency(d.columns[0].codes[0]), Some(0.75));
         assert_eq!(fc.value_frequency(d.columns[0].codes[3]), Some(0.25));
     }
@@ -766,6 +779,8 @@ mod tests {
     /// (same bag bucket).
     const BOUND_WORDS: &[&str] = &[
         "",
+        "\u{0}",
+        "\u{0}a",
         "kim",
         "chol",
         "jin",
@@ -867,7 +882,7 @@ mod tests {
             for (k, v) in ids.iter().chain(BOUND_WORDS).enumerate() {
                 d.push(&k.to_string(), s, &[Some(v)]).unwrap();
             }
-            let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &GenericNames);
+            let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &GenericNames, 1);
             let col = &d.columns[0];
             for &ca in &col.codes {
                 for &cb in &col.codes {
@@ -931,8 +946,8 @@ mod tests {
             for (k, v) in names.iter().enumerate() {
                 d.push(&k.to_string(), s, &[Some(v)]).unwrap();
             }
-            let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], comparator);
-            let p = comparator.prepare(&d.columns[0].dict);
+            let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], comparator, 1);
+            let p = comparator.prepare(&d.columns[0].dict, 1);
             let norm: Vec<String> = names.iter().map(|v| normalize(v)).collect();
             for round in 0..2 {
                 for (i, x) in norm.iter().enumerate() {
@@ -960,41 +975,55 @@ mod tests {
     }
 
     #[test]
-    fn pair_cache_answers_only_its_own_pair() {
-        let c = PairCache::new(1); // two slots: collisions are certain
+    fn level_memo_answers_only_its_own_pair() {
+        let c = LevelMemo::new(60);
         let mut calls = 0;
-        assert_eq!(
-            c.get_or(3, 4, || {
+        let mut ask = |i, j, l| {
+            c.get_or(i, j, || {
                 calls += 1;
-                5
-            }),
-            5
-        );
-        assert_eq!(
-            c.get_or(3, 4, || {
-                calls += 1;
-                9
-            }),
-            5
-        );
-        assert_eq!(calls, 1);
-        // (4, 3) is another ordered pair; many other pairs evict and are
-        // never answered with a stale level.
-        for i in 0..50usize {
-            let want = (i % 5 + 1) as u8;
+                l
+            })
+        };
+        assert_eq!(ask(3, 4, 5), 5);
+        assert_eq!(ask(3, 4, 9), 5, "remembered");
+        // The neighbouring cells of one byte are independent, and (4, 3)
+        // is another ordered pair.
+        assert_eq!(ask(3, 5, 2), 2);
+        assert_eq!(ask(3, 4, 9), 5);
+        assert_eq!(ask(4, 3, 1), 1);
+        assert_eq!(calls, 3);
+        for i in 10..59usize {
+            let want = (i % 15 + 1) as u8;
             assert_eq!(c.get_or(i, i + 1, || want), want, "{i}");
             assert_eq!(c.get_or(i, i + 1, || 0xEE), want, "{i}");
         }
-        assert_eq!(c.get_or(4, 3, || 2), 2);
-        // Indices too large to cache are computed every time.
-        let big = CACHE_INDEX_LIMIT;
-        assert_eq!(c.get_or(big, 1, || 3), 3);
-        assert_eq!(c.get_or(big, 1, || 4), 4);
+        // Outside the matrix, and levels a cell cannot hold, are computed
+        // every time.
+        assert_eq!(c.get_or(60, 1, || 3), 3);
+        assert_eq!(c.get_or(60, 1, || 4), 4);
+        assert_eq!(c.get_or(7, 8, || 0), 0);
+        assert_eq!(c.get_or(7, 8, || 16), 16);
+        assert_eq!(c.get_or(7, 8, || 6), 6);
         assert!(name_memo(MEMO_MAX_DISTINCT).is_some());
         assert!(name_memo(MEMO_MAX_DISTINCT + 1).is_none());
-        assert_eq!(cache_bits(0), 10);
-        assert_eq!(cache_bits(100), 15);
-        assert_eq!(cache_bits(10_000_000), 20);
+        assert_eq!(LevelMemo::new(1768).cells.len(), 1768 * 1768 / 2);
+    }
+
+    /// The first characters kept in a bag give the same common prefix as
+    /// the characters themselves, and a bag is one cache line.
+    #[test]
+    fn bag_prefix_and_size() {
+        for a in BOUND_WORDS {
+            for b in BOUND_WORDS {
+                let (ca, cb): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+                assert_eq!(
+                    Bag::of(&ca).common_prefix(&Bag::of(&cb)),
+                    common_prefix(&ca, &cb),
+                    "{a} {b}"
+                );
+            }
+        }
+        assert_eq!(std::mem::size_of::<Bag>(), 64);
     }
 
     #[test]
@@ -1004,7 +1033,7 @@ mod tests {
         for (i, v) in ["Kim", "KIM", "kim", "Hyon", ""].iter().enumerate() {
             d.push(&i.to_string(), s, &[Some(v)]).unwrap();
         }
-        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &GenericNames);
+        let fc = FieldComparator::new(&d.fields()[0], &d.columns[0], &GenericNames, 1);
         let c = &d.columns[0].codes;
         assert_eq!(fc.level(c[0], c[4]), 0);
         assert_eq!(fc.level(c[0], c[1]), 1);

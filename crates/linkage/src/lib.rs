@@ -21,6 +21,7 @@ pub mod compare;
 pub mod data;
 pub mod date;
 pub mod error;
+pub mod fixed;
 pub mod model;
 pub mod strsim;
 
@@ -191,18 +192,25 @@ pub struct Explanation {
 
 impl std::fmt::Display for Explanation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "prior {:+.2}", self.prior)?;
+        // `write_fixed` prints what `{:+.2}` would, faster (see `fixed`).
+        f.write_str("prior ")?;
+        fixed::write_fixed(f, self.prior, 2, true)?;
         for c in &self.fields {
             write!(f, "; {}", c.field)?;
             if let Some((a, b)) = &c.values {
                 write!(f, " ({a} ~ {b})")?;
             }
-            write!(f, " {} {:+.2}", c.label, c.weight + c.tf_adjustment)?;
+            write!(f, " {} ", c.label)?;
+            fixed::write_fixed(f, c.weight + c.tf_adjustment, 2, true)?;
             if c.tf_adjustment != 0.0 {
-                write!(f, " (term frequency {:+.2})", c.tf_adjustment)?;
+                f.write_str(" (term frequency ")?;
+                fixed::write_fixed(f, c.tf_adjustment, 2, true)?;
+                f.write_str(")")?;
             }
         }
-        write!(f, " = {:+.2} bits", self.total)
+        f.write_str(" = ")?;
+        fixed::write_fixed(f, self.total, 2, true)?;
+        f.write_str(" bits")
     }
 }
 
@@ -360,20 +368,79 @@ fn tf_adjust(fc: &FieldComparator, fm: &FieldModel, level: u8, ca: u32, cb: u32)
     (base / p).log2().clamp(-10.0, 10.0)
 }
 
-fn gamma_into(comparators: &[FieldComparator], data: &Dataset, a: u32, b: u32, out: &mut [u8]) {
-    for ((fc, col), o) in comparators.iter().zip(&data.columns).zip(out.iter_mut()) {
-        *o = field_level(fc, col, a, b).0;
+/// Pairs compared together, one field at a time: while one field's levels
+/// are computed for a block, only that field's per-value data (bags,
+/// characters, name memo) is read, so it stays in the core's cache instead
+/// of competing with every other field's, as it does pair by pair.
+const FIELD_BLOCK: usize = 8192;
+
+/// The comparison vectors of `pairs` into `out` (`pairs.len() × nf` levels,
+/// pair by pair), computed block by block and field by field.
+fn gamma_fields(
+    comparators: &[FieldComparator],
+    data: &Dataset,
+    pairs: &[(u32, u32)],
+    out: &mut [u8],
+) {
+    let nf = comparators.len();
+    if nf == 0 {
+        return;
+    }
+    for (block, g) in pairs
+        .chunks(FIELD_BLOCK)
+        .zip(out.chunks_mut(FIELD_BLOCK * nf))
+    {
+        for (f, (fc, col)) in comparators.iter().zip(&data.columns).enumerate() {
+            for (&(a, b), row) in block.iter().zip(g.chunks_exact_mut(nf)) {
+                row[f] = field_level(fc, col, a, b).0;
+            }
+        }
     }
 }
 
+/// How many of `pairs` fall in each level of each field (level 0, missing,
+/// is counted too), field by field as in [`gamma_fields`]: `u` needs only
+/// these marginal counts, not whole comparison vectors.
+fn level_counts(
+    comparators: &[FieldComparator],
+    data: &Dataset,
+    pairs: &[(u32, u32)],
+) -> Vec<Vec<u64>> {
+    comparators
+        .iter()
+        .zip(&data.columns)
+        .map(|(fc, col)| {
+            let mut c = vec![0u64; usize::from(fc.nlevels) + 1];
+            for &(a, b) in pairs {
+                let l = usize::from(field_level(fc, col, a, b).0);
+                if let Some(x) = c.get_mut(l) {
+                    *x += 1;
+                }
+            }
+            c
+        })
+        .collect()
+}
+
 /// Runs `f` over `items` split in `threads` ordered chunks; results keep order.
-fn par_chunks<T: Sync, R: Send>(
+pub(crate) fn par_chunks<T: Sync, R: Send>(
     items: &[T],
     threads: usize,
     f: impl Fn(&[T]) -> R + Sync,
 ) -> Vec<R> {
+    par_chunks_min(items, threads, 10_000, f)
+}
+
+/// [`par_chunks`] for work items that are expensive each: threads are used
+/// from `min` items on.
+pub(crate) fn par_chunks_min<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    min: usize,
+    f: impl Fn(&[T]) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.max(1);
-    if threads == 1 || items.len() < 10_000 {
+    if threads == 1 || items.len() < min.max(2) {
         return vec![f(items)];
     }
     let size = items.len().div_ceil(threads);
@@ -457,7 +524,7 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
         .fields()
         .iter()
         .zip(&data.columns)
-        .map(|(s, c)| FieldComparator::new(s, c, names))
+        .map(|(s, c)| FieldComparator::new(s, c, names, threads))
         .collect();
     let nlevels: Vec<u8> = comparators.iter().map(|c| c.nlevels).collect();
     let rules = if req.blocking.is_empty() {
@@ -503,9 +570,7 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
     report("comparing", 0, pairs.len() as u64);
     let gamma: Vec<u8> = par_chunks(&pairs, threads, |chunk| {
         let mut g = vec![0u8; chunk.len() * nf];
-        for (k, (a, b)) in chunk.iter().enumerate() {
-            gamma_into(&comparators, data, *a, *b, &mut g[k * nf..(k + 1) * nf]);
-        }
+        gamma_fields(&comparators, data, chunk, &mut g);
         g
     })
     .concat();
@@ -513,7 +578,11 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
 
     // u from random pairs.
     report("sampling u", 0, req.u_sample_pairs as u64);
-    let mut sample = Patterns::default();
+    // Per field and level (index 0 = missing), how many random pairs.
+    let mut sample: Vec<Vec<u64>> = nlevels
+        .iter()
+        .map(|l| vec![0; usize::from(*l) + 1])
+        .collect();
     let mut sampled = 0u64;
     if n >= 2 {
         let mut rng = ChaCha8Rng::seed_from_u64(req.seed);
@@ -529,22 +598,36 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
                 draws.push((a, b));
             }
         }
-        let parts = par_chunks(&draws, threads, |chunk| {
-            let mut p = Patterns::default();
-            let mut g = vec![0u8; nf];
-            for (a, b) in chunk {
-                gamma_into(&comparators, data, *a, *b, &mut g);
-                p.add(&g, 0, 1.0);
+        // Blocks handed out in turn, so that each thread's block of draws
+        // is compared field by field while that field's data is in cache.
+        let parts = par_chunks_min(&draws, threads, 10_000, |chunk| {
+            let mut counts: Vec<Vec<u64>> = nlevels
+                .iter()
+                .map(|l| vec![0; usize::from(*l) + 1])
+                .collect();
+            for block in chunk.chunks(FIELD_BLOCK) {
+                for (acc, c) in counts
+                    .iter_mut()
+                    .zip(level_counts(&comparators, data, block))
+                {
+                    for (x, y) in acc.iter_mut().zip(c) {
+                        *x += y;
+                    }
+                }
             }
-            p
+            counts
         });
         for p in parts {
-            sample.merge(p);
+            for (acc, c) in sample.iter_mut().zip(p) {
+                for (x, y) in acc.iter_mut().zip(c) {
+                    *x += y;
+                }
+            }
         }
         sampled = draws.len() as u64;
     }
     report("sampling u", sampled, sampled);
-    let u_random = model::level_shares(&nlevels, &sample);
+    let u_random = model::shares_of_counts(&sample);
 
     // m by EM, one training session per blocking rule (Splink's approach):
     // within the pairs a rule found, the rule's own fields are biased towards
@@ -591,15 +674,18 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
         session.extend(labelled.iter().copied());
         let parts = par_chunks(&session, threads, |chunk| {
             let mut p = Patterns::default();
-            let mut g = vec![0u8; nf];
-            for pr in chunk {
-                gamma_into(&comparators, data, pr.0, pr.1, &mut g);
-                for (f, u) in used.iter().enumerate() {
-                    if *u {
-                        g[f] = 0;
+            let mut g = vec![0u8; FIELD_BLOCK.min(chunk.len()) * nf];
+            for block in chunk.chunks(FIELD_BLOCK) {
+                let g = &mut g[..block.len() * nf];
+                gamma_fields(&comparators, data, block, g);
+                for (pr, row) in block.iter().zip(g.chunks_exact_mut(nf)) {
+                    for (f, u) in used.iter().enumerate() {
+                        if *u {
+                            row[f] = 0;
+                        }
                     }
+                    p.add(row, label_of(pr), 1.0);
                 }
-                p.add(&g, label_of(pr), 1.0);
             }
             p
         });

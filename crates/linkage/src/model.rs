@@ -168,6 +168,7 @@ impl Patterns {
 
 /// Level shares of each field among `gamma` rows (ignoring missing), with a
 /// small pseudo-count so that no level has probability zero.
+#[cfg(test)]
 pub(crate) fn level_shares(nlevels: &[u8], patterns: &Patterns) -> Vec<Vec<f64>> {
     let mut counts: Vec<Vec<f64>> = nlevels.iter().map(|n| vec![0.0; *n as usize]).collect();
     for (g, _, c) in patterns.sorted() {
@@ -179,6 +180,21 @@ pub(crate) fn level_shares(nlevels: &[u8], patterns: &Patterns) -> Vec<Vec<f64>>
             }
         }
     }
+    shares(counts)
+}
+
+/// [`level_shares`] from counts per field and level, where index 0 counts
+/// the pairs missing the field (left out, as in `level_shares`).
+pub(crate) fn shares_of_counts(counts: &[Vec<u64>]) -> Vec<Vec<f64>> {
+    shares(
+        counts
+            .iter()
+            .map(|c| c.iter().skip(1).map(|x| *x as f64).collect())
+            .collect(),
+    )
+}
+
+fn shares(counts: Vec<Vec<f64>>) -> Vec<Vec<f64>> {
     counts
         .into_iter()
         .map(|v| {
@@ -499,5 +515,16 @@ mod tests {
         let s = level_shares(&[2, 3], &pats);
         assert!(s.iter().flatten().all(|x| *x > 0.0));
         assert!((s[0].iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        // Counting per field gives the same shares: field 0 at level 1 ten
+        // times; field 1 missing ten times (index 0 is not a level).
+        assert_eq!(shares_of_counts(&[vec![0, 10, 0], vec![10, 0, 0, 0]]), s);
+        let mut pats = Patterns::default();
+        pats.add(&[1, 3], 0, 4.0);
+        pats.add(&[2, 3], 0, 1.0);
+        pats.add(&[0, 1], 0, 2.0);
+        assert_eq!(
+            shares_of_counts(&[vec![2, 4, 1], vec![0, 2, 0, 5]]),
+            level_shares(&[2, 3], &pats)
+        );
     }
 }

@@ -465,18 +465,23 @@ pub(crate) fn write_pairs(
     }
     header.push("explanation".into());
     w.write_record(&header)?;
+    // One row of reused buffers; `fixed` prints what `{:.N}` would, without
+    // the standard formatter's slow exact path (it dominated this loop).
+    use tumen_linkage::fixed::fixed;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
     for p in &result.pairs {
         let e = result.explain(data, p.a, p.b);
-        let mut row = vec![
+        row.clear();
+        row.extend([
             data.id(p.a).to_string(),
             data.id(p.b).to_string(),
-            format!("{:.6}", p.probability),
-            format!("{:.4}", p.weight),
+            fixed(p.probability, 6),
+            fixed(p.weight, 4),
             p.status.as_str().to_string(),
-            format!("{:.4}", e.prior),
-        ];
+            fixed(e.prior, 4),
+        ]);
         for c in &e.fields {
-            row.push(format!("{:.4}", c.weight + c.tf_adjustment));
+            row.push(fixed(c.weight + c.tf_adjustment, 4));
         }
         row.push(e.to_string());
         w.write_record(&row)?;
