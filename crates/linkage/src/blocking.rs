@@ -396,6 +396,14 @@ impl Blocks {
         out
     }
 
+    /// Whether records `a` and `b` share a key of rule `ri` (whether the
+    /// rule makes them a candidate pair, the mode aside).
+    pub(crate) fn in_rule(&self, ri: usize, a: u32, b: u32) -> bool {
+        self.keys
+            .get(ri)
+            .is_some_and(|k| shared_min(k.of(a), k.of(b)).is_some())
+    }
+
     /// The pairs of rule `ri`; with `union`, without those an earlier rule
     /// found.
     pub(crate) fn rule_pairs(

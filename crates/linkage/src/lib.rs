@@ -665,33 +665,40 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
             continue;
         }
         // All the rule's pairs (not only those new to the union), thinned
-        // evenly to at most `max_training_pairs`.
-        let mut session = blocks.rule_pairs(ri, false, data, req.mode, threads);
+        // evenly to at most `max_training_pairs`. They are all candidates,
+        // whose comparison vectors are known: taken from there, not
+        // compared again.
+        let mut session: Vec<usize> = par_chunks(&pairs[..blocked as usize], threads, |chunk| {
+            chunk
+                .iter()
+                .map(|p| blocks.in_rule(ri, p.0, p.1))
+                .collect::<Vec<bool>>()
+        })
+        .concat()
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, inside)| inside.then_some(k))
+        .collect();
         if session.len() > req.max_training_pairs.max(1) {
             let step = session.len().div_ceil(req.max_training_pairs.max(1));
             session = session.into_iter().step_by(step).collect();
         }
-        session.extend(labelled.iter().copied());
-        let parts = par_chunks(&session, threads, |chunk| {
-            let mut p = Patterns::default();
-            let mut g = vec![0u8; FIELD_BLOCK.min(chunk.len()) * nf];
-            for block in chunk.chunks(FIELD_BLOCK) {
-                let g = &mut g[..block.len() * nf];
-                gamma_fields(&comparators, data, block, g);
-                for (pr, row) in block.iter().zip(g.chunks_exact_mut(nf)) {
-                    for (f, u) in used.iter().enumerate() {
-                        if *u {
-                            row[f] = 0;
-                        }
-                    }
-                    p.add(row, label_of(pr), 1.0);
+        let mut labelled_gamma = vec![0u8; labelled.len() * nf];
+        gamma_fields(&comparators, data, &labelled, &mut labelled_gamma);
+        let rows = session
+            .iter()
+            .map(|&k| (&gamma[k * nf..(k + 1) * nf], &pairs[k]))
+            .chain(labelled_gamma.chunks_exact(nf).zip(&labelled));
+        let mut pats = Patterns::default();
+        let mut row = vec![0u8; nf];
+        for (g, pr) in rows {
+            row.copy_from_slice(g);
+            for (f, u) in used.iter().enumerate() {
+                if *u {
+                    row[f] = 0;
                 }
             }
-            p
-        });
-        let mut pats = Patterns::default();
-        for p in parts {
-            pats.merge(p);
+            pats.add(&row, label_of(pr), 1.0);
         }
         if pats.total() == 0.0 {
             continue;
