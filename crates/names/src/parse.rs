@@ -959,6 +959,8 @@ fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>, p: &mut Plan) -> bool {
                     }
                     best = best.min(p.min_syl[next].saturating_add(1));
                     let mut cm = co.m;
+                    // The next word's letter matters only as n, m or l
+                    // (`tail_class` relies on it).
                     let nb = if next < n { Some(w[next]) } else { tail };
                     // Nasalized finals written by MR before n/m (박명
                     // Pang-myŏng) and ㄴ written l before l (신라 Sil-la).
@@ -1949,6 +1951,18 @@ pub fn clear_word_memo() {
     });
 }
 
+/// The next word's first letter as far as a Latin word's reading depends
+/// on it: [`plan`] only asks whether it is n or m (nasalized finals) or l
+/// (ㄴ written l), so every other letter reads as no next word, and m as n.
+/// Words that differ only so share a memo entry.
+fn tail_class(tail: Option<u8>) -> Option<u8> {
+    match tail {
+        Some(b'n' | b'm') => Some(b'n'),
+        Some(b'l') => Some(b'l'),
+        _ => None,
+    }
+}
+
 fn latin_word_cached(
     letters: &[u8],
     tail: Option<u8>,
@@ -1959,6 +1973,8 @@ fn latin_word_cached(
     if explain {
         return latin_word(letters, tail, explain, scratch, false);
     }
+    // "Kim" before "Chol" and before "Song" read alike: one memo entry.
+    let tail = tail_class(tail);
     let k = fnv(letters
         .iter()
         .copied()
