@@ -899,103 +899,155 @@ fn cut(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) {
     with_opts(|opts| cut_with(w, tail, explain, ar, opts));
 }
 
-/// The syllable options of every position of `w` (see [`plan`]).
+/// The syllable options of the positions of `w` that a cut can reach (see
+/// [`plan`]).
 struct Plan {
     range: [(u16, u16); MAX_LEN + 1],
     /// Fewest syllables the rest can be cut into from a position
-    /// (`u8::MAX`: it cannot be cut).
+    /// (`u8::MAX`: it cannot be cut; [`UNSEEN`]: not looked at, as no cut
+    /// reaches it).
     min_syl: [u8; MAX_LEN + 1],
     start: usize,
 }
 
-/// Options per position, from the end, keeping only those after which the
-/// rest can be cut too (so enumeration never meets a dead end). The spellings
-/// at a position come from [`index`] as bit sets, by its first two letters.
+/// `Plan::min_syl` of a position not looked at yet.
+const UNSEEN: u8 = u8::MAX - 1;
+
+/// Most options at one position: at most three onsets, three vowels and
+/// three finals fit at a position (e.g. "tch" / "t" / "", "eui" / "eu" /
+/// "e", "ng" / "n" / ""); a test checks the bound against the tables.
+const OPTS_AT: usize = 32;
+
+/// The word as [`plan_at`] reads it.
+struct PlanWord<'a> {
+    w: &'a [u8],
+    /// The word padded with zeros (no spelling contains 0), so that the
+    /// letters after any position can be read.
+    wp: [u8; MAX_LEN + 4],
+    /// Next position that is not a hyphen.
+    skip: [u8; MAX_LEN + 1],
+    tail: Option<u8>,
+    idx: &'static Index,
+}
+
+/// Options per position, keeping only those after which the rest can be
+/// cut too (so enumeration never meets a dead end), for the positions a
+/// cut can reach from the start only: each is planned when an option
+/// first ends there (a position inside a syllable, such as the "h" of
+/// "chol", is never looked at). The spellings at a position come from
+/// [`index`] as bit sets, by its first two letters; a position's options
+/// are in the same order as before (onsets, then vowels, then finals, in
+/// table order), so cuts are enumerated in the same order.
 fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>, p: &mut Plan) -> bool {
     let n = w.len();
     if n > 2 * MAX_WORD {
         return false;
     }
-    let idx = index();
-    // The word padded with zeros (no spelling contains 0), so that the
-    // letters after any position can be read.
-    let mut wp = [0u8; MAX_LEN + 4];
-    wp[..n].copy_from_slice(w);
-    // Next position that is not a hyphen.
-    let mut skip = [n as u8; MAX_LEN + 1];
-    for p in (0..n).rev() {
-        skip[p] = if w[p] == HYPHEN { skip[p + 1] } else { p as u8 };
+    let mut pw = PlanWord {
+        w,
+        wp: [0u8; MAX_LEN + 4],
+        skip: [n as u8; MAX_LEN + 1],
+        tail,
+        idx: index(),
+    };
+    pw.wp[..n].copy_from_slice(w);
+    for q in (0..n).rev() {
+        pw.skip[q] = if w[q] == HYPHEN { pw.skip[q + 1] } else { q as u8 };
     }
-    p.start = usize::from(skip[0]);
+    p.start = usize::from(pw.skip[0]);
     p.min_syl[n] = 0;
-    for pos in (0..n).rev() {
-        if w[pos] == HYPHEN {
-            p.min_syl[pos] = p.min_syl[pos + 1];
-            continue;
-        }
-        let lo = opts.len();
-        let mut best = u8::MAX;
-        let mut ons = fitting(ONSETS, &idx.on, idx.on3, &wp, pos);
-        while ons != 0 {
-            let oi = ons.trailing_zeros() as usize;
-            ons &= ons - 1;
-            let on = &ONSETS[oi];
-            let vpos = pos + on.s.len();
-            let mut vs = fitting(VOWELS, &idx.v, idx.v3, &wp, vpos);
-            while vs != 0 {
-                let vi = vs.trailing_zeros() as usize;
-                vs &= vs - 1;
-                let v = &VOWELS[vi];
-                let cpos = vpos + v.s.len();
-                let mut cos = fitting(CODAS, &idx.co, idx.co3, &wp, cpos);
-                while cos != 0 {
-                    let ci = cos.trailing_zeros() as usize;
-                    cos &= cos - 1;
-                    let co = &CODAS[ci];
-                    let end = cpos + co.s.len();
-                    let next = skip.get(end).map_or(n, |&x| usize::from(x));
-                    if p.min_syl[next] == u8::MAX {
-                        continue;
-                    }
-                    best = best.min(p.min_syl[next].saturating_add(1));
-                    let mut cm = co.m;
-                    // The next word's letter matters only as n, m or l
-                    // (`tail_class` relies on it).
-                    let nb = if next < n { Some(w[next]) } else { tail };
-                    // Nasalized finals written by MR before n/m (박명
-                    // Pang-myŏng) and ㄴ written l before l (신라 Sil-la).
-                    if matches!(nb, Some(b'n') | Some(b'm')) {
-                        match co.s {
-                            b"ng" => cm |= fb(fc::K),
-                            b"m" => cm |= fb(fc::P),
-                            b"n" => cm |= fb(fc::T),
-                            _ => {}
-                        }
-                    }
-                    if nb == Some(b'l') && co.s == b"l" {
-                        cm |= fb(fc::N);
-                    }
-                    // "u" stands for ㅓ only in closed syllables (Jung, Sung,
-                    // Chun, Bum); "Suh", "Huh", "Uhm" come through preprocess.
-                    let vm = if v.s == b"u" && co.s.is_empty() {
-                        v.m & !vb(V::EO)
-                    } else {
-                        v.m
-                    };
-                    opts.push(Opt {
-                        mask: on.m | vm | cm,
-                        end: end as u8,
-                        next: next as u8,
-                        n_onset: on.s == b"n",
-                        closed: !co.s.is_empty(),
-                    });
+    p.start < n && plan_at(&pw, p.start, opts, p) != u8::MAX
+}
+
+/// Plan position `pos` (not a hyphen, before the end) and, first, every
+/// position its options lead to; its fewest syllables.
+fn plan_at(pw: &PlanWord, pos: usize, opts: &mut Vec<Opt>, p: &mut Plan) -> u8 {
+    let seen = p.min_syl[pos];
+    if seen != UNSEEN {
+        return seen;
+    }
+    let (w, wp, idx) = (pw.w, &pw.wp, pw.idx);
+    let n = w.len();
+    // This position's options, collected apart: planning a later position
+    // appends its own options to `opts` meanwhile.
+    // (Masks and the rest packed apart: plain integer arrays are cheap to
+    // set up.)
+    let mut here_mask = [0u64; OPTS_AT];
+    let mut here_rest = [0u32; OPTS_AT];
+    let mut k = 0;
+    let mut best = u8::MAX;
+    let mut ons = fitting(ONSETS, &idx.on, idx.on3, wp, pos);
+    while ons != 0 {
+        let oi = ons.trailing_zeros() as usize;
+        ons &= ons - 1;
+        let on = &ONSETS[oi];
+        let vpos = pos + on.s.len();
+        let mut vs = fitting(VOWELS, &idx.v, idx.v3, wp, vpos);
+        while vs != 0 {
+            let vi = vs.trailing_zeros() as usize;
+            vs &= vs - 1;
+            let v = &VOWELS[vi];
+            let cpos = vpos + v.s.len();
+            let mut cos = fitting(CODAS, &idx.co, idx.co3, wp, cpos);
+            while cos != 0 {
+                let ci = cos.trailing_zeros() as usize;
+                cos &= cos - 1;
+                let co = &CODAS[ci];
+                let end = cpos + co.s.len();
+                let next = pw.skip.get(end).map_or(n, |&x| usize::from(x));
+                let rest = if next < n {
+                    plan_at(pw, next, opts, p)
+                } else {
+                    0
+                };
+                if rest == u8::MAX || k == OPTS_AT {
+                    continue;
                 }
+                best = best.min(rest.saturating_add(1));
+                let mut cm = co.m;
+                // The next word's letter matters only as n, m or l
+                // (`tail_class` relies on it).
+                let nb = if next < n { Some(w[next]) } else { pw.tail };
+                // Nasalized finals written by MR before n/m (박명
+                // Pang-myŏng) and ㄴ written l before l (신라 Sil-la).
+                if matches!(nb, Some(b'n') | Some(b'm')) {
+                    match co.s {
+                        b"ng" => cm |= fb(fc::K),
+                        b"m" => cm |= fb(fc::P),
+                        b"n" => cm |= fb(fc::T),
+                        _ => {}
+                    }
+                }
+                if nb == Some(b'l') && co.s == b"l" {
+                    cm |= fb(fc::N);
+                }
+                // "u" stands for ㅓ only in closed syllables (Jung, Sung,
+                // Chun, Bum); "Suh", "Huh", "Uhm" come through preprocess.
+                let vm = if v.s == b"u" && co.s.is_empty() {
+                    v.m & !vb(V::EO)
+                } else {
+                    v.m
+                };
+                here_mask[k] = on.m | vm | cm;
+                here_rest[k] = end as u32
+                    | (next as u32) << 8
+                    | u32::from(on.s == b"n") << 16
+                    | u32::from(!co.s.is_empty()) << 17;
+                k += 1;
             }
         }
-        p.range[pos] = (lo as u16, opts.len() as u16);
-        p.min_syl[pos] = best;
     }
-    p.start < n && p.min_syl[p.start] != u8::MAX
+    let lo = opts.len();
+    opts.extend(here_mask[..k].iter().zip(&here_rest[..k]).map(|(&mask, &r)| Opt {
+        mask,
+        end: r as u8,
+        next: (r >> 8) as u8,
+        n_onset: r & 1 << 16 != 0,
+        closed: r & 1 << 17 != 0,
+    }));
+    p.range[pos] = (lo as u16, opts.len() as u16);
+    p.min_syl[pos] = best;
+    best
 }
 
 impl Plan {
@@ -1003,7 +1055,7 @@ impl Plan {
     fn new() -> Plan {
         Plan {
             range: [(0, 0); MAX_LEN + 1],
-            min_syl: [u8::MAX; MAX_LEN + 1],
+            min_syl: [UNSEEN; MAX_LEN + 1],
             start: 0,
         }
     }
@@ -2551,6 +2603,16 @@ mod tests {
         let a = read("김정리", false);
         let b = read("김정이", false);
         assert_ne!(a.cands[0].syl, b.cands[0].syl);
+    }
+
+    #[test]
+    fn options_at_a_position_fit_the_plan_buffer() {
+        // `plan_at` collects a position's options in `OPTS_AT` slots: every
+        // combination of the spellings that can start with the same two
+        // letters must fit.
+        let idx = index();
+        let most = |sets: &[u64]| sets.iter().map(|s| s.count_ones()).max().unwrap_or(0) as usize;
+        assert!(most(&idx.on) * most(&idx.v) * most(&idx.co) <= OPTS_AT);
     }
 
     #[test]
