@@ -304,6 +304,18 @@ impl Arena {
         }
     }
 
+    /// Keep an alternative outside any word's list of alternatives (a
+    /// surname reading): its index, or [`NO_ALT`].
+    fn keep(&mut self, a: Option<Alt>) -> u32 {
+        match a {
+            Some(a) => {
+                self.alts.push(a);
+                (self.alts.len() - 1) as u32
+            }
+            None => NO_ALT,
+        }
+    }
+
     /// Span of the alternatives added since `start`.
     fn since(&self, start: usize) -> Span {
         Span {
@@ -315,38 +327,58 @@ impl Arena {
 
 /// A word of a name; its readings are spans of an [`Arena`] (the memo's
 /// when `memo`, else the reader's scratch arena).
+///
+/// Kept small (64 bytes; it was 128): the memo holds one per Latin word
+/// and every name copies its words out of it. Surname readings are
+/// indices in the arena's alternatives, the typo kind an index in
+/// [`TYPO_KINDS`].
 #[derive(Debug, Clone, Copy)]
 struct Word {
     script: Script,
     memo: bool,
-    /// Syllable sequences this word can be read as.
-    alts: Span,
     /// A Latin word that cannot be read, corrected for one typing error:
-    /// the readings of the corrections (flagged `TYPO`), stored right after
-    /// `alts` (0 when the word reads as it is or no unambiguous correction
-    /// exists); see [`Word::typo_alts`].
-    n_typo: u32,
-    /// What the correction was, for explanations.
-    typo: Option<&'static str>,
-    /// Masks when the word is read as a surname (known surname).
-    surname: Option<Alt>,
-    /// Frequency rank of that surname (0 = most common).
-    surname_rank: Option<usize>,
-    /// Latin letters (for the pinyin reading and explanations).
-    letters: Span,
+    /// the readings of the corrections (flagged `TYPO`, at most
+    /// `MAX_CANDS`), stored right after `alts` (0 when the word reads as it
+    /// is or no unambiguous correction exists); see [`Word::typo_alts`].
+    n_typo: u8,
+    /// What the correction was, for explanations: 1 + its index in
+    /// [`TYPO_KINDS`] (0: none).
+    typo: u8,
     /// First letter of the next word (a Latin word's reading depends on it).
     tail: Option<u8>,
-    /// Latin word read as the pinyin of a Chinese surname (Jin, Piao).
-    pinyin_surname: Option<Alt>,
+    /// Length in characters (Hangul/Han; at most `MAX_CHARS`).
+    n_chars: u16,
+    /// Syllable sequences this word can be read as.
+    alts: Span,
+    /// Masks when the word is read as a surname (known surname): index in
+    /// the arena's alternatives ([`NO_ALT`]: none).
+    surname: u32,
+    /// Latin word read as the pinyin of a Chinese surname (Jin, Piao), as
+    /// `surname`.
+    pinyin_surname: u32,
+    /// Frequency rank of that surname (0 = most common).
+    surname_rank: Option<u32>,
+    /// Latin letters (for the pinyin reading and explanations).
+    letters: Span,
     /// Latin word cut into pinyin syllables (≤ 4 ways).
     pinyin: Span,
     /// Original text (Hangul/Han), only when explaining.
     chars: Span,
-    /// Its first two characters and its length in characters (the surname
-    /// of a one-word name is found there).
+    /// Its first two characters (the surname of a one-word name is found
+    /// there, with `n_chars`).
     head: [char; 2],
-    n_chars: usize,
 }
+
+/// `Word::surname` and `Word::pinyin_surname` of a word without one.
+const NO_ALT: u32 = u32::MAX;
+
+/// The kinds of typing error [`correct_typo`] corrects, in the order tried.
+const TYPO_KINDS: [&str; 4] = [
+    "two letters swapped",
+    "one letter too many",
+    "one letter missing",
+    "one letter wrong",
+];
 
 impl Word {
     fn alts<'a>(&self, ar: &'a Arena) -> &'a [Alt] {
@@ -360,8 +392,25 @@ impl Word {
         }
         ar.list(Span {
             at: self.alts.at,
-            n: self.alts.n + self.n_typo,
+            n: self.alts.n + u32::from(self.n_typo),
         })
+    }
+
+    /// The surname reading, if any.
+    fn surname<'a>(&self, ar: &'a Arena) -> Option<&'a Alt> {
+        ar.alts.get(self.surname as usize)
+    }
+
+    /// The pinyin surname reading, if any.
+    fn pinyin_surname<'a>(&self, ar: &'a Arena) -> Option<&'a Alt> {
+        ar.alts.get(self.pinyin_surname as usize)
+    }
+
+    /// The kind of typing error corrected, if any.
+    fn typo(&self) -> Option<&'static str> {
+        TYPO_KINDS
+            .get(usize::from(self.typo).wrapping_sub(1))
+            .copied()
     }
 }
 
@@ -1528,6 +1577,7 @@ fn char_word(
     let start = ar.alts.len();
     ar.alts.push(alt);
     let alts = ar.since(start);
+    let surname = ar.keep(surname);
     let at = ar.chars.len();
     if explain {
         ar.chars.extend_from_slice(chars);
@@ -1535,14 +1585,16 @@ fn char_word(
     Word {
         script,
         memo: false,
-        alts,
         n_typo: 0,
-        typo: None,
-        surname,
-        surname_rank,
-        letters: Span::default(),
+        typo: 0,
         tail: None,
-        pinyin_surname: None,
+        // A word has at most `MAX_CHARS` characters.
+        n_chars: chars.len().min(usize::from(u16::MAX)) as u16,
+        alts,
+        surname,
+        pinyin_surname: NO_ALT,
+        surname_rank: surname_rank.map(|r| r as u32),
+        letters: Span::default(),
         pinyin: Span::default(),
         chars: Span {
             at: at as u32,
@@ -1552,7 +1604,6 @@ fn char_word(
             chars.first().copied().unwrap_or('\0'),
             chars.get(1).copied().unwrap_or('\0'),
         ],
-        n_chars: chars.len(),
     }
 }
 
@@ -1711,34 +1762,38 @@ fn latin_word_rest(
     // nor as a known surname spelling. Its corrections' readings follow the
     // word's one (opaque) alternative: nothing was added since.
     let mut n_typo = 0;
-    let mut typo = None;
+    let mut typo = 0;
     if unreadable && pinyin.n == 0 && surname.is_none() && ar.alts.len() == alts.range().end {
         let start = ar.alts.len();
         if let Some(kind) = correct_typo(plain, tail, explain, ar) {
-            typo = Some(kind);
-            n_typo = ar.since(start).n;
+            typo = kind + 1;
+            // At most `MAX_CANDS` readings.
+            n_typo = ar.since(start).n as u8;
         }
     }
     let at = ar.bytes.len();
     ar.bytes.extend_from_slice(letters);
+    // Kept after the typo corrections, which must follow `alts`.
+    let surname_at = ar.keep(surname);
+    let pinyin_surname = ar.keep(pinyin_surname);
     Word {
         script: Script::Latin,
         memo,
-        alts,
         n_typo,
         typo,
-        surname,
-        surname_rank,
+        tail,
+        n_chars: 0,
+        alts,
+        surname: surname_at,
+        pinyin_surname,
+        surname_rank: surname_rank.map(|r| r as u32),
         letters: Span {
             at: at as u32,
             n: letters.len() as u32,
         },
-        tail,
-        pinyin_surname,
         pinyin,
         chars: Span::default(),
         head: ['\0'; 2],
-        n_chars: 0,
     }
 }
 
@@ -1801,13 +1856,14 @@ const MAX_TYPO_FIXES: usize = 6;
 
 /// Corrections of one typing error in an unreadable Latin word `w` (lower
 /// case, no hyphens): their readings (flagged `TYPO`) are appended to the
-/// arena's alternatives and the kind of error is returned. Tried in order,
-/// stopping at the first kind that gives a readable word: two adjacent
-/// letters swapped ("jni" → "jin"), one letter too many (doubled or stray:
-/// "cholj" → "chol"), one letter missing, one letter wrong. `None` (and
+/// arena's alternatives and the kind of error is returned (an index of
+/// [`TYPO_KINDS`]). Tried in order, stopping at the first kind that gives a
+/// readable word: two adjacent letters swapped ("jni" → "jin"), one letter
+/// too many (doubled or stray: "cholj" → "chol"), one letter missing, one
+/// letter wrong. `None` (and
 /// nothing added) when nothing reads or the correction is ambiguous (more
 /// than `MAX_TYPO_FIXES` spellings).
-fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Option<&'static str> {
+fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Option<u8> {
     if w.len() < 2 || w.len() >= MAX_WORD {
         return None;
     }
@@ -1829,7 +1885,7 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
         }
     };
     let n = w.len();
-    for kind in 0..4 {
+    for kind in 0..TYPO_KINDS.len() {
         match kind {
             0 => {
                 for i in 0..n - 1 {
@@ -1875,12 +1931,6 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
             if n_fixes > MAX_TYPO_FIXES {
                 return None;
             }
-            let what = [
-                "two letters swapped",
-                "one letter too many",
-                "one letter missing",
-                "one letter wrong",
-            ][kind];
             let start = ar.alts.len();
             for i in 0..n_fixes {
                 let mut b = WordBuf::new();
@@ -1899,7 +1949,7 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
                     }
                 }
             }
-            return Some(what);
+            return Some(kind as u8);
         }
     }
     None
@@ -2163,7 +2213,7 @@ fn assemble(
         }
         let w = &ws[k];
         let ar = ars.of(w);
-        choices[m] = match (&w.surname, m < sur.len()) {
+        choices[m] = match (w.surname(ar), m < sur.len()) {
             (Some(a), true) => std::slice::from_ref(a),
             _ if typo_word == Some(k) => w.typo_alts(ar),
             _ => w.alts(ar),
@@ -2194,7 +2244,7 @@ fn assemble(
                     "'{}' ~ '{}' ({})",
                     String::from_utf8_lossy(ar.bytes(w.letters)),
                     ar.text(a).concat(),
-                    w.typo.unwrap_or("typo")
+                    w.typo().unwrap_or("typo")
                 ));
             }
             for &x in s {
@@ -2403,7 +2453,7 @@ fn read_words(
             };
             let mut n_sur = 1;
             if w.script != Script::Latin {
-                let head = &w.head[..w.n_chars.min(2)];
+                let head = &w.head[..usize::from(w.n_chars).min(2)];
                 if w.n_chars >= 3 {
                     let sy: [Option<Syllable>; 2] = [
                         head.first().and_then(|&c| hangul::decompose(c)),
@@ -2438,7 +2488,7 @@ fn read_words(
                         }
                     }
                 }
-            } else if let Some(sa) = w.surname {
+            } else if let Some(&sa) = w.surname(ar) {
                 // A lone Latin word that is a known surname ("Kim").
                 let m = ar.syl(sa);
                 len = m.len().min(MAX_SYL);
@@ -2502,7 +2552,7 @@ fn read_words(
         let alts_of = |k: usize| -> (&Arena, &[Alt]) {
             let w = &ws[k];
             let ar = ars.of(w);
-            match (&w.pinyin_surname, k == 0 && n > 1) {
+            match (w.pinyin_surname(ar), k == 0 && n > 1) {
                 (Some(a), true) => (ar, std::slice::from_ref(a)),
                 _ => (ar, ar.list(w.pinyin)),
             }
@@ -2603,6 +2653,12 @@ mod tests {
         let a = read("김정리", false);
         let b = read("김정이", false);
         assert_ne!(a.cands[0].syl, b.cands[0].syl);
+    }
+
+    #[test]
+    fn words_stay_small() {
+        // The memo holds one `Word` per Latin word and names copy them.
+        assert!(std::mem::size_of::<Word>() <= 64);
     }
 
     #[test]
