@@ -1001,7 +1001,11 @@ fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>, p: &mut Plan) -> bool {
     };
     pw.wp[..n].copy_from_slice(w);
     for q in (0..n).rev() {
-        pw.skip[q] = if w[q] == HYPHEN { pw.skip[q + 1] } else { q as u8 };
+        pw.skip[q] = if w[q] == HYPHEN {
+            pw.skip[q + 1]
+        } else {
+            q as u8
+        };
     }
     p.start = usize::from(pw.skip[0]);
     p.min_syl[n] = 0;
@@ -1087,13 +1091,18 @@ fn plan_at(pw: &PlanWord, pos: usize, opts: &mut Vec<Opt>, p: &mut Plan) -> u8 {
         }
     }
     let lo = opts.len();
-    opts.extend(here_mask[..k].iter().zip(&here_rest[..k]).map(|(&mask, &r)| Opt {
-        mask,
-        end: r as u8,
-        next: (r >> 8) as u8,
-        n_onset: r & 1 << 16 != 0,
-        closed: r & 1 << 17 != 0,
-    }));
+    opts.extend(
+        here_mask[..k]
+            .iter()
+            .zip(&here_rest[..k])
+            .map(|(&mask, &r)| Opt {
+                mask,
+                end: r as u8,
+                next: (r >> 8) as u8,
+                n_onset: r & 1 << 16 != 0,
+                closed: r & 1 << 17 != 0,
+            }),
+    );
     p.range[pos] = (lo as u16, opts.len() as u16);
     p.min_syl[pos] = best;
     best
