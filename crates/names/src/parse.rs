@@ -1972,12 +1972,13 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
 const WORD_MEMO: usize = 16_384;
 const MEMO_SYL: usize = 1 << 18;
 
-/// Keyed by a hash of (letters, tail); the entry's own letters and tail are
-/// compared on a hit, so a collision only costs a recomputation.
+/// Keyed by [`memo_key`]: a short word's key is the word itself; a long
+/// word's a hash, and the entry's own letters and tail are compared on a
+/// hit, so a collision only costs a recomputation.
 #[derive(Default)]
 struct Memo {
     /// Hash → index in `words` (small entries: the table stays in cache).
-    index: HashMap<u64, u32>,
+    index: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<Mix>>,
     words: Vec<Word>,
     arena: Arena,
 }
@@ -2086,20 +2087,66 @@ fn latin_word_cached(
     }
     // "Kim" before "Chol" and before "Song" read alike: one memo entry.
     let tail = tail_class(tail);
-    let k = fnv(letters
-        .iter()
-        .copied()
-        .chain(tail.map_or([0, 0], |t| [1, t])));
-    if let Some(&i) = memo.index.get(&k) {
-        match memo.words.get(i as usize) {
-            Some(w) if memo.arena.bytes(w.letters) == letters && w.tail == tail => return *w,
-            _ => return latin_word(letters, tail, false, scratch, false),
+    let (k, exact) = memo_key(letters, tail);
+    match memo.index.entry(k) {
+        std::collections::hash_map::Entry::Occupied(e) => match memo.words.get(*e.get() as usize) {
+            // An exact key is the word itself: nothing to compare.
+            Some(w) if exact => *w,
+            Some(w) if memo.arena.bytes(w.letters) == letters && w.tail == tail => *w,
+            _ => latin_word(letters, tail, false, scratch, false),
+        },
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let w = latin_word(letters, tail, false, &mut memo.arena, true);
+            e.insert(memo.words.len() as u32);
+            memo.words.push(w);
+            w
         }
     }
-    let w = latin_word(letters, tail, false, &mut memo.arena, true);
-    memo.index.insert(k, memo.words.len() as u32);
-    memo.words.push(w);
-    w
+}
+
+/// The memo's key of a Latin word (letters, hyphens) and the class of the
+/// next word's first letter, and whether it is exact: a word of at most 8
+/// letters below 128 (as every letter and hyphen is) is packed whole,
+/// 7 bits a letter (zero padded: the length is implied), the tail class in
+/// bits 56–57 and bit 63 set; a longer word is hashed (bit 63 clear), so
+/// a hit must compare its letters.
+fn memo_key(letters: &[u8], tail: Option<u8>) -> (u64, bool) {
+    let t = match tail {
+        None => 0,
+        Some(b'l') => 2,
+        Some(_) => 1,
+    };
+    if letters.len() <= 8 && letters.iter().all(|&b| b != 0 && b < 128) {
+        let k = letters
+            .iter()
+            .rev()
+            .fold(0u64, |k, &b| (k << 7) | u64::from(b));
+        return (k | t << 56 | 1 << 63, true);
+    }
+    let h = fnv(letters.iter().copied().chain([t as u8]));
+    (h & !(1 << 63), false)
+}
+
+/// The memo's hasher: a folded 128-bit multiply, as a packed key's low
+/// bits are its first letters (the tables' hasher keeps low bits low, and
+/// the table's buckets would follow the first letters).
+#[derive(Default, Clone, Copy)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, k: u64) {
+        let m = u128::from(self.0 ^ k) * 0x9E37_79B9_7F4A_7C15;
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The characters or letters of the word being split off (reused).
