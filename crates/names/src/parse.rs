@@ -1971,6 +1971,9 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
 /// word's first letter.
 const WORD_MEMO: usize = 16_384;
 const MEMO_SYL: usize = 1 << 18;
+/// Words the memo makes room for when it is made (an eighth of
+/// `WORD_MEMO`; with their masks, alternatives and letters ≈ 0.4 MiB).
+const MEMO_START: usize = WORD_MEMO / 8;
 
 /// Keyed by [`memo_key`]: a short word's key is the word itself; a long
 /// word's a hash, and the entry's own letters and tail are compared on a
@@ -2088,6 +2091,17 @@ fn latin_word_cached(
     // "Kim" before "Chol" and before "Song" read alike: one memo entry.
     let tail = tail_class(tail);
     let (k, exact) = memo_key(letters, tail);
+    if memo.words.capacity() == 0 {
+        // First word since the memo was made: room for a list's
+        // worth of words at once rather than growing by doubling
+        // (copies, and an allocator that gives the memory back and
+        // takes it again).
+        memo.index.reserve(MEMO_START);
+        memo.words.reserve(MEMO_START);
+        memo.arena.syl.reserve(4 * MEMO_START);
+        memo.arena.alts.reserve(4 * MEMO_START);
+        memo.arena.bytes.reserve(8 * MEMO_START);
+    }
     match memo.index.entry(k) {
         std::collections::hash_map::Entry::Occupied(e) => match memo.words.get(*e.get() as usize) {
             // An exact key is the word itself: nothing to compare.
