@@ -2130,12 +2130,16 @@ fn memo_key(letters: &[u8], tail: Option<u8>) -> (u64, bool) {
         Some(b'l') => 2,
         Some(_) => 1,
     };
-    if letters.len() <= 8 && letters.iter().all(|&b| b != 0 && b < 128) {
-        let k = letters
-            .iter()
-            .rev()
-            .fold(0u64, |k, &b| (k << 7) | u64::from(b));
-        return (k | t << 56 | 1 << 63, true);
+    if letters.len() <= 8 {
+        // Packed and checked in one pass: every byte in 1..128.
+        let (mut k, mut ok) = (0u64, true);
+        for (i, &b) in letters.iter().enumerate() {
+            ok &= b.wrapping_sub(1) < 127;
+            k |= u64::from(b & 0x7F) << (7 * i);
+        }
+        if ok {
+            return (k | t << 56 | 1 << 63, true);
+        }
     }
     let h = fnv(letters.iter().copied().chain([t as u8]));
     (h & !(1 << 63), false)
@@ -2368,6 +2372,10 @@ fn assemble(
 /// unreadable but correctable, every other word reads, and the name has at
 /// least three syllables with the correction.
 fn typo_word(ws: &[Word], ars: Arenas) -> Option<usize> {
+    // Usually no word has corrections: then there is nothing to look at.
+    if ws.iter().all(|w| w.n_typo == 0) {
+        return None;
+    }
     let mut found = None;
     let mut syllables = 0;
     for (k, w) in ws.iter().enumerate() {
@@ -2534,13 +2542,15 @@ fn read_words(
                         [Some(x), Some(y)] => is_compound_surname(&[x, y]),
                         _ => false,
                     };
-                    let two = StrBuf::of_chars(head);
-                    let two = two.as_ref().map_or("", StrBuf::as_str);
+                    // (The two characters as text only for Hanja.)
                     if compound
-                        || (w.script == Script::Han
-                            && t.surname_by_hanja.get(two).is_some_and(|ids| {
+                        || (w.script == Script::Han && {
+                            let two = StrBuf::of_chars(head);
+                            let two = two.as_ref().map_or("", StrBuf::as_str);
+                            t.surname_by_hanja.get(two).is_some_and(|ids| {
                                 ids.iter().any(|&i| t.surnames[i].syllables.len() == 2)
-                            }))
+                            })
+                        })
                     {
                         n_sur = 2;
                     }
