@@ -942,10 +942,45 @@ fn with_opts<T: Default>(f: impl FnOnce(&mut Vec<Opt>) -> T) -> T {
     }
 }
 
+/// Slots of a plan's options: `OPTS_AT` per position of a word.
+const PLAN_SLOTS: usize = (MAX_LEN + 1) * OPTS_AT;
+
+const NO_OPT: Opt = Opt {
+    mask: 0,
+    end: 0,
+    next: 0,
+    n_onset: false,
+    closed: false,
+};
+
+/// Run `f` with this thread's slots of plan options (`PLAN_SLOTS`, never
+/// cleared: [`plan`] reads only the slots it wrote).
+fn with_plan_opts<T: Default>(f: impl FnOnce(&mut [Opt]) -> T) -> T {
+    thread_local! {
+        static SLOTS: std::cell::RefCell<Vec<Opt>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut f = Some(f);
+    let done = SLOTS
+        .try_with(|o| {
+            let mut opts = o.try_borrow_mut().ok()?;
+            if opts.len() < PLAN_SLOTS {
+                opts.resize(PLAN_SLOTS, NO_OPT);
+            }
+            f.take().map(|f| f(&mut opts))
+        })
+        .ok()
+        .flatten();
+    match (done, f) {
+        (Some(x), _) => x,
+        (None, Some(f)) => f(&mut vec![NO_OPT; PLAN_SLOTS]),
+        (None, None) => T::default(),
+    }
+}
+
 /// Cut `w` into syllables (all ways, at most `MAX_CANDS`), appending to the
 /// arena's alternatives.
 fn cut(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) {
-    with_opts(|opts| cut_with(w, tail, explain, ar, opts));
+    with_plan_opts(|opts| cut_with(w, tail, explain, ar, opts));
 }
 
 /// The syllable options of the positions of `w` that a cut can reach (see
@@ -987,7 +1022,7 @@ struct PlanWord<'a> {
 /// [`index`] as bit sets, by its first two letters; a position's options
 /// are in the same order as before (onsets, then vowels, then finals, in
 /// table order), so cuts are enumerated in the same order.
-fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>, p: &mut Plan) -> bool {
+fn plan(w: &[u8], tail: Option<u8>, opts: &mut [Opt], p: &mut Plan) -> bool {
     let n = w.len();
     if n > 2 * MAX_WORD {
         return false;
@@ -1014,19 +1049,16 @@ fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>, p: &mut Plan) -> bool {
 
 /// Plan position `pos` (not a hyphen, before the end) and, first, every
 /// position its options lead to; its fewest syllables.
-fn plan_at(pw: &PlanWord, pos: usize, opts: &mut Vec<Opt>, p: &mut Plan) -> u8 {
+fn plan_at(pw: &PlanWord, pos: usize, opts: &mut [Opt], p: &mut Plan) -> u8 {
     let seen = p.min_syl[pos];
     if seen != UNSEEN {
         return seen;
     }
     let (w, wp, idx) = (pw.w, &pw.wp, pw.idx);
     let n = w.len();
-    // This position's options, collected apart: planning a later position
-    // appends its own options to `opts` meanwhile.
-    // (Masks and the rest packed apart: plain integer arrays are cheap to
-    // set up.)
-    let mut here_mask = [0u64; OPTS_AT];
-    let mut here_rest = [0u32; OPTS_AT];
+    // This position's options go to its own slots: planning a later
+    // position (below) writes to that position's slots meanwhile.
+    let lo = pos * OPTS_AT;
     let mut k = 0;
     let mut best = u8::MAX;
     let mut ons = fitting(ONSETS, &idx.on, idx.on3, wp, pos);
@@ -1081,29 +1113,20 @@ fn plan_at(pw: &PlanWord, pos: usize, opts: &mut Vec<Opt>, p: &mut Plan) -> u8 {
                 } else {
                     v.m
                 };
-                here_mask[k] = on.m | vm | cm;
-                here_rest[k] = end as u32
-                    | (next as u32) << 8
-                    | u32::from(on.s == b"n") << 16
-                    | u32::from(!co.s.is_empty()) << 17;
-                k += 1;
+                if let Some(slot) = opts.get_mut(lo + k) {
+                    *slot = Opt {
+                        mask: on.m | vm | cm,
+                        end: end as u8,
+                        next: next as u8,
+                        n_onset: on.s == b"n",
+                        closed: !co.s.is_empty(),
+                    };
+                    k += 1;
+                }
             }
         }
     }
-    let lo = opts.len();
-    opts.extend(
-        here_mask[..k]
-            .iter()
-            .zip(&here_rest[..k])
-            .map(|(&mask, &r)| Opt {
-                mask,
-                end: r as u8,
-                next: (r >> 8) as u8,
-                n_onset: r & 1 << 16 != 0,
-                closed: r & 1 << 17 != 0,
-            }),
-    );
-    p.range[pos] = (lo as u16, opts.len() as u16);
+    p.range[pos] = (lo as u16, (lo + k) as u16);
     p.min_syl[pos] = best;
     best
 }
@@ -1123,10 +1146,10 @@ impl Plan {
 /// fewer than `MAX_SYL` syllables).
 fn cuts_at_all(w: &[u8]) -> bool {
     let mut p = Plan::new();
-    with_opts(|opts| plan(w, None, opts, &mut p) && usize::from(p.min_syl[p.start]) < MAX_SYL)
+    with_plan_opts(|opts| plan(w, None, opts, &mut p) && usize::from(p.min_syl[p.start]) < MAX_SYL)
 }
 
-fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mut Vec<Opt>) {
+fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mut [Opt]) {
     let mut p = Plan::new();
     if !plan(w, tail, opts, &mut p) {
         return;
