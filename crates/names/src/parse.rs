@@ -387,13 +387,18 @@ impl Word {
 
     /// `alts` followed by the corrections' readings; empty without them.
     fn typo_alts<'a>(&self, ar: &'a Arena) -> &'a [Alt] {
+        ar.list(self.typo_span())
+    }
+
+    /// The span of [`Word::typo_alts`].
+    fn typo_span(&self) -> Span {
         if self.n_typo == 0 {
-            return &[];
+            return Span::default();
         }
-        ar.list(Span {
+        Span {
             at: self.alts.at,
             n: self.alts.n + u32::from(self.n_typo),
-        })
+        }
     }
 
     /// The surname reading, if any.
@@ -492,26 +497,50 @@ impl Cands {
         surname_last: bool,
         explain: bool,
     ) -> bool {
-        if syl.is_empty() || self.n >= CAND_CAP {
+        let len = syl.len().min(MAX_SYL);
+        let Some(slot) = self.slot() else {
+            return false;
+        };
+        slot[..len].copy_from_slice(&syl[..len]);
+        self.commit(len, n_sur, kind, text, surname_last, explain)
+    }
+
+    /// Where the next candidate's syllables are written before
+    /// [`Cands::commit`] (`None` when there is no room).
+    fn slot(&mut self) -> Option<&mut [u64; MAX_SYL]> {
+        self.syl.get_mut(self.n)
+    }
+
+    /// Add the candidate of `len` syllables written to [`Cands::slot`]
+    /// (initial-sound rule at the starts of surname and given name) unless
+    /// it is already there; whether it was added.
+    fn commit(
+        &mut self,
+        len: usize,
+        n_sur: usize,
+        kind: Kind,
+        text: Vec<String>,
+        surname_last: bool,
+        explain: bool,
+    ) -> bool {
+        let len = len.min(MAX_SYL);
+        if len == 0 || self.n >= CAND_CAP {
             return false;
         }
-        let n_sur = n_sur.min(syl.len());
-        let len = syl.len().min(MAX_SYL);
-        let mut buf = [0u64; MAX_SYL];
-        buf[..len].copy_from_slice(&syl[..len]);
-        let s = &mut buf[..len];
+        let n_sur = n_sur.min(len);
+        let i = self.n;
+        let (done, rest) = self.syl.split_at_mut(i);
+        let s = &mut rest[0][..len];
         s[0] = word_start(s[0]) | WORDSTART;
         if let Some(m) = s.get_mut(n_sur) {
             *m = word_start(*m) | WORDSTART;
         }
-        let dup = (0..self.n).any(|i| {
-            usize::from(self.n_sur[i]) == n_sur && self.syl[i][..usize::from(self.len[i])] == *s
+        let dup = done.iter().enumerate().any(|(j, d)| {
+            usize::from(self.n_sur[j]) == n_sur && d[..usize::from(self.len[j])] == *s
         });
         if dup {
             return false;
         }
-        let i = self.n;
-        self.syl[i][..len].copy_from_slice(s);
         self.len[i] = len as u8;
         self.n_sur[i] = n_sur as u8;
         self.kind[i] = kind;
@@ -2300,9 +2329,11 @@ fn assemble(
 ) {
     // Alternatives per word (the surname reading for surname words). Words
     // past `MAX_SYL` cannot contribute a syllable (each gives at least one).
-    let mut choices: [&[Alt]; MAX_SYL] = [&[]; MAX_SYL];
-    let mut arena = [ars.scratch; MAX_SYL];
-    let mut word_of = [0usize; MAX_SYL];
+    // Plain integer arrays (spans, a bit per word for the memo's arena):
+    // cheap to set up for every name.
+    let mut choices = [Span::default(); MAX_SYL];
+    let mut in_memo = 0u32;
+    let mut word_of = [0u8; MAX_SYL];
     let mut m = 0;
     for &k in sur.iter().chain(given) {
         if m == MAX_SYL {
@@ -2310,33 +2341,47 @@ fn assemble(
         }
         let w = &ws[k];
         let ar = ars.of(w);
-        choices[m] = match (w.surname(ar), m < sur.len()) {
-            (Some(a), true) => std::slice::from_ref(a),
-            _ if typo_word == Some(k) => w.typo_alts(ar),
-            _ => w.alts(ar),
+        choices[m] = match (w.surname != NO_ALT, m < sur.len()) {
+            (true, true) => Span {
+                at: w.surname,
+                n: 1,
+            },
+            _ if typo_word == Some(k) => w.typo_span(),
+            _ => w.alts,
         };
-        arena[m] = ar;
-        word_of[m] = k;
-        if choices[m].is_empty() {
+        if ar.list(choices[m]).is_empty() {
             return;
         }
+        if w.memo {
+            in_memo |= 1 << m;
+        }
+        // At most `MAX_CHARS` words (only read when explaining).
+        word_of[m] = k as u8;
         m += 1;
     }
     let choices = &choices[..m];
     let n_sur_words = sur.len();
-    let mut idx = [0usize; MAX_SYL];
-    let mut syl = [0u64; MAX_SYL];
+    let mut idx = [0u32; MAX_SYL];
     loop {
+        let Some(slot) = out.slot() else {
+            return;
+        };
         let mut len = 0;
         let mut text = Vec::new();
         let mut n_sur = 0;
         let mut typo = None;
         for (j, c) in choices.iter().enumerate() {
-            let a = c[idx[j]];
-            let ar = arena[j];
+            let ar = if in_memo & (1 << j) != 0 {
+                ars.memo
+            } else {
+                ars.scratch
+            };
+            let Some(&a) = ar.list(*c).get(idx[j] as usize) else {
+                return;
+            };
             let s = ar.syl(a);
             if explain && s.first().is_some_and(|&x| x & TYPO != 0) {
-                let w = &ws[word_of[j]];
+                let w = &ws[usize::from(word_of[j])];
                 typo = Some(format!(
                     "'{}' ~ '{}' ({})",
                     String::from_utf8_lossy(ar.bytes(w.letters)),
@@ -2344,12 +2389,9 @@ fn assemble(
                     w.typo().unwrap_or("typo")
                 ));
             }
-            for &x in s {
-                if len < MAX_SYL {
-                    syl[len] = x;
-                    len += 1;
-                }
-            }
+            let take = s.len().min(MAX_SYL - len);
+            slot[len..len + take].copy_from_slice(&s[..take]);
+            len += take;
             if explain {
                 text.extend(ar.text(a).iter().cloned());
             }
@@ -2358,15 +2400,7 @@ fn assemble(
             }
         }
         text.truncate(MAX_SYL);
-        if out.push(
-            &syl[..len],
-            n_sur,
-            Kind::Korean,
-            text,
-            surname_last,
-            explain,
-        ) && explain
-        {
+        if out.commit(len, n_sur, Kind::Korean, text, surname_last, explain) && explain {
             if let Some(t) = out.text.last_mut() {
                 t.1 = typo;
             }
@@ -2381,7 +2415,7 @@ fn assemble(
                 return;
             }
             idx[j] += 1;
-            if idx[j] < choices[j].len() {
+            if idx[j] < choices[j].n {
                 break;
             }
             idx[j] = 0;
