@@ -2229,14 +2229,14 @@ struct WordText {
 /// Split normalized pieces into words (by spaces/commas and script changes).
 /// Returns the index of the first word after a comma and the number of
 /// characters ignored.
-fn words(
+fn words<const EXPLAIN: bool>(
     pieces: &[Piece],
-    explain: bool,
     memo: &mut Memo,
     scratch: &mut Arena,
     out: &mut Vec<Word>,
     buf: &mut WordText,
 ) -> (Option<usize>, usize) {
+    let explain = EXPLAIN;
     let mut comma_at = None;
     let mut ignored = 0;
     let mut i = 0;
@@ -2317,16 +2317,16 @@ fn words(
 /// Assemble candidates from words in a given order; `sur` = indices of the
 /// surname words, `given` = the rest in written order.
 #[allow(clippy::too_many_arguments)]
-fn assemble(
+fn assemble<const EXPLAIN: bool>(
     ws: &[Word],
     ars: Arenas,
     sur: &[usize],
     given: &[usize],
     surname_last: bool,
     out: &mut Cands,
-    explain: bool,
     typo_word: Option<usize>,
 ) {
+    let explain = EXPLAIN;
     // Alternatives per word (the surname reading for surname words). Words
     // past `MAX_SYL` cannot contribute a syllable (each gives at least one).
     // Plain integer arrays (spans, a bit per word for the memo's arena):
@@ -2477,7 +2477,13 @@ static ALL: [usize; MAX_CHARS] = {
 /// Read `name` into its candidates.
 pub fn read(name: &str, explain: bool) -> Reading {
     let mut c = Cands::new();
-    let mut r = with_state(|st| read_into(name, explain, &mut st.reader, &mut c));
+    let mut r = with_state(|st| {
+        if explain {
+            read_into::<true>(name, &mut st.reader, &mut c)
+        } else {
+            read_into::<false>(name, &mut st.reader, &mut c)
+        }
+    });
     r.cands = c.into_vec();
     r
 }
@@ -2487,12 +2493,14 @@ pub fn read(name: &str, explain: bool) -> Reading {
 pub(crate) fn with_cands<T: Default>(name: &str, f: impl FnOnce(&Cands) -> T) -> T {
     with_state(|st| {
         st.cands.clear();
-        read_into(name, false, &mut st.reader, &mut st.cands);
+        read_into::<false>(name, &mut st.reader, &mut st.cands);
         f(&st.cands)
     })
 }
 
-fn read_into(name: &str, explain: bool, rd: &mut Reader, out: &mut Cands) -> Reading {
+/// Monomorphized on `EXPLAIN` (with its callees `words`, `read_words` and
+/// `assemble`): the key path carries no explanation branches.
+fn read_into<const EXPLAIN: bool>(name: &str, rd: &mut Reader, out: &mut Cands) -> Reading {
     let Reader {
         pieces,
         memo,
@@ -2506,24 +2514,24 @@ fn read_into(name: &str, explain: bool, rd: &mut Reader, out: &mut Cands) -> Rea
     if memo.full() {
         memo.clear();
     }
-    let (comma_at, ignored) = words(pieces, explain, memo, scratch, ws, text);
+    let (comma_at, ignored) = words::<EXPLAIN>(pieces, memo, scratch, ws, text);
     let ars = Arenas {
         memo: &memo.arena,
         scratch,
     };
-    let mut r = read_words(ws, ars, comma_at, ignored, explain, out);
+    let mut r = read_words::<EXPLAIN>(ws, ars, comma_at, ignored, out);
     r.truncated = truncated;
     r
 }
 
-fn read_words(
+fn read_words<const EXPLAIN: bool>(
     ws: &[Word],
     ars: Arenas,
     comma_at: Option<usize>,
     ignored: usize,
-    explain: bool,
     cands: &mut Cands,
 ) -> Reading {
+    let explain = EXPLAIN;
     let mut r = Reading {
         ignored,
         ..Reading::default()
@@ -2653,13 +2661,13 @@ fn read_words(
         let tw = typo_word(ws, ars);
         match comma_at {
             Some(k) if k > 0 && k < n => {
-                assemble(ws, ars, &all[..k], &all[k..], false, cands, explain, tw)
+                assemble::<EXPLAIN>(ws, ars, &all[..k], &all[k..], false, cands, tw)
             }
             _ => {
                 let first = ws[0].surname_rank;
                 let last = ws[n - 1].surname_rank;
                 // Surname first is the Korean order and always a candidate.
-                assemble(ws, ars, &all[..1], &all[1..], false, cands, explain, tw);
+                assemble::<EXPLAIN>(ws, ars, &all[..1], &all[1..], false, cands, tw);
                 // Given name first ("Chol Jin Kim"): when the last word is a
                 // surname and the first is not, or is a rarer one ("Sung Kim").
                 let last_first = match (first, last) {
@@ -2668,16 +2676,7 @@ fn read_words(
                     _ => false,
                 };
                 if last_first && cands.len() < MAX_CANDS {
-                    assemble(
-                        ws,
-                        ars,
-                        &all[n - 1..],
-                        &all[..n - 1],
-                        true,
-                        cands,
-                        explain,
-                        tw,
-                    );
+                    assemble::<EXPLAIN>(ws, ars, &all[n - 1..], &all[..n - 1], true, cands, tw);
                 }
             }
         }
