@@ -295,7 +295,10 @@ impl Arena {
         self.syl.extend(m);
         let text_at = self.text.len();
         let text_len = text.len();
-        self.text.extend(text);
+        // (Texts only when explaining: nothing to move otherwise.)
+        if text_len > 0 {
+            self.text.extend(text);
+        }
         Alt {
             at: at as u32,
             len: (self.syl.len() - at) as u32,
@@ -1566,6 +1569,8 @@ fn hangul_word(chars: &[char], explain: bool, ar: &mut Arena) -> Word {
     } else {
         Vec::new()
     };
+    // One mask per character (every Hangul piece is a syllable).
+    ar.syl.reserve(chars.len());
     let alt = ar.alt(
         chars
             .iter()
@@ -2477,11 +2482,12 @@ static ALL: [usize; MAX_CHARS] = {
 /// Read `name` into its candidates.
 pub fn read(name: &str, explain: bool) -> Reading {
     let mut c = Cands::new();
-    let mut r = with_state(|st| {
+    let mut r = Reading::default();
+    with_state(|st| {
         if explain {
-            read_into::<true>(name, &mut st.reader, &mut c)
+            read_into::<true>(name, &mut st.reader, &mut c, Some(&mut r));
         } else {
-            read_into::<false>(name, &mut st.reader, &mut c)
+            read_into::<false>(name, &mut st.reader, &mut c, Some(&mut r));
         }
     });
     r.cands = c.into_vec();
@@ -2493,14 +2499,21 @@ pub fn read(name: &str, explain: bool) -> Reading {
 pub(crate) fn with_cands<T: Default>(name: &str, f: impl FnOnce(&Cands) -> T) -> T {
     with_state(|st| {
         st.cands.clear();
-        read_into::<false>(name, &mut st.reader, &mut st.cands);
+        read_into::<false>(name, &mut st.reader, &mut st.cands, None);
         f(&st.cands)
     })
 }
 
-/// Monomorphized on `EXPLAIN` (with its callees `words`, `read_words` and
-/// `assemble`): the key path carries no explanation branches.
-fn read_into<const EXPLAIN: bool>(name: &str, rd: &mut Reader, out: &mut Cands) -> Reading {
+/// Read `name` into `out` and, when given, what was seen into `seen` (the
+/// key path needs neither). Monomorphized on `EXPLAIN` (with its callees
+/// `words`, `read_words` and `assemble`): the key path carries no
+/// explanation branches.
+fn read_into<const EXPLAIN: bool>(
+    name: &str,
+    rd: &mut Reader,
+    out: &mut Cands,
+    seen: Option<&mut Reading>,
+) {
     let Reader {
         pieces,
         memo,
@@ -2519,65 +2532,68 @@ fn read_into<const EXPLAIN: bool>(name: &str, rd: &mut Reader, out: &mut Cands) 
         memo: &memo.arena,
         scratch,
     };
-    let mut r = read_words::<EXPLAIN>(ws, ars, comma_at, ignored, out);
-    r.truncated = truncated;
-    r
+    if let Some(r) = seen {
+        r.ignored = ignored;
+        r.truncated = truncated;
+        if EXPLAIN {
+            describe(ws, ars, r);
+        }
+    }
+    read_words::<EXPLAIN>(ws, ars, comma_at, out);
+}
+
+/// What an explanation says about the words of a name: their scripts and,
+/// for a name with Chinese characters, its Hangul reading.
+fn describe(ws: &[Word], ars: Arenas, r: &mut Reading) {
+    r.scripts = ws.iter().map(|w| w.script).collect();
+    if ws.iter().any(|w| w.script == Script::Han) {
+        let mut s = String::new();
+        for (k, w) in ws.iter().enumerate() {
+            if k > 0 {
+                s.push(' ');
+            }
+            let ar = ars.of(w);
+            if w.script == Script::Han {
+                for (j, &c) in ar.chars(w.chars).iter().enumerate() {
+                    let rd = if k == 0 && j == 0 {
+                        tables()
+                            .surname_by_hanja
+                            .get(c.to_string().as_str())
+                            .and_then(|ids| {
+                                tables()
+                                    .surnames
+                                    .get(*ids.first()?)
+                                    .map(|s| s.hangul.to_string())
+                            })
+                    } else {
+                        None
+                    };
+                    let rd = rd.or_else(|| {
+                        tables::hanja_readings(c)
+                            .and_then(|x| x.first())
+                            .map(|s| hangul::compose(*s).to_string())
+                    });
+                    s.push_str(rd.as_deref().unwrap_or("?"));
+                }
+            } else if w.script == Script::Hangul {
+                s.extend(ar.chars(w.chars).iter());
+            } else {
+                s.push_str(&String::from_utf8_lossy(ar.bytes(w.letters)));
+            }
+        }
+        r.hanja_reading = Some(s);
+    }
 }
 
 fn read_words<const EXPLAIN: bool>(
     ws: &[Word],
     ars: Arenas,
     comma_at: Option<usize>,
-    ignored: usize,
     cands: &mut Cands,
-) -> Reading {
+) {
     let explain = EXPLAIN;
-    let mut r = Reading {
-        ignored,
-        ..Reading::default()
-    };
     if ws.is_empty() {
-        return r;
-    }
-    if explain {
-        r.scripts = ws.iter().map(|w| w.script).collect();
-        if ws.iter().any(|w| w.script == Script::Han) {
-            let mut s = String::new();
-            for (k, w) in ws.iter().enumerate() {
-                if k > 0 {
-                    s.push(' ');
-                }
-                let ar = ars.of(w);
-                if w.script == Script::Han {
-                    for (j, &c) in ar.chars(w.chars).iter().enumerate() {
-                        let rd = if k == 0 && j == 0 {
-                            tables()
-                                .surname_by_hanja
-                                .get(c.to_string().as_str())
-                                .and_then(|ids| {
-                                    tables()
-                                        .surnames
-                                        .get(*ids.first()?)
-                                        .map(|s| s.hangul.to_string())
-                                })
-                        } else {
-                            None
-                        };
-                        let rd = rd.or_else(|| {
-                            tables::hanja_readings(c)
-                                .and_then(|x| x.first())
-                                .map(|s| hangul::compose(*s).to_string())
-                        });
-                        s.push_str(rd.as_deref().unwrap_or("?"));
-                    }
-                } else if w.script == Script::Hangul {
-                    s.extend(ar.chars(w.chars).iter());
-                } else {
-                    s.push_str(&String::from_utf8_lossy(ar.bytes(w.letters)));
-                }
-            }
-            r.hanja_reading = Some(s);
-        }
+        return;
     }
     let n = ws.len();
     if n == 1 {
@@ -2731,7 +2747,6 @@ fn read_words<const EXPLAIN: bool>(
             }
         }
     }
-    r
 }
 
 #[cfg(test)]
