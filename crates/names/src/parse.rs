@@ -953,27 +953,6 @@ pub(crate) fn mask_syllables(m: u64) -> Vec<Syllable> {
     out
 }
 
-/// Run `f` with this thread's scratch vector of options (cleared).
-fn with_opts<T: Default>(f: impl FnOnce(&mut Vec<Opt>) -> T) -> T {
-    thread_local! {
-        static OPTS: std::cell::RefCell<Vec<Opt>> = const { std::cell::RefCell::new(Vec::new()) };
-    }
-    let mut f = Some(f);
-    let done = OPTS
-        .try_with(|o| {
-            let mut opts = o.try_borrow_mut().ok()?;
-            opts.clear();
-            f.take().map(|f| f(&mut opts))
-        })
-        .ok()
-        .flatten();
-    match (done, f) {
-        (Some(x), _) => x,
-        (None, Some(f)) => f(&mut Vec::new()),
-        (None, None) => T::default(),
-    }
-}
-
 /// Slots of a plan's options: `OPTS_AT` per position of a word.
 const PLAN_SLOTS: usize = (MAX_LEN + 1) * OPTS_AT;
 
@@ -986,7 +965,8 @@ const NO_OPT: Opt = Opt {
 };
 
 /// Run `f` with this thread's slots of plan options (`PLAN_SLOTS`, never
-/// cleared: [`plan`] reads only the slots it wrote).
+/// cleared: [`plan`] and [`pinyin_split`] read only the slots they wrote;
+/// neither runs inside the other).
 fn with_plan_opts<T: Default>(f: impl FnOnce(&mut [Opt]) -> T) -> T {
     thread_local! {
         static SLOTS: std::cell::RefCell<Vec<Opt>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -1369,50 +1349,15 @@ fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
     if l.is_empty() {
         return ar.since(start);
     }
-    // Syllables that leave a parsable rest, found from the end so that dead
-    // ends are never explored; `range[pos]` indexes them (in the reused
-    // vector of options: mask and end).
-    with_opts(|hits| {
+    // Syllables that leave a parsable rest, so that the walk never meets a
+    // dead end; found from the start, only at the positions a reading
+    // reaches (most Korean spellings fail at their first letters), each
+    // position's in its own slots of the plan buffer; `range[pos]` indexes
+    // them.
+    with_plan_opts(|hits| {
         let mut range = [(0u16, 0u16); MAX_WORD + 1];
-        let mut ok = [false; MAX_WORD + 1];
-        ok[n] = true;
-        // Nearest position after `pos` from which the rest can be read.
-        let mut next_ok = n;
-        for pos in (0..n).rev() {
-            let lo = hits.len();
-            let c0 = letter(l[pos]);
-            let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
-            let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
-            // Lengths 6 down to 1 that some syllable starting so has.
-            let mut lens = can & 0b111_1110;
-            while lens != 0 {
-                let len = 7 - lens.leading_zeros() as usize;
-                lens &= !(1 << len);
-                if pos + len > n || !ok[pos + len] {
-                    continue;
-                }
-                if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
-                    hits.push(Opt {
-                        mask: m,
-                        end: (pos + len) as u8,
-                        next: (pos + len) as u8,
-                        n_onset: false,
-                        closed: false,
-                    });
-                }
-            }
-            range[pos] = (lo as u16, hits.len() as u16);
-            ok[pos] = hits.len() > lo;
-            // No syllable is longer than 6 letters: a gap of 6 unreadable
-            // positions reads as nothing.
-            if !ok[pos] && pos + 6 < n && next_ok > pos + 6 {
-                return;
-            }
-            if ok[pos] {
-                next_ok = pos;
-            }
-        }
-        if !ok[0] {
+        let mut state = [PinyinPos::Unseen; MAX_WORD + 1];
+        if !pinyin_at(l, 0, map, hits, &mut range, &mut state) {
             return;
         }
         // The same walk as the Korean cuts: pinyin hits have no ㄹ/ㄴ onset
@@ -1431,6 +1376,78 @@ fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
         walk(&mut g, 0, false, ar);
     });
     ar.since(start)
+}
+
+/// Whether the rest of a word from a position reads as pinyin (see
+/// [`pinyin_at`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PinyinPos {
+    Unseen,
+    Reads,
+    Not,
+}
+
+/// Longest pinyin syllable, and the slots a position has in the plan
+/// buffer for its syllables (one per length).
+const PINYIN_LONGEST: usize = 6;
+
+/// Whether `l[pos..]` reads as pinyin syllables; the syllables at `pos`
+/// after which the rest reads too (longest first) go to `pos`'s slots of
+/// `hits` and `range[pos]`, after the positions they lead to are done.
+fn pinyin_at(
+    l: &[u8],
+    pos: usize,
+    map: &PinyinTable,
+    hits: &mut [Opt],
+    range: &mut [(u16, u16); MAX_WORD + 1],
+    state: &mut [PinyinPos; MAX_WORD + 1],
+) -> bool {
+    let n = l.len();
+    if pos >= n {
+        return true;
+    }
+    match state[pos] {
+        PinyinPos::Reads => return true,
+        PinyinPos::Not => return false,
+        PinyinPos::Unseen => {}
+    }
+    let lo = pos * PINYIN_LONGEST;
+    let mut k = 0;
+    let c0 = letter(l[pos]);
+    let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
+    let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
+    // Lengths 6 down to 1 that some syllable starting so has.
+    let mut lens = can & 0b111_1110;
+    while lens != 0 {
+        let len = 7 - lens.leading_zeros() as usize;
+        lens &= !(1 << len);
+        if pos + len > n {
+            continue;
+        }
+        let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) else {
+            continue;
+        };
+        if !pinyin_at(l, pos + len, map, hits, range, state) {
+            continue;
+        }
+        if let Some(slot) = hits.get_mut(lo + k) {
+            *slot = Opt {
+                mask: m,
+                end: (pos + len) as u8,
+                next: (pos + len) as u8,
+                n_onset: false,
+                closed: false,
+            };
+            k += 1;
+        }
+    }
+    range[pos] = (lo as u16, (lo + k) as u16);
+    state[pos] = if k > 0 {
+        PinyinPos::Reads
+    } else {
+        PinyinPos::Not
+    };
+    k > 0
 }
 
 // ---------------------------------------------------------------- words --
