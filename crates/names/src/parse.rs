@@ -1196,17 +1196,22 @@ struct Walk<'a> {
 }
 
 fn walk(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
+    // Monomorphized on explaining (texts kept or not).
+    if st.explain {
+        walk_as::<true>(st, pos, prev_nonempty, ar)
+    } else {
+        walk_as::<false>(st, pos, prev_nonempty, ar)
+    }
+}
+
+fn walk_as<const EXPLAIN: bool>(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
     if ar.alts.len() - st.base >= st.cap || st.len >= MAX_SYL {
         return;
     }
     let w = st.w;
     if pos >= w.len() {
         if st.len > 0 {
-            let text = if st.explain {
-                st.text.clone()
-            } else {
-                Vec::new()
-            };
+            let text = if EXPLAIN { st.text.clone() } else { Vec::new() };
             let a = ar.alt(st.cur[..st.len].iter().copied(), text);
             ar.alts.push(a);
         }
@@ -1224,13 +1229,13 @@ fn walk(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
         };
         st.cur[st.len] = o.mask | r;
         st.len += 1;
-        if st.explain {
+        if EXPLAIN {
             st.text
                 .push(String::from_utf8_lossy(&w[pos..usize::from(o.end)]).into_owned());
         }
-        walk(st, usize::from(o.next), o.closed, ar);
+        walk_as::<EXPLAIN>(st, usize::from(o.next), o.closed, ar);
         st.len -= 1;
-        if st.explain {
+        if EXPLAIN {
             st.text.pop();
         }
         if ar.alts.len() - st.base >= st.cap {
