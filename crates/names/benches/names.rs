@@ -90,6 +90,9 @@ fn main() {
     let _ = tumen_names::key("金哲鎭");
     let _ = tumen_names::key("Jin Zhezhen");
     let _ = tumen_names::surname_reading("Kim");
+    // The per-thread word memo is not a table (it makes room for a list's
+    // words at once): free it before counting.
+    tumen_names::clear_word_memo();
     let table_bytes = LIVE.load(Ordering::Relaxed);
     count_heap(false);
     println!(

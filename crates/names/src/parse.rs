@@ -295,12 +295,27 @@ impl Arena {
         self.syl.extend(m);
         let text_at = self.text.len();
         let text_len = text.len();
-        self.text.extend(text);
+        // (Texts only when explaining: nothing to move otherwise.)
+        if text_len > 0 {
+            self.text.extend(text);
+        }
         Alt {
             at: at as u32,
             len: (self.syl.len() - at) as u32,
             text_at: text_at as u32,
             text_len: text_len as u32,
+        }
+    }
+
+    /// Keep an alternative outside any word's list of alternatives (a
+    /// surname reading): its index, or [`NO_ALT`].
+    fn keep(&mut self, a: Option<Alt>) -> u32 {
+        match a {
+            Some(a) => {
+                self.alts.push(a);
+                (self.alts.len() - 1) as u32
+            }
+            None => NO_ALT,
         }
     }
 
@@ -315,38 +330,58 @@ impl Arena {
 
 /// A word of a name; its readings are spans of an [`Arena`] (the memo's
 /// when `memo`, else the reader's scratch arena).
+///
+/// Kept small (64 bytes; it was 128): the memo holds one per Latin word
+/// and every name copies its words out of it. Surname readings are
+/// indices in the arena's alternatives, the typo kind an index in
+/// [`TYPO_KINDS`].
 #[derive(Debug, Clone, Copy)]
 struct Word {
     script: Script,
     memo: bool,
-    /// Syllable sequences this word can be read as.
-    alts: Span,
     /// A Latin word that cannot be read, corrected for one typing error:
-    /// the readings of the corrections (flagged `TYPO`), stored right after
-    /// `alts` (0 when the word reads as it is or no unambiguous correction
-    /// exists); see [`Word::typo_alts`].
-    n_typo: u32,
-    /// What the correction was, for explanations.
-    typo: Option<&'static str>,
-    /// Masks when the word is read as a surname (known surname).
-    surname: Option<Alt>,
-    /// Frequency rank of that surname (0 = most common).
-    surname_rank: Option<usize>,
-    /// Latin letters (for the pinyin reading and explanations).
-    letters: Span,
+    /// the readings of the corrections (flagged `TYPO`, at most
+    /// `MAX_CANDS`), stored right after `alts` (0 when the word reads as it
+    /// is or no unambiguous correction exists); see [`Word::typo_alts`].
+    n_typo: u8,
+    /// What the correction was, for explanations: 1 + its index in
+    /// [`TYPO_KINDS`] (0: none).
+    typo: u8,
     /// First letter of the next word (a Latin word's reading depends on it).
     tail: Option<u8>,
-    /// Latin word read as the pinyin of a Chinese surname (Jin, Piao).
-    pinyin_surname: Option<Alt>,
+    /// Length in characters (Hangul/Han; at most `MAX_CHARS`).
+    n_chars: u16,
+    /// Syllable sequences this word can be read as.
+    alts: Span,
+    /// Masks when the word is read as a surname (known surname): index in
+    /// the arena's alternatives ([`NO_ALT`]: none).
+    surname: u32,
+    /// Latin word read as the pinyin of a Chinese surname (Jin, Piao), as
+    /// `surname`.
+    pinyin_surname: u32,
+    /// Frequency rank of that surname (0 = most common).
+    surname_rank: Option<u32>,
+    /// Latin letters (for the pinyin reading and explanations).
+    letters: Span,
     /// Latin word cut into pinyin syllables (≤ 4 ways).
     pinyin: Span,
     /// Original text (Hangul/Han), only when explaining.
     chars: Span,
-    /// Its first two characters and its length in characters (the surname
-    /// of a one-word name is found there).
+    /// Its first two characters (the surname of a one-word name is found
+    /// there, with `n_chars`).
     head: [char; 2],
-    n_chars: usize,
 }
+
+/// `Word::surname` and `Word::pinyin_surname` of a word without one.
+const NO_ALT: u32 = u32::MAX;
+
+/// The kinds of typing error [`correct_typo`] corrects, in the order tried.
+const TYPO_KINDS: [&str; 4] = [
+    "two letters swapped",
+    "one letter too many",
+    "one letter missing",
+    "one letter wrong",
+];
 
 impl Word {
     fn alts<'a>(&self, ar: &'a Arena) -> &'a [Alt] {
@@ -355,13 +390,35 @@ impl Word {
 
     /// `alts` followed by the corrections' readings; empty without them.
     fn typo_alts<'a>(&self, ar: &'a Arena) -> &'a [Alt] {
+        ar.list(self.typo_span())
+    }
+
+    /// The span of [`Word::typo_alts`].
+    fn typo_span(&self) -> Span {
         if self.n_typo == 0 {
-            return &[];
+            return Span::default();
         }
-        ar.list(Span {
+        Span {
             at: self.alts.at,
-            n: self.alts.n + self.n_typo,
-        })
+            n: self.alts.n + u32::from(self.n_typo),
+        }
+    }
+
+    /// The surname reading, if any.
+    fn surname<'a>(&self, ar: &'a Arena) -> Option<&'a Alt> {
+        ar.alts.get(self.surname as usize)
+    }
+
+    /// The pinyin surname reading, if any.
+    fn pinyin_surname<'a>(&self, ar: &'a Arena) -> Option<&'a Alt> {
+        ar.alts.get(self.pinyin_surname as usize)
+    }
+
+    /// The kind of typing error corrected, if any.
+    fn typo(&self) -> Option<&'static str> {
+        TYPO_KINDS
+            .get(usize::from(self.typo).wrapping_sub(1))
+            .copied()
     }
 }
 
@@ -443,26 +500,50 @@ impl Cands {
         surname_last: bool,
         explain: bool,
     ) -> bool {
-        if syl.is_empty() || self.n >= CAND_CAP {
+        let len = syl.len().min(MAX_SYL);
+        let Some(slot) = self.slot() else {
+            return false;
+        };
+        slot[..len].copy_from_slice(&syl[..len]);
+        self.commit(len, n_sur, kind, text, surname_last, explain)
+    }
+
+    /// Where the next candidate's syllables are written before
+    /// [`Cands::commit`] (`None` when there is no room).
+    fn slot(&mut self) -> Option<&mut [u64; MAX_SYL]> {
+        self.syl.get_mut(self.n)
+    }
+
+    /// Add the candidate of `len` syllables written to [`Cands::slot`]
+    /// (initial-sound rule at the starts of surname and given name) unless
+    /// it is already there; whether it was added.
+    fn commit(
+        &mut self,
+        len: usize,
+        n_sur: usize,
+        kind: Kind,
+        text: Vec<String>,
+        surname_last: bool,
+        explain: bool,
+    ) -> bool {
+        let len = len.min(MAX_SYL);
+        if len == 0 || self.n >= CAND_CAP {
             return false;
         }
-        let n_sur = n_sur.min(syl.len());
-        let len = syl.len().min(MAX_SYL);
-        let mut buf = [0u64; MAX_SYL];
-        buf[..len].copy_from_slice(&syl[..len]);
-        let s = &mut buf[..len];
+        let n_sur = n_sur.min(len);
+        let i = self.n;
+        let (done, rest) = self.syl.split_at_mut(i);
+        let s = &mut rest[0][..len];
         s[0] = word_start(s[0]) | WORDSTART;
         if let Some(m) = s.get_mut(n_sur) {
             *m = word_start(*m) | WORDSTART;
         }
-        let dup = (0..self.n).any(|i| {
-            usize::from(self.n_sur[i]) == n_sur && self.syl[i][..usize::from(self.len[i])] == *s
+        let dup = done.iter().enumerate().any(|(j, d)| {
+            usize::from(self.n_sur[j]) == n_sur && d[..usize::from(self.len[j])] == *s
         });
         if dup {
             return false;
         }
-        let i = self.n;
-        self.syl[i][..len].copy_from_slice(s);
         self.len[i] = len as u8;
         self.n_sur[i] = n_sur as u8;
         self.kind[i] = kind;
@@ -872,23 +953,38 @@ pub(crate) fn mask_syllables(m: u64) -> Vec<Syllable> {
     out
 }
 
-/// Run `f` with this thread's scratch vector of options (cleared).
-fn with_opts<T: Default>(f: impl FnOnce(&mut Vec<Opt>) -> T) -> T {
+/// Slots of a plan's options: `OPTS_AT` per position of a word.
+const PLAN_SLOTS: usize = (MAX_LEN + 1) * OPTS_AT;
+
+const NO_OPT: Opt = Opt {
+    mask: 0,
+    end: 0,
+    next: 0,
+    n_onset: false,
+    closed: false,
+};
+
+/// Run `f` with this thread's slots of plan options (`PLAN_SLOTS`, never
+/// cleared: [`plan`] and [`pinyin_split`] read only the slots they wrote;
+/// neither runs inside the other).
+fn with_plan_opts<T: Default>(f: impl FnOnce(&mut [Opt]) -> T) -> T {
     thread_local! {
-        static OPTS: std::cell::RefCell<Vec<Opt>> = const { std::cell::RefCell::new(Vec::new()) };
+        static SLOTS: std::cell::RefCell<Vec<Opt>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     let mut f = Some(f);
-    let done = OPTS
+    let done = SLOTS
         .try_with(|o| {
             let mut opts = o.try_borrow_mut().ok()?;
-            opts.clear();
+            if opts.len() < PLAN_SLOTS {
+                opts.resize(PLAN_SLOTS, NO_OPT);
+            }
             f.take().map(|f| f(&mut opts))
         })
         .ok()
         .flatten();
     match (done, f) {
         (Some(x), _) => x,
-        (None, Some(f)) => f(&mut Vec::new()),
+        (None, Some(f)) => f(&mut vec![NO_OPT; PLAN_SLOTS]),
         (None, None) => T::default(),
     }
 }
@@ -896,104 +992,155 @@ fn with_opts<T: Default>(f: impl FnOnce(&mut Vec<Opt>) -> T) -> T {
 /// Cut `w` into syllables (all ways, at most `MAX_CANDS`), appending to the
 /// arena's alternatives.
 fn cut(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) {
-    with_opts(|opts| cut_with(w, tail, explain, ar, opts));
+    with_plan_opts(|opts| cut_with(w, tail, explain, ar, opts));
 }
 
-/// The syllable options of every position of `w` (see [`plan`]).
+/// The syllable options of the positions of `w` that a cut can reach (see
+/// [`plan`]).
 struct Plan {
     range: [(u16, u16); MAX_LEN + 1],
     /// Fewest syllables the rest can be cut into from a position
-    /// (`u8::MAX`: it cannot be cut).
+    /// (`u8::MAX`: it cannot be cut; [`UNSEEN`]: not looked at, as no cut
+    /// reaches it).
     min_syl: [u8; MAX_LEN + 1],
     start: usize,
 }
 
-/// Options per position, from the end, keeping only those after which the
-/// rest can be cut too (so enumeration never meets a dead end). The spellings
-/// at a position come from [`index`] as bit sets, by its first two letters.
-fn plan(w: &[u8], tail: Option<u8>, opts: &mut Vec<Opt>, p: &mut Plan) -> bool {
+/// `Plan::min_syl` of a position not looked at yet.
+const UNSEEN: u8 = u8::MAX - 1;
+
+/// Most options at one position: at most three onsets, three vowels and
+/// three finals fit at a position (e.g. "tch" / "t" / "", "eui" / "eu" /
+/// "e", "ng" / "n" / ""); a test checks the bound against the tables.
+const OPTS_AT: usize = 32;
+
+/// The word as [`plan_at`] reads it.
+struct PlanWord<'a> {
+    w: &'a [u8],
+    /// The word padded with zeros (no spelling contains 0), so that the
+    /// letters after any position can be read.
+    wp: [u8; MAX_LEN + 4],
+    /// Next position that is not a hyphen.
+    skip: [u8; MAX_LEN + 1],
+    tail: Option<u8>,
+    idx: &'static Index,
+}
+
+/// Options per position, keeping only those after which the rest can be
+/// cut too (so enumeration never meets a dead end), for the positions a
+/// cut can reach from the start only: each is planned when an option
+/// first ends there (a position inside a syllable, such as the "h" of
+/// "chol", is never looked at). The spellings at a position come from
+/// [`index`] as bit sets, by its first two letters; a position's options
+/// are in the same order as before (onsets, then vowels, then finals, in
+/// table order), so cuts are enumerated in the same order.
+fn plan(w: &[u8], tail: Option<u8>, opts: &mut [Opt], p: &mut Plan) -> bool {
     let n = w.len();
     if n > 2 * MAX_WORD {
         return false;
     }
-    let idx = index();
-    // The word padded with zeros (no spelling contains 0), so that the
-    // letters after any position can be read.
-    let mut wp = [0u8; MAX_LEN + 4];
-    wp[..n].copy_from_slice(w);
-    // Next position that is not a hyphen.
-    let mut skip = [n as u8; MAX_LEN + 1];
-    for p in (0..n).rev() {
-        skip[p] = if w[p] == HYPHEN { skip[p + 1] } else { p as u8 };
+    let mut pw = PlanWord {
+        w,
+        wp: [0u8; MAX_LEN + 4],
+        skip: [n as u8; MAX_LEN + 1],
+        tail,
+        idx: index(),
+    };
+    pw.wp[..n].copy_from_slice(w);
+    for q in (0..n).rev() {
+        pw.skip[q] = if w[q] == HYPHEN {
+            pw.skip[q + 1]
+        } else {
+            q as u8
+        };
     }
-    p.start = usize::from(skip[0]);
+    p.start = usize::from(pw.skip[0]);
     p.min_syl[n] = 0;
-    for pos in (0..n).rev() {
-        if w[pos] == HYPHEN {
-            p.min_syl[pos] = p.min_syl[pos + 1];
-            continue;
-        }
-        let lo = opts.len();
-        let mut best = u8::MAX;
-        let mut ons = fitting(ONSETS, &idx.on, idx.on3, &wp, pos);
-        while ons != 0 {
-            let oi = ons.trailing_zeros() as usize;
-            ons &= ons - 1;
-            let on = &ONSETS[oi];
-            let vpos = pos + on.s.len();
-            let mut vs = fitting(VOWELS, &idx.v, idx.v3, &wp, vpos);
-            while vs != 0 {
-                let vi = vs.trailing_zeros() as usize;
-                vs &= vs - 1;
-                let v = &VOWELS[vi];
-                let cpos = vpos + v.s.len();
-                let mut cos = fitting(CODAS, &idx.co, idx.co3, &wp, cpos);
-                while cos != 0 {
-                    let ci = cos.trailing_zeros() as usize;
-                    cos &= cos - 1;
-                    let co = &CODAS[ci];
-                    let end = cpos + co.s.len();
-                    let next = skip.get(end).map_or(n, |&x| usize::from(x));
-                    if p.min_syl[next] == u8::MAX {
-                        continue;
+    p.start < n && plan_at(&pw, p.start, opts, p) != u8::MAX
+}
+
+/// Plan position `pos` (not a hyphen, before the end) and, first, every
+/// position its options lead to; its fewest syllables.
+fn plan_at(pw: &PlanWord, pos: usize, opts: &mut [Opt], p: &mut Plan) -> u8 {
+    let seen = p.min_syl[pos];
+    if seen != UNSEEN {
+        return seen;
+    }
+    let (w, wp, idx) = (pw.w, &pw.wp, pw.idx);
+    let n = w.len();
+    // This position's options go to its own slots: planning a later
+    // position (below) writes to that position's slots meanwhile.
+    let lo = pos * OPTS_AT;
+    let mut k = 0;
+    let mut best = u8::MAX;
+    let mut ons = fitting(ONSETS, &idx.on, idx.on3, wp, pos);
+    while ons != 0 {
+        let oi = ons.trailing_zeros() as usize;
+        ons &= ons - 1;
+        let on = &ONSETS[oi];
+        let vpos = pos + on.s.len();
+        let mut vs = fitting(VOWELS, &idx.v, idx.v3, wp, vpos);
+        while vs != 0 {
+            let vi = vs.trailing_zeros() as usize;
+            vs &= vs - 1;
+            let v = &VOWELS[vi];
+            let cpos = vpos + v.s.len();
+            let mut cos = fitting(CODAS, &idx.co, idx.co3, wp, cpos);
+            while cos != 0 {
+                let ci = cos.trailing_zeros() as usize;
+                cos &= cos - 1;
+                let co = &CODAS[ci];
+                let end = cpos + co.s.len();
+                let next = pw.skip.get(end).map_or(n, |&x| usize::from(x));
+                let rest = if next < n {
+                    plan_at(pw, next, opts, p)
+                } else {
+                    0
+                };
+                if rest == u8::MAX || k == OPTS_AT {
+                    continue;
+                }
+                best = best.min(rest.saturating_add(1));
+                let mut cm = co.m;
+                // The next word's letter matters only as n, m or l
+                // (`tail_class` relies on it).
+                let nb = if next < n { Some(w[next]) } else { pw.tail };
+                // Nasalized finals written by MR before n/m (박명
+                // Pang-myŏng) and ㄴ written l before l (신라 Sil-la).
+                if matches!(nb, Some(b'n') | Some(b'm')) {
+                    match co.s {
+                        b"ng" => cm |= fb(fc::K),
+                        b"m" => cm |= fb(fc::P),
+                        b"n" => cm |= fb(fc::T),
+                        _ => {}
                     }
-                    best = best.min(p.min_syl[next].saturating_add(1));
-                    let mut cm = co.m;
-                    let nb = if next < n { Some(w[next]) } else { tail };
-                    // Nasalized finals written by MR before n/m (박명
-                    // Pang-myŏng) and ㄴ written l before l (신라 Sil-la).
-                    if matches!(nb, Some(b'n') | Some(b'm')) {
-                        match co.s {
-                            b"ng" => cm |= fb(fc::K),
-                            b"m" => cm |= fb(fc::P),
-                            b"n" => cm |= fb(fc::T),
-                            _ => {}
-                        }
-                    }
-                    if nb == Some(b'l') && co.s == b"l" {
-                        cm |= fb(fc::N);
-                    }
-                    // "u" stands for ㅓ only in closed syllables (Jung, Sung,
-                    // Chun, Bum); "Suh", "Huh", "Uhm" come through preprocess.
-                    let vm = if v.s == b"u" && co.s.is_empty() {
-                        v.m & !vb(V::EO)
-                    } else {
-                        v.m
-                    };
-                    opts.push(Opt {
+                }
+                if nb == Some(b'l') && co.s == b"l" {
+                    cm |= fb(fc::N);
+                }
+                // "u" stands for ㅓ only in closed syllables (Jung, Sung,
+                // Chun, Bum); "Suh", "Huh", "Uhm" come through preprocess.
+                let vm = if v.s == b"u" && co.s.is_empty() {
+                    v.m & !vb(V::EO)
+                } else {
+                    v.m
+                };
+                if let Some(slot) = opts.get_mut(lo + k) {
+                    *slot = Opt {
                         mask: on.m | vm | cm,
                         end: end as u8,
                         next: next as u8,
                         n_onset: on.s == b"n",
                         closed: !co.s.is_empty(),
-                    });
+                    };
+                    k += 1;
                 }
             }
         }
-        p.range[pos] = (lo as u16, opts.len() as u16);
-        p.min_syl[pos] = best;
     }
-    p.start < n && p.min_syl[p.start] != u8::MAX
+    p.range[pos] = (lo as u16, (lo + k) as u16);
+    p.min_syl[pos] = best;
+    best
 }
 
 impl Plan {
@@ -1001,7 +1148,7 @@ impl Plan {
     fn new() -> Plan {
         Plan {
             range: [(0, 0); MAX_LEN + 1],
-            min_syl: [u8::MAX; MAX_LEN + 1],
+            min_syl: [UNSEEN; MAX_LEN + 1],
             start: 0,
         }
     }
@@ -1011,10 +1158,10 @@ impl Plan {
 /// fewer than `MAX_SYL` syllables).
 fn cuts_at_all(w: &[u8]) -> bool {
     let mut p = Plan::new();
-    with_opts(|opts| plan(w, None, opts, &mut p) && usize::from(p.min_syl[p.start]) < MAX_SYL)
+    with_plan_opts(|opts| plan(w, None, opts, &mut p) && usize::from(p.min_syl[p.start]) < MAX_SYL)
 }
 
-fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mut Vec<Opt>) {
+fn cut_with(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena, opts: &mut [Opt]) {
     let mut p = Plan::new();
     if !plan(w, tail, opts, &mut p) {
         return;
@@ -1049,17 +1196,22 @@ struct Walk<'a> {
 }
 
 fn walk(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
+    // Monomorphized on explaining (texts kept or not).
+    if st.explain {
+        walk_as::<true>(st, pos, prev_nonempty, ar)
+    } else {
+        walk_as::<false>(st, pos, prev_nonempty, ar)
+    }
+}
+
+fn walk_as<const EXPLAIN: bool>(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
     if ar.alts.len() - st.base >= st.cap || st.len >= MAX_SYL {
         return;
     }
     let w = st.w;
     if pos >= w.len() {
         if st.len > 0 {
-            let text = if st.explain {
-                st.text.clone()
-            } else {
-                Vec::new()
-            };
+            let text = if EXPLAIN { st.text.clone() } else { Vec::new() };
             let a = ar.alt(st.cur[..st.len].iter().copied(), text);
             ar.alts.push(a);
         }
@@ -1077,13 +1229,13 @@ fn walk(st: &mut Walk, pos: usize, prev_nonempty: bool, ar: &mut Arena) {
         };
         st.cur[st.len] = o.mask | r;
         st.len += 1;
-        if st.explain {
+        if EXPLAIN {
             st.text
                 .push(String::from_utf8_lossy(&w[pos..usize::from(o.end)]).into_owned());
         }
-        walk(st, usize::from(o.next), o.closed, ar);
+        walk_as::<EXPLAIN>(st, usize::from(o.next), o.closed, ar);
         st.len -= 1;
-        if st.explain {
+        if EXPLAIN {
             st.text.pop();
         }
         if ar.alts.len() - st.base >= st.cap {
@@ -1202,50 +1354,15 @@ fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
     if l.is_empty() {
         return ar.since(start);
     }
-    // Syllables that leave a parsable rest, found from the end so that dead
-    // ends are never explored; `range[pos]` indexes them (in the reused
-    // vector of options: mask and end).
-    with_opts(|hits| {
+    // Syllables that leave a parsable rest, so that the walk never meets a
+    // dead end; found from the start, only at the positions a reading
+    // reaches (most Korean spellings fail at their first letters), each
+    // position's in its own slots of the plan buffer; `range[pos]` indexes
+    // them.
+    with_plan_opts(|hits| {
         let mut range = [(0u16, 0u16); MAX_WORD + 1];
-        let mut ok = [false; MAX_WORD + 1];
-        ok[n] = true;
-        // Nearest position after `pos` from which the rest can be read.
-        let mut next_ok = n;
-        for pos in (0..n).rev() {
-            let lo = hits.len();
-            let c0 = letter(l[pos]);
-            let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
-            let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
-            // Lengths 6 down to 1 that some syllable starting so has.
-            let mut lens = can & 0b111_1110;
-            while lens != 0 {
-                let len = 7 - lens.leading_zeros() as usize;
-                lens &= !(1 << len);
-                if pos + len > n || !ok[pos + len] {
-                    continue;
-                }
-                if let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) {
-                    hits.push(Opt {
-                        mask: m,
-                        end: (pos + len) as u8,
-                        next: (pos + len) as u8,
-                        n_onset: false,
-                        closed: false,
-                    });
-                }
-            }
-            range[pos] = (lo as u16, hits.len() as u16);
-            ok[pos] = hits.len() > lo;
-            // No syllable is longer than 6 letters: a gap of 6 unreadable
-            // positions reads as nothing.
-            if !ok[pos] && pos + 6 < n && next_ok > pos + 6 {
-                return;
-            }
-            if ok[pos] {
-                next_ok = pos;
-            }
-        }
-        if !ok[0] {
+        let mut state = [PinyinPos::Unseen; MAX_WORD + 1];
+        if !pinyin_at(l, 0, map, hits, &mut range, &mut state) {
             return;
         }
         // The same walk as the Korean cuts: pinyin hits have no ㄹ/ㄴ onset
@@ -1264,6 +1381,78 @@ fn pinyin_split(w: &[u8], explain: bool, ar: &mut Arena) -> Span {
         walk(&mut g, 0, false, ar);
     });
     ar.since(start)
+}
+
+/// Whether the rest of a word from a position reads as pinyin (see
+/// [`pinyin_at`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PinyinPos {
+    Unseen,
+    Reads,
+    Not,
+}
+
+/// Longest pinyin syllable, and the slots a position has in the plan
+/// buffer for its syllables (one per length).
+const PINYIN_LONGEST: usize = 6;
+
+/// Whether `l[pos..]` reads as pinyin syllables; the syllables at `pos`
+/// after which the rest reads too (longest first) go to `pos`'s slots of
+/// `hits` and `range[pos]`, after the positions they lead to are done.
+fn pinyin_at(
+    l: &[u8],
+    pos: usize,
+    map: &PinyinTable,
+    hits: &mut [Opt],
+    range: &mut [(u16, u16); MAX_WORD + 1],
+    state: &mut [PinyinPos; MAX_WORD + 1],
+) -> bool {
+    let n = l.len();
+    if pos >= n {
+        return true;
+    }
+    match state[pos] {
+        PinyinPos::Reads => return true,
+        PinyinPos::Not => return false,
+        PinyinPos::Unseen => {}
+    }
+    let lo = pos * PINYIN_LONGEST;
+    let mut k = 0;
+    let c0 = letter(l[pos]);
+    let c1 = l.get(pos + 1).map_or(26, |&c| letter(c));
+    let can = map.lens[c0 * 27 + c1] | (map.lens[c0 * 27 + 26] & 0b10);
+    // Lengths 6 down to 1 that some syllable starting so has.
+    let mut lens = can & 0b111_1110;
+    while lens != 0 {
+        let len = 7 - lens.leading_zeros() as usize;
+        lens &= !(1 << len);
+        if pos + len > n {
+            continue;
+        }
+        let Some(&m) = map.masks.get(&pack(&l[pos..pos + len])) else {
+            continue;
+        };
+        if !pinyin_at(l, pos + len, map, hits, range, state) {
+            continue;
+        }
+        if let Some(slot) = hits.get_mut(lo + k) {
+            *slot = Opt {
+                mask: m,
+                end: (pos + len) as u8,
+                next: (pos + len) as u8,
+                n_onset: false,
+                closed: false,
+            };
+            k += 1;
+        }
+    }
+    range[pos] = (lo as u16, (lo + k) as u16);
+    state[pos] = if k > 0 {
+        PinyinPos::Reads
+    } else {
+        PinyinPos::Not
+    };
+    k > 0
 }
 
 // ---------------------------------------------------------------- words --
@@ -1402,6 +1591,8 @@ fn hangul_word(chars: &[char], explain: bool, ar: &mut Arena) -> Word {
     } else {
         Vec::new()
     };
+    // One mask per character (every Hangul piece is a syllable).
+    ar.syl.reserve(chars.len());
     let alt = ar.alt(
         chars
             .iter()
@@ -1474,6 +1665,7 @@ fn char_word(
     let start = ar.alts.len();
     ar.alts.push(alt);
     let alts = ar.since(start);
+    let surname = ar.keep(surname);
     let at = ar.chars.len();
     if explain {
         ar.chars.extend_from_slice(chars);
@@ -1481,14 +1673,16 @@ fn char_word(
     Word {
         script,
         memo: false,
-        alts,
         n_typo: 0,
-        typo: None,
-        surname,
-        surname_rank,
-        letters: Span::default(),
+        typo: 0,
         tail: None,
-        pinyin_surname: None,
+        // A word has at most `MAX_CHARS` characters.
+        n_chars: chars.len().min(usize::from(u16::MAX)) as u16,
+        alts,
+        surname,
+        pinyin_surname: NO_ALT,
+        surname_rank: surname_rank.map(|r| r as u32),
+        letters: Span::default(),
         pinyin: Span::default(),
         chars: Span {
             at: at as u32,
@@ -1498,7 +1692,6 @@ fn char_word(
             chars.first().copied().unwrap_or('\0'),
             chars.get(1).copied().unwrap_or('\0'),
         ],
-        n_chars: chars.len(),
     }
 }
 
@@ -1657,34 +1850,38 @@ fn latin_word_rest(
     // nor as a known surname spelling. Its corrections' readings follow the
     // word's one (opaque) alternative: nothing was added since.
     let mut n_typo = 0;
-    let mut typo = None;
+    let mut typo = 0;
     if unreadable && pinyin.n == 0 && surname.is_none() && ar.alts.len() == alts.range().end {
         let start = ar.alts.len();
         if let Some(kind) = correct_typo(plain, tail, explain, ar) {
-            typo = Some(kind);
-            n_typo = ar.since(start).n;
+            typo = kind + 1;
+            // At most `MAX_CANDS` readings.
+            n_typo = ar.since(start).n as u8;
         }
     }
     let at = ar.bytes.len();
     ar.bytes.extend_from_slice(letters);
+    // Kept after the typo corrections, which must follow `alts`.
+    let surname_at = ar.keep(surname);
+    let pinyin_surname = ar.keep(pinyin_surname);
     Word {
         script: Script::Latin,
         memo,
-        alts,
         n_typo,
         typo,
-        surname,
-        surname_rank,
+        tail,
+        n_chars: 0,
+        alts,
+        surname: surname_at,
+        pinyin_surname,
+        surname_rank: surname_rank.map(|r| r as u32),
         letters: Span {
             at: at as u32,
             n: letters.len() as u32,
         },
-        tail,
-        pinyin_surname,
         pinyin,
         chars: Span::default(),
         head: ['\0'; 2],
-        n_chars: 0,
     }
 }
 
@@ -1747,13 +1944,14 @@ const MAX_TYPO_FIXES: usize = 6;
 
 /// Corrections of one typing error in an unreadable Latin word `w` (lower
 /// case, no hyphens): their readings (flagged `TYPO`) are appended to the
-/// arena's alternatives and the kind of error is returned. Tried in order,
-/// stopping at the first kind that gives a readable word: two adjacent
-/// letters swapped ("jni" → "jin"), one letter too many (doubled or stray:
-/// "cholj" → "chol"), one letter missing, one letter wrong. `None` (and
+/// arena's alternatives and the kind of error is returned (an index of
+/// [`TYPO_KINDS`]). Tried in order, stopping at the first kind that gives a
+/// readable word: two adjacent letters swapped ("jni" → "jin"), one letter
+/// too many (doubled or stray: "cholj" → "chol"), one letter missing, one
+/// letter wrong. `None` (and
 /// nothing added) when nothing reads or the correction is ambiguous (more
 /// than `MAX_TYPO_FIXES` spellings).
-fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Option<&'static str> {
+fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Option<u8> {
     if w.len() < 2 || w.len() >= MAX_WORD {
         return None;
     }
@@ -1775,7 +1973,7 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
         }
     };
     let n = w.len();
-    for kind in 0..4 {
+    for kind in 0..TYPO_KINDS.len() {
         match kind {
             0 => {
                 for i in 0..n - 1 {
@@ -1821,12 +2019,6 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
             if n_fixes > MAX_TYPO_FIXES {
                 return None;
             }
-            let what = [
-                "two letters swapped",
-                "one letter too many",
-                "one letter missing",
-                "one letter wrong",
-            ][kind];
             let start = ar.alts.len();
             for i in 0..n_fixes {
                 let mut b = WordBuf::new();
@@ -1845,7 +2037,7 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
                     }
                 }
             }
-            return Some(what);
+            return Some(kind as u8);
         }
     }
     None
@@ -1858,13 +2050,17 @@ fn correct_typo(w: &[u8], tail: Option<u8>, explain: bool, ar: &mut Arena) -> Op
 /// word's first letter.
 const WORD_MEMO: usize = 16_384;
 const MEMO_SYL: usize = 1 << 18;
+/// Words the memo makes room for when it is made (an eighth of
+/// `WORD_MEMO`; with their masks, alternatives and letters ≈ 0.4 MiB).
+const MEMO_START: usize = WORD_MEMO / 8;
 
-/// Keyed by a hash of (letters, tail); the entry's own letters and tail are
-/// compared on a hit, so a collision only costs a recomputation.
+/// Keyed by [`memo_key`]: a short word's key is the word itself; a long
+/// word's a hash, and the entry's own letters and tail are compared on a
+/// hit, so a collision only costs a recomputation.
 #[derive(Default)]
 struct Memo {
     /// Hash → index in `words` (small entries: the table stays in cache).
-    index: HashMap<u64, u32>,
+    index: std::collections::HashMap<u64, u32, std::hash::BuildHasherDefault<Mix>>,
     words: Vec<Word>,
     arena: Arena,
 }
@@ -1949,6 +2145,18 @@ pub fn clear_word_memo() {
     });
 }
 
+/// The next word's first letter as far as a Latin word's reading depends
+/// on it: [`plan`] only asks whether it is n or m (nasalized finals) or l
+/// (ㄴ written l), so every other letter reads as no next word, and m as n.
+/// Words that differ only so share a memo entry.
+fn tail_class(tail: Option<u8>) -> Option<u8> {
+    match tail {
+        Some(b'n' | b'm') => Some(b'n'),
+        Some(b'l') => Some(b'l'),
+        _ => None,
+    }
+}
+
 fn latin_word_cached(
     letters: &[u8],
     tail: Option<u8>,
@@ -1959,20 +2167,83 @@ fn latin_word_cached(
     if explain {
         return latin_word(letters, tail, explain, scratch, false);
     }
-    let k = fnv(letters
-        .iter()
-        .copied()
-        .chain(tail.map_or([0, 0], |t| [1, t])));
-    if let Some(&i) = memo.index.get(&k) {
-        match memo.words.get(i as usize) {
-            Some(w) if memo.arena.bytes(w.letters) == letters && w.tail == tail => return *w,
-            _ => return latin_word(letters, tail, false, scratch, false),
+    // "Kim" before "Chol" and before "Song" read alike: one memo entry.
+    let tail = tail_class(tail);
+    let (k, exact) = memo_key(letters, tail);
+    if memo.words.capacity() == 0 {
+        // First word since the memo was made: room for a list's
+        // worth of words at once rather than growing by doubling
+        // (copies, and an allocator that gives the memory back and
+        // takes it again).
+        memo.index.reserve(MEMO_START);
+        memo.words.reserve(MEMO_START);
+        memo.arena.syl.reserve(4 * MEMO_START);
+        memo.arena.alts.reserve(4 * MEMO_START);
+        memo.arena.bytes.reserve(8 * MEMO_START);
+    }
+    match memo.index.entry(k) {
+        std::collections::hash_map::Entry::Occupied(e) => match memo.words.get(*e.get() as usize) {
+            // An exact key is the word itself: nothing to compare.
+            Some(w) if exact => *w,
+            Some(w) if memo.arena.bytes(w.letters) == letters && w.tail == tail => *w,
+            _ => latin_word(letters, tail, false, scratch, false),
+        },
+        std::collections::hash_map::Entry::Vacant(e) => {
+            let w = latin_word(letters, tail, false, &mut memo.arena, true);
+            e.insert(memo.words.len() as u32);
+            memo.words.push(w);
+            w
         }
     }
-    let w = latin_word(letters, tail, false, &mut memo.arena, true);
-    memo.index.insert(k, memo.words.len() as u32);
-    memo.words.push(w);
-    w
+}
+
+/// The memo's key of a Latin word (letters, hyphens) and the class of the
+/// next word's first letter, and whether it is exact: a word of at most 8
+/// letters below 128 (as every letter and hyphen is) is packed whole,
+/// 7 bits a letter (zero padded: the length is implied), the tail class in
+/// bits 56–57 and bit 63 set; a longer word is hashed (bit 63 clear), so
+/// a hit must compare its letters.
+fn memo_key(letters: &[u8], tail: Option<u8>) -> (u64, bool) {
+    let t = match tail {
+        None => 0,
+        Some(b'l') => 2,
+        Some(_) => 1,
+    };
+    if letters.len() <= 8 {
+        // Packed and checked in one pass: every byte in 1..128.
+        let (mut k, mut ok) = (0u64, true);
+        for (i, &b) in letters.iter().enumerate() {
+            ok &= b.wrapping_sub(1) < 127;
+            k |= u64::from(b & 0x7F) << (7 * i);
+        }
+        if ok {
+            return (k | t << 56 | 1 << 63, true);
+        }
+    }
+    let h = fnv(letters.iter().copied().chain([t as u8]));
+    (h & !(1 << 63), false)
+}
+
+/// The memo's hasher: a folded 128-bit multiply, as a packed key's low
+/// bits are its first letters (the tables' hasher keeps low bits low, and
+/// the table's buckets would follow the first letters).
+#[derive(Default, Clone, Copy)]
+struct Mix(u64);
+
+impl std::hash::Hasher for Mix {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, k: u64) {
+        let m = u128::from(self.0 ^ k) * 0x9E37_79B9_7F4A_7C15;
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// The characters or letters of the word being split off (reused).
@@ -1985,14 +2256,14 @@ struct WordText {
 /// Split normalized pieces into words (by spaces/commas and script changes).
 /// Returns the index of the first word after a comma and the number of
 /// characters ignored.
-fn words(
+fn words<const EXPLAIN: bool>(
     pieces: &[Piece],
-    explain: bool,
     memo: &mut Memo,
     scratch: &mut Arena,
     out: &mut Vec<Word>,
     buf: &mut WordText,
 ) -> (Option<usize>, usize) {
+    let explain = EXPLAIN;
     let mut comma_at = None;
     let mut ignored = 0;
     let mut i = 0;
@@ -2073,21 +2344,23 @@ fn words(
 /// Assemble candidates from words in a given order; `sur` = indices of the
 /// surname words, `given` = the rest in written order.
 #[allow(clippy::too_many_arguments)]
-fn assemble(
+fn assemble<const EXPLAIN: bool>(
     ws: &[Word],
     ars: Arenas,
     sur: &[usize],
     given: &[usize],
     surname_last: bool,
     out: &mut Cands,
-    explain: bool,
     typo_word: Option<usize>,
 ) {
+    let explain = EXPLAIN;
     // Alternatives per word (the surname reading for surname words). Words
     // past `MAX_SYL` cannot contribute a syllable (each gives at least one).
-    let mut choices: [&[Alt]; MAX_SYL] = [&[]; MAX_SYL];
-    let mut arena = [ars.scratch; MAX_SYL];
-    let mut word_of = [0usize; MAX_SYL];
+    // Plain integer arrays (spans, a bit per word for the memo's arena):
+    // cheap to set up for every name.
+    let mut choices = [Span::default(); MAX_SYL];
+    let mut in_memo = 0u32;
+    let mut word_of = [0u8; MAX_SYL];
     let mut m = 0;
     for &k in sur.iter().chain(given) {
         if m == MAX_SYL {
@@ -2095,46 +2368,57 @@ fn assemble(
         }
         let w = &ws[k];
         let ar = ars.of(w);
-        choices[m] = match (&w.surname, m < sur.len()) {
-            (Some(a), true) => std::slice::from_ref(a),
-            _ if typo_word == Some(k) => w.typo_alts(ar),
-            _ => w.alts(ar),
+        choices[m] = match (w.surname != NO_ALT, m < sur.len()) {
+            (true, true) => Span {
+                at: w.surname,
+                n: 1,
+            },
+            _ if typo_word == Some(k) => w.typo_span(),
+            _ => w.alts,
         };
-        arena[m] = ar;
-        word_of[m] = k;
-        if choices[m].is_empty() {
+        if ar.list(choices[m]).is_empty() {
             return;
         }
+        if w.memo {
+            in_memo |= 1 << m;
+        }
+        // At most `MAX_CHARS` words (only read when explaining).
+        word_of[m] = k as u8;
         m += 1;
     }
     let choices = &choices[..m];
     let n_sur_words = sur.len();
-    let mut idx = [0usize; MAX_SYL];
-    let mut syl = [0u64; MAX_SYL];
+    let mut idx = [0u32; MAX_SYL];
     loop {
+        let Some(slot) = out.slot() else {
+            return;
+        };
         let mut len = 0;
         let mut text = Vec::new();
         let mut n_sur = 0;
         let mut typo = None;
         for (j, c) in choices.iter().enumerate() {
-            let a = c[idx[j]];
-            let ar = arena[j];
+            let ar = if in_memo & (1 << j) != 0 {
+                ars.memo
+            } else {
+                ars.scratch
+            };
+            let Some(&a) = ar.list(*c).get(idx[j] as usize) else {
+                return;
+            };
             let s = ar.syl(a);
             if explain && s.first().is_some_and(|&x| x & TYPO != 0) {
-                let w = &ws[word_of[j]];
+                let w = &ws[usize::from(word_of[j])];
                 typo = Some(format!(
                     "'{}' ~ '{}' ({})",
                     String::from_utf8_lossy(ar.bytes(w.letters)),
                     ar.text(a).concat(),
-                    w.typo.unwrap_or("typo")
+                    w.typo().unwrap_or("typo")
                 ));
             }
-            for &x in s {
-                if len < MAX_SYL {
-                    syl[len] = x;
-                    len += 1;
-                }
-            }
+            let take = s.len().min(MAX_SYL - len);
+            slot[len..len + take].copy_from_slice(&s[..take]);
+            len += take;
             if explain {
                 text.extend(ar.text(a).iter().cloned());
             }
@@ -2143,15 +2427,7 @@ fn assemble(
             }
         }
         text.truncate(MAX_SYL);
-        if out.push(
-            &syl[..len],
-            n_sur,
-            Kind::Korean,
-            text,
-            surname_last,
-            explain,
-        ) && explain
-        {
+        if out.commit(len, n_sur, Kind::Korean, text, surname_last, explain) && explain {
             if let Some(t) = out.text.last_mut() {
                 t.1 = typo;
             }
@@ -2166,7 +2442,7 @@ fn assemble(
                 return;
             }
             idx[j] += 1;
-            if idx[j] < choices[j].len() {
+            if idx[j] < choices[j].n {
                 break;
             }
             idx[j] = 0;
@@ -2180,6 +2456,10 @@ fn assemble(
 /// unreadable but correctable, every other word reads, and the name has at
 /// least three syllables with the correction.
 fn typo_word(ws: &[Word], ars: Arenas) -> Option<usize> {
+    // Usually no word has corrections: then there is nothing to look at.
+    if ws.iter().all(|w| w.n_typo == 0) {
+        return None;
+    }
     let mut found = None;
     let mut syllables = 0;
     for (k, w) in ws.iter().enumerate() {
@@ -2224,7 +2504,14 @@ static ALL: [usize; MAX_CHARS] = {
 /// Read `name` into its candidates.
 pub fn read(name: &str, explain: bool) -> Reading {
     let mut c = Cands::new();
-    let mut r = with_state(|st| read_into(name, explain, &mut st.reader, &mut c));
+    let mut r = Reading::default();
+    with_state(|st| {
+        if explain {
+            read_into::<true>(name, &mut st.reader, &mut c, Some(&mut r));
+        } else {
+            read_into::<false>(name, &mut st.reader, &mut c, Some(&mut r));
+        }
+    });
     r.cands = c.into_vec();
     r
 }
@@ -2234,12 +2521,21 @@ pub fn read(name: &str, explain: bool) -> Reading {
 pub(crate) fn with_cands<T: Default>(name: &str, f: impl FnOnce(&Cands) -> T) -> T {
     with_state(|st| {
         st.cands.clear();
-        read_into(name, false, &mut st.reader, &mut st.cands);
+        read_into::<false>(name, &mut st.reader, &mut st.cands, None);
         f(&st.cands)
     })
 }
 
-fn read_into(name: &str, explain: bool, rd: &mut Reader, out: &mut Cands) -> Reading {
+/// Read `name` into `out` and, when given, what was seen into `seen` (the
+/// key path needs neither). Monomorphized on `EXPLAIN` (with its callees
+/// `words`, `read_words` and `assemble`): the key path carries no
+/// explanation branches.
+fn read_into<const EXPLAIN: bool>(
+    name: &str,
+    rd: &mut Reader,
+    out: &mut Cands,
+    seen: Option<&mut Reading>,
+) {
     let Reader {
         pieces,
         memo,
@@ -2253,70 +2549,73 @@ fn read_into(name: &str, explain: bool, rd: &mut Reader, out: &mut Cands) -> Rea
     if memo.full() {
         memo.clear();
     }
-    let (comma_at, ignored) = words(pieces, explain, memo, scratch, ws, text);
+    let (comma_at, ignored) = words::<EXPLAIN>(pieces, memo, scratch, ws, text);
     let ars = Arenas {
         memo: &memo.arena,
         scratch,
     };
-    let mut r = read_words(ws, ars, comma_at, ignored, explain, out);
-    r.truncated = truncated;
-    r
+    if let Some(r) = seen {
+        r.ignored = ignored;
+        r.truncated = truncated;
+        if EXPLAIN {
+            describe(ws, ars, r);
+        }
+    }
+    read_words::<EXPLAIN>(ws, ars, comma_at, out);
 }
 
-fn read_words(
+/// What an explanation says about the words of a name: their scripts and,
+/// for a name with Chinese characters, its Hangul reading.
+fn describe(ws: &[Word], ars: Arenas, r: &mut Reading) {
+    r.scripts = ws.iter().map(|w| w.script).collect();
+    if ws.iter().any(|w| w.script == Script::Han) {
+        let mut s = String::new();
+        for (k, w) in ws.iter().enumerate() {
+            if k > 0 {
+                s.push(' ');
+            }
+            let ar = ars.of(w);
+            if w.script == Script::Han {
+                for (j, &c) in ar.chars(w.chars).iter().enumerate() {
+                    let rd = if k == 0 && j == 0 {
+                        tables()
+                            .surname_by_hanja
+                            .get(c.to_string().as_str())
+                            .and_then(|ids| {
+                                tables()
+                                    .surnames
+                                    .get(*ids.first()?)
+                                    .map(|s| s.hangul.to_string())
+                            })
+                    } else {
+                        None
+                    };
+                    let rd = rd.or_else(|| {
+                        tables::hanja_readings(c)
+                            .and_then(|x| x.first())
+                            .map(|s| hangul::compose(*s).to_string())
+                    });
+                    s.push_str(rd.as_deref().unwrap_or("?"));
+                }
+            } else if w.script == Script::Hangul {
+                s.extend(ar.chars(w.chars).iter());
+            } else {
+                s.push_str(&String::from_utf8_lossy(ar.bytes(w.letters)));
+            }
+        }
+        r.hanja_reading = Some(s);
+    }
+}
+
+fn read_words<const EXPLAIN: bool>(
     ws: &[Word],
     ars: Arenas,
     comma_at: Option<usize>,
-    ignored: usize,
-    explain: bool,
     cands: &mut Cands,
-) -> Reading {
-    let mut r = Reading {
-        ignored,
-        ..Reading::default()
-    };
+) {
+    let explain = EXPLAIN;
     if ws.is_empty() {
-        return r;
-    }
-    if explain {
-        r.scripts = ws.iter().map(|w| w.script).collect();
-        if ws.iter().any(|w| w.script == Script::Han) {
-            let mut s = String::new();
-            for (k, w) in ws.iter().enumerate() {
-                if k > 0 {
-                    s.push(' ');
-                }
-                let ar = ars.of(w);
-                if w.script == Script::Han {
-                    for (j, &c) in ar.chars(w.chars).iter().enumerate() {
-                        let rd = if k == 0 && j == 0 {
-                            tables()
-                                .surname_by_hanja
-                                .get(c.to_string().as_str())
-                                .and_then(|ids| {
-                                    tables()
-                                        .surnames
-                                        .get(*ids.first()?)
-                                        .map(|s| s.hangul.to_string())
-                                })
-                        } else {
-                            None
-                        };
-                        let rd = rd.or_else(|| {
-                            tables::hanja_readings(c)
-                                .and_then(|x| x.first())
-                                .map(|s| hangul::compose(*s).to_string())
-                        });
-                        s.push_str(rd.as_deref().unwrap_or("?"));
-                    }
-                } else if w.script == Script::Hangul {
-                    s.extend(ar.chars(w.chars).iter());
-                } else {
-                    s.push_str(&String::from_utf8_lossy(ar.bytes(w.letters)));
-                }
-            }
-            r.hanja_reading = Some(s);
-        }
+        return;
     }
     let n = ws.len();
     if n == 1 {
@@ -2335,7 +2634,7 @@ fn read_words(
             };
             let mut n_sur = 1;
             if w.script != Script::Latin {
-                let head = &w.head[..w.n_chars.min(2)];
+                let head = &w.head[..usize::from(w.n_chars).min(2)];
                 if w.n_chars >= 3 {
                     let sy: [Option<Syllable>; 2] = [
                         head.first().and_then(|&c| hangul::decompose(c)),
@@ -2346,13 +2645,15 @@ fn read_words(
                         [Some(x), Some(y)] => is_compound_surname(&[x, y]),
                         _ => false,
                     };
-                    let two = StrBuf::of_chars(head);
-                    let two = two.as_ref().map_or("", StrBuf::as_str);
+                    // (The two characters as text only for Hanja.)
                     if compound
-                        || (w.script == Script::Han
-                            && t.surname_by_hanja.get(two).is_some_and(|ids| {
+                        || (w.script == Script::Han && {
+                            let two = StrBuf::of_chars(head);
+                            let two = two.as_ref().map_or("", StrBuf::as_str);
+                            t.surname_by_hanja.get(two).is_some_and(|ids| {
                                 ids.iter().any(|&i| t.surnames[i].syllables.len() == 2)
-                            }))
+                            })
+                        })
                     {
                         n_sur = 2;
                     }
@@ -2370,7 +2671,7 @@ fn read_words(
                         }
                     }
                 }
-            } else if let Some(sa) = w.surname {
+            } else if let Some(&sa) = w.surname(ar) {
                 // A lone Latin word that is a known surname ("Kim").
                 let m = ar.syl(sa);
                 len = m.len().min(MAX_SYL);
@@ -2398,13 +2699,13 @@ fn read_words(
         let tw = typo_word(ws, ars);
         match comma_at {
             Some(k) if k > 0 && k < n => {
-                assemble(ws, ars, &all[..k], &all[k..], false, cands, explain, tw)
+                assemble::<EXPLAIN>(ws, ars, &all[..k], &all[k..], false, cands, tw)
             }
             _ => {
                 let first = ws[0].surname_rank;
                 let last = ws[n - 1].surname_rank;
                 // Surname first is the Korean order and always a candidate.
-                assemble(ws, ars, &all[..1], &all[1..], false, cands, explain, tw);
+                assemble::<EXPLAIN>(ws, ars, &all[..1], &all[1..], false, cands, tw);
                 // Given name first ("Chol Jin Kim"): when the last word is a
                 // surname and the first is not, or is a rarer one ("Sung Kim").
                 let last_first = match (first, last) {
@@ -2413,16 +2714,7 @@ fn read_words(
                     _ => false,
                 };
                 if last_first && cands.len() < MAX_CANDS {
-                    assemble(
-                        ws,
-                        ars,
-                        &all[n - 1..],
-                        &all[..n - 1],
-                        true,
-                        cands,
-                        explain,
-                        tw,
-                    );
+                    assemble::<EXPLAIN>(ws, ars, &all[n - 1..], &all[..n - 1], true, cands, tw);
                 }
             }
         }
@@ -2434,7 +2726,7 @@ fn read_words(
         let alts_of = |k: usize| -> (&Arena, &[Alt]) {
             let w = &ws[k];
             let ar = ars.of(w);
-            match (&w.pinyin_surname, k == 0 && n > 1) {
+            match (w.pinyin_surname(ar), k == 0 && n > 1) {
                 (Some(a), true) => (ar, std::slice::from_ref(a)),
                 _ => (ar, ar.list(w.pinyin)),
             }
@@ -2477,7 +2769,6 @@ fn read_words(
             }
         }
     }
-    r
 }
 
 #[cfg(test)]
@@ -2535,6 +2826,22 @@ mod tests {
         let a = read("김정리", false);
         let b = read("김정이", false);
         assert_ne!(a.cands[0].syl, b.cands[0].syl);
+    }
+
+    #[test]
+    fn words_stay_small() {
+        // The memo holds one `Word` per Latin word and names copy them.
+        assert!(std::mem::size_of::<Word>() <= 64);
+    }
+
+    #[test]
+    fn options_at_a_position_fit_the_plan_buffer() {
+        // `plan_at` collects a position's options in `OPTS_AT` slots: every
+        // combination of the spellings that can start with the same two
+        // letters must fit.
+        let idx = index();
+        let most = |sets: &[u64]| sets.iter().map(|s| s.count_ones()).max().unwrap_or(0) as usize;
+        assert!(most(&idx.on) * most(&idx.v) * most(&idx.co) <= OPTS_AT);
     }
 
     #[test]
