@@ -189,7 +189,12 @@ impl PreparedNames for CrossPrepared {
             return (true, g);
         }
         let n = match (self.keys.get(i), self.keys.get(j)) {
-            (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => tumen_names::score(a, b),
+            // Below `floor` any value below it will do (but "the same name"
+            // must be decided exactly): unrelated names are cut short
+            // inside tumen-names.
+            (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => {
+                tumen_names::score_at_least(a, b, floor.min(tumen_names::SAME_THRESHOLD))
+            }
             _ => 0.0,
         };
         (g_same || n >= tumen_names::SAME_THRESHOLD, g.max(n))

@@ -453,11 +453,15 @@ mod tests {
             let la = (next() % 65) as usize;
             let lb = (next() % 70) as usize;
             let alpha = 2 + next() % 5;
-            let a: Vec<char> = (0..la).map(|_| char::from(b'0' + (next() % alpha) as u8)).collect();
+            let a: Vec<char> = (0..la)
+                .map(|_| char::from(b'0' + (next() % alpha) as u8))
+                .collect();
             let mut b: Vec<char> = a.iter().copied().take(lb).collect();
             // Edit a copy (swaps, substitutions, deletions) or draw afresh.
             if next() % 3 == 0 {
-                b = (0..lb).map(|_| char::from(b'0' + (next() % alpha) as u8)).collect();
+                b = (0..lb)
+                    .map(|_| char::from(b'0' + (next() % alpha) as u8))
+                    .collect();
             } else {
                 for _ in 0..next() % 4 {
                     if b.len() > 1 {
