@@ -434,6 +434,35 @@ fn canonical_sex(v: &str) -> String {
     }
 }
 
+/// Field kinds that compare alike, as constants for the per-class
+/// instantiations of [`FieldComparator::level_in`].
+pub(crate) mod class {
+    pub const NAME: u8 = 0;
+    pub const DATE: u8 = 1;
+    /// Sex, category: same or different.
+    pub const FLAG: u8 = 2;
+    /// Identifier, postcode: up to two edits.
+    pub const EDIT2: u8 = 3;
+    /// Number: one edit.
+    pub const EDIT1: u8 = 4;
+    pub const PLACE: u8 = 5;
+    /// Address, free text.
+    pub const TEXT: u8 = 6;
+}
+
+/// The [`class`] of a field kind.
+pub(crate) fn class_of(kind: FieldKind) -> u8 {
+    match kind {
+        FieldKind::PersonName | FieldKind::Surname | FieldKind::GivenName => class::NAME,
+        FieldKind::BirthDate | FieldKind::Date => class::DATE,
+        FieldKind::Sex | FieldKind::Category => class::FLAG,
+        FieldKind::Identifier | FieldKind::Postcode => class::EDIT2,
+        FieldKind::Number => class::EDIT1,
+        FieldKind::Place => class::PLACE,
+        FieldKind::Address | FieldKind::Text => class::TEXT,
+    }
+}
+
 /// Everything precomputed for one field.
 pub(crate) struct FieldComparator {
     pub kind: FieldKind,
@@ -575,43 +604,46 @@ impl FieldComparator {
         }
     }
 
-    /// Whether the value with this code is usable (dates that do not parse
-    /// count as missing).
-    #[inline]
-    fn present(&self, code: u32) -> bool {
-        if code == 0 {
-            return false;
-        }
-        if !self.dates.is_empty() {
-            return matches!(self.dates.get(code as usize - 1), Some(Some(_)));
-        }
-        true
-    }
-
-    /// The comparison level of two value codes (0 = missing).
+    /// The comparison level of two value codes (0 = missing; dates that do
+    /// not parse count as missing).
     #[inline]
     pub(crate) fn level(&self, ca: u32, cb: u32) -> u8 {
-        if !self.present(ca) || !self.present(cb) {
+        match class_of(self.kind) {
+            class::NAME => self.level_in::<{ class::NAME }>(ca, cb),
+            class::DATE => self.level_in::<{ class::DATE }>(ca, cb),
+            class::FLAG => self.level_in::<{ class::FLAG }>(ca, cb),
+            class::EDIT2 => self.level_in::<{ class::EDIT2 }>(ca, cb),
+            class::EDIT1 => self.level_in::<{ class::EDIT1 }>(ca, cb),
+            class::PLACE => self.level_in::<{ class::PLACE }>(ca, cb),
+            _ => self.level_in::<{ class::TEXT }>(ca, cb),
+        }
+    }
+
+    /// [`FieldComparator::level`] for a field of class `C` (which must be
+    /// `class_of(self.kind)`): the loops over many pairs are instantiated
+    /// per class, so the kind is not dispatched again for every pair.
+    #[inline(always)]
+    pub(crate) fn level_in<const C: u8>(&self, ca: u32, cb: u32) -> u8 {
+        if ca == 0 || cb == 0 {
             return 0;
         }
         let (i, j) = (ca as usize - 1, cb as usize - 1);
-        let exact = ca == cb || self.norm_id.get(i) == self.norm_id.get(j);
-        match self.kind {
-            FieldKind::BirthDate | FieldKind::Date => {
-                match (self.dates.get(i), self.dates.get(j)) {
-                    (Some(Some(a)), Some(Some(b))) => date::date_level(a, b),
-                    _ => 0,
-                }
-            }
-            _ if exact => 1,
-            FieldKind::PersonName | FieldKind::Surname | FieldKind::GivenName => {
-                match &self.name_cache {
-                    Some(c) => c.get_or(i, j, || self.name_level(i, j)),
-                    None => self.name_level(i, j),
-                }
-            }
-            FieldKind::Sex | FieldKind::Category => 2,
-            FieldKind::Identifier | FieldKind::Postcode => {
+        if C == class::DATE {
+            return match (self.dates.get(i), self.dates.get(j)) {
+                (Some(Some(a)), Some(Some(b))) => date::date_level(a, b),
+                _ => 0,
+            };
+        }
+        if ca == cb || self.norm_id.get(i) == self.norm_id.get(j) {
+            return 1;
+        }
+        match C {
+            class::NAME => match &self.name_cache {
+                Some(c) => c.get_or(i, j, || self.name_level(i, j)),
+                None => self.name_level(i, j),
+            },
+            class::FLAG => 2,
+            class::EDIT2 => {
                 if self.bags[i].edit_lower_bound(&self.bags[j]) > 2 {
                     return 4;
                 }
@@ -621,7 +653,7 @@ impl FieldComparator {
                     _ => 4,
                 }
             }
-            FieldKind::Number => {
+            class::EDIT1 => {
                 if self.bags[i].edit_lower_bound(&self.bags[j]) <= 1
                     && osa_distance_bounded(&self.chars[i], &self.chars[j], 1) <= 1
                 {
@@ -630,14 +662,14 @@ impl FieldComparator {
                     3
                 }
             }
-            FieldKind::Place => {
+            class::PLACE => {
                 if self.jw_at_least(i, j, 0.9) {
                     2
                 } else {
                     3
                 }
             }
-            FieldKind::Address | FieldKind::Text => {
+            _ => {
                 if self.jw_at_least(i, j, 0.9) {
                     2
                 } else if token_jaccard(&self.tokens[i], &self.tokens[j]) >= 0.5 {

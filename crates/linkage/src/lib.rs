@@ -318,8 +318,19 @@ impl LinkResult {
 /// agreement (lowest non-missing level) counts.
 #[inline]
 fn field_level(fc: &FieldComparator, col: &data::Column, a: u32, b: u32) -> (u8, u32, u32) {
+    field_level_with(col, a, b, |x, y| fc.level(x, y))
+}
+
+/// [`field_level`] with the level function given (a per-class instance).
+#[inline(always)]
+fn field_level_with(
+    col: &data::Column,
+    a: u32,
+    b: u32,
+    level: impl Fn(u32, u32) -> u8,
+) -> (u8, u32, u32) {
     let (ca, cb) = (col.codes[a as usize], col.codes[b as usize]);
-    let l = fc.level(ca, cb);
+    let l = level(ca, cb);
     if l == 1 || !col.has_alternates() {
         return (l, ca, cb);
     }
@@ -330,7 +341,7 @@ fn field_level(fc: &FieldComparator, col: &data::Column, a: u32, b: u32) -> (u8,
     let mut best = (l, ca, cb);
     for &x in std::iter::once(&ca).chain(xa) {
         for &y in std::iter::once(&cb).chain(xb) {
-            let l = fc.level(x, y);
+            let l = level(x, y);
             if l != 0 && (best.0 == 0 || l < best.0) {
                 best = (l, x, y);
                 if l == 1 {
@@ -340,6 +351,41 @@ fn field_level(fc: &FieldComparator, col: &data::Column, a: u32, b: u32) -> (u8,
         }
     }
     best
+}
+
+/// Calls `sink(k, level)` for each of `pairs` on one field, with the loop
+/// instantiated for the field's class (see [`FieldComparator::level_in`]).
+#[inline]
+fn for_each_level(
+    fc: &FieldComparator,
+    col: &data::Column,
+    pairs: &[(u32, u32)],
+    mut sink: impl FnMut(usize, u8),
+) {
+    #[inline(always)]
+    fn run<const C: u8>(
+        fc: &FieldComparator,
+        col: &data::Column,
+        pairs: &[(u32, u32)],
+        sink: &mut impl FnMut(usize, u8),
+    ) {
+        for (k, &(a, b)) in pairs.iter().enumerate() {
+            sink(
+                k,
+                field_level_with(col, a, b, |x, y| fc.level_in::<C>(x, y)).0,
+            );
+        }
+    }
+    use compare::class;
+    match compare::class_of(fc.kind) {
+        class::NAME => run::<{ class::NAME }>(fc, col, pairs, &mut sink),
+        class::DATE => run::<{ class::DATE }>(fc, col, pairs, &mut sink),
+        class::FLAG => run::<{ class::FLAG }>(fc, col, pairs, &mut sink),
+        class::EDIT2 => run::<{ class::EDIT2 }>(fc, col, pairs, &mut sink),
+        class::EDIT1 => run::<{ class::EDIT1 }>(fc, col, pairs, &mut sink),
+        class::PLACE => run::<{ class::PLACE }>(fc, col, pairs, &mut sink),
+        _ => run::<{ class::TEXT }>(fc, col, pairs, &mut sink),
+    }
 }
 
 #[inline]
@@ -391,9 +437,7 @@ fn gamma_fields(
         .zip(out.chunks_mut(FIELD_BLOCK * nf))
     {
         for (f, (fc, col)) in comparators.iter().zip(&data.columns).enumerate() {
-            for (&(a, b), row) in block.iter().zip(g.chunks_exact_mut(nf)) {
-                row[f] = field_level(fc, col, a, b).0;
-            }
+            for_each_level(fc, col, block, |k, l| g[k * nf + f] = l);
         }
     }
 }
@@ -411,12 +455,11 @@ fn level_counts(
         .zip(&data.columns)
         .map(|(fc, col)| {
             let mut c = vec![0u64; usize::from(fc.nlevels) + 1];
-            for &(a, b) in pairs {
-                let l = usize::from(field_level(fc, col, a, b).0);
-                if let Some(x) = c.get_mut(l) {
+            for_each_level(fc, col, pairs, |_, l| {
+                if let Some(x) = c.get_mut(usize::from(l)) {
                     *x += 1;
                 }
-            }
+            });
             c
         })
         .collect()
