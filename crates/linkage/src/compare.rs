@@ -316,9 +316,10 @@ impl Bag {
     /// An upper bound of the Jaro–Winkler similarity of the two strings
     /// (prefix scale 0.1, as [`crate::strsim::jaro_winkler`]) when their
     /// common prefix is at most `prefix` characters (pass 4 when unknown):
-    /// with at most `m` matches and no transpositions, Jaro ≤ (m/|a| + m/|b|
-    /// + 1) / 3, and the prefix adds `min(prefix, 4)` tenths of what is left.
-    /// (The comparisons use [`Bag::jw_surely_below`]; this is its reference.)
+    /// with at most `m` matches and no transpositions, Jaro ≤ (m/|a| +
+    /// m/|b| + 1) / 3, and the prefix adds `min(prefix, 4)` tenths of what
+    /// is left. The comparisons use [`Bag::jw_surely_below`]; this is its
+    /// reference.
     #[cfg(test)]
     pub(crate) fn jw_upper_bound(&self, other: &Bag, prefix: usize) -> f64 {
         let m = self.jaro_matches_bound(other);
