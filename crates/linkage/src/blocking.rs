@@ -638,6 +638,41 @@ mod tests {
         assert_eq!(got, vec![(0, 1), (0, 3), (1, 4)]);
     }
 
+    /// A rule's own pairs (what EM trains on) are exactly the union's
+    /// pairs that share one of the rule's keys: the session is taken from
+    /// the candidates by `in_rule` instead of being enumerated again.
+    #[test]
+    fn in_rule_picks_each_rules_pairs_out_of_the_union() {
+        let d = ds(&[
+            ("1", 0, "chol", "kim"),
+            ("2", 1, "chol", "kim"),
+            ("3", 1, "kim", "chol"),
+            ("4", 1, "chol", "pak"),
+            ("5", 0, "x", "kim"),
+            ("6", 0, "chol", "x"),
+            ("7", 1, "x", "pak"),
+        ]);
+        let rules: Vec<BlockingRule> = ["given", "sur", "any-order:given+sur"]
+            .iter()
+            .map(|r| BlockingRule::parse(r).unwrap())
+            .collect();
+        for mode in [LinkMode::Dedupe, LinkMode::Link] {
+            let mut blocks = plan(&d, &GenericNames, &rules, mode, 100).unwrap();
+            let union = blocks.union_pairs(&d, mode, 2);
+            for ri in 0..rules.len() {
+                let mut own = blocks.rule_pairs(ri, false, &d, mode, 2);
+                own.sort_unstable();
+                let mut picked: Vec<(u32, u32)> = union
+                    .iter()
+                    .copied()
+                    .filter(|&(a, b)| blocks.in_rule(ri, a, b))
+                    .collect();
+                picked.sort_unstable();
+                assert_eq!(picked, own, "rule {ri} {mode:?}");
+            }
+        }
+    }
+
     #[test]
     fn prefix_transform() {
         let d = ds(&[
