@@ -496,6 +496,31 @@ pub(crate) fn par_chunks_min<T: Sync, R: Send>(
     })
 }
 
+/// Runs `f` over `0..n` split in `threads` consecutive ranges (one range
+/// below 10,000 items); results keep order.
+fn par_ranges<R: Send>(
+    n: usize,
+    threads: usize,
+    f: impl Fn(std::ops::Range<usize>) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.max(1);
+    if threads == 1 || n < 10_000 {
+        return vec![f(0..n)];
+    }
+    let size = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        let f = &f;
+        let handles: Vec<_> = (0..n)
+            .step_by(size)
+            .map(|lo| s.spawn(move || f(lo..(lo + size).min(n))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
+}
+
 /// How many pairs the mode allows in all (the prior's denominator).
 fn possible_pairs(data: &Dataset, mode: LinkMode) -> u128 {
     let n = data.len() as u128;
@@ -728,21 +753,31 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
         }
         let mut labelled_gamma = vec![0u8; labelled.len() * nf];
         gamma_fields(&comparators, data, &labelled, &mut labelled_gamma);
-        let rows = session
-            .iter()
-            .map(|&k| (&gamma[k * nf..(k + 1) * nf], &pairs[k]))
-            .chain(labelled_gamma.chunks_exact(nf).zip(&labelled));
-        let mut pats = Patterns::default();
-        let mut row = vec![0u8; nf];
-        for (g, pr) in rows {
-            row.copy_from_slice(g);
-            for (f, u) in used.iter().enumerate() {
-                if *u {
-                    row[f] = 0;
+        let count = |rows: &mut dyn Iterator<Item = (&[u8], &(u32, u32))>| {
+            let mut p = Patterns::default();
+            let mut row = vec![0u8; nf];
+            for (g, pr) in rows {
+                row.copy_from_slice(g);
+                for (f, u) in used.iter().enumerate() {
+                    if *u {
+                        row[f] = 0;
+                    }
                 }
+                p.add(&row, label_of(pr), 1.0);
             }
-            pats.add(&row, label_of(pr), 1.0);
+            p
+        };
+        let mut pats = Patterns::default();
+        for p in par_chunks(&session, threads, |ks| {
+            count(
+                &mut ks
+                    .iter()
+                    .map(|&k| (&gamma[k * nf..(k + 1) * nf], &pairs[k])),
+            )
+        }) {
+            pats.merge(p);
         }
+        pats.merge(count(&mut labelled_gamma.chunks_exact(nf).zip(&labelled)));
         if pats.total() == 0.0 {
             continue;
         }
@@ -761,11 +796,17 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
     }
     let all_pairs = possible_pairs(data, req.mode).max(1) as f64;
     let cand_pats = {
-        let mut p = Patterns::default();
-        for (k, pr) in pairs.iter().enumerate() {
-            p.add(&gamma[k * nf..(k + 1) * nf], label_of(pr), 1.0);
+        let mut all = Patterns::default();
+        for p in par_ranges(pairs.len(), threads, |range| {
+            let mut p = Patterns::default();
+            for k in range {
+                p.add(&gamma[k * nf..(k + 1) * nf], label_of(&pairs[k]), 1.0);
+            }
+            p
+        }) {
+            all.merge(p);
         }
-        p
+        all
     };
     // A field named in every blocking rule has no session that can see it:
     // estimate its m on the whole candidate set instead (with the other

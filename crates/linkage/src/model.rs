@@ -136,6 +136,14 @@ impl Patterns {
         self.nf = self.nf.max(gamma.len());
         *self.map.entry((pack(gamma), label)).or_insert(0.0) += n;
     }
+    /// Adds all of `other`'s counts (counts are whole numbers of pairs,
+    /// so the order of merging does not change a sum).
+    pub fn merge(&mut self, other: Patterns) {
+        self.nf = self.nf.max(other.nf);
+        for (k, c) in other.map {
+            *self.map.entry(k).or_insert(0.0) += c;
+        }
+    }
     pub fn total(&self) -> f64 {
         self.map.values().sum()
     }
