@@ -1470,8 +1470,9 @@ fn dedup<'s>(items: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
 }
 
 /// Rows from which an import into an empty archive analyses the tables
-/// before its COMMIT (the service optimizes after imports of 10,000 rows).
-const ANALYZE_IN_BATCH: usize = 10_000;
+/// before its COMMIT (the service optimizes after imports of 10,000 rows),
+/// and from which a batch frees its bookkeeping on another thread.
+const ANALYZE_IN_BATCH: usize = if cfg!(test) { 32 } else { 10_000 };
 
 /// Staged facet rows from which a flush sorts on two threads: below this,
 /// starting a thread costs more than it saves.
@@ -1770,23 +1771,38 @@ impl<'a> SqliteBatch<'a> {
             refs,
             ..
         } = &mut *st;
-        let name = |k: u32| names.get(k as usize).map(|s| s.as_str()).unwrap_or("");
+        // Rows are relabelled with their key's rank first, so that the sorts
+        // compare plain integers instead of looking a rank up per
+        // comparison; `by_rank` names them again.
+        let mut by_rank: Vec<&str> = vec![""; names.len()];
+        for (k, n) in names.iter().enumerate() {
+            if let Some(slot) = by_rank.get_mut(r(k as u32) as usize) {
+                *slot = n.as_str();
+            }
+        }
+        let name = |k: u32| by_rank.get(k as usize).copied().unwrap_or("");
         let sort_dated = |rows: &mut Vec<(u32, i64, i64, i64, i64)>| {
-            rows.sort_unstable_by_key(|&(k, w, lo, _, rid)| (r(k), w, lo, rid))
+            rows.iter_mut().for_each(|row| row.0 = r(row.0));
+            rows.sort_unstable_by_key(|&(k, w, lo, _, rid)| (k, w, lo, rid))
+        };
+        let sort_refs = |rows: &mut Vec<(u32, i64)>| {
+            rows.iter_mut().for_each(|row| row.0 = r(row.0));
+            rows.sort_unstable()
         };
         if places.len() + terms.len() + refs.len() >= PARALLEL_SORT {
             // A large import's flush is the end of it: the thread that fed
-            // the batch has nothing left to do, so the term rows (the
-            // largest set) are sorted on that other core meanwhile.
+            // the batch has nothing left to do, so the reference rows (the
+            // largest set, about as many as the other two) are sorted on
+            // that other core meanwhile.
             std::thread::scope(|sc| {
-                sc.spawn(|| sort_dated(terms));
+                sc.spawn(|| sort_refs(refs));
+                sort_dated(terms);
                 sort_dated(places);
-                refs.sort_unstable_by_key(|&(k, rid)| (r(k), rid));
             });
         } else {
             sort_dated(places);
             sort_dated(terms);
-            refs.sort_unstable_by_key(|&(k, rid)| (r(k), rid));
+            sort_refs(refs);
         }
         for (table, key, rows) in [
             ("record_places", "place", &*places),
@@ -2163,6 +2179,16 @@ impl<'a> SqliteBatch<'a> {
         // statistics inside its transaction, while every page is still in
         // the cache: after COMMIT the return to WAL empties the cache, and
         // the same ANALYZE would read and decrypt the pages again.
+        if self.rows >= ANALYZE_IN_BATCH {
+            // The set of known ids and the interned facet keys are no longer
+            // needed: a large import frees them (a million strings and
+            // more) on another thread while this one commits.
+            let known = std::mem::take(&mut self.known);
+            let staged = std::mem::take(&mut *self.staged.borrow_mut());
+            let _ = std::thread::Builder::new()
+                .name("tumen-store-free".into())
+                .spawn(move || drop((known, staged)));
+        }
         let analyze = self.bulk && self.rows >= ANALYZE_IN_BATCH;
         if analyze {
             self.conn

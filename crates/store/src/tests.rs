@@ -1735,6 +1735,53 @@ fn a_prepared_put_writes_and_fails_exactly_as_a_put() {
 }
 
 #[test]
+fn a_large_import_into_an_empty_archive_analyses_before_its_commit() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    let stats = |s: &SqliteStore| -> i64 {
+        s.conn()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(stats(&s), 0);
+    // A rolled-back import leaves no statistics behind.
+    let mut b = s.begin_import("importer").unwrap();
+    for i in 0..40 {
+        b.put(person(&format!("prs-{i:03}"), "x")).unwrap();
+    }
+    b.put(act("act-1", 1, 1, "plc-none", "act_type:arrest", "prs-001"))
+        .unwrap();
+    assert!(b.commit().is_err());
+    assert_eq!((stats(&s), s.stats_fresh.get()), (0, false));
+    let mut b = s.begin_import("importer").unwrap();
+    for i in 0..40 {
+        b.put(person(&format!("prs-{i:03}"), "x")).unwrap();
+    }
+    b.commit().unwrap();
+    // Analysed inside the import's transaction: the optimize that follows
+    // has nothing to do (once); the archive is back in WAL mode.
+    assert_eq!((stats(&s), s.stats_fresh.get()), (1, true));
+    let rows: i64 = s
+        .conn()
+        .query_row("SELECT count(*) FROM sqlite_stat1", [], |r| r.get(0))
+        .unwrap();
+    assert!(rows > 0);
+    s.optimize().unwrap();
+    assert!(!s.stats_fresh.get());
+    s.optimize().unwrap();
+    let mode: String = s
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(count_rows(&s, "records"), 40);
+}
+
+#[test]
 fn migration_8_keeps_every_revision_and_the_append_only_triggers() {
     let d = tempfile::tempdir().unwrap();
     version_5_archive(d.path());
