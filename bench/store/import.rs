@@ -10,7 +10,8 @@
 //! `TUMEN_BENCH_PAGE_SIZE` (default: what `tumen init` uses, 4096; e.g.
 //! `16384` to measure larger pages, recorded in the keyring),
 //! `TUMEN_BENCH_IMPORT_ONLY=1` (only the imports: no key derivation, no
-//! model-alone pass, no queries — for running under callgrind or perf).
+//! model-alone pass, no queries — for running under callgrind or perf;
+//! with `TUMEN_BENCH_ENCRYPTED_FIRST=1` the encrypted import runs first).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -316,10 +317,17 @@ fn main() {
     // minutes under callgrind).
     let import_only = std::env::var("TUMEN_BENCH_IMPORT_ONLY").is_ok_and(|v| v == "1");
     if import_only {
-        for (label, cipher, sub) in [
+        let mut runs = [
             ("unencrypted", Cipher::NoneBenchmarkOnly, "plain"),
             ("encrypted (SQLCipher)", Cipher::Sqlcipher, "enc"),
-        ] {
+        ];
+        // The second import of a process runs on a heap and a page cache
+        // the first one left behind: TUMEN_BENCH_ENCRYPTED_FIRST=1 swaps
+        // the order, to see what that costs the overhead figure.
+        if std::env::var("TUMEN_BENCH_ENCRYPTED_FIRST").is_ok_and(|v| v == "1") {
+            runs.reverse();
+        }
+        for (label, cipher, sub) in runs {
             if std::env::var("TUMEN_BENCH_ENCRYPTED_ONLY").is_ok_and(|v| v == "1")
                 && cipher != Cipher::Sqlcipher
             {
