@@ -2189,14 +2189,17 @@ impl<'a> SqliteBatch<'a> {
                 .name("tumen-store-free".into())
                 .spawn(move || drop((known, staged)));
         }
-        let analyze = self.bulk && self.rows >= ANALYZE_IN_BATCH;
-        if analyze {
-            self.conn
+        // Statistics only help later queries: if ANALYZE fails, the import
+        // still commits (the statement alone is undone) and `optimize()`
+        // runs as before.
+        let analyzed = self.bulk
+            && self.rows >= ANALYZE_IN_BATCH
+            && self
+                .conn
                 .execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")
-                .ctx("analysing")?;
-        }
+                .is_ok();
         self.conn.execute_batch("COMMIT").ctx("committing")?;
-        self.stats_fresh.set(analyze);
+        self.stats_fresh.set(analyzed);
         self.done = true;
         Ok(std::mem::take(&mut self.summary))
     }
