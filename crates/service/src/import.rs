@@ -7,9 +7,10 @@
 //! preparation run on one core while SQLite (and SQLCipher) write on the
 //! other. The writer sends each chunk back once written, so that its memory
 //! is freed by the thread that allocated it (glibc's allocator makes a
-//! thread that frees another thread's memory pay for that thread's arena). Every row is checked even after the first problem, so the user
-//! gets every row's errors at once; if there is any, the transaction is
-//! rolled back and nothing is written.
+//! thread that frees another thread's memory pay for that thread's arena).
+//! Every row is checked even after the first problem, so the user gets
+//! every row's errors at once; if there is any, the transaction is rolled
+//! back and nothing is written.
 
 use crate::error::{RowProblem, ServiceError};
 use crate::session::{Session, field_problems, load_vocabularies};
