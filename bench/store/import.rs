@@ -8,7 +8,10 @@
 //! Environment: `TUMEN_BENCH_ACTS` (default 1,000,000), `TUMEN_BENCH_DIR`
 //! (default a temporary directory), `TUMEN_BENCH_QUERIES` (default 50),
 //! `TUMEN_BENCH_PAGE_SIZE` (default: what `tumen init` uses, 4096; e.g.
-//! `16384` to measure larger pages, recorded in the keyring).
+//! `16384` to measure larger pages, recorded in the keyring),
+//! `TUMEN_BENCH_IMPORT_ONLY=1` (only the imports: no key derivation, no
+//! model-alone pass, no queries — for running under callgrind or perf;
+//! with `TUMEN_BENCH_ENCRYPTED_FIRST=1` the encrypted import runs first).
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -309,6 +312,39 @@ fn main() {
         std::fs::metadata(&data).map(|m| m.len()).unwrap_or(0) as f64 / 1e6,
         t.elapsed().as_secs_f64()
     );
+
+    // Under a profiler only the imports matter (Argon2id alone would take
+    // minutes under callgrind).
+    let import_only = std::env::var("TUMEN_BENCH_IMPORT_ONLY").is_ok_and(|v| v == "1");
+    if import_only {
+        let mut runs = [
+            ("unencrypted", Cipher::NoneBenchmarkOnly, "plain"),
+            ("encrypted (SQLCipher)", Cipher::Sqlcipher, "enc"),
+        ];
+        // The second import of a process runs on a heap and a page cache
+        // the first one left behind: TUMEN_BENCH_ENCRYPTED_FIRST=1 swaps
+        // the order, to see what that costs the overhead figure.
+        if std::env::var("TUMEN_BENCH_ENCRYPTED_FIRST").is_ok_and(|v| v == "1") {
+            runs.reverse();
+        }
+        for (label, cipher, sub) in runs {
+            if std::env::var("TUMEN_BENCH_ENCRYPTED_ONLY").is_ok_and(|v| v == "1")
+                && cipher != Cipher::Sqlcipher
+            {
+                continue;
+            }
+            let dir = base.join(sub);
+            let _ = std::fs::remove_dir_all(&dir);
+            let (n, secs, cpu) = import(&dir, &data, cipher, total);
+            assert_eq!(n, total, "every record imported");
+            println!(
+                "import {label}: {n} records in {secs:.1} s wall = {:.0} records/s; {cpu:.2} s CPU (both threads); files {:.0} MB",
+                n as f64 / secs,
+                dir_size(&dir) as f64 / 1e6
+            );
+        }
+        return;
+    }
 
     // Key derivation with the production parameters.
     let kdf_dir = base.join("kdf");

@@ -1,12 +1,16 @@
 //! All-or-nothing imports.
 //!
 //! The caller (the CLI) parses its file into [`ImportItem`]s, numbered by
-//! line. This thread checks access and validates each record, then hands it
-//! to a writer thread that owns the store's transaction — so parsing and
-//! validation run on one core while SQLite (and SQLCipher) write on the
-//! other. Every row is checked even after the first problem, so the user
-//! gets every row's errors at once; if there is any, the transaction is
-//! rolled back and nothing is written.
+//! line. This thread checks access, validates each record and prepares its
+//! rows ([`Prepared`]: body hash, index keys), then hands it to a writer
+//! thread that owns the store's transaction — so parsing, validation and
+//! preparation run on one core while SQLite (and SQLCipher) write on the
+//! other. The writer sends each chunk back once written, so that its memory
+//! is freed by the thread that allocated it (glibc's allocator makes a
+//! thread that frees another thread's memory pay for that thread's arena).
+//! Every row is checked even after the first problem, so the user gets
+//! every row's errors at once; if there is any, the transaction is rolled
+//! back and nothing is written.
 
 use crate::error::{RowProblem, ServiceError};
 use crate::session::{Session, field_problems, load_vocabularies};
@@ -14,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::mpsc;
 use tumen_model::{FieldError, Record, RecordId};
 use tumen_protect::{Operation, Role, check};
-use tumen_store::{BatchSummary, Expect, Put, Store};
+use tumen_store::{BatchSummary, Expect, Prepared, Put, Store};
 
 /// One input row: its line number (for messages) and the parsed record, or
 /// why it could not be parsed.
@@ -55,7 +59,7 @@ const MAX_PROBLEMS: usize = 10_000;
 const CHUNK: usize = 512;
 
 enum Msg {
-    Rows(Vec<(u64, Put)>),
+    Rows(Vec<(u64, Prepared)>),
     End { commit: bool },
 }
 
@@ -79,6 +83,7 @@ fn write_all(
     store: &mut dyn Store,
     actor: &tumen_protect::Actor,
     rx: mpsc::Receiver<Msg>,
+    spent: mpsc::Sender<Vec<(u64, Prepared)>>,
 ) -> Result<(Option<BatchSummary>, Problems), ServiceError> {
     let mut problems = Problems {
         list: Vec::new(),
@@ -92,7 +97,8 @@ fn write_all(
     for msg in rx {
         match msg {
             Msg::Rows(rows) => {
-                for (line, put) in rows {
+                for (line, prepared) in &rows {
+                    let (line, put) = (*line, prepared.put());
                     if actor.role != Role::Administrator {
                         let mut bad = None;
                         for t in put.index.refs.iter().filter(|t| **t != put.envelope.id) {
@@ -147,8 +153,10 @@ fn write_all(
                     }
                     lines.push(line);
                     // Row errors are collected by the batch and reported by check().
-                    let _ = batch.put(put);
+                    let _ = batch.put_prepared(prepared);
                 }
+                // Freed over there; if the producer is gone, here.
+                let _ = spent.send(rows);
             }
             Msg::End { commit: c } => {
                 commit = c;
@@ -209,9 +217,10 @@ impl Session<'_> {
         let mut rows = 0u64;
         let result = std::thread::scope(|scope| {
             let (tx, rx) = mpsc::sync_channel::<Msg>(8);
+            let (spent_tx, spent) = mpsc::channel::<Vec<(u64, Prepared)>>();
             let writer_actor = actor.clone();
-            let writer = scope.spawn(move || write_all(store, &writer_actor, rx));
-            let mut chunk: Vec<(u64, Put)> = Vec::with_capacity(CHUNK);
+            let writer = scope.spawn(move || write_all(store, &writer_actor, rx, spent_tx));
+            let mut chunk: Vec<(u64, Prepared)> = Vec::with_capacity(CHUNK);
             let mut writer_gone = false;
             for item in &mut *items {
                 rows += 1;
@@ -259,9 +268,18 @@ impl Session<'_> {
                                 body: rec.to_json(),
                                 expect,
                             };
-                            chunk.push((item.line, put));
+                            chunk.push((item.line, Prepared::new(put)));
                             if chunk.len() >= CHUNK {
-                                let full = std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK));
+                                // Reuse a written chunk's buffer (dropping
+                                // its rows here) rather than allocate one.
+                                let next = match spent.try_recv() {
+                                    Ok(mut v) => {
+                                        v.clear();
+                                        v
+                                    }
+                                    Err(_) => Vec::with_capacity(CHUNK),
+                                };
+                                let full = std::mem::replace(&mut chunk, next);
                                 if tx.send(Msg::Rows(full)).is_err() {
                                     writer_gone = true;
                                     break;

@@ -43,6 +43,36 @@ pub struct Put {
     pub expect: Expect,
 }
 
+/// A [`Put`] with everything the store derives from the put alone already
+/// derived: the body's SHA-256, the access groups as JSON, the search text,
+/// the date bounds and the keys of its index rows. Built with
+/// [`Prepared::new`] on any thread — an import builds it on the thread that
+/// parses and validates, so that the single writer thread spends its time
+/// writing — and written with [`Batch::put_prepared`]. A put the store would
+/// refuse as invalid is still a `Prepared`; writing it fails the row exactly
+/// as [`Batch::put`] would.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub(crate) put: Put,
+    /// `Err` holds the reason the put is invalid ([`StoreError::Invalid`]).
+    pub(crate) derived: Result<crate::sqlite::Derived, String>,
+}
+
+impl Prepared {
+    pub fn new(put: Put) -> Prepared {
+        let derived = crate::sqlite::derive(&put);
+        Prepared { put, derived }
+    }
+
+    pub fn put(&self) -> &Put {
+        &self.put
+    }
+
+    pub fn into_put(self) -> Put {
+        self.put
+    }
+}
+
 /// What a successful write did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Written {
@@ -231,6 +261,11 @@ impl LedgerLeaf {
 /// are allowed; [`Batch::check`] reports those that never appeared.
 pub trait Batch {
     fn put(&mut self, put: Put) -> Result<Written, StoreError>;
+    /// [`Batch::put`] of a put prepared beforehand (see [`Prepared`]). Takes
+    /// it by reference, so that the caller frees it on its own thread.
+    fn put_prepared(&mut self, put: &Prepared) -> Result<Written, StoreError> {
+        self.put(put.put.clone())
+    }
     fn delete(&mut self, id: &RecordId, expected_rev: Option<u64>) -> Result<Written, StoreError>;
     /// Read inside the transaction (sees this batch's earlier writes).
     fn get(&self, id: &RecordId) -> Result<Option<StoredRecord>, StoreError>;

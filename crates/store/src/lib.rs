@@ -29,8 +29,8 @@ pub mod sqlite;
 
 pub use accounts::{EvidenceLink, SecurityStore, SessionRow, UserRow};
 pub use api::{
-    Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Put, Revision, RowError,
-    Store, StoredRecord, VocabEntry, Written,
+    Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Prepared, Put, Revision,
+    RowError, Store, StoredRecord, VocabEntry, Written,
 };
 pub use error::StoreError;
 pub use keyring::{Cipher, KdfParams, KeyringError, RecoverySplit, SlotInfo};

@@ -55,6 +55,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "ledger_leaf_hashes",
         sql: include_str!("../migrations/0007_ledger_leaf_hashes.sql"),
     },
+    Migration {
+        version: 8,
+        name: "revisions_op_check",
+        sql: include_str!("../migrations/0008_revisions_op_check.sql"),
+    },
 ];
 
 /// The schema version this build creates.

@@ -98,6 +98,10 @@ pub struct SqliteStore {
     pub(crate) db_file: String,
     /// The evidence directory's name in `dir` (from the keyring).
     pub(crate) evidence_dir: String,
+    /// Set when a committed import already refreshed the planner's
+    /// statistics (see `SqliteBatch::finish`), so that the
+    /// [`SqliteStore::optimize`] an import is followed by has nothing to redo.
+    pub(crate) stats_fresh: std::cell::Cell<bool>,
 }
 
 fn sens_to_int(s: Sensitivity) -> i64 {
@@ -304,6 +308,7 @@ impl SqliteStore {
                 cipher: opts.cipher,
                 db_file: DB_FILE.to_string(),
                 evidence_dir: "evidence".to_string(),
+                stats_fresh: std::cell::Cell::new(false),
             }),
             Err(e) => {
                 // Leave the directory as we found it.
@@ -389,6 +394,7 @@ impl SqliteStore {
             cipher: keyring.cipher(),
             db_file: keyring.db_file().to_string(),
             evidence_dir: keyring.evidence_dir().to_string(),
+            stats_fresh: std::cell::Cell::new(false),
         })
     }
 
@@ -432,8 +438,13 @@ impl SqliteStore {
             .ctx("checkpointing the WAL")
     }
 
-    /// Refresh the query planner's statistics (worth doing after a large import).
+    /// Refresh the query planner's statistics (worth doing after a large
+    /// import). Does nothing right after an import that refreshed them
+    /// itself before its COMMIT.
     pub fn optimize(&self) -> Result<(), StoreError> {
+        if self.stats_fresh.replace(false) {
+            return Ok(());
+        }
         self.conn
             .execute_batch("PRAGMA analysis_limit = 1000; ANALYZE; PRAGMA optimize;")
             .ctx("analysing")
@@ -466,8 +477,10 @@ impl SqliteStore {
             }
             return Err(e);
         }
+        self.stats_fresh.set(false);
         let mut b = SqliteBatch {
             conn: &self.conn,
+            stats_fresh: &self.stats_fresh,
             origin: &self.origin,
             actor: actor.to_string(),
             at: now_rfc3339(),
@@ -482,6 +495,7 @@ impl SqliteStore {
             staged: std::cell::RefCell::new(Staged::default()),
             tombstones: true,
             bulk,
+            hot: RowStatements::default(),
         };
         b.next_seq = b
             .conn
@@ -917,7 +931,7 @@ impl Store for SqliteStore {
 
     fn put(&mut self, actor: &str, put: Put) -> Result<Written, StoreError> {
         let mut b = self.begin(actor)?;
-        let (rev, seq, op) = b.put_row(&put)?;
+        let (rev, seq, op) = b.put_row(&put, None)?;
         let w = Written {
             id: put.envelope.id,
             rev: rev as u64,
@@ -1320,6 +1334,8 @@ struct CheckedError {
 /// An open write transaction (`BEGIN IMMEDIATE` … `COMMIT`).
 struct SqliteBatch<'a> {
     conn: &'a Connection,
+    /// The store's [`SqliteStore::stats_fresh`].
+    stats_fresh: &'a std::cell::Cell<bool>,
     origin: &'a str,
     actor: String,
     at: String,
@@ -1343,6 +1359,40 @@ struct SqliteBatch<'a> {
     /// [`SqliteStore::leave_wal`]); the connection returns to WAL when the
     /// batch ends, committed or not.
     bulk: bool,
+    /// The per-row INSERTs, prepared once for the batch.
+    hot: RowStatements<'a>,
+}
+
+/// The three INSERTs every created record runs, held by the batch instead
+/// of looked up in rusqlite's statement cache on every row (which hashes
+/// and compares the SQL text, and hands the statement back on drop: a few
+/// per cent of an import's writer thread). Prepared on first use.
+#[derive(Default)]
+struct RowStatements<'a> {
+    record: Option<rusqlite::Statement<'a>>,
+    revision: Option<rusqlite::Statement<'a>>,
+    leaf: Option<rusqlite::Statement<'a>>,
+}
+
+const INSERT_RECORD: &str = "INSERT INTO records (id, kind, sensitivity, access_groups, has_groups, rev, head_seq, created_seq, \
+     date_lo, date_hi, parent, text, facet_keys) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)";
+const INSERT_REVISION: &str = "INSERT INTO revisions (seq, origin, id, rev, op, actor, at, kind, sensitivity, access_groups, body, body_sha256) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+const INSERT_LEAF: &str =
+    "INSERT INTO ledger (seq, leaf, rev_seq, leaf_hash) VALUES (?1, x'', ?2, ?3)";
+
+/// The statement in `slot`, prepared from `sql` the first time.
+fn held<'s, 'a>(
+    slot: &'s mut Option<rusqlite::Statement<'a>>,
+    conn: &'a Connection,
+    sql: &str,
+) -> Result<&'s mut rusqlite::Statement<'a>, StoreError> {
+    if slot.is_none() {
+        *slot = Some(conn.prepare(sql).ctx("preparing an insert")?);
+    }
+    // Just filled if it was empty.
+    slot.as_mut()
+        .ok_or(StoreError::Invalid("no statement".into()))
 }
 
 /// Staged facet rows flush to the database once this many are waiting, so
@@ -1418,6 +1468,15 @@ fn dedup<'s>(items: impl Iterator<Item = &'s str>) -> Vec<&'s str> {
     }
     out
 }
+
+/// Rows from which an import into an empty archive analyses the tables
+/// before its COMMIT (the service optimizes after imports of 10,000 rows),
+/// and from which a batch frees its bookkeeping on another thread.
+const ANALYZE_IN_BATCH: usize = if cfg!(test) { 32 } else { 10_000 };
+
+/// Staged facet rows from which a flush sorts on two threads: below this,
+/// starting a thread costs more than it saves.
+const PARALLEL_SORT: usize = 1 << 16;
 
 /// Rows per multi-row INSERT when flushing facet rows: one statement step
 /// per this many rows instead of one per row (the bind and VDBE set-up cost
@@ -1523,6 +1582,52 @@ fn decode_facet_keys(keys: &str) -> [Vec<&str>; 3] {
     ]
 }
 
+/// What a put's rows hold that depends on the put alone (see
+/// [`Prepared`]): computed on the caller's thread for an import.
+#[derive(Debug, Clone)]
+pub(crate) struct Derived {
+    groups_json: String,
+    facet_keys: String,
+    text: String,
+    date_lo: i64,
+    date_hi: i64,
+    body_sha256: [u8; 32],
+}
+
+/// [`Derived`] of `p`, or why the store refuses it.
+pub(crate) fn derive(p: &Put) -> Result<Derived, String> {
+    derive_with(p, &targets(p.envelope.id.as_str(), &p.index))
+}
+
+/// [`derive`] with the put's [`targets`] already at hand.
+fn derive_with(p: &Put, targets: &[&str]) -> Result<Derived, String> {
+    let id = p.envelope.id.as_str();
+    let invalid = |e: StoreError| match e {
+        StoreError::Invalid(m) => m,
+        e => e.to_string(),
+    };
+    let groups_json = serde_json::to_string(&p.envelope.access_groups)
+        .map_err(|e| format!("access groups of {id}: {e}"))?;
+    let facet_keys = encode_facet_keys(id, &p.index, targets).map_err(invalid)?;
+    let (date_lo, date_hi) = match (p.index.date_lo, p.index.date_hi) {
+        (None, None) => (OPEN_HI, OPEN_LO), // undated: an empty interval
+        (lo, hi) => (lo.unwrap_or(OPEN_LO), hi.unwrap_or(OPEN_HI)),
+    };
+    if date_lo > date_hi && (p.index.date_lo.is_some() || p.index.date_hi.is_some()) {
+        return Err(format!(
+            "record {id}: its date's lower bound is after its upper bound"
+        ));
+    }
+    Ok(Derived {
+        groups_json,
+        facet_keys,
+        text: p.index.text.join(&TEXT_SEP.to_string()),
+        date_lo,
+        date_hi,
+        body_sha256: sha256(p.body.as_bytes()),
+    })
+}
+
 /// What an update or a delete needs of the current records row.
 struct Current {
     rid: i64,
@@ -1552,31 +1657,30 @@ impl<'a> SqliteBatch<'a> {
         op: Op,
         env: &Envelope,
         groups_json: &str,
-        body: Option<&str>,
+        body: Option<(&str, &[u8; 32])>,
     ) -> Result<i64, StoreError> {
-        let hash = sha256(body.unwrap_or("").as_bytes());
+        // A delete has no body: the hash of the empty string.
+        let (body, hash) = match body {
+            Some((b, h)) => (Some(b), *h),
+            None => (None, sha256(b"")),
+        };
         let seq = self.next_seq;
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO revisions (seq, origin, id, rev, op, actor, at, kind, sensitivity, access_groups, body, body_sha256) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-            )
-            .ctx("preparing a revision")?;
-        st.execute(params![
-            seq,
-            self.origin,
-            id,
-            rev,
-            op.as_str(),
-            self.actor,
-            self.at,
-            env.kind.as_str(),
-            sens_to_int(env.sensitivity),
-            groups_json,
-            body,
-            &hash[..]
-        ])
+        let st = held(&mut self.hot.revision, self.conn, INSERT_REVISION)?;
+        (|| {
+            st.raw_bind_parameter(1, seq)?;
+            st.raw_bind_parameter(2, self.origin)?;
+            st.raw_bind_parameter(3, id)?;
+            st.raw_bind_parameter(4, rev)?;
+            st.raw_bind_parameter(5, op.as_str())?;
+            st.raw_bind_parameter(6, &self.actor)?;
+            st.raw_bind_parameter(7, &self.at)?;
+            st.raw_bind_parameter(8, env.kind.as_str())?;
+            st.raw_bind_parameter(9, sens_to_int(env.sensitivity))?;
+            st.raw_bind_parameter(10, groups_json)?;
+            st.raw_bind_parameter(11, body)?;
+            st.raw_bind_parameter(12, &hash[..])?;
+            st.raw_execute()
+        })()
         .ctx("writing a revision")?;
         let leaf = crate::leaf::encode_v1(
             seq as u64,
@@ -1591,14 +1695,14 @@ impl<'a> SqliteBatch<'a> {
         // Only the leaf's hash is kept: the bytes are re-encoded from the
         // revision row when read (migration 0007).
         let leaf_hash = crate::leaf::rfc6962_leaf_hash(&leaf);
-        let mut st = self
-            .conn
-            .prepare_cached(
-                "INSERT INTO ledger (seq, leaf, rev_seq, leaf_hash) VALUES (?1, x'', ?2, ?3)",
-            )
-            .ctx("preparing a leaf")?;
-        st.execute(params![self.next_leaf, seq, &leaf_hash[..]])
-            .ctx("appending to the ledger")?;
+        let st = held(&mut self.hot.leaf, self.conn, INSERT_LEAF)?;
+        (|| {
+            st.raw_bind_parameter(1, self.next_leaf)?;
+            st.raw_bind_parameter(2, seq)?;
+            st.raw_bind_parameter(3, &leaf_hash[..])?;
+            st.raw_execute()
+        })()
+        .ctx("appending to the ledger")?;
         self.next_seq += 1;
         self.next_leaf += 1;
         self.summary.first_seq.get_or_insert(seq as u64);
@@ -1667,10 +1771,39 @@ impl<'a> SqliteBatch<'a> {
             refs,
             ..
         } = &mut *st;
-        let name = |k: u32| names.get(k as usize).map(|s| s.as_str()).unwrap_or("");
-        places.sort_unstable_by_key(|&(k, w, lo, _, rid)| (r(k), w, lo, rid));
-        terms.sort_unstable_by_key(|&(k, w, lo, _, rid)| (r(k), w, lo, rid));
-        refs.sort_unstable_by_key(|&(k, rid)| (r(k), rid));
+        // Rows are relabelled with their key's rank first, so that the sorts
+        // compare plain integers instead of looking a rank up per
+        // comparison; `by_rank` names them again.
+        let mut by_rank: Vec<&str> = vec![""; names.len()];
+        for (k, n) in names.iter().enumerate() {
+            if let Some(slot) = by_rank.get_mut(r(k as u32) as usize) {
+                *slot = n.as_str();
+            }
+        }
+        let name = |k: u32| by_rank.get(k as usize).copied().unwrap_or("");
+        let sort_dated = |rows: &mut Vec<(u32, i64, i64, i64, i64)>| {
+            rows.iter_mut().for_each(|row| row.0 = r(row.0));
+            rows.sort_unstable_by_key(|&(k, w, lo, _, rid)| (k, w, lo, rid))
+        };
+        let sort_refs = |rows: &mut Vec<(u32, i64)>| {
+            rows.iter_mut().for_each(|row| row.0 = r(row.0));
+            rows.sort_unstable()
+        };
+        if places.len() + terms.len() + refs.len() >= PARALLEL_SORT {
+            // A large import's flush is the end of it: the thread that fed
+            // the batch has nothing left to do, so the reference rows (the
+            // largest set, about as many as the other two) are sorted on
+            // that other core meanwhile.
+            std::thread::scope(|sc| {
+                sc.spawn(|| sort_refs(refs));
+                sort_dated(terms);
+                sort_dated(places);
+            });
+        } else {
+            sort_dated(places);
+            sort_dated(terms);
+            sort_refs(refs);
+        }
         for (table, key, rows) in [
             ("record_places", "place", &*places),
             ("record_terms", "term", &*terms),
@@ -1764,7 +1897,11 @@ impl<'a> SqliteBatch<'a> {
 
     /// Write one record; returns its (rev, seq, op). Takes the put by
     /// reference so that the caller keeps the id for a row error without a copy.
-    fn put_row(&mut self, p: &Put) -> Result<(i64, i64, Op), StoreError> {
+    fn put_row(
+        &mut self,
+        p: &Put,
+        pre: Option<&Result<Derived, String>>,
+    ) -> Result<(i64, i64, Op), StoreError> {
         let id = p.envelope.id.as_str();
         let existing: Option<Current> = if p.expect == Expect::Absent {
             // A create needs no look-up: the UNIQUE index on records.id
@@ -1811,19 +1948,24 @@ impl<'a> SqliteBatch<'a> {
                 });
             }
         }
-        let groups_json = serde_json::to_string(&p.envelope.access_groups)
-            .map_err(|e| StoreError::Invalid(format!("access groups of {id}: {e}")))?;
-        let facet_keys = encode_facet_keys(id, &p.index, &targets)?;
-        let (date_lo, date_hi) = match (p.index.date_lo, p.index.date_hi) {
-            (None, None) => (OPEN_HI, OPEN_LO), // undated: an empty interval
-            (lo, hi) => (lo.unwrap_or(OPEN_LO), hi.unwrap_or(OPEN_HI)),
+        let computed;
+        let d = match pre {
+            Some(d) => d,
+            None => {
+                computed = derive_with(p, &targets);
+                &computed
+            }
         };
-        if date_lo > date_hi && (p.index.date_lo.is_some() || p.index.date_hi.is_some()) {
-            return Err(StoreError::Invalid(format!(
-                "record {id}: its date's lower bound is after its upper bound"
-            )));
-        }
-        let text: String = p.index.text.join(&TEXT_SEP.to_string());
+        let d = d.as_ref().map_err(|e| StoreError::Invalid(e.clone()))?;
+        let Derived {
+            groups_json,
+            facet_keys,
+            text,
+            date_lo,
+            date_hi,
+            body_sha256,
+        } = d;
+        let (date_lo, date_hi) = (*date_lo, *date_hi);
         let parent = p.index.parent.as_ref().map(|x| x.as_str());
         let has_groups = !p.envelope.access_groups.is_empty();
         let sens = sens_to_int(p.envelope.sensitivity);
@@ -1873,7 +2015,14 @@ impl<'a> SqliteBatch<'a> {
                     facet_keys
                 ])
                 .ctx("updating a record")?;
-                self.append_revision(id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
+                self.append_revision(
+                    id,
+                    rev,
+                    op,
+                    &p.envelope,
+                    groups_json,
+                    Some((&p.body, body_sha256)),
+                )?;
                 self.insert_index_rows(rid, &p.index, &targets, date_lo, date_hi)?;
                 self.summary.updated += 1;
             }
@@ -1885,27 +2034,22 @@ impl<'a> SqliteBatch<'a> {
                         .ctx("prep")?;
                     st.execute([id]).ctx("clearing a tombstone")?;
                 }
-                let mut st = self
-                    .conn
-                    .prepare_cached(
-                        "INSERT INTO records (id, kind, sensitivity, access_groups, has_groups, rev, head_seq, created_seq, \
-                         date_lo, date_hi, parent, text, facet_keys) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
-                    )
-                    .ctx("preparing an insert")?;
-                match st.execute(params![
-                    id,
-                    kind,
-                    sens,
-                    groups_json,
-                    has_groups,
-                    rev,
-                    seq,
-                    date_lo,
-                    date_hi,
-                    parent,
-                    text,
-                    facet_keys
-                ]) {
+                let st = held(&mut self.hot.record, self.conn, INSERT_RECORD)?;
+                let bound = (|| {
+                    st.raw_bind_parameter(1, id)?;
+                    st.raw_bind_parameter(2, kind)?;
+                    st.raw_bind_parameter(3, sens)?;
+                    st.raw_bind_parameter(4, groups_json)?;
+                    st.raw_bind_parameter(5, has_groups)?;
+                    st.raw_bind_parameter(6, rev)?;
+                    st.raw_bind_parameter(7, seq)?;
+                    st.raw_bind_parameter(8, date_lo)?;
+                    st.raw_bind_parameter(9, date_hi)?;
+                    st.raw_bind_parameter(10, parent)?;
+                    st.raw_bind_parameter(11, text)?;
+                    st.raw_bind_parameter(12, facet_keys)
+                })();
+                match bound.and_then(|_| st.raw_execute()) {
                     Ok(_) => {}
                     Err(rusqlite::Error::SqliteFailure(f, _))
                         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
@@ -1920,7 +2064,14 @@ impl<'a> SqliteBatch<'a> {
                     }
                 }
                 let rid = self.conn.last_insert_rowid();
-                self.append_revision(id, rev, op, &p.envelope, &groups_json, Some(&p.body))?;
+                self.append_revision(
+                    id,
+                    rev,
+                    op,
+                    &p.envelope,
+                    groups_json,
+                    Some((&p.body, body_sha256)),
+                )?;
                 self.insert_index_rows(rid, &p.index, &targets, date_lo, date_hi)?;
                 self.summary.created += 1;
             }
@@ -2024,7 +2175,31 @@ impl<'a> SqliteBatch<'a> {
 
     fn finish(mut self) -> Result<BatchSummary, StoreError> {
         self.flush()?;
+        // A large import into an empty archive refreshes the planner's
+        // statistics inside its transaction, while every page is still in
+        // the cache: after COMMIT the return to WAL empties the cache, and
+        // the same ANALYZE would read and decrypt the pages again.
+        if self.rows >= ANALYZE_IN_BATCH {
+            // The set of known ids and the interned facet keys are no longer
+            // needed: a large import frees them (a million strings and
+            // more) on another thread while this one commits.
+            let known = std::mem::take(&mut self.known);
+            let staged = std::mem::take(&mut *self.staged.borrow_mut());
+            let _ = std::thread::Builder::new()
+                .name("tumen-store-free".into())
+                .spawn(move || drop((known, staged)));
+        }
+        // Statistics only help later queries: if ANALYZE fails, the import
+        // still commits (the statement alone is undone) and `optimize()`
+        // runs as before.
+        let analyzed = self.bulk
+            && self.rows >= ANALYZE_IN_BATCH
+            && self
+                .conn
+                .execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")
+                .is_ok();
         self.conn.execute_batch("COMMIT").ctx("committing")?;
+        self.stats_fresh.set(analyzed);
         self.done = true;
         Ok(std::mem::take(&mut self.summary))
     }
@@ -2057,7 +2232,7 @@ impl Drop for SqliteBatch<'_> {
 
 impl Batch for SqliteBatch<'_> {
     fn put(&mut self, put: Put) -> Result<Written, StoreError> {
-        let r = self.put_row(&put);
+        let r = self.put_row(&put, None);
         if let Err(e) = &r {
             self.record_error(put.envelope.id.as_str(), e);
         }
@@ -2065,6 +2240,21 @@ impl Batch for SqliteBatch<'_> {
         let (rev, seq, op) = r?;
         Ok(Written {
             id: put.envelope.id,
+            rev: rev as u64,
+            seq: seq as u64,
+            op,
+        })
+    }
+
+    fn put_prepared(&mut self, p: &Prepared) -> Result<Written, StoreError> {
+        let r = self.put_row(&p.put, Some(&p.derived));
+        if let Err(e) = &r {
+            self.record_error(p.put.envelope.id.as_str(), e);
+        }
+        self.rows += 1;
+        let (rev, seq, op) = r?;
+        Ok(Written {
+            id: p.put.envelope.id.clone(),
             rev: rev as u64,
             seq: seq as u64,
             op,

@@ -1674,6 +1674,173 @@ fn ledger_entries_written_before_version_7_keep_their_bytes() {
     assert_eq!(ledger_row(&s, 2).1, Some(5));
 }
 
+#[test]
+fn a_prepared_put_writes_and_fails_exactly_as_a_put() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.put("a", place("plc-kp", None)).unwrap();
+    s.put("a", person("prs-0", "existing")).unwrap();
+    let mut bad_date = act("act-9", 1, 1, "plc-kp", "act_type:arrest", "prs-0");
+    (bad_date.index.date_lo, bad_date.index.date_hi) = (Some(10), Some(5));
+    let mut bad_term = person("prs-8", "x");
+    bad_term.index.terms = vec!["sex:\u{1F}female".into()];
+    let rows = || {
+        vec![
+            act("act-1", 1, 1, "plc-kp", "act_type:arrest", "prs-1"),
+            person("prs-1", "new"),
+            person("prs-0", "dup"),
+            bad_date.clone(),
+            bad_term.clone(),
+        ]
+    };
+    // The same rows, once with put and once prepared beforehand: the same
+    // row errors, in the same words.
+    let mut reasons = Vec::new();
+    for prepared in [false, true] {
+        let mut b = s.begin_batch("importer").unwrap();
+        for p in rows() {
+            let _ = if prepared {
+                b.put_prepared(&Prepared::new(p))
+            } else {
+                b.put(p)
+            };
+        }
+        let errs = b.check().unwrap();
+        reasons.push(
+            errs.iter()
+                .map(|e| (e.row, e.id.clone(), e.reason.clone()))
+                .collect::<Vec<_>>(),
+        );
+    }
+    assert_eq!(reasons[0], reasons[1]);
+    let rows_in_error: Vec<usize> = reasons[1].iter().map(|e| e.0).collect();
+    assert_eq!(rows_in_error, vec![2, 3, 4]);
+    // A prepared put commits the same rows and history as a put.
+    let mut b = s.begin_batch("importer").unwrap();
+    for p in rows().into_iter().take(2) {
+        b.put_prepared(&Prepared::new(p)).unwrap();
+    }
+    b.commit().unwrap();
+    let h = s.history(&rid("act-1")).unwrap();
+    let body = s.get(&rid("act-1")).unwrap().unwrap().body;
+    use sha2::Digest;
+    let want: [u8; 32] = sha2::Sha256::digest(body.as_bytes()).into();
+    assert_eq!(h[0].body_sha256, want);
+    let f = Filter {
+        refs: vec![rid("prs-1")],
+        ..Default::default()
+    };
+    assert_eq!(ids(&s.query(&f).unwrap()), vec!["act-1"]);
+    assert_eq!(s.referrers(&rid("plc-kp"), 10).unwrap(), vec![rid("act-1")]);
+}
+
+#[test]
+fn a_large_import_into_an_empty_archive_analyses_before_its_commit() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    let stats = |s: &SqliteStore| -> i64 {
+        s.conn()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(stats(&s), 0);
+    // A rolled-back import leaves no statistics behind.
+    let mut b = s.begin_import("importer").unwrap();
+    for i in 0..40 {
+        b.put(person(&format!("prs-{i:03}"), "x")).unwrap();
+    }
+    b.put(act("act-1", 1, 1, "plc-none", "act_type:arrest", "prs-001"))
+        .unwrap();
+    assert!(b.commit().is_err());
+    assert_eq!((stats(&s), s.stats_fresh.get()), (0, false));
+    let mut b = s.begin_import("importer").unwrap();
+    for i in 0..40 {
+        b.put(person(&format!("prs-{i:03}"), "x")).unwrap();
+    }
+    b.commit().unwrap();
+    // Analysed inside the import's transaction: the optimize that follows
+    // has nothing to do (once); the archive is back in WAL mode.
+    assert_eq!((stats(&s), s.stats_fresh.get()), (1, true));
+    let rows: i64 = s
+        .conn()
+        .query_row("SELECT count(*) FROM sqlite_stat1", [], |r| r.get(0))
+        .unwrap();
+    assert!(rows > 0);
+    s.optimize().unwrap();
+    assert!(!s.stats_fresh.get());
+    s.optimize().unwrap();
+    let mode: String = s
+        .conn()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(count_rows(&s, "records"), 40);
+}
+
+#[test]
+fn migration_8_keeps_every_revision_and_the_append_only_triggers() {
+    let d = tempfile::tempdir().unwrap();
+    version_5_archive(d.path());
+    let s = SqliteStore::open(d.path(), PW).unwrap();
+    let c = s.conn();
+    // Every row, with its seq, carried over.
+    let rows: Vec<(i64, String, String, Vec<u8>)> = c
+        .prepare("SELECT seq, id, op, body_sha256 FROM revisions ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let ids: Vec<(i64, &str)> = rows.iter().map(|r| (r.0, r.1.as_str())).collect();
+    assert_eq!(
+        ids,
+        vec![(1, "plc-a"), (2, "plc-b"), (3, "prs-1"), (4, "act-1")]
+    );
+    assert!(rows.iter().all(|r| r.2 == "create" && r.3 == vec![0; 32]));
+    assert_eq!(s.history(&rid("act-1")).unwrap().len(), 1);
+    // The check accepts the same values as before (and no other), without
+    // an IN list, and the table is still append-only and unique on (id, rev).
+    let sql: String = c
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'revisions'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        !sql.contains(" IN ") && sql.contains("op = 'delete'"),
+        "{sql}"
+    );
+    let insert = |seq: i64, id: &str, rev: i64, op: &str| {
+        c.execute(
+            "INSERT INTO revisions (seq, origin, id, rev, op, actor, at, kind, sensitivity, access_groups, body, body_sha256) \
+             VALUES (?1, 'o', ?2, ?3, ?4, 'a', 't', 'person', 1, '[]', NULL, zeroblob(32))",
+            rusqlite::params![seq, id, rev, op],
+        )
+    };
+    assert!(insert(10, "prs-9", 1, "merge").is_err());
+    assert!(insert(10, "prs-1", 1, "update").is_err());
+    for (seq, op) in [(10, "create"), (11, "update"), (12, "delete")] {
+        insert(seq, "prs-9", seq - 9, op).unwrap();
+    }
+    assert!(
+        c.execute("UPDATE revisions SET actor = 'x' WHERE seq = 1", [])
+            .is_err()
+    );
+    assert!(
+        c.execute("DELETE FROM revisions WHERE seq = 1", [])
+            .is_err()
+    );
+    let v: u32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, migrations::latest());
+}
+
 fn file_len(p: &Path) -> u64 {
     std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
 }
