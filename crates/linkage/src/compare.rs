@@ -23,7 +23,9 @@
 
 use crate::data::{Column, FieldKind, FieldSpec};
 use crate::date::{self, DATE_LEVELS, PartialDate};
-use crate::strsim::{hash_str, jaro_winkler, normalize, osa_distance_bounded, token_jaccard};
+use crate::strsim::{
+    Digits, hash_str, jaro_winkler, normalize, osa_digits, osa_distance_bounded, token_jaccard,
+};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU8, Ordering};
 
@@ -477,6 +479,8 @@ pub(crate) struct FieldComparator {
     pub freq: Vec<f64>,
     chars: Vec<Vec<char>>,
     bags: Vec<Bag>,
+    /// Edit-distance fields: each value's digit form, if it is all digits.
+    digits: Vec<Option<Digits>>,
     dates: Vec<Option<PartialDate>>,
     tokens: Vec<Vec<u64>>,
     names: Option<Box<dyn PreparedNames>>,
@@ -560,6 +564,14 @@ impl FieldComparator {
             Vec::new()
         };
         let bags = chars.iter().map(|c: &Vec<char>| Bag::of(c)).collect();
+        let digits = if matches!(
+            kind,
+            FieldKind::Identifier | FieldKind::Postcode | FieldKind::Number
+        ) {
+            chars.iter().map(|c| Digits::of(c)).collect()
+        } else {
+            Vec::new()
+        };
         let dates = if matches!(kind, FieldKind::BirthDate | FieldKind::Date) {
             col.dict.iter().map(|v| date::parse(v)).collect()
         } else {
@@ -599,6 +611,7 @@ impl FieldComparator {
             chars,
             dates,
             bags,
+            digits,
             tokens,
             names,
             name_cache,
@@ -648,7 +661,7 @@ impl FieldComparator {
                 if self.bags[i].edit_lower_bound(&self.bags[j]) > 2 {
                     return 4;
                 }
-                match osa_distance_bounded(&self.chars[i], &self.chars[j], 2) {
+                match self.edit_distance(i, j, 2) {
                     0 | 1 => 2,
                     2 => 3,
                     _ => 4,
@@ -656,7 +669,7 @@ impl FieldComparator {
             }
             class::EDIT1 => {
                 if self.bags[i].edit_lower_bound(&self.bags[j]) <= 1
-                    && osa_distance_bounded(&self.chars[i], &self.chars[j], 1) <= 1
+                    && self.edit_distance(i, j, 1) <= 1
                 {
                     2
                 } else {
@@ -696,6 +709,16 @@ impl FieldComparator {
             4
         } else {
             5
+        }
+    }
+
+    /// The OSA distance of values `i` and `j` (or any value above `max`
+    /// once it exceeds `max`), from their digit forms when both have one.
+    #[inline]
+    fn edit_distance(&self, i: usize, j: usize, max: usize) -> usize {
+        match (self.digits.get(i), self.digits.get(j)) {
+            (Some(Some(a)), Some(Some(b))) => osa_digits(a, b),
+            _ => osa_distance_bounded(&self.chars[i], &self.chars[j], max),
         }
     }
 
