@@ -496,6 +496,39 @@ pub(crate) fn par_chunks_min<T: Sync, R: Send>(
     })
 }
 
+/// Fills `out` (`width` bytes per item of `items`) by `f(items chunk, out
+/// chunk)` on `threads` threads that take chunks of 32,768 items in turn
+/// (uneven chunks then even out), writing in place (no per-thread copies).
+fn par_fill<T: Sync>(
+    items: &[T],
+    out: &mut [u8],
+    width: usize,
+    threads: usize,
+    f: impl Fn(&[T], &mut [u8]) + Sync,
+) {
+    const CHUNK: usize = 4 * FIELD_BLOCK;
+    let threads = threads.max(1);
+    if threads == 1 || items.len() < 10_000 || width == 0 {
+        f(items, out);
+        return;
+    }
+    let work = std::sync::Mutex::new(items.chunks(CHUNK).zip(out.chunks_mut(CHUNK * width)));
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                loop {
+                    // The lock is held only to take the next chunk.
+                    let next = work.lock().map(|mut w| w.next());
+                    match next {
+                        Ok(Some((chunk, o))) => f(chunk, o),
+                        _ => break,
+                    }
+                }
+            });
+        }
+    });
+}
+
 /// Runs `f` over `0..n` split in `threads` consecutive ranges (one range
 /// below 10,000 items); results keep order.
 fn par_ranges<R: Send>(
@@ -636,12 +669,10 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
 
     // Comparison vectors of the candidates.
     report("comparing", 0, pairs.len() as u64);
-    let gamma: Vec<u8> = par_chunks(&pairs, threads, |chunk| {
-        let mut g = vec![0u8; chunk.len() * nf];
-        gamma_fields(&comparators, data, chunk, &mut g);
-        g
-    })
-    .concat();
+    let mut gamma = vec![0u8; pairs.len() * nf];
+    par_fill(&pairs, &mut gamma, nf, threads, |chunk, g| {
+        gamma_fields(&comparators, data, chunk, g)
+    });
     report("comparing", pairs.len() as u64, pairs.len() as u64);
 
     // u from random pairs.
