@@ -149,28 +149,39 @@ pub fn osa_distance_bounded(a: &[char], b: &[char], max: usize) -> usize {
 }
 
 /// The optimal-string-alignment distance of two short strings (`a` at most
-/// 64 characters) by Hyyrö's bit-parallel algorithm (2003): one column of
-/// the dynamic programme is held as vertical +1/−1 deltas in two words and
-/// advanced by a dozen word operations per character of `b`, with the
-/// transposition term carried from the previous column's match mask.
-/// Identifiers, postcodes and street numbers (up to 16 characters) take
-/// this path: for them it is several times cheaper than filling cells.
+/// 64 characters) by Hyyrö's bit-parallel algorithm (2003), see
+/// [`osa_hyyro`]. Identifiers, postcodes and street numbers (up to 16
+/// characters) take this path: for them it is several times cheaper than
+/// filling cells.
 fn osa_bit_parallel(a: &[char], b: &[char]) -> usize {
-    let m = a.len();
+    debug_assert!(a.len() <= 64);
+    // Per character of `b`, the positions where it occurs in `a`.
+    osa_hyyro(
+        a.len(),
+        b.iter().map(|&ch| {
+            a.iter()
+                .enumerate()
+                .fold(0u64, |acc, (k, &x)| acc | (u64::from(x == ch) << k))
+        }),
+    )
+}
+
+/// Hyyrö's bit-parallel optimal-string-alignment distance (2003) between a
+/// pattern of `m` ≤ 64 characters and a text given as, per character, its
+/// pattern-match mask (bit k set where the pattern's k-th character equals
+/// it). One column of the dynamic programme is held as vertical +1/−1
+/// deltas in two words and advanced by a dozen word operations per text
+/// character, with the transposition term carried from the previous mask.
+#[inline]
+fn osa_hyyro(m: usize, masks: impl Iterator<Item = u64>) -> usize {
     if m == 0 {
-        return b.len();
+        return masks.count();
     }
-    debug_assert!(m <= 64);
     let last = 1u64 << (m - 1);
     // All bits at or above `m` stay set in VP and never reach `last`.
     let (mut vp, mut vn, mut d0, mut pm_prev) = (!0u64, 0u64, 0u64, 0u64);
     let mut dist = m;
-    for &ch in b {
-        // Positions of `ch` in `a` (the pattern-match mask).
-        let pm = a
-            .iter()
-            .enumerate()
-            .fold(0u64, |acc, (k, &x)| acc | (u64::from(x == ch) << k));
+    for pm in masks {
         let tr = ((!d0 & pm) << 1) & pm_prev;
         d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
         let hp = vn | !(d0 | vp);
@@ -225,32 +236,13 @@ impl Digits {
 /// bit-parallel algorithm as [`osa_distance_bounded`]'s short-string path,
 /// with the pattern-match masks looked up.
 pub fn osa_digits(a: &Digits, b: &Digits) -> usize {
-    let m = usize::from(a.len);
-    if m == 0 {
-        return usize::from(b.len);
-    }
-    let last = 1u64 << (m - 1);
-    let (mut vp, mut vn, mut d0, mut pm_prev) = (!0u64, 0u64, 0u64, 0u64);
-    let mut dist = m;
-    for j in 0..usize::from(b.len) {
-        let digit = ((b.packed >> (4 * j)) & 0xF) as usize;
-        let pm = u64::from(a.peq.get(digit).copied().unwrap_or(0));
-        let tr = ((!d0 & pm) << 1) & pm_prev;
-        d0 = (((pm & vp).wrapping_add(vp)) ^ vp) | pm | vn | tr;
-        let hp = vn | !(d0 | vp);
-        let hn = d0 & vp;
-        if hp & last != 0 {
-            dist += 1;
-        } else if hn & last != 0 {
-            dist -= 1;
-        }
-        let hp = (hp << 1) | 1;
-        let hn = hn << 1;
-        vp = hn | !(d0 | hp);
-        vn = hp & d0;
-        pm_prev = pm;
-    }
-    dist
+    osa_hyyro(
+        usize::from(a.len),
+        (0..usize::from(b.len)).map(|j| {
+            let digit = ((b.packed >> (4 * j)) & 0xF) as usize;
+            u64::from(a.peq.get(digit).copied().unwrap_or(0))
+        }),
+    )
 }
 
 /// [`osa_distance_bounded`] for short strings: only the diagonal band of
@@ -470,33 +462,53 @@ mod tests {
         }
     }
 
+    /// The OSA distance by the full dynamic programme (the reference).
+    fn full(a: &[char], b: &[char]) -> usize {
+        let n = b.len();
+        let mut prev2 = vec![0usize; n + 1];
+        let mut prev: Vec<usize> = (0..=n).collect();
+        let mut cur = vec![0usize; n + 1];
+        osa_core(a, b, usize::MAX - 1, &mut prev2, &mut prev, &mut cur)
+    }
+
+    /// Every string over `alphabet` of length 0 to `max_len`.
+    fn all_words(alphabet: &[char], max_len: usize) -> Vec<Vec<char>> {
+        let mut words: Vec<Vec<char>> = vec![vec![]];
+        let mut frontier = words.clone();
+        for _ in 0..max_len {
+            let next: Vec<Vec<char>> = frontier
+                .iter()
+                .flat_map(|w| {
+                    alphabet.iter().map(move |&ch| {
+                        let mut v = w.clone();
+                        v.push(ch);
+                        v
+                    })
+                })
+                .collect();
+            words.extend(next.iter().cloned());
+            frontier = next;
+        }
+        words
+    }
+
+    /// A small deterministic generator for random test strings.
+    fn xorshift(mut state: u64) -> impl FnMut() -> u64 {
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        }
+    }
+
     /// The bit-parallel distance equals the full dynamic programme on every
     /// pair of all strings up to length 6 over a 3-letter alphabet (where
     /// repeats and adjacent swaps are everywhere), and on random pairs of
     /// longer strings up to the 64-character limit.
     #[test]
     fn bit_parallel_osa_matches_full_table() {
-        let full = |a: &[char], b: &[char]| {
-            let n = b.len();
-            let mut prev2 = vec![0usize; n + 1];
-            let mut prev: Vec<usize> = (0..=n).collect();
-            let mut cur = vec![0usize; n + 1];
-            osa_core(a, b, usize::MAX - 1, &mut prev2, &mut prev, &mut cur)
-        };
-        let mut words: Vec<Vec<char>> = vec![vec![]];
-        let mut frontier = words.clone();
-        for _ in 0..6 {
-            let mut next = Vec::new();
-            for w in &frontier {
-                for ch in ['a', 'b', 'c'] {
-                    let mut v = w.clone();
-                    v.push(ch);
-                    next.push(v);
-                }
-            }
-            words.extend(next.iter().cloned());
-            frontier = next;
-        }
+        let words = all_words(&['a', 'b', 'c'], 6);
         // 1,093 words: every ordered pair of the short ones, a sample of
         // the rest.
         for (i, a) in words.iter().enumerate() {
@@ -506,13 +518,7 @@ mod tests {
                 }
             }
         }
-        let mut state = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
         for _ in 0..3_000 {
             let la = (next() % 65) as usize;
             let lb = (next() % 70) as usize;
@@ -549,40 +555,14 @@ mod tests {
     /// up to 16 digits; other values have no digit form.
     #[test]
     fn digit_osa_matches_full_table() {
-        let full = |a: &[char], b: &[char]| {
-            let n = b.len();
-            let mut prev2 = vec![0usize; n + 1];
-            let mut prev: Vec<usize> = (0..=n).collect();
-            let mut cur = vec![0usize; n + 1];
-            osa_core(a, b, usize::MAX - 1, &mut prev2, &mut prev, &mut cur)
-        };
-        let mut words: Vec<Vec<char>> = vec![vec![]];
-        let mut frontier = words.clone();
-        for _ in 0..4 {
-            let mut next = Vec::new();
-            for w in &frontier {
-                for ch in ['0', '1', '9'] {
-                    let mut v = w.clone();
-                    v.push(ch);
-                    next.push(v);
-                }
-            }
-            words.extend(next.iter().cloned());
-            frontier = next;
-        }
+        let words = all_words(&['0', '1', '9'], 4);
         for a in &words {
             for b in &words {
                 let (x, y) = (Digits::of(a).unwrap(), Digits::of(b).unwrap());
                 assert_eq!(osa_digits(&x, &y), full(a, b), "{a:?} {b:?}");
             }
         }
-        let mut state = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = xorshift(0x2545_F491_4F6C_DD1D);
         for _ in 0..5_000 {
             let la = (next() % 17) as usize;
             let a: Vec<char> = (0..la)
