@@ -1065,24 +1065,14 @@ impl Store for SqliteStore {
     }
 
     fn revisions_since(&self, after_seq: u64, limit: usize) -> Result<Vec<Revision>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare_cached(&format!(
-                "SELECT {REVISION_COLS} FROM revisions WHERE seq > ?1 ORDER BY seq LIMIT ?2"
-            ))
-            .ctx("preparing revisions")?;
-        let raws = st
-            .query_map(
-                params![
-                    after_seq.min(i64::MAX as u64) as i64,
-                    limit.min(i64::MAX as usize) as i64
-                ],
-                row_tuple::<RawRevision>,
-            )
-            .ctx("reading revisions")?
-            .collect::<Result<Vec<_>, _>>()
-            .ctx("reading revisions")?;
-        raws.into_iter().map(decode_revision).collect()
+        seq_page(
+            &self.conn,
+            &format!("SELECT {REVISION_COLS} FROM revisions WHERE seq > ?1 ORDER BY seq LIMIT ?2"),
+            after_seq,
+            limit,
+            ("preparing revisions", "reading revisions"),
+            decode_revision,
+        )
     }
 
     fn begin_batch<'a>(&'a mut self, actor: &str) -> Result<Box<dyn Batch + 'a>, StoreError> {
@@ -1213,25 +1203,46 @@ fn ledger_leaves(
     from_seq: u64,
     limit: usize,
 ) -> Result<Vec<LedgerLeaf>, StoreError> {
-    let mut st = conn
-        .prepare_cached(
-            "SELECT l.seq, l.leaf, l.rev_seq, l.leaf_hash, r.origin, r.id, r.rev, r.op, r.actor, r.at, r.body_sha256 \
-             FROM ledger l LEFT JOIN revisions r ON r.seq = l.rev_seq \
-             WHERE l.seq >= ?1 ORDER BY l.seq LIMIT ?2",
-        )
-        .ctx("preparing ledger read")?;
+    seq_page(
+        conn,
+        "SELECT l.seq, l.leaf, l.rev_seq, l.leaf_hash, r.origin, r.id, r.rev, r.op, r.actor, r.at, r.body_sha256 \
+         FROM ledger l LEFT JOIN revisions r ON r.seq = l.rev_seq \
+         WHERE l.seq >= ?1 ORDER BY l.seq LIMIT ?2",
+        from_seq,
+        limit,
+        ("preparing ledger read", "reading the ledger"),
+        decode_ledger_row,
+    )
+}
+
+/// One page of rows read in sequence order: `sql` takes the sequence bound
+/// as `?1` and the page size as `?2` (both clamped to SQLite's integers);
+/// each row is read as the tuple `R` and decoded. `ctx` names the prepare
+/// and the read step for errors.
+fn seq_page<R, T>(
+    conn: &Connection,
+    sql: &str,
+    seq: u64,
+    limit: usize,
+    ctx: (&'static str, &'static str),
+    decode: impl Fn(R) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError>
+where
+    R: for<'a> TryFrom<&'a rusqlite::Row<'a>, Error = rusqlite::Error>,
+{
+    let mut st = conn.prepare_cached(sql).ctx(ctx.0)?;
     let raws = st
         .query_map(
             params![
-                from_seq.min(i64::MAX as u64) as i64,
+                seq.min(i64::MAX as u64) as i64,
                 limit.min(i64::MAX as usize) as i64
             ],
-            row_tuple::<RawLedgerRow>,
+            row_tuple::<R>,
         )
-        .ctx("reading the ledger")?
+        .ctx(ctx.1)?
         .collect::<Result<Vec<_>, _>>()
-        .ctx("reading the ledger")?;
-    raws.into_iter().map(decode_ledger_row).collect()
+        .ctx(ctx.1)?;
+    raws.into_iter().map(decode).collect()
 }
 
 fn decode_ledger_row(raw: RawLedgerRow) -> Result<LedgerLeaf, StoreError> {
