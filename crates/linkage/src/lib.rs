@@ -442,27 +442,23 @@ fn gamma_fields(
     }
 }
 
-/// How many of `pairs` fall in each level of each field (level 0, missing,
-/// is counted too), field by field as in [`gamma_fields`]: `u` needs only
-/// these marginal counts, not whole comparison vectors.
-fn level_counts(
+/// Adds to `counts[f][level]` how many of `pairs` fall in each level of
+/// each field (level 0, missing, is counted too), field by field as in
+/// [`gamma_fields`]: `u` needs only these marginal counts, not whole
+/// comparison vectors.
+fn add_level_counts(
     comparators: &[FieldComparator],
     data: &Dataset,
     pairs: &[(u32, u32)],
-) -> Vec<Vec<u64>> {
-    comparators
-        .iter()
-        .zip(&data.columns)
-        .map(|(fc, col)| {
-            let mut c = vec![0u64; usize::from(fc.nlevels) + 1];
-            for_each_level(fc, col, pairs, |_, l| {
-                if let Some(x) = c.get_mut(usize::from(l)) {
-                    *x += 1;
-                }
-            });
-            c
-        })
-        .collect()
+    counts: &mut [Vec<u64>],
+) {
+    for ((fc, col), c) in comparators.iter().zip(&data.columns).zip(counts) {
+        for_each_level(fc, col, pairs, |_, l| {
+            if let Some(x) = c.get_mut(usize::from(l)) {
+                *x += 1;
+            }
+        });
+    }
 }
 
 /// Runs `f` over `items` split in `threads` ordered chunks; results keep order.
@@ -482,18 +478,7 @@ pub(crate) fn par_chunks_min<T: Sync, R: Send>(
     min: usize,
     f: impl Fn(&[T]) -> R + Sync,
 ) -> Vec<R> {
-    let threads = threads.max(1);
-    if threads == 1 || items.len() < min.max(2) {
-        return vec![f(items)];
-    }
-    let size = items.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = items.chunks(size).map(|c| s.spawn(|| f(c))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-            .collect()
-    })
+    par_ranges_min(items.len(), threads, min, |r| f(&items[r]))
 }
 
 /// Fills `out` (`width` bytes per item of `items`) by `f(items chunk, out
@@ -536,8 +521,19 @@ fn par_ranges<R: Send>(
     threads: usize,
     f: impl Fn(std::ops::Range<usize>) -> R + Sync,
 ) -> Vec<R> {
+    par_ranges_min(n, threads, 10_000, f)
+}
+
+/// [`par_ranges`] with threads used from `min` items on: the one place the
+/// parallel helpers above split work and join threads.
+fn par_ranges_min<R: Send>(
+    n: usize,
+    threads: usize,
+    min: usize,
+    f: impl Fn(std::ops::Range<usize>) -> R + Sync,
+) -> Vec<R> {
     let threads = threads.max(1);
-    if threads == 1 || n < 10_000 {
+    if threads == 1 || n < min.max(2) {
         return vec![f(0..n)];
     }
     let size = n.div_ceil(threads);
@@ -678,10 +674,13 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
     // u from random pairs.
     report("sampling u", 0, req.u_sample_pairs as u64);
     // Per field and level (index 0 = missing), how many random pairs.
-    let mut sample: Vec<Vec<u64>> = nlevels
-        .iter()
-        .map(|l| vec![0; usize::from(*l) + 1])
-        .collect();
+    let no_counts = || -> Vec<Vec<u64>> {
+        nlevels
+            .iter()
+            .map(|l| vec![0; usize::from(*l) + 1])
+            .collect()
+    };
+    let mut sample = no_counts();
     let mut sampled = 0u64;
     if n >= 2 {
         let mut rng = ChaCha8Rng::seed_from_u64(req.seed);
@@ -697,22 +696,12 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
                 draws.push((a, b));
             }
         }
-        // Blocks handed out in turn, so that each thread's block of draws
-        // is compared field by field while that field's data is in cache.
-        let parts = par_chunks_min(&draws, threads, 10_000, |chunk| {
-            let mut counts: Vec<Vec<u64>> = nlevels
-                .iter()
-                .map(|l| vec![0; usize::from(*l) + 1])
-                .collect();
+        // Each thread compares its draws block by block, field by field,
+        // while that field's data is in cache.
+        let parts = par_chunks(&draws, threads, |chunk| {
+            let mut counts = no_counts();
             for block in chunk.chunks(FIELD_BLOCK) {
-                for (acc, c) in counts
-                    .iter_mut()
-                    .zip(level_counts(&comparators, data, block))
-                {
-                    for (x, y) in acc.iter_mut().zip(c) {
-                        *x += y;
-                    }
-                }
+                add_level_counts(&comparators, data, block, &mut counts);
             }
             counts
         });
@@ -767,17 +756,12 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
         // evenly to at most `max_training_pairs`. They are all candidates,
         // whose comparison vectors are known: taken from there, not
         // compared again.
-        let mut session: Vec<usize> = par_chunks(&pairs[..blocked as usize], threads, |chunk| {
-            chunk
-                .iter()
-                .map(|p| blocks.in_rule(ri, p.0, p.1))
-                .collect::<Vec<bool>>()
+        let mut session: Vec<usize> = par_ranges(blocked as usize, threads, |range| {
+            range
+                .filter(|&k| blocks.in_rule(ri, pairs[k].0, pairs[k].1))
+                .collect::<Vec<usize>>()
         })
-        .concat()
-        .into_iter()
-        .enumerate()
-        .filter_map(|(k, inside)| inside.then_some(k))
-        .collect();
+        .concat();
         if session.len() > req.max_training_pairs.max(1) {
             let step = session.len().div_ceil(req.max_training_pairs.max(1));
             session = session.into_iter().step_by(step).collect();

@@ -224,7 +224,8 @@ impl Digits {
             len: c.len() as u8,
         };
         for (k, ch) in c.iter().enumerate() {
-            let v = ch.to_digit(10).filter(|_| ch.is_ascii_digit())? as usize;
+            // `to_digit` reads ASCII digits only (not full-width ones).
+            let v = ch.to_digit(10)? as usize;
             d.peq[v] |= 1 << k;
             d.packed |= (v as u64) << (4 * k);
         }
