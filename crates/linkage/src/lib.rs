@@ -524,8 +524,9 @@ fn par_ranges<R: Send>(
     par_ranges_min(n, threads, 10_000, f)
 }
 
-/// [`par_ranges`] with threads used from `min` items on: the one place the
-/// parallel helpers above split work and join threads.
+/// [`par_ranges`] with threads used from `min` items on: where
+/// [`par_chunks`], [`par_chunks_min`] and [`par_ranges`] split work and
+/// join threads.
 fn par_ranges_min<R: Send>(
     n: usize,
     threads: usize,
@@ -739,6 +740,9 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
     let mut iterations = 0u32;
     let mut converged = true;
     let labelled: Vec<(u32, u32)> = decided.keys().copied().collect();
+    // Every session also trains on the decided pairs: compared once here.
+    let mut labelled_gamma = vec![0u8; labelled.len() * nf];
+    gamma_fields(&comparators, data, &labelled, &mut labelled_gamma);
     for ri in 0..rules.len() {
         let used: Vec<bool> = data
             .fields()
@@ -766,8 +770,6 @@ pub fn link(data: &Dataset, req: &LinkRequest) -> Result<LinkResult, LinkError> 
             let step = session.len().div_ceil(req.max_training_pairs.max(1));
             session = session.into_iter().step_by(step).collect();
         }
-        let mut labelled_gamma = vec![0u8; labelled.len() * nf];
-        gamma_fields(&comparators, data, &labelled, &mut labelled_gamma);
         let count = |rows: &mut dyn Iterator<Item = (&[u8], &(u32, u32))>| {
             let mut p = Patterns::default();
             let mut row = vec![0u8; nf];
