@@ -22,6 +22,11 @@ use tumen_service::{
     Archive, Cipher, Filter, ImportItem, ImportOptions, InitOptions, KdfParams, local_administrator,
 };
 
+/// The allocator the `tumen` binary uses, so that the figures are the
+/// program's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A small deterministic generator (SplitMix64), so every run imports the
 /// same data.
 struct Rng(u64);

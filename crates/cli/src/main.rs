@@ -5,6 +5,13 @@
 mod cmd;
 mod globals;
 
+/// mimalloc, for Rust's allocations and (feature `override`) for the C
+/// libraries' too, SQLite's and OpenSSL's: an import allocates and frees a
+/// few small objects per field, and glibc's allocator took about a quarter
+/// of its CPU (BENCHMARKS.md, "Store (issue 2)").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 use globals::Globals;
 

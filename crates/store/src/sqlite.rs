@@ -515,6 +515,13 @@ impl SqliteStore {
             .conn
             .query_row("SELECT EXISTS (SELECT 1 FROM tombstones)", [], |r| r.get(0))
             .ctx("reading tombstones")?;
+        if bulk {
+            // Rebuilt in `finish`, inside this transaction (a rollback, or
+            // an error here, puts the index back with everything else).
+            b.conn
+                .execute_batch("DROP INDEX records_kind_date")
+                .ctx("setting the date index aside")?;
+        }
         Ok(b)
     }
 }
@@ -1374,6 +1381,17 @@ struct SqliteBatch<'a> {
     hot: RowStatements<'a>,
 }
 
+/// The records' (kind, date) index, as migration 0001 creates it. A bulk
+/// import (into an empty archive, see `begin_import_batch`) drops it when it
+/// starts and builds it again from the finished table before it commits:
+/// records arrive in no date order, so keeping the index meanwhile is a
+/// b-tree insert at a random place per record, while building it is one
+/// sort (measured: about a tenth of an import's CPU; BENCHMARKS.md).
+/// `tests::a_bulk_import_leaves_the_schema_as_it_found_it` holds the text
+/// to the migration's.
+pub(crate) const RECORDS_KIND_DATE: &str =
+    "CREATE INDEX records_kind_date ON records (kind, date_lo)";
+
 /// The three INSERTs every created record runs, held by the batch instead
 /// of looked up in rusqlite's statement cache on every row (which hashes
 /// and compares the SQL text, and hands the statement back on drop: a few
@@ -2186,6 +2204,11 @@ impl<'a> SqliteBatch<'a> {
 
     fn finish(mut self) -> Result<BatchSummary, StoreError> {
         self.flush()?;
+        if self.bulk {
+            self.conn
+                .execute_batch(RECORDS_KIND_DATE)
+                .ctx("building the date index")?;
+        }
         // A large import into an empty archive refreshes the planner's
         // statistics inside its transaction, while every page is still in
         // the cache: after COMMIT the return to WAL empties the cache, and

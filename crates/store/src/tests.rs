@@ -1932,3 +1932,89 @@ fn an_import_into_an_archive_with_records_stays_in_wal() {
     b.commit().unwrap();
     assert_eq!(count_rows(&s, "records"), 501);
 }
+
+/// A bulk import sets the records' date index aside and builds it again
+/// before it commits: committed or rejected, the schema is the one the
+/// migrations made, and the rebuilt index answers kind-and-date filters.
+#[test]
+fn a_bulk_import_leaves_the_schema_as_it_found_it() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    let schema = |s: &SqliteStore| -> Vec<(String, String, Option<String>)> {
+        let mut st = s
+            .conn()
+            .prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_stat%' ORDER BY type, name")
+            .unwrap();
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    let before = schema(&s);
+    let date_index = before
+        .iter()
+        .find(|(_, n, _)| n == "records_kind_date")
+        .and_then(|(_, _, sql)| sql.clone());
+    assert_eq!(
+        date_index.as_deref(),
+        Some(crate::sqlite::RECORDS_KIND_DATE),
+        "the rebuilt index is the migration's"
+    );
+    let import = |s: &mut SqliteStore, bad: bool| {
+        let mut b = s.begin_import("importer").unwrap();
+        b.put(person("prs-1", "x")).unwrap();
+        for i in 0..50 {
+            // Dates in no order, as an import brings them.
+            let day = (i * 37) % 50;
+            b.put(act(
+                &format!("act-{i:03}"),
+                day,
+                day,
+                "plc-kp",
+                "act_type:arrest",
+                "prs-1",
+            ))
+            .unwrap();
+        }
+        b.put(place("plc-kp", None)).unwrap();
+        if bad {
+            b.put(act(
+                "act-bad",
+                1,
+                1,
+                "plc-kp",
+                "act_type:arrest",
+                "prs-nobody",
+            ))
+            .unwrap();
+        }
+        b.commit()
+    };
+    assert!(import(&mut s, true).is_err());
+    assert_eq!(schema(&s), before, "a rejected bulk import keeps the index");
+    assert_eq!(count_rows(&s, "records"), 0);
+    let sum = import(&mut s, false).unwrap();
+    assert_eq!(sum.created, 52);
+    assert_eq!(schema(&s), before, "a committed bulk import rebuilds it");
+    let plan: String = s
+        .conn()
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT rid FROM records WHERE kind = 'act' AND date_lo BETWEEN 10 AND 19",
+            [],
+            |r| r.get(3),
+        )
+        .unwrap();
+    assert!(plan.contains("records_kind_date"), "{plan}");
+    let f = Filter {
+        kinds: vec![RecordKind::Act],
+        date_from: Some(10),
+        date_to: Some(19),
+        ..Default::default()
+    };
+    assert_eq!(s.count(&f).unwrap(), 10);
+    let integrity: String = s
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+}
