@@ -12,6 +12,14 @@
 //! `TUMEN_BENCH_IMPORT_ONLY=1` (only the imports: no key derivation, no
 //! model-alone pass, no queries — for running under callgrind or perf;
 //! with `TUMEN_BENCH_ENCRYPTED_FIRST=1` the encrypted import runs first).
+//!
+//! In a full run every import runs in a process of its own (this program,
+//! started again with `TUMEN_BENCH_CHILD`), so that neither cipher inherits
+//! the heap and the kernel state the other one left, and the imports come
+//! in pairs of alternating order — unencrypted then encrypted, then
+//! encrypted then unencrypted, … (`TUMEN_BENCH_PAIRS`, default 2) — so that
+//! drift on a shared machine falls on both. The overhead is computed from
+//! the sums over all pairs.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
@@ -229,6 +237,54 @@ fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64
     (summary.created, secs, cpu_seconds() - cpu0)
 }
 
+/// One import in a child process (see the module documentation): returns
+/// what [`import`] returned there.
+fn import_in_child(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64) {
+    let exe = std::env::current_exe().expect("own path");
+    let which = if cipher == Cipher::Sqlcipher {
+        "enc"
+    } else {
+        "plain"
+    };
+    let out = std::process::Command::new(exe)
+        .arg("--bench")
+        .env("TUMEN_BENCH_CHILD", which)
+        .env("TUMEN_BENCH_CHILD_DIR", dir)
+        .env("TUMEN_BENCH_CHILD_DATA", data)
+        .env("TUMEN_BENCH_CHILD_TOTAL", total.to_string())
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .expect("start the import process");
+    assert!(out.status.success(), "the {which} import process failed");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("child-result "))
+        .unwrap_or_else(|| panic!("no result from the {which} import: {text}"));
+    let f: Vec<f64> = line
+        .split_whitespace()
+        .map(|x| x.parse().expect("number"))
+        .collect();
+    (f[0] as u64, f[1], f[2])
+}
+
+/// The child's side of [`import_in_child`]: `None` unless this process is one.
+fn child_import() -> Option<()> {
+    let which = std::env::var("TUMEN_BENCH_CHILD").ok()?;
+    let cipher = match which.as_str() {
+        "enc" => Cipher::Sqlcipher,
+        "plain" => Cipher::NoneBenchmarkOnly,
+        other => panic!("TUMEN_BENCH_CHILD={other}: enc or plain"),
+    };
+    let var = |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} unset"));
+    let dir = std::path::PathBuf::from(var("TUMEN_BENCH_CHILD_DIR"));
+    let data = std::path::PathBuf::from(var("TUMEN_BENCH_CHILD_DATA"));
+    let total: u64 = var("TUMEN_BENCH_CHILD_TOTAL").parse().expect("total");
+    let (n, secs, cpu) = import(&dir, &data, cipher, total);
+    println!("child-result {n} {secs} {cpu}");
+    Some(())
+}
+
 /// The database page size of the benchmark's archives (both ciphers).
 fn page_size() -> Option<u32> {
     match std::env::var("TUMEN_BENCH_PAGE_SIZE")
@@ -287,6 +343,9 @@ fn dir_size(dir: &Path) -> u64 {
 }
 
 fn main() {
+    if child_import().is_some() {
+        return;
+    }
     // `cargo bench` passes `--bench`; ignore arguments.
     let acts: u64 = std::env::var("TUMEN_BENCH_ACTS")
         .ok()
@@ -377,40 +436,58 @@ fn main() {
         total as f64 / model_cpu
     );
 
-    let mut rates = Vec::new();
-    // TUMEN_BENCH_ENCRYPTED_ONLY=1 skips the unencrypted import (for quick
+    // TUMEN_BENCH_ENCRYPTED_ONLY=1 skips the unencrypted imports (for quick
     // experiments; the overhead figure then is not printed).
     let encrypted_only = std::env::var("TUMEN_BENCH_ENCRYPTED_ONLY").is_ok_and(|v| v == "1");
-    for (label, cipher) in [
-        ("unencrypted", Cipher::NoneBenchmarkOnly),
-        ("encrypted (SQLCipher)", Cipher::Sqlcipher),
-    ] {
-        if encrypted_only && cipher != Cipher::Sqlcipher {
-            continue;
+    let pairs: usize = std::env::var("TUMEN_BENCH_PAIRS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2)
+        .max(1);
+    // (records, wall seconds, CPU seconds) summed per cipher: [plain, enc].
+    let mut sums = [(0u64, 0.0f64, 0.0f64); 2];
+    for pair in 0..pairs {
+        let mut order = [
+            ("unencrypted", Cipher::NoneBenchmarkOnly),
+            ("encrypted (SQLCipher)", Cipher::Sqlcipher),
+        ];
+        if pair % 2 == 1 {
+            order.reverse();
         }
-        let dir = base.join(if cipher == Cipher::Sqlcipher {
-            "enc"
-        } else {
-            "plain"
-        });
-        let _ = std::fs::remove_dir_all(&dir);
-        let (n, secs, cpu) = import(&dir, &data, cipher, total);
-        assert_eq!(n, total, "every record imported");
-        println!(
-            "import {label}: {n} records in {secs:.1} s wall = {:.0} records/s; {cpu:.1} s CPU (both threads) = {:.0} records per CPU-second; store side ≈ {:.1} s CPU = {:.0} records/s on its core; files {:.0} MB",
-            n as f64 / secs,
-            n as f64 / cpu,
-            cpu - model_cpu,
-            n as f64 / (cpu - model_cpu).max(1e-9),
-            dir_size(&dir) as f64 / 1e6
-        );
-        rates.push((n as f64 / secs, cpu));
+        for (label, cipher) in order {
+            if encrypted_only && cipher != Cipher::Sqlcipher {
+                continue;
+            }
+            let enc = cipher == Cipher::Sqlcipher;
+            let dir = base.join(if enc { "enc" } else { "plain" });
+            let _ = std::fs::remove_dir_all(&dir);
+            let (n, secs, cpu) = import_in_child(&dir, &data, cipher, total);
+            assert_eq!(n, total, "every record imported");
+            println!(
+                "import {label} (pair {}): {n} records in {secs:.1} s wall = {:.0} records/s; {cpu:.1} s CPU (both threads) = {:.0} records per CPU-second; store side ≈ {:.1} s CPU = {:.0} records/s on its core; files {:.0} MB",
+                pair + 1,
+                n as f64 / secs,
+                n as f64 / cpu,
+                cpu - model_cpu,
+                n as f64 / (cpu - model_cpu).max(1e-9),
+                dir_size(&dir) as f64 / 1e6
+            );
+            let sum = &mut sums[usize::from(enc)];
+            *sum = (sum.0 + n, sum.1 + secs, sum.2 + cpu);
+        }
     }
-    if let [(plain_rate, plain_cpu), (enc_rate, enc_cpu)] = rates[..] {
+    let [(pn, pw, pc), (en, ew, ec)] = sums;
+    println!(
+        "encrypted import over {pairs} run(s): {:.0} records/s ({:.1} s wall and {:.1} s CPU per import)",
+        en as f64 / ew,
+        ew / pairs as f64,
+        ec / pairs as f64
+    );
+    if pn > 0 {
         println!(
-            "encryption overhead on import: {:.1} % wall-clock, {:.1} % CPU",
-            (plain_rate / enc_rate - 1.0) * 100.0,
-            (enc_cpu / plain_cpu - 1.0) * 100.0
+            "encryption overhead on import ({pairs} pair(s), alternating order, sums): {:.1} % wall-clock, {:.1} % CPU",
+            (ew / pw * pn as f64 / en as f64 - 1.0) * 100.0,
+            (ec / pc * pn as f64 / en as f64 - 1.0) * 100.0
         );
     }
 
