@@ -831,7 +831,13 @@ fn build_query(f: &Filter) -> (String, String, Vec<Value>) {
         dated_facet("record_terms", "term = ?", Some(t), &mut facets, &mut fp);
     }
     for t in &f.refs {
-        facets.push("SELECT rid FROM record_refs WHERE target = ?".into());
+        // A place a record is at is a reference kept only as a place row
+        // (see `SqliteBatch::insert_index_rows`).
+        facets.push(
+            "SELECT rid FROM record_refs WHERE target = ? UNION SELECT rid FROM record_places WHERE place = ?"
+                .into(),
+        );
+        fp.push(Value::Text(t.as_str().to_string()));
         fp.push(Value::Text(t.as_str().to_string()));
     }
     match facets.len() {
@@ -1319,8 +1325,9 @@ pub(crate) fn set_setting_on(conn: &Connection, key: &str, value: &str) -> Resul
 fn referrers(conn: &Connection, id: &RecordId, limit: usize) -> Result<Vec<RecordId>, StoreError> {
     let mut st = conn
         .prepare_cached(
-            "SELECT r.id FROM record_refs rr JOIN records r ON r.rid = rr.rid \
-             WHERE rr.target = ?1 AND r.id <> ?1 ORDER BY r.id LIMIT ?2",
+            "SELECT r.id FROM (SELECT rid FROM record_refs WHERE target = ?1 \
+             UNION SELECT rid FROM record_places WHERE place = ?1) x JOIN records r ON r.rid = x.rid \
+             WHERE r.id <> ?1 ORDER BY r.id LIMIT ?2",
         )
         .ctx("preparing a reference look-up")?;
     let ids = st
@@ -1878,7 +1885,8 @@ impl<'a> SqliteBatch<'a> {
         let w = wide(lo, hi);
         let full = {
             let mut st = self.staged.borrow_mut();
-            for p in dedup(ix.places.iter().map(|p| p.as_str())) {
+            let places = dedup(ix.places.iter().map(|p| p.as_str()));
+            for &p in &places {
                 let k = st.key(p);
                 st.places.push((k, w, lo, hi, rid));
             }
@@ -1886,7 +1894,12 @@ impl<'a> SqliteBatch<'a> {
                 let k = st.key(t);
                 st.terms.push((k, w, lo, hi, rid));
             }
-            for &t in targets {
+            // A place is a reference too, but its place row already says
+            // so: readers of references (`referrers`, `Filter::refs`, the
+            // batch's reference check) read both tables, and an import
+            // writes one row fewer per placed record. Rows written before
+            // list places here as well; the readers' UNION does not mind.
+            for &t in targets.iter().filter(|t| !places.contains(t)) {
                 let k = st.key(t);
                 st.refs.push((k, rid));
             }
@@ -2172,7 +2185,9 @@ impl<'a> SqliteBatch<'a> {
         let mut still_refers = self
             .conn
             .prepare_cached(
-                "SELECT 1 FROM record_refs rr JOIN records r ON r.rid = rr.rid WHERE r.id = ?1 AND rr.target = ?2",
+                "SELECT 1 FROM records r WHERE r.id = ?1 AND \
+                 (EXISTS (SELECT 1 FROM record_refs WHERE target = ?2 AND rid = r.rid) \
+                  OR EXISTS (SELECT 1 FROM record_places WHERE place = ?2 AND rid = r.rid))",
             )
             .ctx("preparing a reference check")?;
         for p in &self.pending {

@@ -1477,11 +1477,18 @@ fn migration_6_lets_updates_and_deletes_find_the_index_rows_of_older_records() {
     let mut moved = act("act-1", 200, 210, "plc-a", "act_type:arrest", "plc-a");
     moved.expect = Expect::Rev(1);
     s.put("a", moved).unwrap();
+    // The place it is at is a place row only (not a reference row too); it
+    // still refers to it.
     assert_eq!(
         facet_rows_of(&s, 4),
-        vec!["place plc-a", "ref plc-a", "term act_type:arrest"]
+        vec!["place plc-a", "term act_type:arrest"]
     );
     assert!(s.referrers(&rid("prs-1"), 10).unwrap().is_empty());
+    assert!(
+        s.referrers(&rid("plc-a"), 10)
+            .unwrap()
+            .contains(&rid("act-1"))
+    );
     // So the person it no longer names can go, and the place's parent link
     // (an older row too) is removed with the place.
     s.delete("a", &rid("prs-1"), None).unwrap();
@@ -2017,4 +2024,58 @@ fn a_bulk_import_leaves_the_schema_as_it_found_it() {
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
+}
+
+/// A record's place is written once, as a place row; every reader of
+/// references still finds it: `referrers`, `Filter::refs` and the batch's
+/// check for references that never resolve.
+#[test]
+fn a_place_is_a_reference_kept_as_a_place_row_only() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    place_tree(&mut s);
+    s.put(
+        "a",
+        act("act-1", 1, 1, "plc-kp", "act_type:arrest", "prs-1"),
+    )
+    .unwrap();
+    let act_rid: i64 = s
+        .conn()
+        .query_row("SELECT rid FROM records WHERE id = 'act-1'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(
+        facet_rows_of(&s, act_rid),
+        vec!["place plc-kp", "ref prs-1", "term act_type:arrest"]
+    );
+    // The act, and the two provinces through their parent link.
+    assert_eq!(
+        s.referrers(&rid("plc-kp"), 10).unwrap(),
+        vec![rid("act-1"), rid("plc-nh"), rid("plc-ry")]
+    );
+    for target in ["plc-kp", "prs-1"] {
+        let f = Filter {
+            kinds: vec![RecordKind::Act],
+            refs: vec![rid(target)],
+            ..Default::default()
+        };
+        assert_eq!(ids(&s.query(&f).unwrap()), vec!["act-1"], "{target}");
+        assert_eq!(s.count(&f).unwrap(), 1, "{target}");
+    }
+    // A place that never arrives is a dangling reference, found through
+    // the place row.
+    let mut b = s.begin_batch("importer").unwrap();
+    b.put(act(
+        "act-2",
+        1,
+        1,
+        "plc-nowhere",
+        "act_type:arrest",
+        "prs-1",
+    ))
+    .unwrap();
+    let errors = b.check().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].reason.contains("plc-nowhere"), "{errors:?}");
 }
