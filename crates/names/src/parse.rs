@@ -889,6 +889,18 @@ fn index() -> &'static Index {
     })
 }
 
+/// The index of the lowest set bit of `mask`, cleared from it; `None`
+/// once the mask is empty (the option sets of the planner are bit masks).
+#[inline]
+fn take_lowest(mask: &mut u64) -> Option<usize> {
+    if *mask == 0 {
+        return None;
+    }
+    let i = mask.trailing_zeros() as usize;
+    *mask &= *mask - 1;
+    Some(i)
+}
+
 /// The entries of `table` spelled at position `p` of the padded word `wp`.
 #[inline]
 fn fitting(table: &[Spelling], sets: &[u64], three: u64, wp: &[u8], p: usize) -> u64 {
@@ -898,9 +910,7 @@ fn fitting(table: &[Spelling], sets: &[u64], three: u64, wp: &[u8], p: usize) ->
         .copied()
         .unwrap_or(0);
     let mut long = m & three;
-    while long != 0 {
-        let i = long.trailing_zeros() as usize;
-        long &= long - 1;
+    while let Some(i) = take_lowest(&mut long) {
         if table.get(i).and_then(|sp| sp.s.get(2)) != Some(&b(2)) {
             m &= !(1 << i);
         }
@@ -1074,21 +1084,15 @@ fn plan_at(pw: &PlanWord, pos: usize, opts: &mut [Opt], p: &mut Plan) -> u8 {
     let mut k = 0;
     let mut best = u8::MAX;
     let mut ons = fitting(ONSETS, &idx.on, idx.on3, wp, pos);
-    while ons != 0 {
-        let oi = ons.trailing_zeros() as usize;
-        ons &= ons - 1;
+    while let Some(oi) = take_lowest(&mut ons) {
         let on = &ONSETS[oi];
         let vpos = pos + on.s.len();
         let mut vs = fitting(VOWELS, &idx.v, idx.v3, wp, vpos);
-        while vs != 0 {
-            let vi = vs.trailing_zeros() as usize;
-            vs &= vs - 1;
+        while let Some(vi) = take_lowest(&mut vs) {
             let v = &VOWELS[vi];
             let cpos = vpos + v.s.len();
             let mut cos = fitting(CODAS, &idx.co, idx.co3, wp, cpos);
-            while cos != 0 {
-                let ci = cos.trailing_zeros() as usize;
-                cos &= cos - 1;
+            while let Some(ci) = take_lowest(&mut cos) {
                 let co = &CODAS[ci];
                 let end = cpos + co.s.len();
                 let next = pw.skip.get(end).map_or(n, |&x| usize::from(x));
