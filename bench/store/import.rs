@@ -9,6 +9,8 @@
 //! (default a temporary directory), `TUMEN_BENCH_QUERIES` (default 50),
 //! `TUMEN_BENCH_PAGE_SIZE` (default: what `tumen init` uses, 4096; e.g.
 //! `16384` to measure larger pages, recorded in the keyring),
+//! `TUMEN_BENCH_PAGE_HMAC` (default: what `tumen init` uses, `sha256`;
+//! `sha512` for SQLCipher 4's default, which older archives have),
 //! `TUMEN_BENCH_IMPORT_ONLY=1` (only the imports: no key derivation, no
 //! model-alone pass, no queries — for running under callgrind or perf;
 //! with `TUMEN_BENCH_ENCRYPTED_FIRST=1` the encrypted import runs first).
@@ -27,7 +29,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tumen_model::{Record, RecordId, RecordKind, day_number};
 use tumen_service::{
-    Archive, Cipher, Filter, ImportItem, ImportOptions, InitOptions, KdfParams, local_administrator,
+    Archive, Cipher, Filter, ImportItem, ImportOptions, InitOptions, KdfParams, PageHmac,
+    local_administrator,
 };
 
 /// The allocator the `tumen` binary uses, so that the figures are the
@@ -202,6 +205,7 @@ fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64
         kdf: KdfParams::insecure_fast_for_tests(),
         cipher,
         page_size: page_size(),
+        page_hmac: page_hmac(),
     };
     let archive = Archive::init(dir, "benchmark passphrase", opts).expect("init");
     let session = archive.session(local_administrator("bench"));
@@ -286,6 +290,18 @@ fn child_import() -> Option<()> {
 }
 
 /// The database page size of the benchmark's archives (both ciphers).
+/// The page HMAC of the encrypted archive: `TUMEN_BENCH_PAGE_HMAC=sha512`
+/// for SQLCipher 4's default (archives made before 2026-11-29), else what
+/// `tumen init` uses.
+fn page_hmac() -> PageHmac {
+    match std::env::var("TUMEN_BENCH_PAGE_HMAC").ok().as_deref() {
+        Some("sha512") => PageHmac::Sha512,
+        Some("sha256") => PageHmac::Sha256,
+        None => InitOptions::default().page_hmac,
+        Some(other) => panic!("TUMEN_BENCH_PAGE_HMAC={other}: sha256 or sha512"),
+    }
+}
+
 fn page_size() -> Option<u32> {
     match std::env::var("TUMEN_BENCH_PAGE_SIZE")
         .ok()
@@ -429,7 +445,11 @@ fn main() {
         t_open,
         c_open
     );
-    println!("page size: {} bytes", page_size().unwrap_or(4096));
+    println!(
+        "page size: {} bytes, page HMAC: {}",
+        page_size().unwrap_or(4096),
+        page_hmac().sqlcipher_name()
+    );
     let model_cpu = model_only(&data);
     println!(
         "model alone (parse + validate + index terms + serialize, 1 thread): {model_cpu:.1} s CPU = {:.0} records/s per core",

@@ -23,11 +23,16 @@
 //! A wrong passphrase makes the AEAD tag check fail: that, and only that, is
 //! reported as [`KeyringError::WrongPassphrase`].
 //!
-//! The keyring also records the database's page size when an archive was
-//! created with another than SQLCipher's default of 4096 bytes: SQLCipher encrypts the file header
-//! too, so the page size cannot be read from the file and must be set at
-//! every open. Keyrings without the field (archives made before it existed)
-//! open with the default.
+//! The keyring also records the database's **page format** where it is not
+//! SQLCipher 4's default ([`PageFormat`]): the page size when an archive was
+//! created with another than 4096 bytes, and the HMAC that authenticates
+//! every page — HMAC-SHA256 for archives made since 2026-11-29, HMAC-SHA512
+//! (SQLCipher's default) before. SQLCipher encrypts the file header too, so
+//! neither can be read from the file and both must be set at every open.
+//! Keyrings without the fields (archives made before they existed) open
+//! with the defaults. A keyring that names a page HMAC says so in its format
+//! (`tumen-keyring-v2`), so that a tumen from before it refuses the keyring
+//! by name instead of reporting the right key as a wrong one.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -43,6 +48,8 @@ use zeroize::{Zeroize, Zeroizing};
 /// The file name of the keyring inside the data directory.
 pub const KEYRING_FILE: &str = "keyring.json";
 const FORMAT: &str = "tumen-keyring-v1";
+/// The format of a keyring that names a page HMAC (see the module docs).
+const FORMAT_V2: &str = "tumen-keyring-v2";
 
 /// Errors reading, unlocking or writing the keyring. They never contain key
 /// material or the passphrase.
@@ -168,11 +175,65 @@ fn random_bytes(buf: &mut [u8]) -> Result<(), KeyringError> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Cipher {
-    /// SQLCipher 4 (AES-256 + HMAC-SHA512 per page) with a raw key.
+    /// SQLCipher 4 (AES-256-CBC + an HMAC per page, see [`PageHmac`]) with
+    /// a raw key.
     Sqlcipher,
     /// No encryption of the database file. Exists only so the benchmark can
     /// measure the cost of encryption; no public command creates it.
     NoneBenchmarkOnly,
+}
+
+/// The MAC SQLCipher authenticates every database page with (its `PRAGMA
+/// cipher_hmac_algorithm`).
+///
+/// Why new archives use SHA-256: a reader authenticates every page it
+/// fetches, and a query that returns a few hundred records fetches about two
+/// pages it has not seen per record. HMAC-SHA256 runs on the SHA extensions
+/// of current x86 and ARM processors, SHA-512 has none: the same cold query
+/// took ≈ 20 % less time with SHA-256 (BENCHMARKS.md, "Store (issue 2)").
+/// A 256-bit HMAC tag leaves a forger the same odds as the 512-bit one for
+/// any practical purpose (SQLCipher 3 used HMAC-SHA1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageHmac {
+    /// SQLCipher 4's default; archives made before 2026-11-29.
+    #[default]
+    Sha512,
+    /// What `tumen init` uses.
+    Sha256,
+}
+
+impl PageHmac {
+    /// The value of SQLCipher's `cipher_hmac_algorithm` pragma.
+    pub fn sqlcipher_name(self) -> &'static str {
+        match self {
+            PageHmac::Sha512 => "HMAC_SHA512",
+            PageHmac::Sha256 => "HMAC_SHA256",
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == PageHmac::default()
+    }
+}
+
+/// What SQLCipher must be told before it can read a page of the database
+/// (its header is encrypted too, so the file cannot say): the page size and
+/// the page HMAC. The keyring records both; `PageFormat::default()` is
+/// SQLCipher 4's, which an archive made before either was recorded has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PageFormat {
+    /// The page size in bytes; `None`: 4096.
+    pub size: Option<u32>,
+    pub hmac: PageHmac,
+}
+
+impl PageFormat {
+    /// The format `tumen init` creates archives in.
+    pub const NEW: PageFormat = PageFormat {
+        size: None,
+        hmac: PageHmac::Sha256,
+    };
 }
 
 /// One wrapping of the data key.
@@ -228,6 +289,9 @@ pub struct Keyring {
     /// default, 4096.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     page_size: Option<u32>,
+    /// The page HMAC; absent: SQLCipher 4's default, HMAC-SHA512.
+    #[serde(default, skip_serializing_if = "PageHmac::is_default")]
+    page_hmac: PageHmac,
     slots: Vec<Slot>,
     /// The database file this key opens, when not `tumen.db` (after a
     /// data-key rotation: `tumen-<generation>.db`). The keyring is the one
@@ -267,6 +331,7 @@ impl Keyring {
             format: FORMAT.into(),
             cipher,
             page_size: None,
+            page_hmac: PageHmac::default(),
             slots: vec![slot],
             db_file: None,
             evidence_dir: None,
@@ -294,14 +359,25 @@ impl Keyring {
         self.evidence_dir = Some(evidence_dir.to_string());
     }
 
-    /// The database page size this keyring records (`None`: the default).
-    pub fn page_size(&self) -> Option<u32> {
-        self.page_size
+    /// The database page format this keyring records.
+    pub fn page_format(&self) -> PageFormat {
+        PageFormat {
+            size: self.page_size,
+            hmac: self.page_hmac,
+        }
     }
 
-    /// Record the database page size (`None`: the default, 4096).
-    pub fn set_page_size(&mut self, page_size: Option<u32>) {
-        self.page_size = page_size;
+    /// Record the database's page format; the keyring's format follows
+    /// (see the module docs).
+    pub fn set_page_format(&mut self, f: PageFormat) {
+        self.page_size = f.size;
+        self.page_hmac = f.hmac;
+        self.format = if f.hmac.is_default() {
+            FORMAT
+        } else {
+            FORMAT_V2
+        }
+        .into();
     }
 
     /// The Argon2id parameters of the passphrase slot.
@@ -459,7 +535,7 @@ impl Keyring {
                 e.column()
             ),
         })?;
-        if kr.format != FORMAT {
+        if kr.format != FORMAT && kr.format != FORMAT_V2 {
             return Err(KeyringError::Corrupt {
                 path,
                 why: format!("unknown format {:?}", kr.format),

@@ -33,7 +33,7 @@ pub use api::{
     RowError, Store, StoredRecord, VocabEntry, Written,
 };
 pub use error::StoreError;
-pub use keyring::{Cipher, KdfParams, KeyringError, RecoverySplit, SlotInfo};
+pub use keyring::{Cipher, KdfParams, KeyringError, PageFormat, PageHmac, RecoverySplit, SlotInfo};
 pub use linkage::{LinkDecision, LinkRunSaved, LinkRunWrite, ResolvedMember};
 pub use rotate::{Rotation, RotationOutcome};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};

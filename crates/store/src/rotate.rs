@@ -39,7 +39,7 @@
 
 use crate::accounts::{UserRow, all_users_on, update_user_on};
 use crate::error::{Ctx, StoreError};
-use crate::keyring::{DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError};
+use crate::keyring::{DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError, PageFormat};
 use crate::sqlite::{SqliteStore, connect, set_setting_on, setting_on};
 use rusqlite::Connection;
 use std::fs;
@@ -197,15 +197,15 @@ impl SqliteStore {
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .ctx("checkpointing before a rotation")?;
-        // The new generation keeps the page size the keyring records: SQLCipher
-        // must be told it at every open.
-        let page_size = old_keyring.page_size();
-        let lock = connect(&old_db, &self.key, self.cipher, page_size, false)?;
+        // The new generation keeps the page format the keyring records:
+        // SQLCipher must be told it at every open.
+        let format = old_keyring.page_format();
+        let lock = connect(&old_db, &self.key, self.cipher, format, false)?;
         lock.execute_batch("BEGIN IMMEDIATE")
             .ctx("locking the database for a rotation")?;
 
         let written =
-            self.write_generation(&new_db, &new_key, page_size, &new_evidence_dir, reencrypt);
+            self.write_generation(&new_db, &new_key, format, &new_evidence_dir, reencrypt);
         if let Err(e) = written {
             drop(lock);
             remove_db_files(&new_db);
@@ -220,7 +220,7 @@ impl SqliteStore {
         let swap = (|| -> Result<(), StoreError> {
             let mut kr = Keyring::create(&new_key, passphrase, params, self.cipher)?;
             kr.set_layout(&new_db_file, &new_evidence_dir);
-            kr.set_page_size(page_size);
+            kr.set_page_format(format);
             kr.save(&self.dir)?;
             Ok(())
         })();
@@ -235,7 +235,7 @@ impl SqliteStore {
             .execute_batch(&retire_sql())
             .and_then(|()| lock.execute_batch("COMMIT"));
         drop(lock);
-        let new_conn = connect(&new_db, &new_key, self.cipher, page_size, false)?;
+        let new_conn = connect(&new_db, &new_key, self.cipher, format, false)?;
         let kr = Keyring::load(&self.dir)?;
         let fresh = SqliteStore::from_connection(new_conn, &self.dir, new_key, &kr)?;
         let old_evidence_dir = std::mem::replace(self, fresh).evidence_dir.clone();
@@ -257,7 +257,7 @@ impl SqliteStore {
         &self,
         new_db: &Path,
         new_key: &DataKey,
-        page_size: Option<u32>,
+        format: PageFormat,
         new_evidence_dir: &str,
         reencrypt: &mut dyn FnMut(&Rotation<'_>) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
@@ -275,12 +275,18 @@ impl SqliteStore {
         self.conn
             .execute("ATTACH DATABASE ?1 AS rekeyed KEY ?2", [path, raw.as_str()])
             .ctx("creating the re-encrypted database")?;
-        if let Some(n) = page_size {
+        if let Some(n) = format.size {
             // Validated when the keyring was loaded (a power of two).
             self.conn
                 .execute_batch(&format!("PRAGMA rekeyed.cipher_page_size = {n}"))
                 .ctx("setting the re-encrypted database's page size")?;
         }
+        self.conn
+            .execute_batch(&format!(
+                "PRAGMA rekeyed.cipher_hmac_algorithm = {}",
+                format.hmac.sqlcipher_name()
+            ))
+            .ctx("setting the re-encrypted database's page HMAC")?;
         let version: i64 = self
             .conn
             .query_row("PRAGMA main.user_version", [], |r| r.get(0))
@@ -300,7 +306,7 @@ impl SqliteStore {
             .ctx("closing the re-encrypted database");
         export?;
         detach?;
-        let conn = connect(new_db, new_key, self.cipher, page_size, false)?;
+        let conn = connect(new_db, new_key, self.cipher, format, false)?;
         let old_evidence_dir = self.evidence_dir.clone();
         let rotation = Rotation {
             old_key: &self.key,
@@ -340,9 +346,16 @@ mod tests {
 
     const PW: &str = "pw";
 
+    /// Open `db` with a raw key as a stock SQLCipher would, told the page
+    /// format `tumen init` uses.
     fn open_raw(db: &Path, raw_hex: &str) -> rusqlite::Result<i64> {
         let c = Connection::open(db)?;
         c.pragma_update(None, "key", format!("x'{raw_hex}'"))?;
+        c.pragma_update(
+            None,
+            "cipher_hmac_algorithm",
+            PageFormat::NEW.hmac.sqlcipher_name(),
+        )?;
         c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
     }
 

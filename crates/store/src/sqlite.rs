@@ -12,7 +12,9 @@
 
 use crate::api::*;
 use crate::error::{Ctx, StoreError};
-use crate::keyring::{Cipher, DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError};
+use crate::keyring::{
+    Cipher, DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError, PageFormat, PageHmac,
+};
 use crate::migrations;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
@@ -65,6 +67,9 @@ pub struct InitOptions {
     /// [`LARGE_PAGE_SIZE`]; `None` (the default) keeps SQLite's 4096 and
     /// records nothing, as archives made before this option did.
     pub page_size: Option<u32>,
+    /// The MAC of every page (recorded in the keyring): HMAC-SHA256 unless
+    /// a test or the benchmark asks for SQLCipher's default.
+    pub page_hmac: PageHmac,
 }
 
 impl Default for InitOptions {
@@ -72,7 +77,8 @@ impl Default for InitOptions {
         InitOptions {
             kdf: KdfParams::DEFAULT,
             cipher: Cipher::Sqlcipher,
-            page_size: None,
+            page_size: PageFormat::NEW.size,
+            page_hmac: PageFormat::NEW.hmac,
         }
     }
 }
@@ -145,7 +151,7 @@ pub(crate) fn connect(
     db: &Path,
     key: &DataKey,
     cipher: Cipher,
-    page_size: Option<u32>,
+    format: PageFormat,
     create: bool,
 ) -> Result<Connection, StoreError> {
     let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -193,12 +199,17 @@ pub(crate) fn connect(
             });
         }
         // The header is encrypted too, so SQLCipher must be told the page
-        // size before the first read (the keyring records it).
-        if let Some(n) = page_size {
+        // format before the first read (the keyring records it).
+        if let Some(n) = format.size {
             conn.execute_batch(&format!("PRAGMA cipher_page_size = {n}"))
                 .ctx("setting the page size")?;
         }
-    } else if let (Some(n), true) = (page_size, create) {
+        conn.execute_batch(&format!(
+            "PRAGMA cipher_hmac_algorithm = {}",
+            format.hmac.sqlcipher_name()
+        ))
+        .ctx("setting the page HMAC")?;
+    } else if let (Some(n), true) = (format.size, create) {
         // A plain file keeps its page size in its header; it only has to
         // be chosen before the first table.
         conn.execute_batch(&format!("PRAGMA page_size = {n}"))
@@ -283,9 +294,17 @@ impl SqliteStore {
         }
         let key = DataKey::generate()?;
         let mut keyring = Keyring::create(&key, passphrase, opts.kdf, opts.cipher)?;
-        keyring.set_page_size(opts.page_size);
+        // An unencrypted (benchmark) file has no page HMAC to record.
+        let format = PageFormat {
+            size: opts.page_size,
+            hmac: match opts.cipher {
+                Cipher::Sqlcipher => opts.page_hmac,
+                Cipher::NoneBenchmarkOnly => PageHmac::default(),
+            },
+        };
+        keyring.set_page_format(format);
         let attempt = (|| -> Result<(Connection, String), StoreError> {
-            let mut conn = connect(&db, &key, opts.cipher, opts.page_size, true)?;
+            let mut conn = connect(&db, &key, opts.cipher, format, true)?;
             migrations::migrate(&mut conn, &db)?;
             let mut o = [0u8; 16];
             rand::TryRngCore::try_fill_bytes(&mut rand::rngs::OsRng, &mut o)
@@ -351,7 +370,7 @@ impl SqliteStore {
             return Err(StoreError::DatabaseMissing(db));
         }
         let key = keyring.unlock(passphrase, &dir.join(KEYRING_FILE))?;
-        let conn = connect(&db, &key, keyring.cipher(), keyring.page_size(), false)?;
+        let conn = connect(&db, &key, keyring.cipher(), keyring.page_format(), false)?;
         SqliteStore::from_connection(conn, dir, key, &keyring)
     }
 

@@ -1107,7 +1107,7 @@ fn canary_is_absent_from_every_file_while_open_and_after_close() {
         let opts = InitOptions {
             kdf: KdfParams::insecure_fast_for_tests(),
             cipher: Cipher::NoneBenchmarkOnly,
-            page_size: None,
+            ..InitOptions::default()
         };
         let mut s = SqliteStore::init_with(plain.path(), PW, opts).unwrap();
         confidential_canary_record(&mut s);
@@ -1592,6 +1592,94 @@ fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
     assert_eq!(page_size(&s), 4096);
     assert!(s.get(&rid("prs-1")).unwrap().is_some());
     s.put("a", person("prs-2", "y")).unwrap();
+}
+
+#[test]
+fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
+    use crate::keyring::PageHmac;
+    let hmac = |s: &SqliteStore| -> String {
+        s.conn()
+            .query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))
+            .unwrap()
+    };
+    let keyring_json = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("keyring.json")).unwrap()).unwrap()
+    };
+    let write_keyring = |dir: &Path, kr: &serde_json::Value| {
+        std::fs::write(dir.join("keyring.json"), kr.to_string()).unwrap()
+    };
+    // A new archive authenticates its pages with HMAC-SHA256 and says so in
+    // a keyring of the second format.
+    let d = tempfile::tempdir().unwrap();
+    {
+        let mut s = new_store(d.path());
+        assert_eq!(hmac(&s), "HMAC_SHA256");
+        s.put("a", person("prs-1", "x")).unwrap();
+        s.checkpoint().unwrap();
+    }
+    let mut kr = keyring_json(d.path());
+    assert_eq!(kr["page_hmac"], "sha256");
+    assert_eq!(kr["format"], "tumen-keyring-v2");
+    {
+        let mut s = SqliteStore::open(d.path(), PW).unwrap();
+        assert_eq!(hmac(&s), "HMAC_SHA256");
+        assert!(s.get(&rid("prs-1")).unwrap().is_some());
+        // After a data-key rotation, the new generation keeps the format.
+        s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
+        assert_eq!(hmac(&s), "HMAC_SHA256");
+    }
+    let rotated = keyring_json(d.path());
+    assert_eq!(rotated["page_hmac"], "sha256");
+    assert!(
+        SqliteStore::open(d.path(), PW)
+            .unwrap()
+            .get(&rid("prs-1"))
+            .unwrap()
+            .is_some()
+    );
+    // The record is what makes it open: without it SQLCipher checks the
+    // pages with HMAC-SHA512 and the key does not fit.
+    kr = rotated;
+    kr.as_object_mut().unwrap().remove("page_hmac");
+    write_keyring(d.path(), &kr);
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::KeyMismatch(_))
+    ));
+    // A MAC tumen does not know is a corrupt keyring, named as such.
+    kr["page_hmac"] = serde_json::json!("sha1");
+    write_keyring(d.path(), &kr);
+    let e = SqliteStore::open(d.path(), PW).err().unwrap();
+    assert!(
+        matches!(e, StoreError::Keyring(KeyringError::Corrupt { .. })),
+        "{e}"
+    );
+
+    // An archive as tumen made them before 2026-11-29 (SQLCipher 4's
+    // default, HMAC-SHA512): the keyring has no field and the first format;
+    // it opens, reads and writes as before, also after a rotation.
+    let old = tempfile::tempdir().unwrap();
+    {
+        let opts = InitOptions {
+            page_hmac: PageHmac::Sha512,
+            ..InitOptions::insecure_fast_for_tests()
+        };
+        let mut s = SqliteStore::init_with(old.path(), PW, opts).unwrap();
+        assert_eq!(hmac(&s), "HMAC_SHA512");
+        s.put("a", person("prs-1", "x")).unwrap();
+    }
+    let kr = keyring_json(old.path());
+    assert!(kr.get("page_hmac").is_none(), "{kr}");
+    assert_eq!(kr["format"], "tumen-keyring-v1");
+    let mut s = SqliteStore::open(old.path(), PW).unwrap();
+    assert_eq!(hmac(&s), "HMAC_SHA512");
+    s.put("a", person("prs-2", "y")).unwrap();
+    s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
+    drop(s);
+    assert!(keyring_json(old.path()).get("page_hmac").is_none());
+    let s = SqliteStore::open(old.path(), PW).unwrap();
+    assert_eq!(hmac(&s), "HMAC_SHA512");
+    assert!(s.get(&rid("prs-2")).unwrap().is_some());
 }
 
 /// The raw `ledger` columns of entry `seq`: (leaf, rev_seq, leaf_hash).

@@ -199,11 +199,18 @@ pub fn sqlcipher_key(data: &Path, pass: &str) -> String {
 }
 
 /// Open the SQLCipher database file `db` with the raw key `raw` (hex), as
-/// an intruder with the key and SQL would.
+/// an intruder with the key and SQL would — told the page HMAC by the
+/// keyring beside the file, as anyone who reads the keyring can be.
 pub fn raw_connection(db: &Path, raw: &str) -> rusqlite::Connection {
     let c = rusqlite::Connection::open(db).expect("open db");
     c.execute_batch(&format!("PRAGMA key = \"x'{raw}'\";"))
         .expect("key");
+    let dir = db.parent().expect("the database is in a directory");
+    if let Ok(kr) = tumen_store::keyring::Keyring::load(dir) {
+        let hmac = kr.page_format().hmac.sqlcipher_name();
+        c.execute_batch(&format!("PRAGMA cipher_hmac_algorithm = {hmac};"))
+            .expect("page HMAC");
+    }
     c
 }
 
