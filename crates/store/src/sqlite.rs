@@ -51,7 +51,7 @@ const BUSY_TIMEOUT_MS: u64 = 10_000;
 const MAX_ACTOR: usize = 256;
 
 /// A larger page size an archive may be created with (recorded in its
-/// keyring). SQLCipher's cost is partly per page (an IV, an HMAC-SHA512 and
+/// keyring). SQLCipher's cost is partly per page (an IV, the page HMAC and
 /// the cipher set-up for every page written and read), so larger pages make
 /// large imports a little cheaper — but each record read decrypts a whole
 /// page, so queries cost more. Measured in BENCHMARKS.md ("Store (issue
@@ -515,6 +515,7 @@ impl SqliteStore {
             tombstones: true,
             bulk,
             hot: RowStatements::default(),
+            restore_cache: None,
         };
         b.next_seq = b
             .conn
@@ -540,6 +541,34 @@ impl SqliteStore {
             b.conn
                 .execute_batch("DROP INDEX records_kind_date")
                 .ctx("setting the date index aside")?;
+            // A cache already smaller (a test's) is left as it is.
+            let cache: i64 = b
+                .conn
+                .query_row("PRAGMA cache_size", [], |r| r.get(0))
+                .ctx("reading the cache size")?;
+            let page: i64 = b
+                .conn
+                .query_row("PRAGMA page_size", [], |r| {
+                    r.get::<_, rusqlite::types::Value>(0)
+                })
+                .map(|v| match v {
+                    // SQLCipher answers with text.
+                    Value::Integer(n) => n,
+                    Value::Text(t) => t.parse().unwrap_or(4096),
+                    _ => 4096,
+                })
+                .ctx("reading the page size")?;
+            let kib = if cache < 0 {
+                -cache
+            } else {
+                cache * page / 1024
+            };
+            if kib > BULK_CACHE_KIB {
+                b.conn
+                    .execute_batch(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+                    .ctx("setting the cache size")?;
+                b.restore_cache = Some(cache);
+            }
         }
         Ok(b)
     }
@@ -562,7 +591,10 @@ impl SqliteStore {
     /// to itself at once (another connection is reading or writing), this
     /// is an ordinary WAL batch. Idle connections of other processes follow
     /// the mode recorded in the file.
-    fn begin_import_batch(&mut self, actor: &str) -> Result<SqliteBatch<'_>, StoreError> {
+    pub(crate) fn begin_import_batch(
+        &mut self,
+        actor: &str,
+    ) -> Result<SqliteBatch<'_>, StoreError> {
         let empty: bool = self
             .conn
             .query_row("SELECT NOT EXISTS (SELECT 1 FROM records)", [], |r| {
@@ -1376,7 +1408,7 @@ struct CheckedError {
 }
 
 /// An open write transaction (`BEGIN IMMEDIATE` … `COMMIT`).
-struct SqliteBatch<'a> {
+pub(crate) struct SqliteBatch<'a> {
     conn: &'a Connection,
     /// The store's [`SqliteStore::stats_fresh`].
     stats_fresh: &'a std::cell::Cell<bool>,
@@ -1405,7 +1437,20 @@ struct SqliteBatch<'a> {
     bulk: bool,
     /// The per-row INSERTs, prepared once for the batch.
     hot: RowStatements<'a>,
+    /// The connection's `cache_size` to restore when a bulk import, which
+    /// lowered it, ends (see [`BULK_CACHE_KIB`]).
+    restore_cache: Option<i64>,
 }
+
+/// The page cache (KiB) of an import into an empty archive. The connection
+/// otherwise keeps up to 1 GiB of decrypted pages, which serves readers;
+/// an import would fill all of it with pages it only writes once, and the
+/// operating system hands a process every fresh page zeroed — a sixth of
+/// the writer thread's time at 1,000,000 acts (BENCHMARKS.md). With a small
+/// cache the pages of the tables' growing edges stay, the finished ones go
+/// to the file early (as they would at COMMIT: the rollback journal of an
+/// empty archive holds nothing to sync for them) and their memory is reused.
+pub(crate) const BULK_CACHE_KIB: i64 = 64 * 1024;
 
 /// The records' (kind, date) index, as migration 0001 creates it. A bulk
 /// import (into an empty archive, see `begin_import_batch`) drops it when it
@@ -2281,10 +2326,23 @@ impl<'a> SqliteBatch<'a> {
     }
 }
 
+#[cfg(test)]
+impl SqliteBatch<'_> {
+    /// The connection's `PRAGMA cache_size` now.
+    pub(crate) fn cache_size(&self) -> i64 {
+        self.conn
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .expect("cache size")
+    }
+}
+
 impl Drop for SqliteBatch<'_> {
     fn drop(&mut self) {
         if !self.done {
             let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        if let Some(n) = self.restore_cache {
+            let _ = self.conn.execute_batch(&format!("PRAGMA cache_size = {n}"));
         }
         if self.bulk {
             // Committed or rolled back, the file is whole: back to WAL. If

@@ -1950,6 +1950,52 @@ fn big_persons(b: &mut dyn Batch, n: usize) {
 }
 
 #[test]
+fn an_import_into_an_empty_archive_writes_through_a_small_cache_and_gives_it_back() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    let cache = |s: &SqliteStore| -> i64 {
+        s.conn()
+            .query_row("PRAGMA cache_size", [], |r| r.get(0))
+            .unwrap()
+    };
+    let reader_cache = cache(&s);
+    assert!(
+        reader_cache < -crate::sqlite::BULK_CACHE_KIB,
+        "{reader_cache}"
+    );
+    // Rolled back: the cache is the readers' again.
+    {
+        let mut b = s.begin_import_batch("importer").unwrap();
+        assert_eq!(b.cache_size(), -crate::sqlite::BULK_CACHE_KIB);
+        big_persons(&mut b, 50);
+        Box::new(b).rollback().unwrap();
+    }
+    assert_eq!(cache(&s), reader_cache);
+    // Committed: the same, and the rows are all there.
+    {
+        let mut b = s.begin_import_batch("importer").unwrap();
+        assert_eq!(b.cache_size(), -crate::sqlite::BULK_CACHE_KIB);
+        big_persons(&mut b, 50);
+        Box::new(b).commit().unwrap();
+    }
+    assert_eq!(cache(&s), reader_cache);
+    assert_eq!(count_rows(&s, "records"), 50);
+    // An import into an archive with records is an ordinary batch: the
+    // readers' cache stays.
+    let b = s.begin_import_batch("importer").unwrap();
+    assert_eq!(b.cache_size(), reader_cache);
+    drop(b);
+    // A cache already smaller than the import's is left alone.
+    let e = tempfile::tempdir().unwrap();
+    let mut s = new_store(e.path());
+    s.conn().execute_batch("PRAGMA cache_size = 16").unwrap();
+    let b = s.begin_import_batch("importer").unwrap();
+    assert_eq!(b.cache_size(), 16);
+    drop(b);
+    assert_eq!(cache(&s), 16);
+}
+
+#[test]
 fn an_import_into_an_empty_archive_uses_a_journal_that_a_crash_rolls_back() {
     let d = tempfile::tempdir().unwrap();
     let mut s = new_store(d.path());
