@@ -289,7 +289,6 @@ fn child_import() -> Option<()> {
     Some(())
 }
 
-/// The database page size of the benchmark's archives (both ciphers).
 /// The page HMAC of the encrypted archive: `TUMEN_BENCH_PAGE_HMAC=sha512`
 /// for SQLCipher 4's default (archives made before 2026-11-29), else what
 /// `tumen init` uses.
@@ -302,6 +301,7 @@ fn page_hmac() -> PageHmac {
     }
 }
 
+/// The database page size of the benchmark's archives (both ciphers).
 fn page_size() -> Option<u32> {
     match std::env::var("TUMEN_BENCH_PAGE_SIZE")
         .ok()
