@@ -40,7 +40,7 @@
 use crate::accounts::{UserRow, all_users_on, update_user_on};
 use crate::error::{Ctx, StoreError};
 use crate::keyring::{DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError, PageFormat};
-use crate::sqlite::{SqliteStore, connect, set_setting_on, setting_on};
+use crate::sqlite::{SqliteStore, connect, page_format_pragmas, set_setting_on, setting_on};
 use rusqlite::Connection;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -275,18 +275,9 @@ impl SqliteStore {
         self.conn
             .execute("ATTACH DATABASE ?1 AS rekeyed KEY ?2", [path, raw.as_str()])
             .ctx("creating the re-encrypted database")?;
-        if let Some(n) = format.size {
-            // Validated when the keyring was loaded (a power of two).
-            self.conn
-                .execute_batch(&format!("PRAGMA rekeyed.cipher_page_size = {n}"))
-                .ctx("setting the re-encrypted database's page size")?;
-        }
         self.conn
-            .execute_batch(&format!(
-                "PRAGMA rekeyed.cipher_hmac_algorithm = {}",
-                format.hmac.sqlcipher_name()
-            ))
-            .ctx("setting the re-encrypted database's page HMAC")?;
+            .execute_batch(&page_format_pragmas("rekeyed", format))
+            .ctx("setting the re-encrypted database's page format")?;
         let version: i64 = self
             .conn
             .query_row("PRAGMA main.user_version", [], |r| r.get(0))

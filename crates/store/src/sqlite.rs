@@ -200,15 +200,8 @@ pub(crate) fn connect(
         }
         // The header is encrypted too, so SQLCipher must be told the page
         // format before the first read (the keyring records it).
-        if let Some(n) = format.size {
-            conn.execute_batch(&format!("PRAGMA cipher_page_size = {n}"))
-                .ctx("setting the page size")?;
-        }
-        conn.execute_batch(&format!(
-            "PRAGMA cipher_hmac_algorithm = {}",
-            format.hmac.sqlcipher_name()
-        ))
-        .ctx("setting the page HMAC")?;
+        conn.execute_batch(&page_format_pragmas("main", format))
+            .ctx("setting the page format")?;
     } else if let (Some(n), true) = (format.size, create) {
         // A plain file keeps its page size in its header; it only has to
         // be chosen before the first table.
@@ -247,6 +240,23 @@ pub(crate) fn connect(
         .ctx("setting connection options")?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+/// The statements that tell SQLCipher the page format of the database
+/// `schema` (`main`, or an attached one). Every open issues them, and a
+/// data-key rotation for the generation it writes, which must read back
+/// with the same keyring record. A page size in a keyring is validated (a
+/// power of two) when the keyring is loaded.
+pub(crate) fn page_format_pragmas(schema: &str, f: PageFormat) -> String {
+    let mut sql = String::new();
+    if let Some(n) = f.size {
+        sql.push_str(&format!("PRAGMA {schema}.cipher_page_size = {n}; "));
+    }
+    sql.push_str(&format!(
+        "PRAGMA {schema}.cipher_hmac_algorithm = {};",
+        f.hmac.sqlcipher_name()
+    ));
+    sql
 }
 
 #[cfg(test)]
@@ -1445,8 +1455,9 @@ pub(crate) struct SqliteBatch<'a> {
 /// The page cache (KiB) of an import into an empty archive. The connection
 /// otherwise keeps up to 1 GiB of decrypted pages, which serves readers;
 /// an import would fill all of it with pages it only writes once, and the
-/// operating system hands a process every fresh page zeroed — a sixth of
-/// the writer thread's time at 1,000,000 acts (BENCHMARKS.md). With a small
+/// operating system hands a process every fresh page zeroed — 10 % of an
+/// encrypted import's samples at 1,000,000 acts, about a seventh of the
+/// writer thread's (BENCHMARKS.md). With a small
 /// cache the pages of the tables' growing edges stay, the finished ones go
 /// to the file early (as they would at COMMIT: the rollback journal of an
 /// empty archive holds nothing to sync for them) and their memory is reused.
@@ -2289,9 +2300,9 @@ impl<'a> SqliteBatch<'a> {
                 .ctx("building the date index")?;
         }
         // A large import into an empty archive refreshes the planner's
-        // statistics inside its transaction, while every page is still in
-        // the cache: after COMMIT the return to WAL empties the cache, and
-        // the same ANALYZE would read and decrypt the pages again.
+        // statistics inside its transaction, while the pages it last wrote
+        // are still in the cache: after COMMIT the return to WAL empties
+        // the cache, and the same ANALYZE would read and decrypt them again.
         if self.rows >= ANALYZE_IN_BATCH {
             // The set of known ids and the interned facet keys are no longer
             // needed: a large import frees them (a million strings and

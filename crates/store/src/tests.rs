@@ -1525,6 +1525,16 @@ fn facet_keys_hold_places_terms_and_other_targets_once() {
     assert!(s.get(&rid("act-2")).unwrap().is_none());
 }
 
+/// The keyring of the archive in `dir`, as JSON.
+fn keyring_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("keyring.json")).unwrap()).unwrap()
+}
+
+/// Replace the keyring of the archive in `dir` (to tamper with it).
+fn write_keyring(dir: &Path, kr: &serde_json::Value) {
+    std::fs::write(dir.join("keyring.json"), kr.to_string()).unwrap()
+}
+
 #[test]
 fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
     // SQLCipher answers `PRAGMA page_size` on an encrypted file with its
@@ -1539,9 +1549,6 @@ fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
             rusqlite::types::Value::Text(t) => t.parse().unwrap(),
             other => panic!("page size {other:?}"),
         }
-    };
-    let keyring_json = |dir: &Path| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(dir.join("keyring.json")).unwrap()).unwrap()
     };
     // An archive with larger pages: recorded in the keyring.
     let large = crate::sqlite::LARGE_PAGE_SIZE;
@@ -1566,14 +1573,14 @@ fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
     // The record is what makes it open: without it, SQLCipher reads the
     // file with 4096-byte pages and the key does not fit.
     kr.as_object_mut().unwrap().remove("page_size");
-    std::fs::write(d.path().join("keyring.json"), kr.to_string()).unwrap();
+    write_keyring(d.path(), &kr);
     assert!(matches!(
         SqliteStore::open(d.path(), PW),
         Err(StoreError::KeyMismatch(_))
     ));
     // A page size SQLite cannot have is a corrupt keyring, not a crash.
     kr["page_size"] = serde_json::json!(1000);
-    std::fs::write(d.path().join("keyring.json"), kr.to_string()).unwrap();
+    write_keyring(d.path(), &kr);
     assert!(matches!(
         SqliteStore::open(d.path(), PW),
         Err(StoreError::Keyring(KeyringError::Corrupt { .. }))
@@ -1601,12 +1608,6 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
         s.conn()
             .query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))
             .unwrap()
-    };
-    let keyring_json = |dir: &Path| -> serde_json::Value {
-        serde_json::from_slice(&std::fs::read(dir.join("keyring.json")).unwrap()).unwrap()
-    };
-    let write_keyring = |dir: &Path, kr: &serde_json::Value| {
-        std::fs::write(dir.join("keyring.json"), kr.to_string()).unwrap()
     };
     // A new archive authenticates its pages with HMAC-SHA256 and says so in
     // a keyring of the second format.
