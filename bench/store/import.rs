@@ -245,11 +245,7 @@ fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64
 /// what [`import`] returned there.
 fn import_in_child(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64) {
     let exe = std::env::current_exe().expect("own path");
-    let which = if cipher == Cipher::Sqlcipher {
-        "enc"
-    } else {
-        "plain"
-    };
+    let which = tag(cipher);
     let out = std::process::Command::new(exe)
         .arg("--bench")
         .env("TUMEN_BENCH_CHILD", which)
@@ -270,6 +266,15 @@ fn import_in_child(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64,
         .map(|x| x.parse().expect("number"))
         .collect();
     (f[0] as u64, f[1], f[2])
+}
+
+/// The short name of each archive's cipher: its directory under the
+/// bench's base directory and the child process's `TUMEN_BENCH_CHILD`.
+fn tag(cipher: Cipher) -> &'static str {
+    match cipher {
+        Cipher::Sqlcipher => "enc",
+        Cipher::NoneBenchmarkOnly => "plain",
+    }
 }
 
 /// The child's side of [`import_in_child`]: `None` unless this process is one.
@@ -398,8 +403,8 @@ fn main() {
     let import_only = std::env::var("TUMEN_BENCH_IMPORT_ONLY").is_ok_and(|v| v == "1");
     if import_only {
         let mut runs = [
-            ("unencrypted", Cipher::NoneBenchmarkOnly, "plain"),
-            ("encrypted (SQLCipher)", Cipher::Sqlcipher, "enc"),
+            ("unencrypted", Cipher::NoneBenchmarkOnly),
+            ("encrypted (SQLCipher)", Cipher::Sqlcipher),
         ];
         // The second import of a process runs on a heap and a page cache
         // the first one left behind: TUMEN_BENCH_ENCRYPTED_FIRST=1 swaps
@@ -407,13 +412,13 @@ fn main() {
         if std::env::var("TUMEN_BENCH_ENCRYPTED_FIRST").is_ok_and(|v| v == "1") {
             runs.reverse();
         }
-        for (label, cipher, sub) in runs {
+        for (label, cipher) in runs {
             if std::env::var("TUMEN_BENCH_ENCRYPTED_ONLY").is_ok_and(|v| v == "1")
                 && cipher != Cipher::Sqlcipher
             {
                 continue;
             }
-            let dir = base.join(sub);
+            let dir = base.join(tag(cipher));
             let _ = std::fs::remove_dir_all(&dir);
             let (n, secs, cpu) = import(&dir, &data, cipher, total);
             assert_eq!(n, total, "every record imported");
@@ -479,7 +484,7 @@ fn main() {
                 continue;
             }
             let enc = cipher == Cipher::Sqlcipher;
-            let dir = base.join(if enc { "enc" } else { "plain" });
+            let dir = base.join(tag(cipher));
             let _ = std::fs::remove_dir_all(&dir);
             let (n, secs, cpu) = import_in_child(&dir, &data, cipher, total);
             assert_eq!(n, total, "every record imported");
@@ -514,13 +519,13 @@ fn main() {
     // Filtered queries over each archive, reopened: the encrypted one (the
     // goal), then the unencrypted one with the same queries, for what
     // encryption costs a reader.
-    let enc = queries_on(&base.join("enc"), queries);
+    let enc = queries_on(&base.join(tag(Cipher::Sqlcipher)), queries);
     println!(
         "filtered query (quarter + province incl. counties + act type, decoded and access-checked), {queries} runs: median {:.1} ms wall (mean CPU {:.1} ms), max {:.1} ms, median {:.0} results",
         enc.0, enc.1, enc.2, enc.3
     );
     if !encrypted_only {
-        let plain = queries_on(&base.join("plain"), queries);
+        let plain = queries_on(&base.join(tag(Cipher::NoneBenchmarkOnly)), queries);
         println!(
             "same queries, unencrypted archive: median {:.1} ms wall (mean CPU {:.1} ms), max {:.1} ms; encryption overhead on the query: {:.1} % (medians), {:.1} % (mean CPU)",
             plain.0,
