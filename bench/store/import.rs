@@ -29,8 +29,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 use tumen_model::{Record, RecordId, RecordKind, day_number};
 use tumen_service::{
-    Archive, Cipher, Filter, ImportItem, ImportOptions, InitOptions, KdfParams, PageHmac,
-    local_administrator,
+    Archive, Cipher, Filter, ImportItem, ImportOptions, InitOptions, KdfParams, PageCipher,
+    PageHmac, local_administrator,
 };
 
 /// The allocator the `tumen` binary uses, so that the figures are the
@@ -206,6 +206,7 @@ fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64
         cipher,
         page_size: page_size(),
         page_hmac: page_hmac(),
+        page_cipher: page_cipher(),
     };
     let archive = Archive::init(dir, "benchmark passphrase", opts).expect("init");
     let session = archive.session(local_administrator("bench"));
@@ -303,6 +304,18 @@ fn page_hmac() -> PageHmac {
         Some("sha256") => PageHmac::Sha256,
         None => InitOptions::default().page_hmac,
         Some(other) => panic!("TUMEN_BENCH_PAGE_HMAC={other}: sha256 or sha512"),
+    }
+}
+
+/// The page cipher of the encrypted archives: `TUMEN_BENCH_PAGE_CIPHER=cbc`
+/// (SQLCipher 4's AES-256-CBC + HMAC) or `ctr` (AES-256-CTR + GMAC); unset:
+/// what `tumen init` uses.
+fn page_cipher() -> PageCipher {
+    match std::env::var("TUMEN_BENCH_PAGE_CIPHER").ok().as_deref() {
+        Some("cbc") => PageCipher::AesCbc,
+        Some("ctr") => PageCipher::AesCtrGmac,
+        None => InitOptions::default().page_cipher,
+        Some(other) => panic!("TUMEN_BENCH_PAGE_CIPHER={other}: cbc or ctr"),
     }
 }
 
@@ -450,11 +463,17 @@ fn main() {
         t_open,
         c_open
     );
-    println!(
-        "page size: {} bytes, page HMAC: {}",
-        page_size().unwrap_or(4096),
-        page_hmac().sqlcipher_name()
-    );
+    match page_cipher() {
+        PageCipher::AesCbc => println!(
+            "page size: {} bytes, page cipher: AES-256-CBC, page HMAC: {}",
+            page_size().unwrap_or(4096),
+            page_hmac().sqlcipher_name()
+        ),
+        PageCipher::AesCtrGmac => println!(
+            "page size: {} bytes, page cipher: AES-256-CTR + GMAC",
+            page_size().unwrap_or(4096)
+        ),
+    }
     let model_cpu = model_only(&data);
     println!(
         "model alone (parse + validate + index terms + serialize, 1 thread): {model_cpu:.1} s CPU = {:.0} records/s per core",

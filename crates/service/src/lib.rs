@@ -51,8 +51,8 @@ pub use report::{PeopleCount, Stats, Tally, TimelineEntry};
 pub use session::{RecordView, RevisionView, Session};
 pub use tumen_protect::{Actor, Operation, Role};
 pub use tumen_store::{
-    Cipher, Filter, InitOptions, KdfParams, LinkDecision, LinkRunSaved, Op, Order, PageHmac,
-    SqliteStore, Store, StoreError, Written,
+    Cipher, Filter, InitOptions, KdfParams, LinkDecision, LinkRunSaved, Op, Order, PageCipher,
+    PageHmac, SqliteStore, Store, StoreError, Written,
 };
 
 use std::path::Path;

@@ -32,6 +32,8 @@ pub enum StoreError {
         "this build's SQLite has no encryption (SQLCipher missing); refusing to create an unencrypted archive"
     )]
     NoEncryption,
+    #[error("the page cipher could not be set up: {0}")]
+    PageCipher(String),
     #[error("database error while {context}: {source}")]
     Sqlite {
         context: &'static str,

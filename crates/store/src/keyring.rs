@@ -25,14 +25,18 @@
 //!
 //! The keyring also records the database's **page format** where it is not
 //! SQLCipher 4's default ([`PageFormat`]): the page size when an archive was
-//! created with another than 4096 bytes, and the HMAC that authenticates
-//! every page — HMAC-SHA256 for archives made since 2026-11-29, HMAC-SHA512
-//! (SQLCipher's default) before. SQLCipher encrypts the file header too, so
-//! neither can be read from the file and both must be set at every open.
-//! Keyrings without the fields (archives made before they existed) open
-//! with the defaults. A keyring that names a page HMAC says so in its format
-//! (`tumen-keyring-v2`), so that a tumen from before it refuses the keyring
-//! by name instead of reporting the right key as a wrong one.
+//! created with another than 4096 bytes; the page cipher — AES-256-CTR with
+//! a GMAC tag for archives made since the evening of 2026-11-29 ([`PageCipher::AesCtrGmac`],
+//! `crate::page_cipher`), SQLCipher's AES-256-CBC before; and, for AES-CBC
+//! pages, the HMAC that authenticates every page — HMAC-SHA256 for archives
+//! made from 2026-11-29, HMAC-SHA512 (SQLCipher's default) before. SQLCipher
+//! encrypts the file header too, so none of this can be read from the file
+//! and all of it must be set at every open. Keyrings without the fields
+//! (archives made before they existed) open with the defaults. A keyring
+//! that names a page HMAC says so in its format (`tumen-keyring-v2`), one
+//! that names the page cipher in `tumen-keyring-v3`, so that a tumen from
+//! before either refuses the keyring by name instead of reporting the right
+//! key as a wrong one.
 
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -50,6 +54,9 @@ pub const KEYRING_FILE: &str = "keyring.json";
 const FORMAT: &str = "tumen-keyring-v1";
 /// The format of a keyring that names a page HMAC (see the module docs).
 const FORMAT_V2: &str = "tumen-keyring-v2";
+/// The keyring of an archive whose pages use [`PageCipher::AesCtrGmac`]:
+/// an older tumen refuses it by name instead of calling the key wrong.
+const FORMAT_V3: &str = "tumen-keyring-v3";
 
 /// Errors reading, unlocking or writing the keyring. They never contain key
 /// material or the passphrase.
@@ -217,15 +224,40 @@ impl PageHmac {
     }
 }
 
+/// The cipher of every database page.
+///
+/// SQLCipher 4's own is AES-256-CBC with an HMAC ([`PageHmac`]); the other
+/// is AES-256-CTR with a GMAC tag, run inside SQLCipher's codec by
+/// `crate::page_cipher`, whose module documentation gives the construction
+/// and why (the CBC chain and the per-page set-up were the encryption
+/// overhead of large imports and cold queries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PageCipher {
+    /// SQLCipher 4's AES-256-CBC and the HMAC of [`PageFormat::hmac`].
+    #[default]
+    AesCbc,
+    /// AES-256-CTR and a GMAC tag per page ([`PageFormat::hmac`] unused).
+    AesCtrGmac,
+}
+
+impl PageCipher {
+    fn is_default(&self) -> bool {
+        *self == PageCipher::default()
+    }
+}
+
 /// What SQLCipher must be told before it can read a page of the database
-/// (its header is encrypted too, so the file cannot say): the page size and
-/// the page HMAC. The keyring records both; `PageFormat::default()` is
-/// SQLCipher 4's, which an archive made before either was recorded has.
+/// (its header is encrypted too, so the file cannot say): the page size,
+/// the page cipher and the page HMAC. The keyring records them;
+/// `PageFormat::default()` is SQLCipher 4's, which an archive made before
+/// any was recorded has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct PageFormat {
     /// The page size in bytes; `None`: 4096.
     pub size: Option<u32>,
     pub hmac: PageHmac,
+    pub cipher: PageCipher,
 }
 
 impl PageFormat {
@@ -233,6 +265,7 @@ impl PageFormat {
     pub const NEW: PageFormat = PageFormat {
         size: None,
         hmac: PageHmac::Sha256,
+        cipher: PageCipher::AesCtrGmac,
     };
 }
 
@@ -292,6 +325,9 @@ pub struct Keyring {
     /// The page HMAC; absent: SQLCipher 4's default, HMAC-SHA512.
     #[serde(default, skip_serializing_if = "PageHmac::is_default")]
     page_hmac: PageHmac,
+    /// The page cipher; absent: SQLCipher 4's AES-256-CBC.
+    #[serde(default, skip_serializing_if = "PageCipher::is_default")]
+    page_cipher: PageCipher,
     slots: Vec<Slot>,
     /// The database file this key opens, when not `tumen.db` (after a
     /// data-key rotation: `tumen-<generation>.db`). The keyring is the one
@@ -332,6 +368,7 @@ impl Keyring {
             cipher,
             page_size: None,
             page_hmac: PageHmac::default(),
+            page_cipher: PageCipher::default(),
             slots: vec![slot],
             db_file: None,
             evidence_dir: None,
@@ -364,6 +401,7 @@ impl Keyring {
         PageFormat {
             size: self.page_size,
             hmac: self.page_hmac,
+            cipher: self.page_cipher,
         }
     }
 
@@ -371,11 +409,18 @@ impl Keyring {
     /// (see the module docs).
     pub fn set_page_format(&mut self, f: PageFormat) {
         self.page_size = f.size;
-        self.page_hmac = f.hmac;
-        self.format = if f.hmac.is_default() {
-            FORMAT
-        } else {
+        // The HMAC is a property of AES-CBC pages only.
+        self.page_hmac = match f.cipher {
+            PageCipher::AesCbc => f.hmac,
+            PageCipher::AesCtrGmac => PageHmac::default(),
+        };
+        self.page_cipher = f.cipher;
+        self.format = if !f.cipher.is_default() {
+            FORMAT_V3
+        } else if !f.hmac.is_default() {
             FORMAT_V2
+        } else {
+            FORMAT
         }
         .into();
     }
@@ -535,7 +580,7 @@ impl Keyring {
                 e.column()
             ),
         })?;
-        if kr.format != FORMAT && kr.format != FORMAT_V2 {
+        if ![FORMAT, FORMAT_V2, FORMAT_V3].contains(&kr.format.as_str()) {
             return Err(KeyringError::Corrupt {
                 path,
                 why: format!("unknown format {:?}", kr.format),

@@ -11,6 +11,7 @@
 //! * [`api`] — the object-safe [`Store`] trait and the values crossing it;
 //! * [`sqlite`] — the SQLite/SQLCipher backend ([`SqliteStore`]);
 //! * [`keyring`] — passphrase → Argon2id → key-encryption key → data key;
+//! * `page_cipher` — AES-256-CTR + GMAC pages inside SQLCipher's codec;
 //! * [`migrations`] — numbered SQL files applied by `user_version`;
 //! * [`leaf`] — canonical bytes of ledger leaves;
 //! * [`linkage`] — reviewer decisions and resolved persons (record linkage);
@@ -24,6 +25,7 @@ pub mod keyring;
 pub mod leaf;
 pub mod linkage;
 pub mod migrations;
+mod page_cipher;
 pub mod rotate;
 pub mod sqlite;
 
@@ -33,7 +35,9 @@ pub use api::{
     RowError, Store, StoredRecord, VocabEntry, Written,
 };
 pub use error::StoreError;
-pub use keyring::{Cipher, KdfParams, KeyringError, PageFormat, PageHmac, RecoverySplit, SlotInfo};
+pub use keyring::{
+    Cipher, KdfParams, KeyringError, PageCipher, PageFormat, PageHmac, RecoverySplit, SlotInfo,
+};
 pub use linkage::{LinkDecision, LinkRunSaved, LinkRunWrite, ResolvedMember};
 pub use rotate::{Rotation, RotationOutcome};
 pub use sqlite::{DB_FILE, InitOptions, SqliteStore};

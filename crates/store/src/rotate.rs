@@ -272,9 +272,12 @@ impl SqliteStore {
             .create_new(true)
             .open(new_db)
             .map_err(io(new_db))?;
-        self.conn
-            .execute("ATTACH DATABASE ?1 AS rekeyed KEY ?2", [path, raw.as_str()])
-            .ctx("creating the re-encrypted database")?;
+        crate::page_cipher::keyed_with(format.cipher.into(), || {
+            self.conn
+                .execute("ATTACH DATABASE ?1 AS rekeyed KEY ?2", [path, raw.as_str()])
+        })
+        .map_err(StoreError::PageCipher)?
+        .ctx("creating the re-encrypted database")?;
         self.conn
             .execute_batch(&page_format_pragmas("rekeyed", format))
             .ctx("setting the re-encrypted database's page format")?;
@@ -337,16 +340,11 @@ mod tests {
 
     const PW: &str = "pw";
 
-    /// Open `db` with a raw key as a stock SQLCipher would, told the page
-    /// format `tumen init` uses.
+    /// Open `db` with a raw key, told the page format `tumen init` uses.
     fn open_raw(db: &Path, raw_hex: &str) -> rusqlite::Result<i64> {
         let c = Connection::open(db)?;
-        c.pragma_update(None, "key", format!("x'{raw_hex}'"))?;
-        c.pragma_update(
-            None,
-            "cipher_hmac_algorithm",
-            PageFormat::NEW.hmac.sqlcipher_name(),
-        )?;
+        crate::sqlite::key_connection(&c, raw_hex, PageFormat::NEW)
+            .map_err(|_| rusqlite::Error::InvalidQuery)?;
         c.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
     }
 

@@ -13,7 +13,8 @@
 use crate::api::*;
 use crate::error::{Ctx, StoreError};
 use crate::keyring::{
-    Cipher, DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError, PageFormat, PageHmac,
+    Cipher, DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError, PageCipher, PageFormat,
+    PageHmac,
 };
 use crate::migrations;
 use rusqlite::types::Value;
@@ -70,6 +71,8 @@ pub struct InitOptions {
     /// The MAC of every page (recorded in the keyring): HMAC-SHA256 unless
     /// a test or the benchmark asks for SQLCipher's default.
     pub page_hmac: PageHmac,
+    /// The cipher of every page (recorded in the keyring).
+    pub page_cipher: PageCipher,
 }
 
 impl Default for InitOptions {
@@ -79,6 +82,7 @@ impl Default for InitOptions {
             cipher: Cipher::Sqlcipher,
             page_size: PageFormat::NEW.size,
             page_hmac: PageFormat::NEW.hmac,
+            page_cipher: PageFormat::NEW.cipher,
         }
     }
 }
@@ -178,30 +182,7 @@ pub(crate) fn connect(
         if version.map(|v| v.is_empty()).unwrap_or(true) {
             return Err(StoreError::NoEncryption);
         }
-        // The raw-key form "x'<64 hex>'" makes SQLCipher use the key as is
-        // (no PBKDF2). Passed through sqlite3_key, not SQL text, so it is
-        // never copied into a statement's SQL.
-        let hexkey = key.sqlcipher_key_hex();
-        let raw = Zeroizing::new(format!("x'{}'", hexkey.as_str()));
-        // SAFETY: `conn.handle()` is a valid open connection for the duration
-        // of the call; the pointer and length describe `raw`, which outlives it.
-        let rc = unsafe {
-            rusqlite::ffi::sqlite3_key(
-                conn.handle(),
-                raw.as_ptr().cast(),
-                raw.len() as std::os::raw::c_int,
-            )
-        };
-        if rc != rusqlite::ffi::SQLITE_OK {
-            return Err(StoreError::Sqlite {
-                context: "setting the database key",
-                source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None),
-            });
-        }
-        // The header is encrypted too, so SQLCipher must be told the page
-        // format before the first read (the keyring records it).
-        conn.execute_batch(&page_format_pragmas("main", format))
-            .ctx("setting the page format")?;
+        key_connection(&conn, key.sqlcipher_key_hex().as_str(), format)?;
     } else if let (Some(n), true) = (format.size, create) {
         // A plain file keeps its page size in its header; it only has to
         // be chosen before the first table.
@@ -242,6 +223,46 @@ pub(crate) fn connect(
     Ok(conn)
 }
 
+/// Hand SQLCipher the raw key `raw_hex` (64 hex digits) of the database
+/// open on `conn`, and the page format its keyring records: the codec
+/// context is created with the page cipher of `format` (see
+/// `crate::page_cipher`) and told the page size and HMAC.
+///
+/// [`SqliteStore`] opens its own connections; this is for tools and tests
+/// that must look at the file as SQLite sees it (an attacker who holds
+/// the key, a forensic check), for which a stock SQLCipher no longer
+/// suffices once the pages are AES-CTR + GMAC.
+pub fn key_connection(
+    conn: &Connection,
+    raw_hex: &str,
+    format: PageFormat,
+) -> Result<(), StoreError> {
+    // The raw-key form "x'<64 hex>'" makes SQLCipher use the key as is
+    // (no PBKDF2). Passed through sqlite3_key, not SQL text, so it is
+    // never copied into a statement's SQL.
+    let raw = Zeroizing::new(format!("x'{raw_hex}'"));
+    // SAFETY: `conn.handle()` is a valid open connection for the duration
+    // of the call; the pointer and length describe `raw`, which outlives it.
+    let rc = crate::page_cipher::keyed_with(format.cipher.into(), || unsafe {
+        rusqlite::ffi::sqlite3_key(
+            conn.handle(),
+            raw.as_ptr().cast(),
+            raw.len() as std::os::raw::c_int,
+        )
+    })
+    .map_err(StoreError::PageCipher)?;
+    if rc != rusqlite::ffi::SQLITE_OK {
+        return Err(StoreError::Sqlite {
+            context: "setting the database key",
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rc), None),
+        });
+    }
+    // The header is encrypted too, so SQLCipher must be told the page
+    // format before the first read (the keyring records it).
+    conn.execute_batch(&page_format_pragmas("main", format))
+        .ctx("setting the page format")
+}
+
 /// The statements that tell SQLCipher the page format of the database
 /// `schema` (`main`, or an attached one). Every open issues them, and a
 /// data-key rotation for the generation it writes, which must read back
@@ -252,10 +273,13 @@ pub(crate) fn page_format_pragmas(schema: &str, f: PageFormat) -> String {
     if let Some(n) = f.size {
         sql.push_str(&format!("PRAGMA {schema}.cipher_page_size = {n}; "));
     }
-    sql.push_str(&format!(
-        "PRAGMA {schema}.cipher_hmac_algorithm = {};",
-        f.hmac.sqlcipher_name()
-    ));
+    // AES-CTR pages carry a GMAC whatever the algorithm says.
+    if f.cipher == PageCipher::AesCbc {
+        sql.push_str(&format!(
+            "PRAGMA {schema}.cipher_hmac_algorithm = {};",
+            f.hmac.sqlcipher_name()
+        ));
+    }
     sql
 }
 
@@ -310,6 +334,10 @@ impl SqliteStore {
             hmac: match opts.cipher {
                 Cipher::Sqlcipher => opts.page_hmac,
                 Cipher::NoneBenchmarkOnly => PageHmac::default(),
+            },
+            cipher: match opts.cipher {
+                Cipher::Sqlcipher => opts.page_cipher,
+                Cipher::NoneBenchmarkOnly => PageCipher::default(),
             },
         };
         keyring.set_page_format(format);

@@ -1609,11 +1609,15 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
             .query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))
             .unwrap()
     };
-    // A new archive authenticates its pages with HMAC-SHA256 and says so in
-    // a keyring of the second format.
+    // An archive with AES-CBC pages made since 2026-11-29 authenticates
+    // them with HMAC-SHA256 and says so in a keyring of the second format.
+    let cbc = InitOptions {
+        page_cipher: crate::keyring::PageCipher::AesCbc,
+        ..InitOptions::insecure_fast_for_tests()
+    };
     let d = tempfile::tempdir().unwrap();
     {
-        let mut s = new_store(d.path());
+        let mut s = SqliteStore::init_with(d.path(), PW, cbc).unwrap();
         assert_eq!(hmac(&s), "HMAC_SHA256");
         s.put("a", person("prs-1", "x")).unwrap();
         s.checkpoint().unwrap();
@@ -1663,7 +1667,7 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
     {
         let opts = InitOptions {
             page_hmac: PageHmac::Sha512,
-            ..InitOptions::insecure_fast_for_tests()
+            ..cbc
         };
         let mut s = SqliteStore::init_with(old.path(), PW, opts).unwrap();
         assert_eq!(hmac(&s), "HMAC_SHA512");
@@ -2252,4 +2256,223 @@ fn a_place_is_a_reference_kept_as_a_place_row_only() {
     let errors = b.check().unwrap();
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert!(errors[0].reason.contains("plc-nowhere"), "{errors:?}");
+}
+
+#[test]
+fn an_archive_with_ctr_gmac_pages_opens_reads_rotates_and_needs_its_keyring_field() {
+    use crate::keyring::PageCipher;
+    let provider = |s: &SqliteStore| -> String {
+        s.conn()
+            .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
+            .unwrap()
+    };
+    let d = tempfile::tempdir().unwrap();
+    let opts = InitOptions {
+        page_cipher: PageCipher::AesCtrGmac,
+        ..InitOptions::insecure_fast_for_tests()
+    };
+    {
+        let mut s = SqliteStore::init_with(d.path(), PW, opts).unwrap();
+        assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+        for i in 0..200 {
+            s.put("a", person(&format!("prs-{i}"), "x")).unwrap();
+        }
+        s.checkpoint().unwrap();
+    }
+    let mut kr = keyring_json(d.path());
+    assert_eq!(kr["page_cipher"], "aes_ctr_gmac");
+    assert_eq!(kr["format"], "tumen-keyring-v3");
+    {
+        let mut s = SqliteStore::open(d.path(), PW).unwrap();
+        assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+        assert!(s.get(&rid("prs-199")).unwrap().is_some());
+        s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
+        assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+        s.put("a", person("prs-new", "y")).unwrap();
+    }
+    let rotated = keyring_json(d.path());
+    assert_eq!(rotated["page_cipher"], "aes_ctr_gmac");
+    {
+        let s = SqliteStore::open(d.path(), PW).unwrap();
+        assert!(s.get(&rid("prs-new")).unwrap().is_some());
+        assert!(s.get(&rid("prs-0")).unwrap().is_some());
+    }
+    // Without the field, SQLCipher reads the pages as AES-CBC + HMAC and the
+    // key does not fit.
+    kr = rotated;
+    kr.as_object_mut().unwrap().remove("page_cipher");
+    write_keyring(d.path(), &kr);
+    assert!(matches!(
+        SqliteStore::open(d.path(), PW),
+        Err(StoreError::KeyMismatch(_))
+    ));
+    kr["page_cipher"] = serde_json::json!("rot13");
+    write_keyring(d.path(), &kr);
+    let e = SqliteStore::open(d.path(), PW).err().unwrap();
+    assert!(
+        matches!(e, StoreError::Keyring(KeyringError::Corrupt { .. })),
+        "{e}"
+    );
+}
+
+/// The pages of an AES-CTR + GMAC archive, read back with an independent
+/// implementation (RustCrypto's AES, CTR, GCM and PBKDF2, not OpenSSL) from
+/// nothing but the raw key and the construction `crate::page_cipher`
+/// documents: the MAC key is SQLCipher's (PBKDF2-HMAC-SHA512 of the key,
+/// salt = the file's first 16 bytes XOR 0x3a, 2 iterations); each page's
+/// reserved 32 bytes are the IV and the GMAC tag over ciphertext ‖ IV ‖
+/// page number (little-endian), nonce = the IV's first 12 bytes; the
+/// ciphertext is AES-256-CTR from the IV. Page 1 keeps the salt in its first
+/// 16 bytes and encrypts the rest.
+#[test]
+fn ctr_gmac_pages_decrypt_with_an_independent_implementation_of_the_documented_construction() {
+    use aes_gcm::aead::{AeadInPlace, KeyInit};
+    use ctr::cipher::{KeyIvInit, StreamCipher};
+    const P: usize = 4096;
+    const RESERVE: usize = 32;
+    let d = tempfile::tempdir().unwrap();
+    let key: Vec<u8>;
+    {
+        let mut s = new_store(d.path());
+        assert_eq!(
+            crate::keyring::Keyring::load(d.path())
+                .unwrap()
+                .page_format()
+                .cipher,
+            crate::keyring::PageCipher::AesCtrGmac,
+            "new archives use AES-CTR + GMAC pages"
+        );
+        confidential_canary_record(&mut s);
+        s.checkpoint().unwrap();
+        key = hex::decode(s.key.sqlcipher_key_hex().as_str()).unwrap();
+    }
+    let file = std::fs::read(d.path().join(DB_FILE)).unwrap();
+    assert!(file.len() >= 2 * P && file.len() % P == 0, "{}", file.len());
+    let salt = &file[..16];
+    let hmac_salt: Vec<u8> = salt.iter().map(|b| b ^ 0x3a).collect();
+    let mut mac_key = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(&key, &hmac_salt, 2, &mut mac_key);
+    let gmac = aes_gcm::Aes256Gcm::new_from_slice(&mac_key).unwrap();
+    let mut plain = Vec::new();
+    for (i, page) in file.chunks(P).enumerate() {
+        let pgno = i as u32 + 1;
+        let region = if pgno == 1 { &page[16..] } else { page };
+        let size = region.len() - RESERVE;
+        let (ct, rest) = region.split_at(size);
+        let (iv, tag) = rest.split_at(16);
+        let mut aad = Vec::with_capacity(size + 20);
+        aad.extend_from_slice(ct);
+        aad.extend_from_slice(iv);
+        aad.extend_from_slice(&pgno.to_le_bytes());
+        let mut empty: Vec<u8> = Vec::new();
+        let expected = gmac
+            .encrypt_in_place_detached(aes_gcm::Nonce::from_slice(&iv[..12]), &aad, &mut empty)
+            .unwrap();
+        assert_eq!(&expected[..], tag, "GMAC of page {pgno}");
+        let mut pt = ct.to_vec();
+        ctr::Ctr128BE::<aes::Aes256>::new_from_slices(&key, iv)
+            .unwrap()
+            .apply_keystream(&mut pt);
+        if pgno == 1 {
+            // The SQLite header from its byte 16: page size (big-endian),
+            // write/read versions, then the reserved bytes per page.
+            assert_eq!(&pt[..2], &[0x10, 0x00], "page size 4096");
+            assert_eq!(pt[4] as usize, RESERVE, "reserved bytes per page");
+        }
+        plain.extend_from_slice(&pt);
+    }
+    assert!(
+        plain.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+        "the decrypted pages hold the canary record"
+    );
+    assert!(
+        !file.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()),
+        "the file does not"
+    );
+}
+
+/// A changed bit anywhere in a page (ciphertext, IV, tag) or a page moved
+/// to another place makes reading fail; it never yields other data.
+#[test]
+fn a_changed_or_moved_page_is_an_error_not_other_data() {
+    const P: u64 = 4096;
+    let d = tempfile::tempdir().unwrap();
+    {
+        let mut s = new_store(d.path());
+        for i in 0..300 {
+            s.put("a", person(&format!("prs-{i:04}"), &"name ".repeat(20)))
+                .unwrap();
+        }
+        s.checkpoint().unwrap();
+    }
+    let db = d.path().join(DB_FILE);
+    let original = std::fs::read(&db).unwrap();
+    let pages = original.len() as u64 / P;
+    assert!(pages > 8, "{pages} pages");
+    let read_all = || -> Result<String, String> {
+        let s = SqliteStore::open(d.path(), PW).map_err(|e| e.to_string())?;
+        s.conn()
+            .query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
+            .map_err(|e| e.to_string())
+    };
+    assert_eq!(read_all().unwrap(), "ok");
+    let third = (2 * P) as usize;
+    type Change = Box<dyn Fn(&mut Vec<u8>)>;
+    let cases: Vec<(&str, Change)> = vec![
+        (
+            "a ciphertext bit",
+            Box::new(move |f: &mut Vec<u8>| f[third + 100] ^= 0x01),
+        ),
+        (
+            "an IV bit",
+            Box::new(move |f: &mut Vec<u8>| f[third + 4096 - 32] ^= 0x80),
+        ),
+        (
+            "a tag bit",
+            Box::new(move |f: &mut Vec<u8>| f[third + 4095] ^= 0x01),
+        ),
+        (
+            "pages 3 and 4 swapped",
+            Box::new(move |f: &mut Vec<u8>| {
+                let (a, b) = f[third..third + 2 * 4096].split_at_mut(4096);
+                a.swap_with_slice(b);
+            }),
+        ),
+        ("page 1's salt", Box::new(|f: &mut Vec<u8>| f[3] ^= 0x01)),
+    ];
+    for (what, change) in cases {
+        let mut f = original.clone();
+        change(&mut f);
+        std::fs::write(&db, &f).unwrap();
+        // An error, or SQLite's own check finding the damage; never a
+        // clean read.
+        if let Ok(r) = read_all() {
+            assert_ne!(r, "ok", "{what}: read as if nothing had changed");
+        }
+    }
+    std::fs::write(&db, &original).unwrap();
+    assert_eq!(read_all().unwrap(), "ok");
+}
+
+/// VACUUM rebuilds the file through a temporary database that SQLCipher
+/// keys itself; the pages it writes back must still be AES-CTR + GMAC.
+#[test]
+fn vacuum_keeps_a_ctr_gmac_archive_readable() {
+    let d = tempfile::tempdir().unwrap();
+    {
+        let mut s = new_store(d.path());
+        for i in 0..100 {
+            s.put("a", person(&format!("prs-{i:04}"), "x")).unwrap();
+        }
+        s.conn().execute_batch("VACUUM").unwrap();
+        assert!(s.get(&rid("prs-0042")).unwrap().is_some());
+        s.checkpoint().unwrap();
+    }
+    let s = SqliteStore::open(d.path(), PW).unwrap();
+    assert!(s.get(&rid("prs-0099")).unwrap().is_some());
+    let ok: String = s
+        .conn()
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
 }

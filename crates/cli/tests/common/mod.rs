@@ -203,14 +203,13 @@ pub fn sqlcipher_key(data: &Path, pass: &str) -> String {
 /// keyring beside the file, as anyone who reads the keyring can be.
 pub fn raw_connection(db: &Path, raw: &str) -> rusqlite::Connection {
     let c = rusqlite::Connection::open(db).expect("open db");
-    c.execute_batch(&format!("PRAGMA key = \"x'{raw}'\";"))
-        .expect("key");
     let dir = db.parent().expect("the database is in a directory");
-    if let Ok(kr) = tumen_store::keyring::Keyring::load(dir) {
-        let hmac = kr.page_format().hmac.sqlcipher_name();
-        c.execute_batch(&format!("PRAGMA cipher_hmac_algorithm = {hmac};"))
-            .expect("page HMAC");
-    }
+    // The page format the keyring beside the file records (SQLCipher 4's
+    // default when there is none).
+    let format = tumen_store::keyring::Keyring::load(dir)
+        .map(|kr| kr.page_format())
+        .unwrap_or_default();
+    tumen_store::sqlite::key_connection(&c, raw, format).expect("key");
     c
 }
 
