@@ -535,18 +535,32 @@ fn main() {
         );
     }
 
-    // Filtered queries over each archive, reopened: the encrypted one (the
-    // goal), then the unencrypted one with the same queries, for what
-    // encryption costs a reader.
-    let enc = queries_on(&base.join(tag(Cipher::Sqlcipher)), queries);
+    // Filtered queries over each archive, reopened. With both archives, the
+    // two run query by query in turn (which one first alternates), so that
+    // a change in the machine's speed during the run — this host's
+    // neighbours come and go — falls on both sides alike instead of on
+    // whichever ran second.
+    let enc_dir = base.join(tag(Cipher::Sqlcipher));
+    let plain_dir = base.join(tag(Cipher::NoneBenchmarkOnly));
+    let enc_archive = Archive::open(&enc_dir, "benchmark passphrase").expect("open");
+    let plain_archive =
+        (!encrypted_only).then(|| Archive::open(&plain_dir, "benchmark passphrase").expect("open"));
+    let enc_session = enc_archive.session(local_administrator("bench"));
+    let plain_session = plain_archive
+        .as_ref()
+        .map(|a| a.session(local_administrator("bench")));
+    // First pass: every query reads pages no query read before it on that
+    // connection (cold); second pass: the same queries again, their pages
+    // now in the connection's cache, decrypted (warm).
+    let (enc, plain) = run_queries(&enc_session, plain_session.as_ref(), queries);
+    let (enc_warm, plain_warm) = run_queries(&enc_session, plain_session.as_ref(), queries);
     println!(
         "filtered query (quarter + province incl. counties + act type, decoded and access-checked), {queries} runs: median {:.1} ms wall (mean CPU {:.1} ms), max {:.1} ms, median {:.0} results",
         enc.0, enc.1, enc.2, enc.3
     );
-    if !encrypted_only {
-        let plain = queries_on(&base.join(tag(Cipher::NoneBenchmarkOnly)), queries);
+    if let (Some(plain), Some(plain_warm)) = (plain, plain_warm) {
         println!(
-            "same queries, unencrypted archive: median {:.1} ms wall (mean CPU {:.1} ms), max {:.1} ms; encryption overhead on the query: {:.1} % (medians), {:.1} % (mean CPU)",
+            "same queries, unencrypted archive (query by query in turn with the encrypted one): median {:.1} ms wall (mean CPU {:.1} ms), max {:.1} ms; encryption overhead on the query: {:.1} % (medians), {:.1} % (mean CPU)",
             plain.0,
             plain.1,
             plain.2,
@@ -555,64 +569,76 @@ fn main() {
         );
         println!(
             "same queries once more on the same connections (pages cached, decrypted): median {:.1} ms encrypted, {:.1} ms unencrypted; encryption overhead {:.1} %",
-            enc.4,
-            plain.4,
-            (enc.4 / plain.4 - 1.0) * 100.0
+            enc_warm.0,
+            plain_warm.0,
+            (enc_warm.0 / plain_warm.0 - 1.0) * 100.0
         );
     }
 }
 
-/// Run the benchmark's `queries` filtered queries on the archive in `dir`,
-/// just opened (each query reads pages no query read before it):
-/// (median ms wall, mean ms CPU, max ms wall, median results, median ms
-/// wall of the same queries run once more on the same connection, whose
-/// cache then holds their pages decrypted).
-fn queries_on(dir: &Path, queries: usize) -> (f64, f64, f64, f64, f64) {
-    let archive = Archive::open(dir, "benchmark passphrase").expect("open");
-    let session = archive.session(local_administrator("bench"));
-    let cold = run_queries(&session, queries);
-    let warm = run_queries(&session, queries);
-    (cold.0, cold.1, cold.2, cold.3, warm.0)
+/// Statistics of one pass of the queries on one archive: (median ms wall,
+/// mean ms CPU, max ms wall, median results).
+type QueryStats = (f64, f64, f64, f64);
+
+/// The benchmark's filtered query number `q`.
+fn query_filter(q: usize, rng: &mut Rng) -> Filter {
+    let y = 2015 + (q as i32 % 10);
+    let quarter = (q as u8 % 4) * 3;
+    Filter {
+        kinds: vec![RecordKind::Act],
+        date_from: Some(day_number(y, quarter + 1, 1)),
+        date_to: Some(day_number(
+            y,
+            quarter + 3,
+            if quarter + 3 == 6 || quarter + 3 == 9 {
+                30
+            } else {
+                31
+            },
+        )),
+        places: vec![RecordId::new(format!("plc-p{}", rng.below(PROVINCES as u64))).expect("id")],
+        terms: vec![format!("act_type:{}", rng.pick(ACT_TYPES))],
+        ..Default::default()
+    }
 }
 
-/// One pass of the benchmark's queries: (median ms wall, mean ms CPU, max
-/// ms wall, median results).
-fn run_queries(session: &tumen_service::Session<'_>, queries: usize) -> (f64, f64, f64, f64) {
+/// One pass of the benchmark's queries on the encrypted archive's session
+/// and, when given, the unencrypted one's, query by query in turn.
+fn run_queries(
+    enc: &tumen_service::Session<'_>,
+    plain: Option<&tumen_service::Session<'_>>,
+    queries: usize,
+) -> (QueryStats, Option<QueryStats>) {
     let mut rng = Rng(7);
-    let mut times = Vec::new();
-    let mut results = Vec::new();
-    let mut cpu_times = Vec::new();
-    for q in 0..queries {
-        let y = 2015 + (q as i32 % 10);
-        let quarter = (q as u8 % 4) * 3;
-        let f = Filter {
-            kinds: vec![RecordKind::Act],
-            date_from: Some(day_number(y, quarter + 1, 1)),
-            date_to: Some(day_number(
-                y,
-                quarter + 3,
-                if quarter + 3 == 6 || quarter + 3 == 9 {
-                    30
-                } else {
-                    31
-                },
-            )),
-            places: vec![
-                RecordId::new(format!("plc-p{}", rng.below(PROVINCES as u64))).expect("id"),
-            ],
-            terms: vec![format!("act_type:{}", rng.pick(ACT_TYPES))],
-            ..Default::default()
-        };
+    let mut sides: [(Vec<f64>, Vec<f64>, Vec<f64>); 2] = Default::default();
+    let mut one = |session: &tumen_service::Session<'_>, f: &Filter, side: usize| {
         let (t, c) = (Instant::now(), cpu_seconds());
-        let rows = session.query(&f).expect("query");
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-        cpu_times.push((cpu_seconds() - c) * 1e3);
-        results.push(rows.len() as f64);
+        let rows = session.query(f).expect("query");
+        sides[side].0.push(t.elapsed().as_secs_f64() * 1e3);
+        sides[side].1.push((cpu_seconds() - c) * 1e3);
+        sides[side].2.push(rows.len() as f64);
+    };
+    for q in 0..queries {
+        let f = query_filter(q, &mut rng);
+        match plain {
+            Some(p) if q % 2 == 1 => {
+                one(p, &f, 1);
+                one(enc, &f, 0);
+            }
+            Some(p) => {
+                one(enc, &f, 0);
+                one(p, &f, 1);
+            }
+            None => one(enc, &f, 0),
+        }
     }
-    (
-        median(times.clone()),
-        cpu_times.iter().sum::<f64>() / cpu_times.len().max(1) as f64,
-        times.iter().cloned().fold(0.0, f64::max),
-        median(results),
-    )
+    let stats = |(times, cpu, results): &(Vec<f64>, Vec<f64>, Vec<f64>)| -> QueryStats {
+        (
+            median(times.clone()),
+            cpu.iter().sum::<f64>() / cpu.len().max(1) as f64,
+            times.iter().cloned().fold(0.0, f64::max),
+            median(results.clone()),
+        )
+    };
+    (stats(&sides[0]), plain.map(|_| stats(&sides[1])))
 }
