@@ -469,7 +469,13 @@ unsafe extern "C" fn cipher(
     let Some(k) = c.ctr.as_mut() else {
         return SQLITE_ERROR;
     };
-    if key_sz as usize != KEY || in_sz < 0 || key.is_null() || iv.is_null() {
+    if key_sz != KEY as c_int
+        || in_sz < 0
+        || key.is_null()
+        || iv.is_null()
+        || input.is_null()
+        || out.is_null()
+    {
         return SQLITE_ERROR;
     }
     // CTR is its own inverse: the same call encrypts and decrypts.
@@ -523,7 +529,14 @@ unsafe extern "C" fn hmac(
         return SQLITE_ERROR;
     };
     // `input` is the encrypted page followed by its IV (sqlcipher_page_hmac).
-    if key_sz as usize != KEY || (in_sz as usize) < IV || in2_sz < 0 || key.is_null() {
+    if key_sz != KEY as c_int
+        || in_sz < IV as c_int
+        || in2_sz < 0
+        || key.is_null()
+        || input.is_null()
+        || out.is_null()
+        || (in2_sz > 0 && in2.is_null())
+    {
         return SQLITE_ERROR;
     }
     // SAFETY: SQLCipher passes a 32-byte MAC key, `in_sz` bytes ending in

@@ -2476,3 +2476,66 @@ fn vacuum_keeps_a_ctr_gmac_archive_readable() {
         .unwrap();
     assert_eq!(ok, "ok");
 }
+
+/// An archive with AES-CBC pages written after the AES-CTR provider was
+/// installed in this process is still SQLCipher 4's format, page for page:
+/// decrypted here with RustCrypto's AES-CBC and HMAC-SHA256 (SQLCipher's
+/// layout: IV, then the HMAC over ciphertext ‖ IV ‖ page number, in 48
+/// reserved bytes). What the wrapping provider promises the archives made
+/// before it: their pages go through SQLCipher's own functions.
+#[test]
+fn aes_cbc_pages_written_beside_the_ctr_provider_are_sqlciphers_format() {
+    use aes::cipher::{BlockDecryptMut, KeyIvInit};
+    use hmac::Mac;
+    const P: usize = 4096;
+    const RESERVE: usize = 48;
+    // Make sure the provider is installed before the archive is written.
+    let d0 = tempfile::tempdir().unwrap();
+    drop(new_store(d0.path()));
+    let d = tempfile::tempdir().unwrap();
+    let key: Vec<u8>;
+    {
+        let opts = InitOptions {
+            page_cipher: crate::keyring::PageCipher::AesCbc,
+            ..InitOptions::insecure_fast_for_tests()
+        };
+        let mut s = SqliteStore::init_with(d.path(), PW, opts).unwrap();
+        confidential_canary_record(&mut s);
+        s.checkpoint().unwrap();
+        key = hex::decode(s.key.sqlcipher_key_hex().as_str()).unwrap();
+    }
+    let file = std::fs::read(d.path().join(DB_FILE)).unwrap();
+    assert!(file.len() >= 2 * P && file.len() % P == 0, "{}", file.len());
+    let hmac_salt: Vec<u8> = file[..16].iter().map(|b| b ^ 0x3a).collect();
+    let mut mac_key = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(&key, &hmac_salt, 2, &mut mac_key);
+    let mut plain = Vec::new();
+    for (i, page) in file.chunks(P).enumerate() {
+        let pgno = i as u32 + 1;
+        let region = if pgno == 1 { &page[16..] } else { page };
+        let size = region.len() - RESERVE;
+        let (ct, rest) = region.split_at(size);
+        let iv = &rest[..16];
+        let tag = &rest[16..48];
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&mac_key).unwrap();
+        mac.update(ct);
+        mac.update(iv);
+        mac.update(&pgno.to_le_bytes());
+        assert_eq!(&mac.finalize().into_bytes()[..], tag, "HMAC of page {pgno}");
+        let mut pt = ct.to_vec();
+        cbc::Decryptor::<aes::Aes256>::new_from_slices(&key, iv)
+            .unwrap()
+            .decrypt_padded_mut::<aes::cipher::block_padding::NoPadding>(&mut pt)
+            .unwrap();
+        if pgno == 1 {
+            assert_eq!(&pt[..2], &[0x10, 0x00], "page size 4096");
+            // SQLite's header reserves 80 bytes: room for an HMAC-SHA512,
+            // SQLCipher's default when the key is set, before the pragma
+            // chooses SHA-256; IV and HMAC then use the last 48 (SQLCipher
+            // 4 itself does the same with the same two statements).
+            assert_eq!(pt[4], 80, "reserved bytes per page");
+        }
+        plain.extend_from_slice(&pt);
+    }
+    assert!(plain.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()));
+}
