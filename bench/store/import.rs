@@ -9,8 +9,10 @@
 //! (default a temporary directory), `TUMEN_BENCH_QUERIES` (default 50),
 //! `TUMEN_BENCH_PAGE_SIZE` (default: what `tumen init` uses, 4096; e.g.
 //! `16384` to measure larger pages, recorded in the keyring),
-//! `TUMEN_BENCH_PAGE_HMAC` (default: what `tumen init` uses, `sha256`;
-//! `sha512` for SQLCipher 4's default, which older archives have),
+//! `TUMEN_BENCH_PAGE_CIPHER` (default: what `tumen init` uses, `ctr` —
+//! AES-256-CTR + GMAC; `cbc` for SQLCipher's AES-256-CBC, which older
+//! archives have), `TUMEN_BENCH_PAGE_HMAC` (for `cbc` pages; default
+//! `sha256`, `sha512` for SQLCipher 4's default),
 //! `TUMEN_BENCH_IMPORT_ONLY=1` (only the imports: no key derivation, no
 //! model-alone pass, no queries — for running under callgrind or perf;
 //! with `TUMEN_BENCH_ENCRYPTED_FIRST=1` the encrypted import runs first).
@@ -21,7 +23,8 @@
 //! in pairs of alternating order — unencrypted then encrypted, then
 //! encrypted then unencrypted, … (`TUMEN_BENCH_PAIRS`, default 2) — so that
 //! drift on a shared machine falls on both. The overhead is computed from
-//! the sums over all pairs.
+//! the sums over all pairs. The queries then run on both archives query
+//! by query in turn, for the same reason.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
