@@ -39,7 +39,7 @@
 
 use crate::accounts::{UserRow, all_users_on, update_user_on};
 use crate::error::{Ctx, StoreError};
-use crate::keyring::{DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError, PageFormat};
+use crate::keyring::{Cipher, DataKey, KEYRING_FILE, KdfParams, Keyring, KeyringError, PageFormat};
 use crate::sqlite::{SqliteStore, connect, page_format_pragmas, set_setting_on, setting_on};
 use rusqlite::Connection;
 use std::fs;
@@ -197,10 +197,20 @@ impl SqliteStore {
         self.conn
             .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .ctx("checkpointing before a rotation")?;
-        // The new generation keeps the page format the keyring records:
-        // SQLCipher must be told it at every open.
-        let format = old_keyring.page_format();
-        let lock = connect(&old_db, &self.key, self.cipher, format, false)?;
+        // The current generation opens with the page format its keyring
+        // records. The new one is written in the format new archives get
+        // (keeping the page size): every page is re-encrypted anyway, and
+        // so an older archive moves to AES-CTR + GMAC pages at its next
+        // rotation. The new keyring records it.
+        let old_format = old_keyring.page_format();
+        let format = match self.cipher {
+            Cipher::Sqlcipher => PageFormat {
+                size: old_format.size,
+                ..PageFormat::NEW
+            },
+            Cipher::NoneBenchmarkOnly => old_format,
+        };
+        let lock = connect(&old_db, &self.key, self.cipher, old_format, false)?;
         lock.execute_batch("BEGIN IMMEDIATE")
             .ctx("locking the database for a rotation")?;
 

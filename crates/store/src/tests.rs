@@ -1603,16 +1603,21 @@ fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
 
 #[test]
 fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
-    use crate::keyring::PageHmac;
+    use crate::keyring::{PageCipher, PageHmac};
     let hmac = |s: &SqliteStore| -> String {
         s.conn()
             .query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))
             .unwrap()
     };
-    // An archive with AES-CBC pages made since 2026-11-29 authenticates
-    // them with HMAC-SHA256 and says so in a keyring of the second format.
+    let provider = |s: &SqliteStore| -> String {
+        s.conn()
+            .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
+            .unwrap()
+    };
+    // An archive with AES-CBC pages made from 2026-11-29 authenticates them
+    // with HMAC-SHA256 and says so in a keyring of the second format.
     let cbc = InitOptions {
-        page_cipher: crate::keyring::PageCipher::AesCbc,
+        page_cipher: PageCipher::AesCbc,
         ..InitOptions::insecure_fast_for_tests()
     };
     let d = tempfile::tempdir().unwrap();
@@ -1629,22 +1634,11 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
         let mut s = SqliteStore::open(d.path(), PW).unwrap();
         assert_eq!(hmac(&s), "HMAC_SHA256");
         assert!(s.get(&rid("prs-1")).unwrap().is_some());
-        // After a data-key rotation, the new generation keeps the format.
-        s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
-        assert_eq!(hmac(&s), "HMAC_SHA256");
+        s.put("a", person("prs-2", "y")).unwrap();
     }
-    let rotated = keyring_json(d.path());
-    assert_eq!(rotated["page_hmac"], "sha256");
-    assert!(
-        SqliteStore::open(d.path(), PW)
-            .unwrap()
-            .get(&rid("prs-1"))
-            .unwrap()
-            .is_some()
-    );
     // The record is what makes it open: without it SQLCipher checks the
     // pages with HMAC-SHA512 and the key does not fit.
-    kr = rotated;
+    let saved = kr.clone();
     kr.as_object_mut().unwrap().remove("page_hmac");
     write_keyring(d.path(), &kr);
     assert!(matches!(
@@ -1659,10 +1653,26 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
         matches!(e, StoreError::Keyring(KeyringError::Corrupt { .. })),
         "{e}"
     );
+    write_keyring(d.path(), &saved);
+    // A data-key rotation re-encrypts every page anyway: the new
+    // generation is written in the current format (AES-CTR + GMAC).
+    {
+        let mut s = SqliteStore::open(d.path(), PW).unwrap();
+        s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
+        assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+    }
+    let rotated = keyring_json(d.path());
+    assert_eq!(rotated["page_cipher"], "aes_ctr_gmac");
+    assert!(rotated.get("page_hmac").is_none(), "{rotated}");
+    let s = SqliteStore::open(d.path(), PW).unwrap();
+    assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+    assert!(s.get(&rid("prs-2")).unwrap().is_some());
+    drop(s);
 
     // An archive as tumen made them before 2026-11-29 (SQLCipher 4's
     // default, HMAC-SHA512): the keyring has no field and the first format;
-    // it opens, reads and writes as before, also after a rotation.
+    // it opens, reads and writes as before, and a rotation moves it to the
+    // current format.
     let old = tempfile::tempdir().unwrap();
     {
         let opts = InitOptions {
@@ -1675,15 +1685,18 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
     }
     let kr = keyring_json(old.path());
     assert!(kr.get("page_hmac").is_none(), "{kr}");
+    assert!(kr.get("page_cipher").is_none(), "{kr}");
     assert_eq!(kr["format"], "tumen-keyring-v1");
     let mut s = SqliteStore::open(old.path(), PW).unwrap();
     assert_eq!(hmac(&s), "HMAC_SHA512");
+    assert_ne!(provider(&s), "tumen-openssl-ctr-gmac");
     s.put("a", person("prs-2", "y")).unwrap();
     s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
     drop(s);
-    assert!(keyring_json(old.path()).get("page_hmac").is_none());
+    assert_eq!(keyring_json(old.path())["page_cipher"], "aes_ctr_gmac");
     let s = SqliteStore::open(old.path(), PW).unwrap();
-    assert_eq!(hmac(&s), "HMAC_SHA512");
+    assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+    assert!(s.get(&rid("prs-1")).unwrap().is_some());
     assert!(s.get(&rid("prs-2")).unwrap().is_some());
 }
 
