@@ -6,7 +6,7 @@
 //! chain of AES blocks (≈ 1.2 GB/s on the machines we measure on, however
 //! many AES units the core has), the HMAC is another pass over the page, and
 //! the OpenSSL provider sets up a fresh cipher and MAC context for every
-//! page. That was the whole of the encryption overhead measured on a large
+//! page. That was most of the encryption overhead measured on a large
 //! import and on a cold query (BENCHMARKS.md, "Store (issue 2)"). CTR keeps
 //! the AES units of a core busy in parallel, GMAC (GHASH with carry-less
 //! multiplication) is several times faster than SHA-256, and the contexts
@@ -22,7 +22,16 @@
 //! else of SQLCipher changes: the page layout (the IV and the tag in each
 //! page's reserved bytes), the codec that encrypts pages before they reach
 //! the journal or the WAL (so the WAL's checksums are over ciphertext), the
-//! raw key, the derived MAC key and the salt in the first 16 bytes.
+//! raw key, the derived MAC key and the salt in the first 16 bytes. (An
+//! encrypting VFS of our own would have had to find pages inside journal
+//! and WAL records, and SQLite computes their checksums over what it hands
+//! the VFS — the plaintext.) `PRAGMA cipher_provider` names the provider a
+//! connection's main database uses: `tumen-openssl-ctr-gmac` for this one.
+//!
+//! Tests: the pages are checked against an independent implementation of
+//! the construction below, and AES-CBC pages written beside it against
+//! SQLCipher's format (`tests.rs`, `…independent_implementation…`,
+//! `…are_sqlciphers_format`); tampering, rotation and VACUUM likewise.
 //!
 //! The construction per page, with SQLCipher's two keys (the data key and
 //! the MAC key it derives from it): a fresh random 16-byte IV in the
