@@ -26,8 +26,10 @@
 //! The keyring also records the database's **page format** where it is not
 //! SQLCipher 4's default ([`PageFormat`]): the page size when an archive was
 //! created with another than 4096 bytes; the page cipher — AES-256-CTR with
-//! a GMAC tag for archives made since the evening of 2026-11-29 ([`PageCipher::AesCtrGmac`],
-//! `crate::page_cipher`), SQLCipher's AES-256-CBC before; and, for AES-CBC
+//! a GMAC tag for archives made since the evening of 2026-11-29
+//! ([`PageCipher::AesCtrGmac`], `crate::page_cipher`; an older archive
+//! moves to it at its next data-key rotation), SQLCipher's AES-256-CBC
+//! before; and, for AES-CBC
 //! pages, the HMAC that authenticates every page — HMAC-SHA256 for archives
 //! made from 2026-11-29, HMAC-SHA512 (SQLCipher's default) before. SQLCipher
 //! encrypts the file header too, so none of this can be read from the file
@@ -229,8 +231,8 @@ impl PageHmac {
 /// SQLCipher 4's own is AES-256-CBC with an HMAC ([`PageHmac`]); the other
 /// is AES-256-CTR with a GMAC tag, run inside SQLCipher's codec by
 /// `crate::page_cipher`, whose module documentation gives the construction
-/// and why (the CBC chain and the per-page set-up were the encryption
-/// overhead of large imports and cold queries).
+/// and why (the CBC chain and the per-page set-up were most of the
+/// encryption overhead of large imports and cold queries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PageCipher {
