@@ -31,7 +31,9 @@
 //! Tests: the pages are checked against an independent implementation of
 //! the construction below, and AES-CBC pages written beside it against
 //! SQLCipher's format (`tests.rs`, `…independent_implementation…`,
-//! `…are_sqlciphers_format`); tampering, rotation and VACUUM likewise.
+//! `…are_sqlciphers_format`); tampering, rotation and VACUUM likewise, and
+//! archives of both ciphers keyed on many threads at once
+//! (`…on_many_threads_each_keep_their_own`).
 //!
 //! The construction per page, with SQLCipher's two keys (the data key and
 //! the MAC key it derives from it): a fresh random 16-byte IV in the

@@ -2552,3 +2552,61 @@ fn aes_cbc_pages_written_beside_the_ctr_provider_are_sqlciphers_format() {
     }
     assert!(plain.windows(CANARY.len()).any(|w| w == CANARY.as_bytes()));
 }
+
+/// The page cipher is chosen per codec context by the thread that keys it:
+/// archives of both ciphers created, written and reopened on many threads
+/// at once each get their own, and each reopens with it (a context keyed
+/// with the wrong one could not read its pages).
+#[test]
+fn archives_of_both_page_ciphers_on_many_threads_each_keep_their_own() {
+    use crate::keyring::PageCipher;
+    let handles: Vec<_> = (0..8)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for round in 0..4 {
+                    let cipher = if (t + round) % 2 == 0 {
+                        PageCipher::AesCtrGmac
+                    } else {
+                        PageCipher::AesCbc
+                    };
+                    let d = tempfile::tempdir().unwrap();
+                    let opts = InitOptions {
+                        page_cipher: cipher,
+                        ..InitOptions::insecure_fast_for_tests()
+                    };
+                    {
+                        let mut s = SqliteStore::init_with(d.path(), PW, opts).unwrap();
+                        for i in 0..20 {
+                            s.put("a", person(&format!("prs-{t}-{round}-{i}"), "x"))
+                                .unwrap();
+                        }
+                        s.checkpoint().unwrap();
+                    }
+                    let s = SqliteStore::open(d.path(), PW).unwrap();
+                    let provider: String = s
+                        .conn()
+                        .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
+                        .unwrap();
+                    assert_eq!(
+                        provider == "tumen-openssl-ctr-gmac",
+                        cipher == PageCipher::AesCtrGmac,
+                        "thread {t} round {round}: {provider}"
+                    );
+                    assert!(
+                        s.get(&rid(&format!("prs-{t}-{round}-19")))
+                            .unwrap()
+                            .is_some()
+                    );
+                    let ok: String = s
+                        .conn()
+                        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+                        .unwrap();
+                    assert_eq!(ok, "ok");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap();
+    }
+}
