@@ -2328,6 +2328,23 @@ fn an_archive_with_ctr_gmac_pages_opens_reads_rotates_and_needs_its_keyring_fiel
     );
 }
 
+/// `PRAGMA quick_check` of the store's database.
+fn quick_check(s: &SqliteStore) -> String {
+    s.conn()
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// SQLCipher's MAC key for a database file with raw key `key`: PBKDF2-
+/// HMAC-SHA512 of the key, salted with the file's first 16 bytes XOR 0x3a,
+/// 2 iterations (an independent implementation, for the page-format tests).
+fn sqlcipher_mac_key(key: &[u8], file: &[u8]) -> [u8; 32] {
+    let salt: Vec<u8> = file[..16].iter().map(|b| b ^ 0x3a).collect();
+    let mut mac_key = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(key, &salt, 2, &mut mac_key);
+    mac_key
+}
+
 /// The pages of an AES-CTR + GMAC archive, read back with an independent
 /// implementation (RustCrypto's AES, CTR, GCM and PBKDF2, not OpenSSL) from
 /// nothing but the raw key and the construction `crate::page_cipher`
@@ -2361,10 +2378,7 @@ fn ctr_gmac_pages_decrypt_with_an_independent_implementation_of_the_documented_c
     }
     let file = std::fs::read(d.path().join(DB_FILE)).unwrap();
     assert!(file.len() >= 2 * P && file.len() % P == 0, "{}", file.len());
-    let salt = &file[..16];
-    let hmac_salt: Vec<u8> = salt.iter().map(|b| b ^ 0x3a).collect();
-    let mut mac_key = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(&key, &hmac_salt, 2, &mut mac_key);
+    let mac_key = sqlcipher_mac_key(&key, &file);
     let gmac = aes_gcm::Aes256Gcm::new_from_slice(&mac_key).unwrap();
     let mut plain = Vec::new();
     for (i, page) in file.chunks(P).enumerate() {
@@ -2483,10 +2497,7 @@ fn vacuum_keeps_a_ctr_gmac_archive_readable() {
     }
     let s = SqliteStore::open(d.path(), PW).unwrap();
     assert!(s.get(&rid("prs-0099")).unwrap().is_some());
-    let ok: String = s
-        .conn()
-        .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .unwrap();
+    let ok = quick_check(&s);
     assert_eq!(ok, "ok");
 }
 
@@ -2519,9 +2530,7 @@ fn aes_cbc_pages_written_beside_the_ctr_provider_are_sqlciphers_format() {
     }
     let file = std::fs::read(d.path().join(DB_FILE)).unwrap();
     assert!(file.len() >= 2 * P && file.len() % P == 0, "{}", file.len());
-    let hmac_salt: Vec<u8> = file[..16].iter().map(|b| b ^ 0x3a).collect();
-    let mut mac_key = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(&key, &hmac_salt, 2, &mut mac_key);
+    let mac_key = sqlcipher_mac_key(&key, &file);
     let mut plain = Vec::new();
     for (i, page) in file.chunks(P).enumerate() {
         let pgno = i as u32 + 1;
@@ -2597,10 +2606,7 @@ fn archives_of_both_page_ciphers_on_many_threads_each_keep_their_own() {
                             .unwrap()
                             .is_some()
                     );
-                    let ok: String = s
-                        .conn()
-                        .query_row("PRAGMA quick_check", [], |r| r.get(0))
-                        .unwrap();
+                    let ok = quick_check(&s);
                     assert_eq!(ok, "ok");
                 }
             })
