@@ -1571,20 +1571,9 @@ fn the_page_size_is_kept_in_the_keyring_and_older_keyrings_open_as_before() {
         assert!(s.get(&rid("prs-1")).unwrap().is_some());
     }
     // The record is what makes it open: without it, SQLCipher reads the
-    // file with 4096-byte pages and the key does not fit.
-    kr.as_object_mut().unwrap().remove("page_size");
-    write_keyring(d.path(), &kr);
-    assert!(matches!(
-        SqliteStore::open(d.path(), PW),
-        Err(StoreError::KeyMismatch(_))
-    ));
-    // A page size SQLite cannot have is a corrupt keyring, not a crash.
-    kr["page_size"] = serde_json::json!(1000);
-    write_keyring(d.path(), &kr);
-    assert!(matches!(
-        SqliteStore::open(d.path(), PW),
-        Err(StoreError::Keyring(KeyringError::Corrupt { .. }))
-    ));
+    // file with 4096-byte pages and the key does not fit. A page size SQLite
+    // cannot have is a corrupt keyring, not a crash.
+    assert_keyring_field_is_needed(d.path(), &mut kr, "page_size", serde_json::json!(1000));
 
     // The default, as every archive made before the keyring recorded a page
     // size: 4096-byte pages, no field; it still opens, reads and writes.
@@ -1607,11 +1596,6 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
     let hmac = |s: &SqliteStore| -> String {
         s.conn()
             .query_row("PRAGMA cipher_hmac_algorithm", [], |r| r.get(0))
-            .unwrap()
-    };
-    let provider = |s: &SqliteStore| -> String {
-        s.conn()
-            .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
             .unwrap()
     };
     // An archive with AES-CBC pages made from 2026-11-29 authenticates them
@@ -1637,35 +1621,23 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
         s.put("a", person("prs-2", "y")).unwrap();
     }
     // The record is what makes it open: without it SQLCipher checks the
-    // pages with HMAC-SHA512 and the key does not fit.
+    // pages with HMAC-SHA512 and the key does not fit. A MAC tumen does not
+    // know is a corrupt keyring, named as such.
     let saved = kr.clone();
-    kr.as_object_mut().unwrap().remove("page_hmac");
-    write_keyring(d.path(), &kr);
-    assert!(matches!(
-        SqliteStore::open(d.path(), PW),
-        Err(StoreError::KeyMismatch(_))
-    ));
-    // A MAC tumen does not know is a corrupt keyring, named as such.
-    kr["page_hmac"] = serde_json::json!("sha1");
-    write_keyring(d.path(), &kr);
-    let e = SqliteStore::open(d.path(), PW).err().unwrap();
-    assert!(
-        matches!(e, StoreError::Keyring(KeyringError::Corrupt { .. })),
-        "{e}"
-    );
+    assert_keyring_field_is_needed(d.path(), &mut kr, "page_hmac", serde_json::json!("sha1"));
     write_keyring(d.path(), &saved);
     // A data-key rotation re-encrypts every page anyway: the new
     // generation is written in the current format (AES-CTR + GMAC).
     {
         let mut s = SqliteStore::open(d.path(), PW).unwrap();
         s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
-        assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+        assert_eq!(cipher_provider(&s), "tumen-openssl-ctr-gmac");
     }
     let rotated = keyring_json(d.path());
     assert_eq!(rotated["page_cipher"], "aes_ctr_gmac");
     assert!(rotated.get("page_hmac").is_none(), "{rotated}");
     let s = SqliteStore::open(d.path(), PW).unwrap();
-    assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+    assert_eq!(cipher_provider(&s), "tumen-openssl-ctr-gmac");
     assert!(s.get(&rid("prs-2")).unwrap().is_some());
     drop(s);
 
@@ -1689,13 +1661,13 @@ fn the_page_hmac_is_kept_in_the_keyring_and_older_archives_keep_theirs() {
     assert_eq!(kr["format"], "tumen-keyring-v1");
     let mut s = SqliteStore::open(old.path(), PW).unwrap();
     assert_eq!(hmac(&s), "HMAC_SHA512");
-    assert_ne!(provider(&s), "tumen-openssl-ctr-gmac");
+    assert_ne!(cipher_provider(&s), "tumen-openssl-ctr-gmac");
     s.put("a", person("prs-2", "y")).unwrap();
     s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
     drop(s);
     assert_eq!(keyring_json(old.path())["page_cipher"], "aes_ctr_gmac");
     let s = SqliteStore::open(old.path(), PW).unwrap();
-    assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+    assert_eq!(cipher_provider(&s), "tumen-openssl-ctr-gmac");
     assert!(s.get(&rid("prs-1")).unwrap().is_some());
     assert!(s.get(&rid("prs-2")).unwrap().is_some());
 }
@@ -2274,11 +2246,6 @@ fn a_place_is_a_reference_kept_as_a_place_row_only() {
 #[test]
 fn an_archive_with_ctr_gmac_pages_opens_reads_rotates_and_needs_its_keyring_field() {
     use crate::keyring::PageCipher;
-    let provider = |s: &SqliteStore| -> String {
-        s.conn()
-            .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
-            .unwrap()
-    };
     let d = tempfile::tempdir().unwrap();
     let opts = InitOptions {
         page_cipher: PageCipher::AesCtrGmac,
@@ -2286,7 +2253,7 @@ fn an_archive_with_ctr_gmac_pages_opens_reads_rotates_and_needs_its_keyring_fiel
     };
     {
         let mut s = SqliteStore::init_with(d.path(), PW, opts).unwrap();
-        assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+        assert_eq!(cipher_provider(&s), "tumen-openssl-ctr-gmac");
         for i in 0..200 {
             s.put("a", person(&format!("prs-{i}"), "x")).unwrap();
         }
@@ -2297,10 +2264,10 @@ fn an_archive_with_ctr_gmac_pages_opens_reads_rotates_and_needs_its_keyring_fiel
     assert_eq!(kr["format"], "tumen-keyring-v3");
     {
         let mut s = SqliteStore::open(d.path(), PW).unwrap();
-        assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+        assert_eq!(cipher_provider(&s), "tumen-openssl-ctr-gmac");
         assert!(s.get(&rid("prs-199")).unwrap().is_some());
         s.rotate_data_key(PW, &mut |_| Ok(())).unwrap();
-        assert_eq!(provider(&s), "tumen-openssl-ctr-gmac");
+        assert_eq!(cipher_provider(&s), "tumen-openssl-ctr-gmac");
         s.put("a", person("prs-new", "y")).unwrap();
     }
     let rotated = keyring_json(d.path());
@@ -2311,20 +2278,40 @@ fn an_archive_with_ctr_gmac_pages_opens_reads_rotates_and_needs_its_keyring_fiel
         assert!(s.get(&rid("prs-0")).unwrap().is_some());
     }
     // Without the field, SQLCipher reads the pages as AES-CBC + HMAC and the
-    // key does not fit.
+    // key does not fit; a cipher tumen does not know is a corrupt keyring.
     kr = rotated;
-    kr.as_object_mut().unwrap().remove("page_cipher");
-    write_keyring(d.path(), &kr);
-    assert!(matches!(
-        SqliteStore::open(d.path(), PW),
-        Err(StoreError::KeyMismatch(_))
-    ));
-    kr["page_cipher"] = serde_json::json!("rot13");
-    write_keyring(d.path(), &kr);
-    let e = SqliteStore::open(d.path(), PW).err().unwrap();
+    assert_keyring_field_is_needed(d.path(), &mut kr, "page_cipher", serde_json::json!("rot13"));
+}
+
+/// `PRAGMA cipher_provider`: the crypto provider the pages of the store's
+/// database go through (`tumen-openssl-ctr-gmac` for AES-CTR + GMAC).
+fn cipher_provider(s: &SqliteStore) -> String {
+    s.conn()
+        .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// The keyring field `field` is what makes the archive in `dir` open:
+/// without it the key does not fit the pages, and with `unknown` in it the
+/// keyring is corrupt. Leaves the keyring written with `unknown`.
+fn assert_keyring_field_is_needed(
+    dir: &Path,
+    kr: &mut serde_json::Value,
+    field: &str,
+    unknown: serde_json::Value,
+) {
+    kr.as_object_mut().unwrap().remove(field);
+    write_keyring(dir, kr);
+    assert!(
+        matches!(SqliteStore::open(dir, PW), Err(StoreError::KeyMismatch(_))),
+        "without {field}"
+    );
+    kr[field] = unknown;
+    write_keyring(dir, kr);
+    let e = SqliteStore::open(dir, PW).err().unwrap();
     assert!(
         matches!(e, StoreError::Keyring(KeyringError::Corrupt { .. })),
-        "{e}"
+        "{field}: {e}"
     );
 }
 
@@ -2592,10 +2579,7 @@ fn archives_of_both_page_ciphers_on_many_threads_each_keep_their_own() {
                         s.checkpoint().unwrap();
                     }
                     let s = SqliteStore::open(d.path(), PW).unwrap();
-                    let provider: String = s
-                        .conn()
-                        .query_row("PRAGMA cipher_provider", [], |r| r.get(0))
-                        .unwrap();
+                    let provider = cipher_provider(&s);
                     assert_eq!(
                         provider == "tumen-openssl-ctr-gmac",
                         cipher == PageCipher::AesCtrGmac,
