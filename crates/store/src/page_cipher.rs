@@ -230,9 +230,12 @@ fn install_once() -> Result<(), String> {
 
 /// Run `f` (which keys a database: `sqlite3_key`, or an `ATTACH … KEY`)
 /// so that the codec contexts it creates use `mode`.
-pub(crate) fn keyed_with<T>(mode: Mode, f: impl FnOnce() -> T) -> Result<T, String> {
+pub(crate) fn keyed_with<T>(
+    mode: Mode,
+    f: impl FnOnce() -> T,
+) -> Result<T, crate::error::StoreError> {
     if mode == Mode::CtrGmac {
-        install()?;
+        install().map_err(crate::error::StoreError::PageCipher)?;
     }
     struct Reset(Mode);
     impl Drop for Reset {

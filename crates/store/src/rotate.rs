@@ -285,8 +285,7 @@ impl SqliteStore {
         crate::page_cipher::keyed_with(format.cipher.into(), || {
             self.conn
                 .execute("ATTACH DATABASE ?1 AS rekeyed KEY ?2", [path, raw.as_str()])
-        })
-        .map_err(StoreError::PageCipher)?
+        })?
         .ctx("creating the re-encrypted database")?;
         self.conn
             .execute_batch(&page_format_pragmas("rekeyed", format))

@@ -249,8 +249,7 @@ pub fn key_connection(
             raw.as_ptr().cast(),
             raw.len() as std::os::raw::c_int,
         )
-    })
-    .map_err(StoreError::PageCipher)?;
+    })?;
     if rc != rusqlite::ffi::SQLITE_OK {
         return Err(StoreError::Sqlite {
             context: "setting the database key",
@@ -328,16 +327,17 @@ impl SqliteStore {
         }
         let key = DataKey::generate()?;
         let mut keyring = Keyring::create(&key, passphrase, opts.kdf, opts.cipher)?;
-        // An unencrypted (benchmark) file has no page HMAC to record.
-        let format = PageFormat {
-            size: opts.page_size,
-            hmac: match opts.cipher {
-                Cipher::Sqlcipher => opts.page_hmac,
-                Cipher::NoneBenchmarkOnly => PageHmac::default(),
+        // An unencrypted (benchmark) file has no page cipher or HMAC to
+        // record.
+        let format = match opts.cipher {
+            Cipher::Sqlcipher => PageFormat {
+                size: opts.page_size,
+                hmac: opts.page_hmac,
+                cipher: opts.page_cipher,
             },
-            cipher: match opts.cipher {
-                Cipher::Sqlcipher => opts.page_cipher,
-                Cipher::NoneBenchmarkOnly => PageCipher::default(),
+            Cipher::NoneBenchmarkOnly => PageFormat {
+                size: opts.page_size,
+                ..PageFormat::default()
             },
         };
         keyring.set_page_format(format);
