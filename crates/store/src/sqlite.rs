@@ -1535,9 +1535,10 @@ fn held<'s, 'a>(
 }
 
 /// Staged facet rows flush to the database once this many are waiting, so
-/// that memory stays bounded on very large imports (16–40 bytes a row; the
-/// 1,000,000-act benchmark stages ≈ 8 million, one flush). Small in tests, so that
-/// they exercise flushes in the middle of a batch.
+/// that memory stays bounded on very large imports (8 bytes a row and 24 a
+/// record while staged; the 1,000,000-act benchmark stages ≈ 7 million, one
+/// flush). Small in tests, so that they exercise flushes in the middle of a
+/// batch.
 const STAGE_LIMIT: usize = if cfg!(test) { 16 } else { 1 << 23 };
 
 /// Facet rows (places, terms, references) waiting to be written, in this
@@ -1545,14 +1546,31 @@ const STAGE_LIMIT: usize = if cfg!(test) { 16 } else { 1 << 23 };
 /// less than a random b-tree insert per row, and sorting here (on interned
 /// keys) avoids SQLite's temp b-tree and sorter. Keys are interned because
 /// the same few thousand places, terms and targets repeat on most rows.
+///
+/// A staged row is only its key and its record's place in `recs`: the
+/// record's dates and rowid are kept once, not on each of its rows. Every
+/// byte staged is memory the kernel hands over zeroed, on the writing
+/// thread (with 40-byte rows this was an eighth of a large import's writer).
 #[derive(Default)]
 struct Staged {
     keys: foldhash::HashMap<String, u32>,
     names: Vec<String>,
-    /// (key, wide, date_lo, date_hi, rid)
+    /// (date_lo, date_hi, rid) of each record with staged rows.
+    recs: Vec<(i64, i64, i64)>,
+    /// (key, index into `recs`)
+    places: Vec<(u32, u32)>,
+    terms: Vec<(u32, u32)>,
+    refs: Vec<(u32, u32)>,
+}
+
+/// Staged rows in key order, ready to insert: keys as ranks into `names`.
+struct SortedRows {
+    /// The interned key of each rank (ranks are byte order of the names).
+    by_rank: Vec<u32>,
+    /// (rank, wide, date_lo, date_hi, rid), in primary-key order.
     places: Vec<(u32, i64, i64, i64, i64)>,
     terms: Vec<(u32, i64, i64, i64, i64)>,
-    /// (key, rid)
+    /// (rank, rid), in primary-key order.
     refs: Vec<(u32, i64)>,
 }
 
@@ -1571,16 +1589,60 @@ impl Staged {
         self.places.len() + self.terms.len() + self.refs.len()
     }
 
-    /// The sort rank of every interned key: SQLite's BINARY collation is
-    /// byte order, which is `str`'s order.
-    fn ranks(&self) -> Vec<u32> {
+    /// The rows staged so far, sorted as their tables' primary keys (on
+    /// `threads` threads if more than one), leaving none staged. The
+    /// interned keys stay for the rows still to come.
+    fn take_sorted(&mut self, threads: bool) -> SortedRows {
+        // SQLite's BINARY collation is byte order, which is `str`'s order.
         let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
         order.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
         let mut rank = vec![0u32; order.len()];
-        for (r, k) in order.into_iter().enumerate() {
+        for (r, &k) in order.iter().enumerate() {
             rank[k as usize] = r as u32;
         }
-        rank
+        let recs = std::mem::take(&mut self.recs);
+        let (places, terms, refs) = (
+            std::mem::take(&mut self.places),
+            std::mem::take(&mut self.terms),
+            std::mem::take(&mut self.refs),
+        );
+        let (rank, recs) = (&rank, &recs);
+        let rec = |i: u32| recs.get(i as usize).copied().unwrap_or((0, 0, 0));
+        let r = |k: u32| rank.get(k as usize).copied().unwrap_or(u32::MAX);
+        let dated = |rows: Vec<(u32, u32)>| {
+            let mut out: Vec<(u32, i64, i64, i64, i64)> = rows
+                .into_iter()
+                .map(|(k, i)| {
+                    let (lo, hi, rid) = rec(i);
+                    (r(k), wide(lo, hi), lo, hi, rid)
+                })
+                .collect();
+            out.sort_unstable_by_key(|&(k, w, lo, _, rid)| (k, w, lo, rid));
+            out
+        };
+        let plain = |rows: Vec<(u32, u32)>| {
+            let mut out: Vec<(u32, i64)> =
+                rows.into_iter().map(|(k, i)| (r(k), rec(i).2)).collect();
+            out.sort_unstable();
+            out
+        };
+        let (places, terms, refs) = if threads {
+            // The reference rows are about as many as the other two.
+            std::thread::scope(|sc| {
+                let refs = sc.spawn(|| plain(refs));
+                let (p, t) = (dated(places), dated(terms));
+                (p, t, refs.join())
+            })
+        } else {
+            (dated(places), dated(terms), Ok(plain(refs)))
+        };
+        let refs = refs.unwrap_or_else(|e| std::panic::resume_unwind(e));
+        SortedRows {
+            by_rank: order,
+            places,
+            terms,
+            refs,
+        }
     }
 }
 
@@ -1901,51 +1963,25 @@ impl<'a> SqliteBatch<'a> {
         if st.len() == 0 {
             return Ok(());
         }
-        let rank = st.ranks();
-        let r = |k: u32| rank.get(k as usize).copied().unwrap_or(u32::MAX);
-        let Staged {
-            names,
-            places,
-            terms,
-            refs,
-            ..
-        } = &mut *st;
-        // Rows are relabelled with their key's rank first, so that the sorts
-        // compare plain integers instead of looking a rank up per
-        // comparison; `by_rank` names them again.
-        let mut by_rank: Vec<&str> = vec![""; names.len()];
-        for (k, n) in names.iter().enumerate() {
-            if let Some(slot) = by_rank.get_mut(r(k as u32) as usize) {
-                *slot = n.as_str();
-            }
-        }
-        let name = |k: u32| by_rank.get(k as usize).copied().unwrap_or("");
-        let sort_dated = |rows: &mut Vec<(u32, i64, i64, i64, i64)>| {
-            rows.iter_mut().for_each(|row| row.0 = r(row.0));
-            rows.sort_unstable_by_key(|&(k, w, lo, _, rid)| (k, w, lo, rid))
+        // A large flush is the end of an import: the thread that fed the
+        // batch has nothing left to do, so half the sorting goes to the
+        // other core.
+        let threads = st.len() >= PARALLEL_SORT;
+        let sorted = st.take_sorted(threads);
+        self.insert_sorted(&st.names, &sorted)
+    }
+
+    /// Write sorted facet rows; `names` are the interned keys they rank.
+    fn insert_sorted(&self, names: &[String], rows: &SortedRows) -> Result<(), StoreError> {
+        let name = |rank: u32| {
+            rows.by_rank
+                .get(rank as usize)
+                .and_then(|&k| names.get(k as usize))
+                .map_or("", |n| n.as_str())
         };
-        let sort_refs = |rows: &mut Vec<(u32, i64)>| {
-            rows.iter_mut().for_each(|row| row.0 = r(row.0));
-            rows.sort_unstable()
-        };
-        if places.len() + terms.len() + refs.len() >= PARALLEL_SORT {
-            // A large import's flush is the end of it: the thread that fed
-            // the batch has nothing left to do, so the reference rows (the
-            // largest set, about as many as the other two) are sorted on
-            // that other core meanwhile.
-            std::thread::scope(|sc| {
-                sc.spawn(|| sort_refs(refs));
-                sort_dated(terms);
-                sort_dated(places);
-            });
-        } else {
-            sort_dated(places);
-            sort_dated(terms);
-            sort_refs(refs);
-        }
         for (table, key, rows) in [
-            ("record_places", "place", &*places),
-            ("record_terms", "term", &*terms),
+            ("record_places", "place", &rows.places),
+            ("record_terms", "term", &rows.terms),
         ] {
             insert_rows(
                 self.conn,
@@ -1965,16 +2001,12 @@ impl<'a> SqliteBatch<'a> {
             self.conn,
             "INSERT INTO record_refs (target, rid) VALUES ",
             2,
-            refs,
+            &rows.refs,
             |st, i, &(k, rid)| {
                 st.raw_bind_parameter(i, name(k))?;
                 st.raw_bind_parameter(i + 1, rid)
             },
-        )?;
-        places.clear();
-        terms.clear();
-        refs.clear();
-        Ok(())
+        )
     }
 
     fn insert_index_rows(
@@ -1985,17 +2017,18 @@ impl<'a> SqliteBatch<'a> {
         lo: i64,
         hi: i64,
     ) -> Result<(), StoreError> {
-        let w = wide(lo, hi);
         let full = {
             let mut st = self.staged.borrow_mut();
+            let rec = st.recs.len() as u32;
+            let before = st.len();
             let places = dedup(ix.places.iter().map(|p| p.as_str()));
             for &p in &places {
                 let k = st.key(p);
-                st.places.push((k, w, lo, hi, rid));
+                st.places.push((k, rec));
             }
             for t in dedup(ix.terms.iter().map(|t| t.as_str())) {
                 let k = st.key(t);
-                st.terms.push((k, w, lo, hi, rid));
+                st.terms.push((k, rec));
             }
             // A place is a reference too, but its place row already says
             // so: readers of references (`referrers`, `Filter::refs`, the
@@ -2004,7 +2037,10 @@ impl<'a> SqliteBatch<'a> {
             // list places here as well; the readers' UNION does not mind.
             for &t in targets.iter().filter(|t| !places.contains(t)) {
                 let k = st.key(t);
-                st.refs.push((k, rid));
+                st.refs.push((k, rec));
+            }
+            if st.len() > before {
+                st.recs.push((lo, hi, rid));
             }
             st.len() >= STAGE_LIMIT
         };
@@ -2276,7 +2312,11 @@ impl<'a> SqliteBatch<'a> {
 
     /// Row errors so far plus unresolved references.
     fn check_rows(&mut self) -> Result<Vec<CheckedError>, StoreError> {
-        self.flush()?;
+        // Only the check of a reference left open reads facet rows; a bulk
+        // import without one leaves its rows staged for `finish`.
+        if !self.pending.is_empty() {
+            self.flush()?;
+        }
         let mut out: Vec<CheckedError> = self
             .errors
             .iter()
@@ -2321,11 +2361,31 @@ impl<'a> SqliteBatch<'a> {
     }
 
     fn finish(mut self) -> Result<BatchSummary, StoreError> {
-        self.flush()?;
+        let mut spent = None;
         if self.bulk {
-            self.conn
-                .execute_batch(RECORDS_KIND_DATE)
-                .ctx("building the date index")?;
+            // The end of a first import: its staged facet rows are sorted on
+            // another thread while this one builds the date index (the
+            // thread that fed the batch is idle by now), then written.
+            let mut staged = std::mem::take(&mut *self.staged.borrow_mut());
+            let conn = self.conn;
+            let (staged, sorted) = std::thread::scope(|sc| {
+                let sorter = sc.spawn(move || {
+                    let sorted = staged.take_sorted(false);
+                    (staged, sorted)
+                });
+                let built = conn
+                    .execute_batch(RECORDS_KIND_DATE)
+                    .ctx("building the date index");
+                let sorted = sorter
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                built.map(|_| sorted)
+            })?;
+            self.insert_sorted(&staged.names, &sorted)?;
+            *self.staged.borrow_mut() = staged;
+            spent = Some(sorted);
+        } else {
+            self.flush()?;
         }
         // A large import into an empty archive refreshes the planner's
         // statistics inside its transaction, while the pages it last wrote
@@ -2337,9 +2397,10 @@ impl<'a> SqliteBatch<'a> {
             // more) on another thread while this one commits.
             let known = std::mem::take(&mut self.known);
             let staged = std::mem::take(&mut *self.staged.borrow_mut());
+            let spent = spent.take();
             let _ = std::thread::Builder::new()
                 .name("tumen-store-free".into())
-                .spawn(move || drop((known, staged)));
+                .spawn(move || drop((known, staged, spent)));
         }
         // Statistics only help later queries: if ANALYZE fails, the import
         // still commits (the statement alone is undone) and `optimize()`

@@ -1355,6 +1355,125 @@ fn a_large_batch_keeps_indexes_facets_and_revision_numbers_right() {
     assert!(plan.contains("records_kind_date"), "{plan}");
 }
 
+/// Every facet row of an archive, with its record's id instead of its rowid.
+fn all_facet_rows(s: &SqliteStore) -> Vec<String> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT 'place', f.place, f.wide, f.date_lo, f.date_hi, r.id FROM record_places f JOIN records r USING (rid)",
+        "SELECT 'term', f.term, f.wide, f.date_lo, f.date_hi, r.id FROM record_terms f JOIN records r USING (rid)",
+        "SELECT 'ref', f.target, 0, 0, 0, r.id FROM record_refs f JOIN records r USING (rid)",
+    ] {
+        let mut st = s.conn().prepare(sql).unwrap();
+        let rows = st
+            .query_map([], |r| {
+                Ok(format!(
+                    "{} {} {} {} {} {}",
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?
+                ))
+            })
+            .unwrap();
+        out.extend(rows.map(Result::unwrap));
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_first_import_writes_the_facet_rows_that_single_writes_do() {
+    // A first import stages facet rows compactly and writes them at its
+    // end, sorted on another thread while the date index is built (and in
+    // the middle when the (test-sized) stage limit is reached, or before
+    // the check of a reference left open). Single puts write each record's
+    // rows at once. Both must leave the same rows.
+    let puts = |forward: bool| {
+        let mut v = Vec::new();
+        for (id, parent) in [
+            ("plc-kp", None),
+            ("plc-nh", Some("plc-kp")),
+            ("plc-onsong", Some("plc-nh")),
+            ("plc-hoeryong", Some("plc-nh")),
+        ] {
+            v.push(place(id, parent));
+        }
+        if !forward {
+            for i in 0..20 {
+                v.push(person(&format!("prs-{i:02}"), "v"));
+            }
+        }
+        for i in 0..150i64 {
+            let (at, term) = match i % 3 {
+                0 => ("plc-onsong", "act_type:arrest"),
+                1 => ("plc-hoeryong", "act_type:torture"),
+                _ => ("plc-kp", "act_type:torture"),
+            };
+            // Wide, open and narrow date bounds all occur.
+            let (lo, hi) = match i % 4 {
+                0 => (i, i),
+                1 => (i, i + 1000),
+                2 => (i64::MIN, i),
+                _ => (i, i + 30),
+            };
+            v.push(act(
+                &format!("act-{i:03}"),
+                lo,
+                hi,
+                at,
+                term,
+                &format!("prs-{:02}", i % 20),
+            ));
+        }
+        if forward {
+            // The victims come after their acts: references left open
+            // until the check.
+            for i in 0..20 {
+                v.push(person(&format!("prs-{i:02}"), "v"));
+            }
+        }
+        v
+    };
+    for forward in [false, true] {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (mut a, mut b) = (new_store(da.path()), new_store(db.path()));
+        let mut batch = a.begin_import("importer").unwrap();
+        for p in puts(forward) {
+            batch.put(p).unwrap();
+        }
+        assert!(batch.check().unwrap().is_empty());
+        batch.commit().unwrap();
+        let mut ordered = puts(forward);
+        if forward {
+            // Single puts refuse a dangling reference: persons first.
+            ordered.rotate_right(20);
+        }
+        for p in ordered {
+            b.put("importer", p).unwrap();
+        }
+        let rows = all_facet_rows(&a);
+        // 150 acts: a place, a term and a victim each; 3 places with a parent.
+        assert_eq!(rows.len(), 150 * 3 + 3, "forward = {forward}");
+        assert_eq!(rows, all_facet_rows(&b), "forward = {forward}");
+        let q = Filter {
+            kinds: vec![RecordKind::Act],
+            places: vec![rid("plc-nh")],
+            terms: vec!["act_type:torture".to_string()],
+            date_from: Some(0),
+            date_to: Some(40),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(&a.query(&q).unwrap()),
+            ids(&b.query(&q).unwrap()),
+            "forward = {forward}"
+        );
+        assert!(!a.query(&q).unwrap().is_empty());
+    }
+}
+
 /// An archive as schema version 5 left it: every migration up to 5 applied
 /// to a plain (benchmark-only cipher) file with a keyring, and two places, a
 /// person and an act written with their `index_json` and index rows.
