@@ -26,8 +26,10 @@ pub mod leaf;
 pub mod linkage;
 pub mod migrations;
 mod page_cipher;
+mod raw_insert;
 pub mod rotate;
 pub mod sqlite;
+mod write_behind;
 
 pub use accounts::{EvidenceLink, SecurityStore, SessionRow, UserRow};
 pub use api::{

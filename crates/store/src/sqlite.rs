@@ -17,6 +17,7 @@ use crate::keyring::{
     PageHmac,
 };
 use crate::migrations;
+use crate::raw_insert::RawInsert;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, params_from_iter};
 use sha2::{Digest, Sha256};
@@ -162,7 +163,10 @@ pub(crate) fn connect(
     if create {
         flags |= OpenFlags::SQLITE_OPEN_CREATE;
     }
-    let conn = Connection::open_with_flags(db, flags).map_err(|e| match e {
+    // Through the write-behind VFS, which is the platform's own until a
+    // first import turns it on (`crate::write_behind`).
+    let vfs = crate::write_behind::vfs_name()?;
+    let conn = Connection::open_with_flags_and_vfs(db, flags, vfs).map_err(|e| match e {
         rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::CannotOpen => {
             StoreError::DatabaseMissing(db.to_path_buf())
         }
@@ -574,6 +578,10 @@ impl SqliteStore {
             .query_row("SELECT EXISTS (SELECT 1 FROM tombstones)", [], |r| r.get(0))
             .ctx("reading tombstones")?;
         if bulk {
+            // The file's page writes go to another thread for the batch
+            // (`crate::write_behind` says why that is safe). Only speed
+            // depends on it: if it cannot start, the batch writes as usual.
+            let _ = crate::write_behind::set(b.conn, true);
             // Rebuilt in `finish`, inside this transaction (a rollback, or
             // an error here, puts the index back with everything else).
             b.conn
@@ -1508,9 +1516,9 @@ pub(crate) const RECORDS_KIND_DATE: &str =
 /// per cent of an import's writer thread). Prepared on first use.
 #[derive(Default)]
 struct RowStatements<'a> {
-    record: Option<rusqlite::Statement<'a>>,
-    revision: Option<rusqlite::Statement<'a>>,
-    leaf: Option<rusqlite::Statement<'a>>,
+    record: Option<RawInsert<'a>>,
+    revision: Option<RawInsert<'a>>,
+    leaf: Option<RawInsert<'a>>,
 }
 
 const INSERT_RECORD: &str = "INSERT INTO records (id, kind, sensitivity, access_groups, has_groups, rev, head_seq, created_seq, \
@@ -1522,12 +1530,12 @@ const INSERT_LEAF: &str =
 
 /// The statement in `slot`, prepared from `sql` the first time.
 fn held<'s, 'a>(
-    slot: &'s mut Option<rusqlite::Statement<'a>>,
+    slot: &'s mut Option<RawInsert<'a>>,
     conn: &'a Connection,
     sql: &str,
-) -> Result<&'s mut rusqlite::Statement<'a>, StoreError> {
+) -> Result<&'s mut RawInsert<'a>, StoreError> {
     if slot.is_none() {
-        *slot = Some(conn.prepare(sql).ctx("preparing an insert")?);
+        *slot = Some(RawInsert::prepare(conn, sql).ctx("preparing an insert")?);
     }
     // Just filled if it was empty.
     slot.as_mut()
@@ -1866,23 +1874,22 @@ impl<'a> SqliteBatch<'a> {
             None => (None, sha256(b"")),
         };
         let seq = self.next_seq;
-        let st = held(&mut self.hot.revision, self.conn, INSERT_REVISION)?;
-        (|| {
-            st.raw_bind_parameter(1, seq)?;
-            st.raw_bind_parameter(2, self.origin)?;
-            st.raw_bind_parameter(3, id)?;
-            st.raw_bind_parameter(4, rev)?;
-            st.raw_bind_parameter(5, op.as_str())?;
-            st.raw_bind_parameter(6, &self.actor)?;
-            st.raw_bind_parameter(7, &self.at)?;
-            st.raw_bind_parameter(8, env.kind.as_str())?;
-            st.raw_bind_parameter(9, sens_to_int(env.sensitivity))?;
-            st.raw_bind_parameter(10, groups_json)?;
-            st.raw_bind_parameter(11, body)?;
-            st.raw_bind_parameter(12, &hash[..])?;
-            st.raw_execute()
-        })()
-        .ctx("writing a revision")?;
+        held(&mut self.hot.revision, self.conn, INSERT_REVISION)?
+            .run(&[
+                seq.into(),
+                self.origin.into(),
+                id.into(),
+                rev.into(),
+                op.as_str().into(),
+                (&self.actor).into(),
+                (&self.at).into(),
+                env.kind.as_str().into(),
+                sens_to_int(env.sensitivity).into(),
+                groups_json.into(),
+                body.into(),
+                (&hash[..]).into(),
+            ])
+            .ctx("writing a revision")?;
         let leaf = crate::leaf::encode_v1(
             seq as u64,
             self.origin,
@@ -1896,14 +1903,9 @@ impl<'a> SqliteBatch<'a> {
         // Only the leaf's hash is kept: the bytes are re-encoded from the
         // revision row when read (migration 0007).
         let leaf_hash = crate::leaf::rfc6962_leaf_hash(&leaf);
-        let st = held(&mut self.hot.leaf, self.conn, INSERT_LEAF)?;
-        (|| {
-            st.raw_bind_parameter(1, self.next_leaf)?;
-            st.raw_bind_parameter(2, seq)?;
-            st.raw_bind_parameter(3, &leaf_hash[..])?;
-            st.raw_execute()
-        })()
-        .ctx("appending to the ledger")?;
+        held(&mut self.hot.leaf, self.conn, INSERT_LEAF)?
+            .run(&[self.next_leaf.into(), seq.into(), (&leaf_hash[..]).into()])
+            .ctx("appending to the ledger")?;
         self.next_seq += 1;
         self.next_leaf += 1;
         self.summary.first_seq.get_or_insert(seq as u64);
@@ -2215,22 +2217,21 @@ impl<'a> SqliteBatch<'a> {
                         .ctx("prep")?;
                     st.execute([id]).ctx("clearing a tombstone")?;
                 }
-                let st = held(&mut self.hot.record, self.conn, INSERT_RECORD)?;
-                let bound = (|| {
-                    st.raw_bind_parameter(1, id)?;
-                    st.raw_bind_parameter(2, kind)?;
-                    st.raw_bind_parameter(3, sens)?;
-                    st.raw_bind_parameter(4, groups_json)?;
-                    st.raw_bind_parameter(5, has_groups)?;
-                    st.raw_bind_parameter(6, rev)?;
-                    st.raw_bind_parameter(7, seq)?;
-                    st.raw_bind_parameter(8, date_lo)?;
-                    st.raw_bind_parameter(9, date_hi)?;
-                    st.raw_bind_parameter(10, parent)?;
-                    st.raw_bind_parameter(11, text)?;
-                    st.raw_bind_parameter(12, facet_keys)
-                })();
-                match bound.and_then(|_| st.raw_execute()) {
+                let written = held(&mut self.hot.record, self.conn, INSERT_RECORD)?.run(&[
+                    id.into(),
+                    kind.into(),
+                    sens.into(),
+                    groups_json.into(),
+                    has_groups.into(),
+                    rev.into(),
+                    seq.into(),
+                    date_lo.into(),
+                    date_hi.into(),
+                    parent.into(),
+                    text.into(),
+                    facet_keys.into(),
+                ]);
+                match written {
                     Ok(_) => {}
                     Err(rusqlite::Error::SqliteFailure(f, _))
                         if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
@@ -2445,6 +2446,9 @@ impl Drop for SqliteBatch<'_> {
             let _ = self.conn.execute_batch(&format!("PRAGMA cache_size = {n}"));
         }
         if self.bulk {
+            // COMMIT or ROLLBACK synced the file, which made every deferred
+            // write; this only stops the worker.
+            let _ = crate::write_behind::set(self.conn, false);
             // Committed or rolled back, the file is whole: back to WAL. If
             // that fails (another process got in between), the archive
             // stays in rollback-journal mode, which is as safe, until the

@@ -2124,6 +2124,12 @@ fn canary_is_absent_from_the_files_of_a_first_import_that_spills_pages() {
         p.body = format!(r#"{{"kind":"person","names":[{{"text":"{CANARY}"}}]}}"#);
         b.put(p).unwrap();
         big_persons(&mut b, 2000);
+        // Pages spilled (their writes may still wait on the write-behind
+        // worker, which makes them shortly).
+        let t0 = std::time::Instant::now();
+        while file_len(&db) <= len0 + 1_000_000 && t0.elapsed().as_secs() < 20 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         assert!(file_len(&db) > len0 + 1_000_000, "pages spilled");
         assert!(
             d.path().join(format!("{DB_FILE}-journal")).exists(),
@@ -2161,6 +2167,12 @@ fn an_import_into_an_empty_archive_uses_a_journal_that_a_crash_rolls_back() {
         // The import writes into the database file itself, through a
         // rollback journal (in WAL mode neither would be so).
         assert!(journal.exists(), "a rollback journal during the import");
+        // Pages spilled (their writes may still wait on the write-behind
+        // worker, which makes them shortly).
+        let t0 = std::time::Instant::now();
+        while file_len(&db) <= len0 + 1_000_000 && t0.elapsed().as_secs() < 20 {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         assert!(file_len(&db) > len0 + 1_000_000, "pages spilled");
         // A crash now: the files as they are on disk.
         for f in [DB_FILE, &format!("{DB_FILE}-journal"), "keyring.json"] {
@@ -2718,4 +2730,111 @@ fn archives_of_both_page_ciphers_on_many_threads_each_keep_their_own() {
     for h in handles {
         h.join().unwrap();
     }
+}
+
+/// The same statements on two plain files in rollback-journal mode with a
+/// tiny cache (so that pages are written, read back and rewritten inside
+/// the transaction): one through SQLite's own VFS, one through the
+/// write-behind VFS with write-behind on. SQLite's file is the reference.
+#[test]
+fn deferred_page_writes_leave_the_file_sqlite_itself_writes() {
+    use rusqlite::OpenFlags;
+    let d = tempfile::tempdir().unwrap();
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+    let direct = rusqlite::Connection::open_with_flags(d.path().join("direct.db"), flags).unwrap();
+    let deferred = rusqlite::Connection::open_with_flags_and_vfs(
+        d.path().join("deferred.db"),
+        flags,
+        crate::write_behind::vfs_name().unwrap(),
+    )
+    .unwrap();
+    assert!(
+        !crate::write_behind::set(&direct, true).unwrap(),
+        "not our VFS"
+    );
+    let mut seen = Vec::new();
+    for c in [&direct, &deferred] {
+        c.execute_batch(
+            "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA cache_size = 8;
+             CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT NOT NULL);
+             CREATE INDEX t_v ON t (v);
+             BEGIN IMMEDIATE;",
+        )
+        .unwrap();
+        if std::ptr::eq(c, &deferred) {
+            assert!(crate::write_behind::set(c, true).unwrap());
+        }
+        let mut sums = Vec::new();
+        for round in 0..4i64 {
+            for k in 0..3000i64 {
+                c.execute(
+                    "INSERT INTO t (k, v) VALUES (?1, ?2)",
+                    rusqlite::params![round * 10_000 + k, format!("{:x}-{k}", k * 7919 % 3001)],
+                )
+                .unwrap();
+            }
+            // Reads of pages that left the cache, and rewrites of them.
+            c.execute("UPDATE t SET v = v || 'u' WHERE k % 97 = 0", [])
+                .unwrap();
+            c.execute("DELETE FROM t WHERE k % 89 = 0", []).unwrap();
+            sums.push(
+                c.query_row("SELECT count(*), sum(length(v)), max(v) FROM t", [], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .unwrap(),
+            );
+        }
+        c.execute_batch("COMMIT").unwrap();
+        assert!(
+            crate::write_behind::set(c, false).unwrap() == std::ptr::eq(c, &deferred),
+            "switched off"
+        );
+        let ok: String = c
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        seen.push(sums);
+    }
+    assert_eq!(seen[0], seen[1], "what the transaction read");
+    drop((direct, deferred));
+    let (a, b) = (
+        std::fs::read(d.path().join("direct.db")).unwrap(),
+        std::fs::read(d.path().join("deferred.db")).unwrap(),
+    );
+    assert!(a.len() > 300_000, "{}", a.len());
+    assert!(a == b, "the two files differ");
+}
+
+#[test]
+fn a_deferred_write_that_fails_fails_the_import_and_leaves_the_archive_as_it_was() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = new_store(d.path());
+    s.checkpoint().unwrap();
+    let len0 = file_len(&d.path().join(DB_FILE));
+    s.conn().execute_batch("PRAGMA cache_size = 16").unwrap();
+    crate::write_behind::FAIL_AFTER.set(Some(40));
+    let mut b = s.begin_import("importer").unwrap();
+    crate::write_behind::FAIL_AFTER.set(None);
+    // Row errors may come first (a write reported failed while a row was
+    // written); either way nothing commits.
+    for i in 0..2000 {
+        let _ = b.put(person(&format!("prs-{i:05}"), &"x".repeat(200)));
+    }
+    let failed = b.commit();
+    assert!(failed.is_err(), "{failed:?}");
+    assert_eq!(count_rows(&s, "records"), 0);
+    drop(s);
+    let s = SqliteStore::open(d.path(), PW).unwrap();
+    assert_eq!(count_rows(&s, "records"), 0);
+    let ok: String = s
+        .conn()
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(ok, "ok");
+    assert!(!d.path().join(format!("{DB_FILE}-journal")).exists());
+    assert_eq!(file_len(&d.path().join(DB_FILE)), len0);
 }
