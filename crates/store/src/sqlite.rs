@@ -1693,36 +1693,40 @@ const PARALLEL_SORT: usize = 1 << 16;
 const INSERT_ROWS: usize = 64;
 
 /// Insert `rows` (already in key order) with multi-row INSERT statements of
-/// up to [`INSERT_ROWS`] rows; `bind` binds one row's `cols` values starting
-/// at the given 1-based parameter index.
-fn insert_rows<T>(
+/// up to [`INSERT_ROWS`] rows; `values` gives one row's `cols` values.
+/// Bound in place ([`RawInsert`]): the keys are not copied per row.
+fn insert_rows<'r, T>(
     conn: &Connection,
     head: &str,
     cols: usize,
-    rows: &[T],
-    bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+    rows: &'r [T],
+    values: impl Fn(&'r T, &mut Vec<crate::raw_insert::Value<'r>>),
 ) -> Result<(), StoreError> {
     let sql = |n: usize| {
         let one = format!("({})", vec!["?"; cols].join(", "));
         format!("{head}{}", vec![one; n].join(", "))
     };
-    let full = sql(INSERT_ROWS);
-    let run = |st: &mut rusqlite::Statement<'_>, chunk: &[T]| -> rusqlite::Result<()> {
-        for (i, row) in chunk.iter().enumerate() {
-            bind(st, 1 + i * cols, row)?;
-        }
-        st.raw_execute().map(|_| ())
-    };
+    let mut full: Option<RawInsert<'_>> = None;
+    let mut bound = Vec::with_capacity(INSERT_ROWS * cols);
     for chunk in rows.chunks(INSERT_ROWS) {
+        bound.clear();
+        for row in chunk {
+            values(row, &mut bound);
+        }
         if chunk.len() == INSERT_ROWS {
-            let mut st = conn.prepare_cached(&full).ctx("preparing index rows")?;
-            run(&mut st, chunk).ctx("writing index rows")?;
+            if full.is_none() {
+                full =
+                    Some(RawInsert::prepare(conn, &sql(INSERT_ROWS)).ctx("preparing index rows")?);
+            }
+            if let Some(st) = full.as_mut() {
+                st.run(&bound).ctx("writing index rows")?;
+            }
         } else {
-            // The tail has a length of its own: not worth a cache slot.
-            let mut st = conn
-                .prepare(&sql(chunk.len()))
-                .ctx("preparing index rows")?;
-            run(&mut st, chunk).ctx("writing index rows")?;
+            // The tail has a length of its own.
+            RawInsert::prepare(conn, &sql(chunk.len()))
+                .ctx("preparing index rows")?
+                .run(&bound)
+                .ctx("writing index rows")?;
         }
     }
     Ok(())
@@ -1990,12 +1994,9 @@ impl<'a> SqliteBatch<'a> {
                 &format!("INSERT INTO {table} ({key}, wide, date_lo, date_hi, rid) VALUES "),
                 5,
                 rows,
-                |st, i, &(k, w, lo, hi, rid)| {
-                    st.raw_bind_parameter(i, name(k))?;
-                    st.raw_bind_parameter(i + 1, w)?;
-                    st.raw_bind_parameter(i + 2, lo)?;
-                    st.raw_bind_parameter(i + 3, hi)?;
-                    st.raw_bind_parameter(i + 4, rid)
+                |&(k, w, lo, hi, rid), out| {
+                    use crate::raw_insert::Value::{Int, Text};
+                    out.extend([Text(name(k)), Int(w), Int(lo), Int(hi), Int(rid)])
                 },
             )?;
         }
@@ -2004,9 +2005,9 @@ impl<'a> SqliteBatch<'a> {
             "INSERT INTO record_refs (target, rid) VALUES ",
             2,
             &rows.refs,
-            |st, i, &(k, rid)| {
-                st.raw_bind_parameter(i, name(k))?;
-                st.raw_bind_parameter(i + 1, rid)
+            |&(k, rid), out| {
+                use crate::raw_insert::Value::{Int, Text};
+                out.extend([Text(name(k)), Int(rid)])
             },
         )
     }
