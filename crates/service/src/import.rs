@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::sync::mpsc;
 use tumen_model::{FieldError, Record, RecordId};
 use tumen_protect::{Operation, Role, check};
-use tumen_store::{BatchSummary, Expect, Prepared, Put, Store};
+use tumen_store::{BatchSummary, Expect, Prepared, Preparer, Put, Store};
 
 /// One input row: its line number (for messages) and the parsed record, or
 /// why it could not be parsed.
@@ -84,12 +84,17 @@ fn write_all(
     actor: &tumen_protect::Actor,
     rx: mpsc::Receiver<Msg>,
     spent: mpsc::Sender<Vec<(u64, Prepared)>>,
+    ready: mpsc::SyncSender<Preparer>,
 ) -> Result<(Option<BatchSummary>, Problems), ServiceError> {
     let mut problems = Problems {
         list: Vec::new(),
         more: 0,
     };
     let mut batch = store.begin_import(&actor.user)?;
+    // The parsing thread prepares the rows for this batch (it numbers their
+    // ids and keys, work that would otherwise fall to this thread).
+    let _ = ready.send(batch.preparer());
+    drop(ready);
     let mut lines: Vec<u64> = Vec::new(); // store row -> input line
     // For non-administrators: may the actor read each referenced record?
     let mut readable: HashMap<RecordId, bool> = HashMap::new();
@@ -218,8 +223,13 @@ impl Session<'_> {
         let result = std::thread::scope(|scope| {
             let (tx, rx) = mpsc::sync_channel::<Msg>(8);
             let (spent_tx, spent) = mpsc::channel::<Vec<(u64, Prepared)>>();
+            let (ready_tx, ready) = mpsc::sync_channel::<Preparer>(1);
             let writer_actor = actor.clone();
-            let writer = scope.spawn(move || write_all(store, &writer_actor, rx, spent_tx));
+            let writer =
+                scope.spawn(move || write_all(store, &writer_actor, rx, spent_tx, ready_tx));
+            // If the batch could not begin, the writer is gone: the first
+            // send below finds out, and its error is the import's.
+            let preparer = ready.recv().unwrap_or_default();
             let mut chunk: Vec<(u64, Prepared)> = Vec::with_capacity(CHUNK);
             let mut writer_gone = false;
             for item in &mut *items {
@@ -268,7 +278,7 @@ impl Session<'_> {
                                 body: rec.to_json(),
                                 expect,
                             };
-                            chunk.push((item.line, Prepared::new(put)));
+                            chunk.push((item.line, preparer.prepare(put)));
                             if chunk.len() >= CHUNK {
                                 // Reuse a written chunk's buffer (dropping
                                 // its rows here) rather than allocate one.

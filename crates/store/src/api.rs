@@ -46,22 +46,40 @@ pub struct Put {
 /// A [`Put`] with everything the store derives from the put alone already
 /// derived: the body's SHA-256, the access groups as JSON, the search text,
 /// the date bounds and the keys of its index rows. Built with
-/// [`Prepared::new`] on any thread — an import builds it on the thread that
-/// parses and validates, so that the single writer thread spends its time
-/// writing — and written with [`Batch::put_prepared`]. A put the store would
-/// refuse as invalid is still a `Prepared`; writing it fails the row exactly
-/// as [`Batch::put`] would.
+/// [`Prepared::new`], or by a batch's [`Preparer`] (which also numbers the
+/// ids and keys it names for that batch), on any thread — an import builds
+/// it on the thread that parses and validates, so that the single writer
+/// thread spends its time writing — and written with
+/// [`Batch::put_prepared`]. A put the store would refuse as invalid is still
+/// a `Prepared`; writing it fails the row exactly as [`Batch::put`] would.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub(crate) put: Put,
     /// `Err` holds the reason the put is invalid ([`StoreError::Invalid`]).
     pub(crate) derived: Result<crate::sqlite::Derived, String>,
+    /// The put's interned keys, if a [`Preparer`] made it; a batch uses
+    /// them only if they are its own.
+    pub(crate) keys: Option<crate::sqlite::PreparedKeys>,
+}
+
+/// Prepares puts for one batch, on another thread than the batch's (see
+/// [`Batch::preparer`]). Cheap to clone; `Send`.
+#[derive(Debug, Clone, Default)]
+pub struct Preparer {
+    pub(crate) interner: Option<std::sync::Arc<std::sync::Mutex<crate::sqlite::Interner>>>,
+}
+
+impl Preparer {
+    /// [`Prepared::new`], plus whatever the batch this preparer belongs to
+    /// can use to write the put with less work on its own thread.
+    pub fn prepare(&self, put: Put) -> Prepared {
+        crate::sqlite::prepare(put, self.interner.as_ref())
+    }
 }
 
 impl Prepared {
     pub fn new(put: Put) -> Prepared {
-        let derived = crate::sqlite::derive(&put);
-        Prepared { put, derived }
+        crate::sqlite::prepare(put, None)
     }
 
     pub fn put(&self) -> &Put {
@@ -265,6 +283,12 @@ pub trait Batch {
     /// it by reference, so that the caller frees it on its own thread.
     fn put_prepared(&mut self, put: &Prepared) -> Result<Written, StoreError> {
         self.put(put.put.clone())
+    }
+    /// A [`Preparer`] for this batch's [`Batch::put_prepared`], to use on
+    /// another thread while the batch is open. The default prepares as
+    /// [`Prepared::new`] does.
+    fn preparer(&self) -> Preparer {
+        Preparer::default()
     }
     fn delete(&mut self, id: &RecordId, expected_rev: Option<u64>) -> Result<Written, StoreError>;
     /// Read inside the transaction (sees this batch's earlier writes).

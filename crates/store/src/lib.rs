@@ -33,8 +33,8 @@ mod write_behind;
 
 pub use accounts::{EvidenceLink, SecurityStore, SessionRow, UserRow};
 pub use api::{
-    Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Prepared, Put, Revision,
-    RowError, Store, StoredRecord, VocabEntry, Written,
+    Batch, BatchOp, BatchSummary, Expect, Filter, LedgerLeaf, Op, Order, Prepared, Preparer, Put,
+    Revision, RowError, Store, StoredRecord, VocabEntry, Written,
 };
 pub use error::StoreError;
 pub use keyring::{

@@ -23,6 +23,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, params, para
 use sha2::{Digest, Sha256};
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 use tumen_model::{Envelope, IndexTerms, RecordId, RecordKind, Sensitivity};
 use zeroize::Zeroizing;
 
@@ -550,7 +551,8 @@ impl SqliteStore {
             rows: 0,
             errors: Vec::new(),
             pending: Vec::new(),
-            known: foldhash::HashSet::default(),
+            known: Vec::new(),
+            interner: Arc::default(),
             summary: BatchSummary::default(),
             done: false,
             staged: std::cell::RefCell::new(Staged::default()),
@@ -1445,6 +1447,8 @@ struct Pending {
     row: usize,
     id: String,
     target: String,
+    /// The target's interned key.
+    key: u32,
 }
 
 /// A row error with, for dangling references, the target.
@@ -1466,11 +1470,12 @@ pub(crate) struct SqliteBatch<'a> {
     rows: usize,
     errors: Vec<RowError>,
     pending: Vec<Pending>,
-    /// Ids known to exist (cache for reference checks; cleared on delete).
-    /// Looked up several times per row of an import, so hashed with
-    /// foldhash (seeded per process) rather than SipHash, which with the
-    /// key comparisons took a tenth of the writer thread's time.
-    known: foldhash::HashSet<String>,
+    /// Interned keys known to name a record that exists (a cache for
+    /// reference checks; cleared on delete), by key.
+    known: Vec<bool>,
+    /// The batch's interned ids and facet keys, shared with its
+    /// [`Preparer`]s.
+    interner: Arc<Mutex<Interner>>,
     summary: BatchSummary,
     done: bool,
     /// Facet rows wait in memory until [`SqliteBatch::flush`].
@@ -1555,14 +1560,13 @@ const STAGE_LIMIT: usize = if cfg!(test) { 16 } else { 1 << 23 };
 /// keys) avoids SQLite's temp b-tree and sorter. Keys are interned because
 /// the same few thousand places, terms and targets repeat on most rows.
 ///
-/// A staged row is only its key and its record's place in `recs`: the
-/// record's dates and rowid are kept once, not on each of its rows. Every
-/// byte staged is memory the kernel hands over zeroed, on the writing
-/// thread (with 40-byte rows this was an eighth of a large import's writer).
+/// A staged row is only its key (see [`Interner`]) and its record's place
+/// in `recs`: the record's dates and rowid are kept once, not on each of
+/// its rows. Every byte staged is memory the kernel hands over zeroed, on
+/// the writing thread (with 40-byte rows this was an eighth of a large
+/// import's writer).
 #[derive(Default)]
 struct Staged {
-    keys: foldhash::HashMap<String, u32>,
-    names: Vec<String>,
     /// (date_lo, date_hi, rid) of each record with staged rows.
     recs: Vec<(i64, i64, i64)>,
     /// (key, index into `recs`)
@@ -1582,7 +1586,19 @@ struct SortedRows {
     refs: Vec<(u32, i64)>,
 }
 
-impl Staged {
+/// The ids and facet keys of one batch, each with a number (its key): the
+/// facet rows of a record, the reference checks and the staged rows work
+/// on keys. Shared (behind a mutex) between the batch and its [`Preparer`]s,
+/// so that an import interns on the thread that prepares its puts and the
+/// writer thread only looks numbers up. The same few thousand places, terms
+/// and targets repeat on most rows.
+#[derive(Default)]
+pub(crate) struct Interner {
+    keys: foldhash::HashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
     fn key(&mut self, k: &str) -> u32 {
         if let Some(&i) = self.keys.get(k) {
             return i;
@@ -1593,17 +1609,75 @@ impl Staged {
         i
     }
 
+    /// The keys of a record `id` with index `ix` and [`targets`] `targets`.
+    fn keys_of(&mut self, id: &str, ix: &IndexTerms, targets: &[&str]) -> Keys {
+        Keys {
+            own: self.key(id),
+            targets: targets.iter().map(|t| self.key(t)).collect(),
+            places: dedup(ix.places.iter().map(|p| p.as_str()))
+                .into_iter()
+                .map(|p| self.key(p))
+                .collect(),
+            terms: dedup(ix.terms.iter().map(|t| t.as_str()))
+                .into_iter()
+                .map(|t| self.key(t))
+                .collect(),
+        }
+    }
+}
+
+fn lock(i: &Mutex<Interner>) -> MutexGuard<'_, Interner> {
+    // Every change is one insert into both fields, under the lock.
+    i.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A record's interned keys.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    own: u32,
+    /// Of its [`targets`], in that order.
+    targets: Vec<u32>,
+    /// Of its places and terms, without duplicates.
+    places: Vec<u32>,
+    terms: Vec<u32>,
+}
+
+/// [`Keys`] interned by the [`Interner`] they name.
+#[derive(Debug, Clone)]
+pub(crate) struct PreparedKeys {
+    interner: Arc<Mutex<Interner>>,
+    keys: Keys,
+}
+
+impl std::fmt::Debug for Interner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Interner({} keys)", self.names.len())
+    }
+}
+
+/// [`Prepared`] of `put` for a batch whose interner is `interner` (if any).
+pub(crate) fn prepare(put: Put, interner: Option<&Arc<Mutex<Interner>>>) -> Prepared {
+    let targets = targets(put.envelope.id.as_str(), &put.index);
+    let derived = derive_with(&put, &targets);
+    let keys = interner.map(|i| PreparedKeys {
+        interner: i.clone(),
+        keys: lock(i).keys_of(put.envelope.id.as_str(), &put.index, &targets),
+    });
+    Prepared { put, derived, keys }
+}
+
+impl Staged {
     fn len(&self) -> usize {
         self.places.len() + self.terms.len() + self.refs.len()
     }
 
     /// The rows staged so far, sorted as their tables' primary keys (on
-    /// `threads` threads if more than one), leaving none staged. The
-    /// interned keys stay for the rows still to come.
-    fn take_sorted(&mut self, threads: bool) -> SortedRows {
+    /// `threads` threads if more than one), leaving none staged; `names`
+    /// are the interner's.
+    fn take_sorted(&mut self, names: &[String], threads: bool) -> SortedRows {
         // SQLite's BINARY collation is byte order, which is `str`'s order.
-        let mut order: Vec<u32> = (0..self.names.len() as u32).collect();
-        order.sort_unstable_by(|a, b| self.names[*a as usize].cmp(&self.names[*b as usize]));
+        let mut order: Vec<u32> = (0..names.len() as u32).collect();
+        order.sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
         let mut rank = vec![0u32; order.len()];
         for (r, &k) in order.iter().enumerate() {
             rank[k as usize] = r as u32;
@@ -1807,12 +1881,8 @@ pub(crate) struct Derived {
     body_sha256: [u8; 32],
 }
 
-/// [`Derived`] of `p`, or why the store refuses it.
-pub(crate) fn derive(p: &Put) -> Result<Derived, String> {
-    derive_with(p, &targets(p.envelope.id.as_str(), &p.index))
-}
-
-/// [`derive`] with the put's [`targets`] already at hand.
+/// [`Derived`] of `p` (whose [`targets`] are `targets`), or why the store
+/// refuses it.
 fn derive_with(p: &Put, targets: &[&str]) -> Result<Derived, String> {
     let id = p.envelope.id.as_str();
     let invalid = |e: StoreError| match e {
@@ -1973,8 +2043,12 @@ impl<'a> SqliteBatch<'a> {
         // batch has nothing left to do, so half the sorting goes to the
         // other core.
         let threads = st.len() >= PARALLEL_SORT;
-        let sorted = st.take_sorted(threads);
-        self.insert_sorted(&st.names, &sorted)
+        // A flush in the middle of an import holds the interner (and so the
+        // preparing thread) until it is written; it is the writer that the
+        // import waits for anyway.
+        let interner = lock(&self.interner);
+        let sorted = st.take_sorted(&interner.names, threads);
+        self.insert_sorted(&interner.names, &sorted)
     }
 
     /// Write sorted facet rows; `names` are the interned keys they rank.
@@ -2012,36 +2086,24 @@ impl<'a> SqliteBatch<'a> {
         )
     }
 
-    fn insert_index_rows(
-        &self,
-        rid: i64,
-        ix: &IndexTerms,
-        targets: &[&str],
-        lo: i64,
-        hi: i64,
-    ) -> Result<(), StoreError> {
+    fn insert_index_rows(&self, rid: i64, keys: &Keys, lo: i64, hi: i64) -> Result<(), StoreError> {
         let full = {
             let mut st = self.staged.borrow_mut();
             let rec = st.recs.len() as u32;
             let before = st.len();
-            let places = dedup(ix.places.iter().map(|p| p.as_str()));
-            for &p in &places {
-                let k = st.key(p);
-                st.places.push((k, rec));
-            }
-            for t in dedup(ix.terms.iter().map(|t| t.as_str())) {
-                let k = st.key(t);
-                st.terms.push((k, rec));
-            }
+            st.places.extend(keys.places.iter().map(|&k| (k, rec)));
+            st.terms.extend(keys.terms.iter().map(|&k| (k, rec)));
             // A place is a reference too, but its place row already says
             // so: readers of references (`referrers`, `Filter::refs`, the
             // batch's reference check) read both tables, and an import
             // writes one row fewer per placed record. Rows written before
             // list places here as well; the readers' UNION does not mind.
-            for &t in targets.iter().filter(|t| !places.contains(t)) {
-                let k = st.key(t);
-                st.refs.push((k, rec));
-            }
+            st.refs.extend(
+                keys.targets
+                    .iter()
+                    .filter(|k| !keys.places.contains(k))
+                    .map(|&k| (k, rec)),
+            );
             if st.len() > before {
                 st.recs.push((lo, hi, rid));
             }
@@ -2051,6 +2113,18 @@ impl<'a> SqliteBatch<'a> {
             self.flush()?;
         }
         Ok(())
+    }
+
+    fn set_known(&mut self, key: u32) {
+        let k = key as usize;
+        if self.known.len() <= k {
+            self.known.resize(k + 1, false);
+        }
+        self.known[k] = true;
+    }
+
+    fn is_known(&self, key: u32) -> bool {
+        self.known.get(key as usize).copied().unwrap_or(false)
     }
 
     /// The records row of `id`, if it is live.
@@ -2084,7 +2158,7 @@ impl<'a> SqliteBatch<'a> {
     fn put_row(
         &mut self,
         p: &Put,
-        pre: Option<&Result<Derived, String>>,
+        pre: Option<(&Result<Derived, String>, Option<&PreparedKeys>)>,
     ) -> Result<(i64, i64, Op), StoreError> {
         let id = p.envelope.id.as_str();
         let existing: Option<Current> = if p.expect == Expect::Absent {
@@ -2114,29 +2188,47 @@ impl<'a> SqliteBatch<'a> {
             }
             _ => {}
         }
+        // The record's targets (computed once: the keys, the derived
+        // values and the reference check need them) and keys — both
+        // already at hand if the put was prepared for this batch.
+        let mut targets_of: Option<Vec<&str>> = None;
+        let prepared_keys = pre
+            .and_then(|(_, k)| k)
+            .filter(|k| Arc::ptr_eq(&k.interner, &self.interner))
+            .map(|k| &k.keys);
+        let interned;
+        let keys = match prepared_keys {
+            Some(k) => k,
+            None => {
+                let t = targets_of.get_or_insert_with(|| targets(id, &p.index));
+                interned = lock(&self.interner).keys_of(id, &p.index, t);
+                &interned
+            }
+        };
         // References: resolve now if possible, else remember for check().
-        // Computed once: the reference check, the facet keys and the
-        // reference rows all need them.
-        let targets = targets(id, &p.index);
-        for &t in &targets {
-            if self.known.contains(t) {
+        for (i, &k) in keys.targets.iter().enumerate() {
+            if self.is_known(k) {
                 continue;
             }
+            let t = targets_of.get_or_insert_with(|| targets(id, &p.index));
+            let Some(&t) = t.get(i) else { continue };
             if self.exists(t)? {
-                self.known.insert(t.to_string());
+                self.set_known(k);
             } else {
                 self.pending.push(Pending {
                     row: self.rows,
                     id: id.to_string(),
                     target: t.to_string(),
+                    key: k,
                 });
             }
         }
         let computed;
         let d = match pre {
-            Some(d) => d,
+            Some((d, _)) => d,
             None => {
-                computed = derive_with(p, &targets);
+                let t = targets_of.get_or_insert_with(|| targets(id, &p.index));
+                computed = derive_with(p, t);
                 &computed
             }
         };
@@ -2207,7 +2299,7 @@ impl<'a> SqliteBatch<'a> {
                     groups_json,
                     Some((&p.body, body_sha256)),
                 )?;
-                self.insert_index_rows(rid, &p.index, &targets, date_lo, date_hi)?;
+                self.insert_index_rows(rid, keys, date_lo, date_hi)?;
                 self.summary.updated += 1;
             }
             None => {
@@ -2255,11 +2347,12 @@ impl<'a> SqliteBatch<'a> {
                     groups_json,
                     Some((&p.body, body_sha256)),
                 )?;
-                self.insert_index_rows(rid, &p.index, &targets, date_lo, date_hi)?;
+                self.insert_index_rows(rid, keys, date_lo, date_hi)?;
                 self.summary.created += 1;
             }
         }
-        self.known.insert(id.to_string());
+        let own = keys.own;
+        self.set_known(own);
         Ok((rev, seq, op))
     }
 
@@ -2301,7 +2394,11 @@ impl<'a> SqliteBatch<'a> {
             .ctx("prep")?;
         st.execute(params![id.as_str(), rev + 1])
             .ctx("writing a tombstone")?;
-        self.known.remove(id.as_str());
+        if let Some(&k) = lock(&self.interner).keys.get(id.as_str()) {
+            if let Some(known) = self.known.get_mut(k as usize) {
+                *known = false;
+            }
+        }
         self.tombstones = true;
         self.summary.deleted += 1;
         Ok(Written {
@@ -2336,7 +2433,7 @@ impl<'a> SqliteBatch<'a> {
             )
             .ctx("preparing a reference check")?;
         for p in &self.pending {
-            if self.known.contains(&p.target) || self.exists(&p.target)? {
+            if self.is_known(p.key) || self.exists(&p.target)? {
                 continue;
             }
             // The referring row may have been changed or deleted later in the batch.
@@ -2369,10 +2466,10 @@ impl<'a> SqliteBatch<'a> {
             // another thread while this one builds the date index (the
             // thread that fed the batch is idle by now), then written.
             let mut staged = std::mem::take(&mut *self.staged.borrow_mut());
-            let conn = self.conn;
+            let (conn, interner) = (self.conn, &self.interner);
             let (staged, sorted) = std::thread::scope(|sc| {
                 let sorter = sc.spawn(move || {
-                    let sorted = staged.take_sorted(false);
+                    let sorted = staged.take_sorted(&lock(interner).names, false);
                     (staged, sorted)
                 });
                 let built = conn
@@ -2383,7 +2480,7 @@ impl<'a> SqliteBatch<'a> {
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
                 built.map(|_| sorted)
             })?;
-            self.insert_sorted(&staged.names, &sorted)?;
+            self.insert_sorted(&lock(&self.interner).names, &sorted)?;
             *self.staged.borrow_mut() = staged;
             spent = Some(sorted);
         } else {
@@ -2397,12 +2494,12 @@ impl<'a> SqliteBatch<'a> {
             // The set of known ids and the interned facet keys are no longer
             // needed: a large import frees them (a million strings and
             // more) on another thread while this one commits.
-            let known = std::mem::take(&mut self.known);
+            let interner = std::mem::take(&mut self.interner);
             let staged = std::mem::take(&mut *self.staged.borrow_mut());
             let spent = spent.take();
             let _ = std::thread::Builder::new()
                 .name("tumen-store-free".into())
-                .spawn(move || drop((known, staged, spent)));
+                .spawn(move || drop((interner, staged, spent)));
         }
         // Statistics only help later queries: if ANALYZE fails, the import
         // still commits (the statement alone is undone) and `optimize()`
@@ -2477,8 +2574,14 @@ impl Batch for SqliteBatch<'_> {
         })
     }
 
+    fn preparer(&self) -> Preparer {
+        Preparer {
+            interner: Some(self.interner.clone()),
+        }
+    }
+
     fn put_prepared(&mut self, p: &Prepared) -> Result<Written, StoreError> {
-        let r = self.put_row(&p.put, Some(&p.derived));
+        let r = self.put_row(&p.put, Some((&p.derived, p.keys.as_ref())));
         if let Err(e) = &r {
             self.record_error(p.put.envelope.id.as_str(), e);
         }

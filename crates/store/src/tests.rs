@@ -1436,12 +1436,25 @@ fn a_first_import_writes_the_facet_rows_that_single_writes_do() {
         }
         v
     };
+    // A put prepared by another batch's preparer carries keys of another
+    // interner: the batch must not use them.
+    let dc = tempfile::tempdir().unwrap();
+    let mut c = new_store(dc.path());
+    let foreign = c.begin_import("importer").unwrap().preparer();
     for forward in [false, true] {
         let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (mut a, mut b) = (new_store(da.path()), new_store(db.path()));
         let mut batch = a.begin_import("importer").unwrap();
-        for p in puts(forward) {
-            batch.put(p).unwrap();
+        let own = batch.preparer();
+        // Plain puts, puts prepared for this batch (keys numbered on this
+        // thread as an import's parsing thread does) and foreign ones, mixed.
+        for (i, p) in puts(forward).into_iter().enumerate() {
+            match i % 3 {
+                0 => batch.put(p).map(|_| ()),
+                1 => batch.put_prepared(&own.prepare(p)).map(|_| ()),
+                _ => batch.put_prepared(&foreign.prepare(p)).map(|_| ()),
+            }
+            .unwrap();
         }
         assert!(batch.check().unwrap().is_empty());
         batch.commit().unwrap();
