@@ -1594,19 +1594,42 @@ struct SortedRows {
 /// and targets repeat on most rows.
 #[derive(Default)]
 pub(crate) struct Interner {
-    keys: foldhash::HashMap<String, u32>,
+    /// Keys, found by their name's hash: each name is kept once, in
+    /// `names` (a map from names would hold every id twice).
+    table: hashbrown::HashTable<u32>,
     names: Vec<String>,
+    hasher: foldhash::fast::RandomState,
 }
 
 impl Interner {
     fn key(&mut self, k: &str) -> u32 {
-        if let Some(&i) = self.keys.get(k) {
-            return i;
+        use std::hash::BuildHasher;
+        let (names, hasher) = (&self.names, &self.hasher);
+        let found = self.table.entry(
+            hasher.hash_one(k),
+            |&i| names.get(i as usize).is_some_and(|n| n == k),
+            |&i| hasher.hash_one(names.get(i as usize).map_or("", |n| n.as_str())),
+        );
+        match found {
+            hashbrown::hash_table::Entry::Occupied(e) => *e.get(),
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                let i = names.len() as u32;
+                v.insert(i);
+                self.names.push(k.to_string());
+                i
+            }
         }
-        let i = self.names.len() as u32;
-        self.names.push(k.to_string());
-        self.keys.insert(k.to_string(), i);
-        i
+    }
+
+    /// The key of `k`, if it has one.
+    fn get(&self, k: &str) -> Option<u32> {
+        use std::hash::BuildHasher;
+        let names = &self.names;
+        self.table
+            .find(self.hasher.hash_one(k), |&i| {
+                names.get(i as usize).is_some_and(|n| n == k)
+            })
+            .copied()
     }
 
     /// The keys of a record `id` with index `ix` and [`targets`] `targets`.
@@ -2394,7 +2417,7 @@ impl<'a> SqliteBatch<'a> {
             .ctx("prep")?;
         st.execute(params![id.as_str(), rev + 1])
             .ctx("writing a tombstone")?;
-        if let Some(&k) = lock(&self.interner).keys.get(id.as_str()) {
+        if let Some(k) = lock(&self.interner).get(id.as_str()) {
             if let Some(known) = self.known.get_mut(k as usize) {
                 *known = false;
             }
