@@ -2,10 +2,11 @@
 //!
 //! The caller (the CLI) parses its file into [`ImportItem`]s, numbered by
 //! line. This thread checks access, validates each record and prepares its
-//! rows ([`Prepared`]: body hash, index keys), then hands it to a writer
-//! thread that owns the store's transaction — so parsing, validation and
-//! preparation run on one core while SQLite (and SQLCipher) write on the
-//! other. The writer sends each chunk back once written, so that its memory
+//! rows with the batch's [`Preparer`] (body hash, index keys, and the
+//! numbers of its ids and keys in the batch's interner), then hands it to a
+//! writer thread that owns the store's transaction — so parsing, validation
+//! and preparation run on one core while SQLite (and SQLCipher) write on
+//! the other. The writer sends each chunk back once written, so that its memory
 //! is freed by the thread that allocated it (glibc's allocator makes a
 //! thread that frees another thread's memory pay for that thread's arena).
 //! Every row is checked even after the first problem, so the user gets
