@@ -602,9 +602,7 @@ unsafe extern "C" fn wb_sector_size(f: *mut ffi::sqlite3_file) -> c_int {
     // SAFETY: SQLite calls us with a file we opened.
     let w = unsafe { wb(f) };
     // An error cannot be returned here; it stays for the next call.
-    if let Some(b) = &w.behind {
-        b.drain();
-    }
+    let _ = w.settle();
     // SAFETY: the open inner file, no write in flight.
     match unsafe { methods(w) }.xSectorSize {
         Some(x) => unsafe { x(w.inner) },
@@ -615,9 +613,8 @@ unsafe extern "C" fn wb_sector_size(f: *mut ffi::sqlite3_file) -> c_int {
 unsafe extern "C" fn wb_device_characteristics(f: *mut ffi::sqlite3_file) -> c_int {
     // SAFETY: SQLite calls us with a file we opened.
     let w = unsafe { wb(f) };
-    if let Some(b) = &w.behind {
-        b.drain();
-    }
+    // As in `wb_sector_size`.
+    let _ = w.settle();
     // SAFETY: the open inner file, no write in flight.
     match unsafe { methods(w) }.xDeviceCharacteristics {
         Some(x) => unsafe { x(w.inner) },
