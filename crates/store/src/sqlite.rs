@@ -1698,19 +1698,29 @@ impl Staged {
     /// `threads` threads if more than one), leaving none staged; `names`
     /// are the interner's.
     fn take_sorted(&mut self, names: &[String], threads: bool) -> SortedRows {
-        // SQLite's BINARY collation is byte order, which is `str`'s order.
-        let mut order: Vec<u32> = (0..names.len() as u32).collect();
-        order.sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
-        let mut rank = vec![0u32; order.len()];
-        for (r, &k) in order.iter().enumerate() {
-            rank[k as usize] = r as u32;
-        }
         let recs = std::mem::take(&mut self.recs);
         let (places, terms, refs) = (
             std::mem::take(&mut self.places),
             std::mem::take(&mut self.terms),
             std::mem::take(&mut self.refs),
         );
+        // Only the keys these rows use are ranked: the interner also holds
+        // every id the batch wrote, most of which no row names.
+        let mut used = vec![false; names.len()];
+        for &(k, _) in places.iter().chain(&terms).chain(&refs) {
+            if let Some(u) = used.get_mut(k as usize) {
+                *u = true;
+            }
+        }
+        let mut order: Vec<u32> = (0..names.len() as u32)
+            .filter(|&k| used[k as usize])
+            .collect();
+        // SQLite's BINARY collation is byte order, which is `str`'s order.
+        order.sort_unstable_by(|a, b| names[*a as usize].cmp(&names[*b as usize]));
+        let mut rank = vec![u32::MAX; names.len()];
+        for (r, &k) in order.iter().enumerate() {
+            rank[k as usize] = r as u32;
+        }
         let (rank, recs) = (&rank, &recs);
         let rec = |i: u32| recs.get(i as usize).copied().unwrap_or((0, 0, 0));
         let r = |k: u32| rank.get(k as usize).copied().unwrap_or(u32::MAX);
@@ -2514,9 +2524,11 @@ impl<'a> SqliteBatch<'a> {
         // are still in the cache: after COMMIT the return to WAL empties
         // the cache, and the same ANALYZE would read and decrypt them again.
         if self.rows >= ANALYZE_IN_BATCH {
-            // The set of known ids and the interned facet keys are no longer
-            // needed: a large import frees them (a million strings and
-            // more) on another thread while this one commits.
+            // The interned ids and keys and the sorted rows are no longer
+            // needed: a large import lets go of them (a million strings and
+            // more) on another thread while this one commits. The interner
+            // is freed with its last hold, which may be the import's
+            // preparer.
             let interner = std::mem::take(&mut self.interner);
             let staged = std::mem::take(&mut *self.staged.borrow_mut());
             let spent = spent.take();
