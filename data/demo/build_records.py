@@ -76,9 +76,20 @@ src("src-hrw-2023-09-21", "ngo_report", "Letter from Human Rights Watch to Presi
 src("src-tjwg-2023-08-11", "ngo_report", "Open letter on OHCHR's unacceptable silence on China's forcible repatriation of North Korean refugees",
     "Transitional Justice Working Group", "2023-08-11", "https://en.tjwg.org/2023/08/11/open-letter-on-ohchrs-unacceptable-silence-on-chinas-forcible-repatriation-of-north-korean-refugees/",
     desc="Open letter to the UN High Commissioner for Human Rights warning of the resumption of forced returns of reportedly as many as 2,000 North Koreans after the Hangzhou Asian Games.")
-src("src-unverified-un-letter-2023", "un_communication", "[UN special procedures letter to China of mid-July 2023 and China's reply — citation not verified]",
-    None, "2023", None, rel="F",
-    desc="Placeholder for the press reports of a UN letter to China in mid-July 2023 and China's reply about two months later (reported as saying there was no evidence). The tumen maintainers could not confirm outlet, title or date; verify before relying on it.")
+# The UN letter of July 2023 and China's reply, as reported in the Korean
+# press once OHCHR published the reply (November 2023).
+src("src-rfa-ko-2023-11-20", "news_report", "중국, '탈북민 강제송환 해명' 유엔 요청에 \"북한 내 고문 증거 없어\"",
+    "Radio Free Asia (Korean service)", "2023-11-20", "https://www.rfa.org/korean/in_focus/human_rights_defector/repatriation-11202023092811.html", lang="ko", author="이정은",
+    desc="Reports that OHCHR made public China's answer of 13 September 2023 to the UN experts' request to explain the forced returns: China argued that, with no evidence of torture or 'massive human rights violations' in North Korea, the non-return rule did not apply.")
+src("src-segye-2023-11-20", "news_report", "“北 고문한단 증거 있나”…中, 탈북민 강제소환 불법성 부인",
+    "Segye Ilbo", "2023-11-20", "https://www.segye.com/newsView/20231120513191", lang="ko",
+    desc="Reports China's letter to OHCHR of 13 September 2023 denying that the forced returns breach the Convention against Torture.")
+src("src-chosun-2023-11-21", "news_report", "中 \"北 인권침해 증거 없다\"며 강제 북송 부인",
+    "Chosun Ilbo", "2023-11-21", "https://archive.chosun.com/pdf/i_service/pdf_ReadBody_s.jsp?Y=2023&M=11&D=21&ID=2023112101006JH602", lang="ko", author="김은중",
+    desc="Print edition, page A6. China answered two months after the Special Rapporteur on the DPRK, Elizabeth Salmon, and other UN experts raised the returns with it in July 2023: no evidence of human rights violations in North Korea; the allegation of detaining some 2,000 North Koreans is groundless; they entered illegally and are not refugees.")
+src("src-rfa-ko-2023-12-07", "news_report", "[RFA Korean report on the UN experts' letter to China of 18 July 2023]",
+    "Radio Free Asia (Korean service)", "2023-12-07", "https://www.rfa.org/korean/news_indepth/nkchinadefector-12072023153714.html", lang="ko", author="서혜준",
+    desc="States that on 18 July 2023 six UN mandate holders, among them Special Rapporteur Elizabeth Salmon, the vice-chair of the Working Group on Arbitrary Detention (Matthew Gillett) and the chair of the Working Group on Enforced or Involuntary Disappearances (Aua Baldé), sent China a seven-page letter; more than 2,000 North Koreans were believed detained in China as of July 2023. Headline not recorded; title is descriptive. The URL was read off a stored copy of the page, not opened.")
 
 # Fictional sources
 src("src-demo-testimony-001", "witness_testimony", "Testimony of the sister of a returned woman (FICTIONAL)",
@@ -153,6 +164,10 @@ org("org-rok-mou", [("Ministry of Unification (Republic of Korea)", "latin", "of
 org("org-ohchr", [("Office of the UN High Commissioner for Human Rights", "latin", "official", "en"), ("OHCHR", "latin", "abbreviation"), ("유엔 인권최고대표사무소", "hangul", "official", "ko")], "un_body")
 org("org-un-sr-dprk", [("UN Special Rapporteur on the situation of human rights in the DPRK", "latin", "official", "en"), ("유엔 북한인권특별보고관", "hangul", "official", "ko")], "un_body", "org-ohchr",
     desc="Independent mandate of the Human Rights Council, supported (not directed) by OHCHR; parent link for navigation only.")
+org("org-un-wgad", [("UN Working Group on Arbitrary Detention", "latin", "official", "en"), ("WGAD", "latin", "abbreviation"), ("유엔 자의적구금실무그룹", "hangul", "official", "ko")], "un_body", "org-ohchr",
+    desc="Special procedure of the Human Rights Council, supported (not directed) by OHCHR; parent link for navigation only.")
+org("org-un-wgeid", [("UN Working Group on Enforced or Involuntary Disappearances", "latin", "official", "en"), ("WGEID", "latin", "abbreviation"), ("유엔 강제실종실무그룹", "hangul", "official", "ko")], "un_body", "org-ohchr",
+    desc="Special procedure of the Human Rights Council, supported (not directed) by OHCHR; parent link for navigation only.")
 org("org-hrw", [("Human Rights Watch", "latin", "official", "en"), ("휴먼라이츠워치", "hangul", "official", "ko")], "ngo")
 org("org-tjwg", [("Transitional Justice Working Group", "latin", "official", "en"), ("전환기 정의 워킹그룹", "hangul", "official", "ko"), ("TJWG", "latin", "abbreviation")], "ngo")
 org("org-jfnk", [("Justice For North Korea", "latin", "official", "en")], "ngo")
@@ -229,7 +244,7 @@ R.append(dict(kind="person", id="prs-demo-002", sensitivity="confidential", acce
     description=FICT + " Whole record confidential: shows how a record is withheld from readers below clearance.",
     claims=[claim("src-demo-interview-002", 3, "heard_from_witness")]))
 R.append(dict(kind="person", id="prs-demo-003", sensitivity="restricted", access_groups=["demo-case-team"], fictional=True,
-    names=names(("Mother of Kim Ye-si", "latin", "descriptive_label", "en"), ("김예시의 어머니", "hangul", "descriptive_label", "ko")),
+    names=names(("Mother of Kim Ye-si", "latin", "descriptive_label", "en"), ("김예시의 어머니", "hangul", "descriptive_label", "ko", "confidential")),
     sex="female", birth_date="1962?", origin="plc-hyesan", categories=["family_member", "elderly"],
     status_history=[{"date": "2024~", "status": "released", "place": "plc-hyesan", "claims": [claim("src-demo-testimony-001", 3, "hearsay", "p. 6")], "note": "Questioned and placed under surveillance, not detained."}],
     description=FICT,
@@ -298,14 +313,18 @@ def inter(id, it, title, date, parties, status, claims, responds=None, acts=None
     d["claims"] = claims
     R.append(d)
 
-U = [claim("src-unverified-un-letter-2023", 6, "unknown")]
-inter("int-2023-07-un-letter", "un_special_procedures_letter", "UN letter to China on North Koreans detained in China (mid-July 2023)", "2023-07~",
-      ["org-un-sr-dprk", "org-prc-gov"], "replied", U, desc="As described in press reports; citation not verified (see the source record).")
+inter("int-2023-07-un-letter", "un_special_procedures_letter", "Letter of six UN special procedures mandate holders to China on North Koreans detained there", "2023-07-18",
+      ["org-un-sr-dprk", "org-un-wgad", "org-un-wgeid", "org-prc-gov"], "replied",
+      [claim("src-rfa-ko-2023-12-07", 3, "public_report", note="date, senders, seven pages, more than 2,000 detained"),
+       claim("src-chosun-2023-11-21", 2, "public_report", note="July 2023; Salmon and other experts")],
+      desc="Seven-page letter from six mandate holders, among them the Special Rapporteur on the DPRK and the chairs of two working groups, about North Koreans detained in China (more than 2,000 believed held as of July 2023) and the risk of their return. The communication itself is not cited here; the day comes from one press report.")
 inter("int-2023-08-11-tjwg", "open_letter", "TJWG open letter to the UN High Commissioner for Human Rights", "2023-08-11",
       ["org-tjwg", "org-ohchr"], "published", [claim("src-tjwg-2023-08-11", 1, "document")])
-inter("int-2023-09-prc-reply", "state_reply", "China's reply to the UN letter (about two months later)", "2023-09~",
-      ["org-prc-gov", "org-un-sr-dprk"], "closed", U, responds="int-2023-07-un-letter",
-      desc="Reported as saying there was no evidence for the allegations; citation not verified (see the source record).")
+inter("int-2023-09-prc-reply", "state_reply", "China's reply to the UN experts' letter", "2023-09-13",
+      ["org-prc-gov", "org-ohchr"], "closed",
+      [claim("src-rfa-ko-2023-11-20", 2, "public_report"), claim("src-segye-2023-11-20", 2, "public_report"),
+       claim("src-chosun-2023-11-21", 2, "public_report", note="two months after the letter")], responds="int-2023-07-un-letter",
+      desc="Letter of 13 September 2023, made public by OHCHR in November 2023. China said there was no clear evidence of torture or 'massive human rights violations' in North Korea, so the non-refoulement rule of the Convention against Torture did not apply; called the allegation that it arbitrarily detains some 2,000 North Koreans groundless; and described them as illegal migrants, not refugees.")
 inter("int-2023-09-21-hrw", "open_letter", "Human Rights Watch letter to President Xi Jinping", "2023-09-21",
       ["org-hrw", "org-prc-gov"], "published", [claim("src-hrw-2023-09-21", 1, "document")], events=["evt-2023-08-29", "evt-2023-09-18"])
 inter("int-2023-10-12-prc-mfa", "media_statement", "Chinese foreign ministry: no 'so-called defectors' in China", "2023-10-12",
@@ -318,7 +337,11 @@ inter("int-demo-wgeid", "submission_un_working_group", "Submission to the Workin
       ["org-ohchr"], "acknowledged", [claim("src-demo-testimony-001", 2, "heard_from_victim")], acts=["act-demo-003", "act-demo-005", "act-demo-007"], persons=["prs-demo-001"],
       desc="FICTIONAL submission for the demo.", fictional=True, sens="restricted", groups=["demo-case-team"], ref="DEMO-0001")
 
-with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "records.jsonl"), "w", encoding="utf-8") as f:
+# `python3 build_records.py OUT` writes elsewhere (the model's demo test uses
+# it to check that records.jsonl is what this script makes).
+import sys
+out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "records.jsonl")
+with open(out, "w", encoding="utf-8") as f:
     for r in R:
         f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
 print(len(R), "records")

@@ -487,8 +487,8 @@ fn export_round_trips_through_jsonl_and_csv_and_respects_labels() {
     let all = everything(&dir);
     assert_eq!(
         all.lines().count(),
-        91,
-        "the bundled dataset has 91 records"
+        96,
+        "the bundled dataset has 96 records"
     );
 
     // JSON Lines into a fresh archive: the same records come back.
@@ -497,7 +497,7 @@ fn export_round_trips_through_jsonl_and_csv_and_respects_labels() {
     let copy = tmp.path().join("copy");
     ok(&tumen(&copy, &["init"]));
     let out = ok(&tumen(&copy, &["import", file.to_str().unwrap()]));
-    assert!(out.contains("91 created"), "{out}");
+    assert!(out.contains("96 created"), "{out}");
     assert_eq!(everything(&copy), all);
 
     // CSV, one file per kind, imported kind by kind (sources first, as
@@ -566,7 +566,7 @@ fn export_round_trips_through_jsonl_and_csv_and_respects_labels() {
     let mfile = tmp.path().join("merged.csv");
     std::fs::write(&mfile, merged).unwrap();
     let out = ok(&tumen(&again, &["import", mfile.to_str().unwrap()]));
-    assert!(out.contains("91 created"), "{out}");
+    assert!(out.contains("96 created"), "{out}");
     assert_eq!(everything(&again), all);
 
     // Labels: the default export is public only; restricted shows the

@@ -142,3 +142,76 @@ fn the_demo_has_what_the_canary_and_filters_need() {
         );
     }
 }
+
+#[test]
+fn every_real_fact_cites_a_source_that_names_its_publisher_and_date() {
+    // A real (non-fictional) record stands on published sources: each one
+    // it cites says who published it and when, so a reader can find it.
+    let recs = records();
+    let by_id: BTreeMap<&str, &Record> = recs.iter().map(|r| (r.id().as_str(), r)).collect();
+    for r in recs.iter().filter(|r| !r.is_fictional()) {
+        for target in r.refs() {
+            if let Some(Record::Source(s)) = by_id.get(target.as_str()) {
+                assert!(
+                    !s.fictional && s.publisher.is_some() && s.date.is_some(),
+                    "{} cites {}, which names no publisher or date",
+                    r.id(),
+                    s.id
+                );
+                assert_ne!(
+                    s.reliability.as_deref(),
+                    Some("F"),
+                    "{} cites {}, whose reliability cannot be judged",
+                    r.id(),
+                    s.id
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn no_confidential_name_shows_through_another_record_a_restricted_reader_sees() {
+    // A label such as "김예시의 어머니" (the mother of …) repeats a
+    // confidential name in a record that is only restricted; such text must
+    // carry the confidential label too.
+    let recs = records();
+    let secrets: Vec<&str> = recs
+        .iter()
+        .flat_map(|r| r.names())
+        .filter(|n| n.sensitivity == Some(Sensitivity::Confidential))
+        .map(|n| n.text.as_str())
+        .collect();
+    assert!(!secrets.is_empty());
+    for r in &recs {
+        let seen = r.redact(Sensitivity::Restricted).to_json();
+        for s in &secrets {
+            assert!(
+                !seen.contains(s),
+                "{} shows the confidential name {s:?} to a restricted reader",
+                r.id()
+            );
+        }
+    }
+}
+
+#[test]
+fn records_jsonl_is_what_build_records_py_makes() {
+    // The script is the dataset's source; an edit to the generated file
+    // alone would be lost the next time the script runs.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo");
+    let out = std::env::temp_dir().join(format!("tumen-demo-{}.jsonl", std::process::id()));
+    let status = std::process::Command::new("python3")
+        .arg(format!("{dir}/build_records.py"))
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("python3 runs data/demo/build_records.py (Python 3 is needed for this test)");
+    assert!(status.success(), "build_records.py failed");
+    let made = std::fs::read_to_string(&out).expect("the script's output");
+    let _ = std::fs::remove_file(&out);
+    assert!(
+        made == DEMO,
+        "data/demo/records.jsonl differs from what build_records.py makes: run the script"
+    );
+}
