@@ -997,3 +997,60 @@ fn writer_for(path: Option<&Path>) -> Result<Box<dyn Write>> {
         )),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every line of `input`, read through a buffer of `cap` bytes.
+    fn read_all(input: &[u8], cap: usize) -> Vec<(u64, Option<Vec<u8>>)> {
+        let mut lines = Lines::new(BufReader::with_capacity(cap, input));
+        let mut out = Vec::new();
+        while let Some(x) = lines
+            .next_line(|n, l| match l {
+                Line::Text(b) => (n, Some(b.to_vec())),
+                Line::TooLong => (n, None),
+            })
+            .unwrap()
+        {
+            out.push(x);
+        }
+        out
+    }
+
+    #[test]
+    fn lines_are_the_same_whatever_the_buffer_cuts() {
+        let input = "{\"a\":1}\n\nzwei Zeilen, 둘\r\n\u{1F600}\nlast without newline";
+        // What the standard library's own splitting gives.
+        let expected: Vec<(u64, Option<Vec<u8>>)> = input
+            .split_inclusive('\n')
+            .enumerate()
+            .map(|(i, l)| (i as u64 + 1, Some(l.as_bytes().to_vec())))
+            .collect();
+        assert_eq!(expected.len(), 5);
+        for cap in [1, 2, 3, 5, 8, 13, 64, 1 << 20] {
+            assert_eq!(read_all(input.as_bytes(), cap), expected, "buffer of {cap}");
+        }
+        assert!(read_all(b"", 4).is_empty());
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_reported_and_the_next_one_read() {
+        let mut input = vec![b'x'; MAX_LINE + 1];
+        input.extend_from_slice(b"\nok\n");
+        for cap in [1 << 16, MAX_LINE + 8] {
+            let got = read_all(&input, cap);
+            assert_eq!(
+                got,
+                [(1, None), (2, Some(b"ok\n".to_vec()))],
+                "buffer of {cap}"
+            );
+        }
+        // A line of exactly the limit (its newline not counted) is read.
+        let mut input = vec![b'y'; MAX_LINE];
+        input.push(b'\n');
+        let got = read_all(&input, 1 << 16);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].1.as_ref().map(Vec::len), Some(MAX_LINE + 1));
+    }
+}
