@@ -733,9 +733,16 @@ pub fn import(g: &Globals, a: ImportArgs) -> Result<()> {
         total,
     };
     let mut progress = |n: u64, _: Option<u64>| bar.set_position(n);
+    // Once every row is read, a large import still builds its indexes and
+    // commits (seconds, for a million records): say so rather than leave a
+    // full bar standing still.
+    let finishing = || {
+        bar.set_message(format!("finishing {} (indexes, commit)", file.display()));
+        None
+    };
     let result = match format {
         Format::Jsonl => {
-            let mut items = jsonl_items(input);
+            let mut items = jsonl_items(input).chain(std::iter::from_fn(finishing));
             session.import_batch(&mut items, opts, &mut progress)
         }
         Format::Csv => {
@@ -793,7 +800,8 @@ pub fn import(g: &Globals, a: ImportArgs) -> Result<()> {
                         }
                     }
                 }
-            });
+            })
+            .chain(std::iter::from_fn(finishing));
             session.import_batch(&mut items, opts, &mut progress)
         }
     };
