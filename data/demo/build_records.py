@@ -337,11 +337,13 @@ inter("int-demo-wgeid", "submission_un_working_group", "Submission to the Workin
       ["org-ohchr"], "acknowledged", [claim("src-demo-testimony-001", 2, "heard_from_victim")], acts=["act-demo-003", "act-demo-005", "act-demo-007"], persons=["prs-demo-001"],
       desc="FICTIONAL submission for the demo.", fictional=True, sens="restricted", groups=["demo-case-team"], ref="DEMO-0001")
 
-# `python3 build_records.py OUT` writes elsewhere (the model's demo test uses
-# it to check that records.jsonl is what this script makes).
+# `python3 build_records.py -` writes the records to standard output instead
+# (the model's demo test compares that with records.jsonl).
 import sys
-out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "records.jsonl")
-with open(out, "w", encoding="utf-8") as f:
-    for r in R:
-        f.write(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n")
-print(len(R), "records")
+text = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in R)
+if sys.argv[1:] == ["-"]:
+    sys.stdout.buffer.write(text.encode("utf-8"))
+else:
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "records.jsonl"), "w", encoding="utf-8") as f:
+        f.write(text)
+    print(len(R), "records")

@@ -199,17 +199,23 @@ fn no_confidential_name_shows_through_another_record_a_restricted_reader_sees() 
 fn records_jsonl_is_what_build_records_py_makes() {
     // The script is the dataset's source; an edit to the generated file
     // alone would be lost the next time the script runs.
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../data/demo");
-    let out = std::env::temp_dir().join(format!("tumen-demo-{}.jsonl", std::process::id()));
-    let status = std::process::Command::new("python3")
-        .arg(format!("{dir}/build_records.py"))
-        .arg(&out)
-        .stdout(std::process::Stdio::null())
-        .status()
+    // The script writes to standard output: no copy of the dataset (which
+    // holds the canary's confidential names) is left in a temporary file.
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/demo/build_records.py"
+    );
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg("-")
+        .output()
         .expect("python3 runs data/demo/build_records.py (Python 3 is needed for this test)");
-    assert!(status.success(), "build_records.py failed");
-    let made = std::fs::read_to_string(&out).expect("the script's output");
-    let _ = std::fs::remove_file(&out);
+    assert!(
+        out.status.success(),
+        "build_records.py failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let made = String::from_utf8(out.stdout).expect("the script writes UTF-8");
     assert!(
         made == DEMO,
         "data/demo/records.jsonl differs from what build_records.py makes: run the script"
