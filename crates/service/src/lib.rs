@@ -4,9 +4,10 @@
 //! An [`Archive`] wraps a [`Store`]; [`Archive::session`] binds it to an
 //! [`Actor`]. Every [`Session`] method calls [`tumen_protect::check`] before
 //! it reads or writes, redacts what the actor may not see
-//! ([`Record::redact`](tumen_model::Record::redact)), validates records against the vocabularies (built-in
-//! plus the user's, kept in the store) before writing, and turns the store's
-//! errors into ones that reveal nothing the actor may not know:
+//! ([`Record::redact`](tumen_model::Record::redact)), validates records
+//! against the vocabularies (built-in plus the user's, kept in the store)
+//! before writing, and turns the store's errors into ones that reveal
+//! nothing the actor may not know:
 //!
 //! * a record the actor may not read is reported exactly like a missing one;
 //! * queries run with the actor's clearance and case groups pushed into the
