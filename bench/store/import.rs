@@ -221,6 +221,7 @@ fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64
         ImportItem {
             line: i as u64 + 1,
             record,
+            id: None,
         }
     });
     let start = Instant::now();

@@ -428,6 +428,11 @@ fn import_lists_every_bad_row_and_writes_nothing() {
         e.contains("28 days") && e.contains("negative") && e.contains("UTF-8"),
         "{e}"
     );
+    // A row whose record could not be built is still named by its id.
+    for (line, id) in [(4, "prs-b2"), (5, "prs-b3")] {
+        let tag = format!("bad.csv:line {line} ({id})");
+        assert!(e.contains(&tag), "{tag} missing: {e}");
+    }
     assert!(e.contains("nothing was imported"), "{e}");
     // Values are never echoed: not the canary name, not the long text.
     assert!(!e.contains(canary) && !e.contains("xxxxxxxxxx"), "{e}");
@@ -470,6 +475,8 @@ fn import_lists_every_bad_row_and_writes_nothing() {
             .unwrap_or_else(|| panic!("{tag} missing: {e}"));
         assert!(l.contains(words), "line {line} should say {words}: {l}");
     }
+    // The unknown field's line did not parse, but its id did.
+    assert!(e.contains("bad.jsonl:line 4 (prs-j4)"), "{e}");
     fails(&tumen(&dir, &["show", "src-j1"]));
     assert_eq!(everything(&dir), before);
     // --json gives the same problems to a script.

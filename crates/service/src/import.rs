@@ -26,6 +26,10 @@ use tumen_store::{BatchSummary, Expect, Prepared, Preparer, Put, Store};
 pub struct ImportItem {
     pub line: u64,
     pub record: Result<Record, Vec<FieldError>>,
+    /// The row's id when the record could not be parsed but its id could
+    /// (a valid record id, read from the row): messages name it, as they
+    /// do for a parsed record. Ignored when `record` is `Ok`.
+    pub id: Option<String>,
 }
 
 /// Whether existing ids are an error or are replaced.
@@ -240,7 +244,7 @@ impl Session<'_> {
                         for (field, reason) in field_problems(errs) {
                             problems.push(RowProblem {
                                 line: item.line,
-                                id: None,
+                                id: item.id.clone(),
                                 field,
                                 reason,
                             });

@@ -493,6 +493,7 @@ fn items(rows: Vec<Result<Record, Vec<tumen_model::FieldError>>>) -> Vec<ImportI
         .map(|(i, record)| ImportItem {
             line: i as u64 + 1,
             record,
+            id: None,
         })
         .collect()
 }

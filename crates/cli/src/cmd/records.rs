@@ -38,6 +38,7 @@ fn demo_items() -> Vec<ImportItem> {
             line: i as u64 + 1,
             record: Record::from_json(l)
                 .map_err(|e| vec![tumen_model::FieldError::new("", e.to_string())]),
+            id: None,
         })
         .collect()
 }

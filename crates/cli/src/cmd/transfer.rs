@@ -415,7 +415,28 @@ fn problem_item(line: u64, field: &str, reason: impl Into<String>) -> ImportItem
     ImportItem {
         line,
         record: Err(vec![FieldError::new(field, reason)]),
+        id: None,
     }
+}
+
+/// `raw` as an id for messages, if it is a valid record id: a cell mapped
+/// to `id` by mistake (a name, say) is not repeated in a message.
+fn message_id(raw: &str) -> Option<String> {
+    tumen_model::RecordId::new(raw.trim())
+        .ok()
+        .map(|id| id.to_string())
+}
+
+/// The `id` of a JSON object whose record did not parse, for messages.
+fn json_id(text: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct IdOnly {
+        id: Option<String>,
+    }
+    serde_json::from_str::<IdOnly>(text)
+        .ok()
+        .and_then(|o| o.id)
+        .and_then(|id| message_id(&id))
 }
 
 /// One line of JSON Lines to an import item; `None` for a blank line.
@@ -447,12 +468,15 @@ fn jsonl_item(n: u64, line: Line<'_>) -> Option<ImportItem> {
     if text.is_empty() {
         return None;
     }
+    let record = Record::from_json(text);
+    let id = if record.is_err() { json_id(text) } else { None };
     Some(ImportItem {
         line: n,
-        record: Record::from_json(text).map_err(|e| {
+        record: record.map_err(|e| {
             let (field, reason) = explain_json_error(text, &e);
             vec![FieldError::new(field, reason)]
         }),
+        id,
     })
 }
 
@@ -578,6 +602,7 @@ fn csv_item(
         return ImportItem {
             line,
             record: Err(errors),
+            id: None,
         };
     }
     if cells.len() != layout.fields.len() {
@@ -623,10 +648,16 @@ fn csv_item(
         headers.push(f.as_str());
         values.push(*v);
     }
-    ImportItem {
-        line,
-        record: flat::from_row(kind, &headers, &values),
-    }
+    let record = flat::from_row(kind, &headers, &values);
+    let id = match record {
+        Ok(_) => None,
+        Err(_) => headers
+            .iter()
+            .position(|h| *h == "id")
+            .and_then(|i| values.get(i))
+            .and_then(|v| message_id(v)),
+    };
+    ImportItem { line, record, id }
 }
 
 fn open_input(path: &Path) -> Result<Box<dyn BufRead>> {
@@ -1040,6 +1071,21 @@ mod tests {
             assert_eq!(read_all(input.as_bytes(), cap), expected, "buffer of {cap}");
         }
         assert!(read_all(b"", 4).is_empty());
+    }
+
+    #[test]
+    fn only_a_valid_record_id_is_repeated_in_a_message() {
+        assert_eq!(message_id(" prs-1 ").as_deref(), Some("prs-1"));
+        // A name put in the id column by mistake is not echoed.
+        assert_eq!(message_id("김철진"), None);
+        assert_eq!(message_id("Kim Chol Jin"), None);
+        assert_eq!(
+            json_id(r#"{"id":"act-7","kind":"act","oops":1}"#).as_deref(),
+            Some("act-7")
+        );
+        assert_eq!(json_id(r#"{"id":"Kim Chol Jin"}"#), None);
+        assert_eq!(json_id(r#"{"id":7}"#), None);
+        assert_eq!(json_id("not json"), None);
     }
 
     #[test]
