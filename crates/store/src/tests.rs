@@ -2834,6 +2834,41 @@ fn deferred_page_writes_leave_the_file_sqlite_itself_writes() {
 }
 
 #[test]
+fn a_failed_deferred_write_fails_only_its_own_archive() {
+    // Two archives in one process (tests, and later a server): a write
+    // that failed behind the first must not fail the second's commit,
+    // which deletes its journal while the first still has its failure.
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let mut s1 = new_store(d1.path());
+    s1.checkpoint().unwrap();
+    s1.conn().execute_batch("PRAGMA cache_size = 16").unwrap();
+    crate::write_behind::FAIL_AFTER.set(Some(0));
+    let mut b1 = s1.begin_import("importer").unwrap();
+    crate::write_behind::FAIL_AFTER.set(None);
+    // Until a put sees the failure, pages are being written behind.
+    let mut seen = false;
+    for i in 0..5000 {
+        if b1
+            .put(person(&format!("prs-{i:05}"), &"x".repeat(200)))
+            .is_err()
+        {
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "the injected failure never reached the batch");
+    let mut s2 = new_store(d2.path());
+    let mut b2 = s2.begin_import("importer").unwrap();
+    for i in 0..50 {
+        b2.put(person(&format!("prs-{i:05}"), "y")).unwrap();
+    }
+    b2.commit().unwrap();
+    assert_eq!(count_rows(&s2, "records"), 50);
+    assert!(b1.commit().is_err());
+    assert_eq!(count_rows(&s1, "records"), 0);
+}
+
+#[test]
 fn a_deferred_write_that_fails_fails_the_import_and_leaves_the_archive_as_it_was() {
     let d = tempfile::tempdir().unwrap();
     let mut s = new_store(d.path());

@@ -23,7 +23,8 @@
 //! before the pages it protects are overwritten — still holds; and since
 //! deleting the journal is what commits, deleting any file first waits for
 //! every file's deferred writes too (which matters only with `synchronous =
-//! OFF`; archives use `FULL`, where the sync already did it). If the
+//! OFF`; archives use `FULL`, where the sync already did it), and fails if
+//! a write to its own database failed — not another archive's. If the
 //! process dies with writes pending, the file is as after a crash in the
 //! middle of SQLite's own writes: the hot journal rolls it back on the next
 //! open.
@@ -164,6 +165,9 @@ struct Behind {
     /// The writing thread waits here for room in the queue, and a drain
     /// for the queue to empty.
     progress: Condvar,
+    /// The database file's name as SQLite gave it (a full path), if any:
+    /// its journals are named after it.
+    name: Option<Vec<u8>>,
     /// See `FAIL_AFTER`.
     #[cfg(test)]
     fail_after: std::sync::atomic::AtomicI64,
@@ -231,6 +235,8 @@ struct WbFile {
     /// The platform file's descriptor, where it could be found and checked
     /// (a main database on Linux), for the worker's write-out hints.
     descriptor: Option<c_int>,
+    /// The file's name, for a main database.
+    name: Option<Vec<u8>>,
 }
 
 fn inner_offset() -> usize {
@@ -410,6 +416,7 @@ impl WbFile {
             queue: Mutex::new(Queue::default()),
             work: Condvar::new(),
             progress: Condvar::new(),
+            name: self.name.clone(),
             #[cfg(test)]
             fail_after: std::sync::atomic::AtomicI64::new(
                 FAIL_AFTER.get().map_or(-1, |n| n as i64),
@@ -490,6 +497,7 @@ unsafe extern "C" fn wb_open(
                 behind: None,
                 worker: None,
                 descriptor: None,
+                name: None,
             },
         );
         let Some(open) = (*root).xOpen else {
@@ -497,7 +505,9 @@ unsafe extern "C" fn wb_open(
         };
         let rc = open(root, name, inner, flags, out_flags);
         if rc == ffi::SQLITE_OK && flags & ffi::SQLITE_OPEN_MAIN_DB != 0 {
-            (*f.cast::<WbFile>()).descriptor = platform_descriptor(root, inner, name);
+            let w = &mut *f.cast::<WbFile>();
+            w.descriptor = platform_descriptor(root, inner, name);
+            w.name = (!name.is_null()).then(|| CStr::from_ptr(name).to_bytes().to_vec());
         }
         // SQLite calls xClose only if pMethods is set, even on failure.
         if !(*inner).pMethods.is_null() {
@@ -513,9 +523,26 @@ unsafe extern "C" fn wb_delete(
     sync_dir: c_int,
 ) -> c_int {
     // Deleting a rollback journal commits: no file may still have writes
-    // waiting then.
+    // waiting then. Which database a file belongs to is known only by its
+    // name, so every queue is waited for; but only a failed write to this
+    // file's own database fails the delete — another archive's failure (a
+    // second archive open in the same process) is that archive's to report.
+    let deleted = if name.is_null() {
+        &[][..]
+    } else {
+        // SAFETY: SQLite passes a NUL-terminated name.
+        unsafe { CStr::from_ptr(name) }.to_bytes()
+    };
     let live: Vec<Arc<Behind>> = active().iter().filter_map(Weak::upgrade).collect();
-    if live.iter().any(|b| b.drain() != ffi::SQLITE_OK) {
+    let mut failed = false;
+    for b in &live {
+        if b.drain() != ffi::SQLITE_OK
+            && b.name.as_deref().is_some_and(|db| belongs_to(deleted, db))
+        {
+            failed = true;
+        }
+    }
+    if failed {
         return ffi::SQLITE_IOERR_DELETE;
     }
     let root = root();
@@ -526,6 +553,13 @@ unsafe extern "C" fn wb_delete(
             None => ffi::SQLITE_IOERR_DELETE,
         }
     }
+}
+
+/// Whether the file named `file` is the database named `db` or one of its
+/// journals (`db-journal`, `db-wal`, `db-mj…`: SQLite names them after it).
+fn belongs_to(file: &[u8], db: &[u8]) -> bool {
+    file.strip_prefix(db)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(b"-"))
 }
 
 static METHODS: ffi::sqlite3_io_methods = ffi::sqlite3_io_methods {
@@ -836,5 +870,31 @@ pub(crate) fn descriptor(conn: &Connection) -> Option<c_int> {
         std::ptr::eq((*p).pMethods, &METHODS)
             .then(|| wb(p).descriptor)
             .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::belongs_to;
+
+    #[test]
+    fn a_database_owns_its_journals_and_no_other_file() {
+        let db = b"/data/tumen.db";
+        for f in [
+            &b"/data/tumen.db"[..],
+            b"/data/tumen.db-journal",
+            b"/data/tumen.db-wal",
+            b"/data/tumen.db-mj0A1B2C3D",
+        ] {
+            assert!(belongs_to(f, db), "{}", String::from_utf8_lossy(f));
+        }
+        for f in [
+            &b"/data/tumen.db2"[..],
+            b"/data/tumen.d",
+            b"/other/tumen.db-journal",
+            b"",
+        ] {
+            assert!(!belongs_to(f, db), "{}", String::from_utf8_lossy(f));
+        }
     }
 }
