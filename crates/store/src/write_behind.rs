@@ -67,8 +67,9 @@ const WAKE_AT: usize = 64;
 
 /// Bytes of deferred writes after which the worker starts the kernel's
 /// write-out of the file (see the module documentation). Measured on a
-/// 1.2 GB first import: the commit fell from ≈ 0.9 s to ≈ 0.13 s and the
-/// import by 3–8 % (BENCHMARKS.md); 32 and 128 MiB did about as well.
+/// 1.2 GB first import: the commit fell from ≈ 0.9 s to ≈ 0.13 s, the
+/// bench's import by 3–10 % in alternating runs and the command's by ≈ 1 %
+/// (BENCHMARKS.md); 32 and 128 MiB did about as well.
 const WRITE_OUT_EVERY: usize = 64 << 20;
 
 /// Spent page buffers kept for reuse.
