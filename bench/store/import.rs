@@ -243,6 +243,12 @@ fn import(dir: &Path, data: &Path, cipher: Cipher, total: u64) -> (u64, f64, f64
         )
         .unwrap_or_else(|e| panic!("import failed: {e}"));
     let secs = start.elapsed().as_secs_f64();
+    let steps: Vec<String> = summary
+        .finish_steps
+        .iter()
+        .map(|(name, d)| format!("{name} {:.2} s", d.as_secs_f64()))
+        .collect();
+    eprintln!("  end of the import: {}", steps.join(", "));
     (summary.created, secs, cpu_seconds() - cpu0)
 }
 

@@ -57,6 +57,9 @@ pub struct ImportSummary {
     pub updated: u64,
     pub first_seq: Option<u64>,
     pub last_seq: Option<u64>,
+    /// The store's timing of the import's end (see
+    /// [`BatchSummary::finish_steps`]), for benchmarks.
+    pub finish_steps: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// Problems kept in full; beyond this only counted.
@@ -333,6 +336,7 @@ impl Session<'_> {
                 updated: s.updated,
                 first_seq: s.first_seq,
                 last_seq: s.last_seq,
+                finish_steps: s.finish_steps,
             }),
             _ => {
                 let mut all = problems.list;

@@ -317,6 +317,10 @@ pub struct BatchSummary {
     /// The seq range of the batch's revisions (`None` for an empty batch).
     pub first_seq: Option<u64>,
     pub last_seq: Option<u64>,
+    /// How long each step of the batch's end took (for a first import: the
+    /// date index, the sorted facet rows, ANALYZE, COMMIT), for benchmarks.
+    #[serde(skip)]
+    pub finish_steps: Vec<(&'static str, std::time::Duration)>,
 }
 
 /// One operation for [`Store::apply_batch`].

@@ -2494,6 +2494,12 @@ impl<'a> SqliteBatch<'a> {
 
     fn finish(mut self) -> Result<BatchSummary, StoreError> {
         let mut spent = None;
+        let mut steps = Vec::new();
+        let mut step_start = std::time::Instant::now();
+        let mut step = |name: &'static str| {
+            steps.push((name, step_start.elapsed()));
+            step_start = std::time::Instant::now();
+        };
         if self.bulk {
             // The end of a first import: its staged facet rows are sorted on
             // another thread while this one builds the date index (the
@@ -2513,11 +2519,14 @@ impl<'a> SqliteBatch<'a> {
                     .unwrap_or_else(|e| std::panic::resume_unwind(e));
                 built.map(|_| sorted)
             })?;
+            step("date index");
             self.insert_sorted(&lock(&self.interner).names, &sorted)?;
+            step("facet rows");
             *self.staged.borrow_mut() = staged;
             spent = Some(sorted);
         } else {
             self.flush()?;
+            step("facet rows");
         }
         // A large import into an empty archive refreshes the planner's
         // statistics inside its transaction, while the pages it last wrote
@@ -2545,10 +2554,15 @@ impl<'a> SqliteBatch<'a> {
                 .conn
                 .execute_batch("PRAGMA analysis_limit = 1000; ANALYZE;")
                 .is_ok();
+        step("analyze");
         self.conn.execute_batch("COMMIT").ctx("committing")?;
+        step("commit");
         self.stats_fresh.set(analyzed);
         self.done = true;
-        Ok(std::mem::take(&mut self.summary))
+        Ok(BatchSummary {
+            finish_steps: steps,
+            ..std::mem::take(&mut self.summary)
+        })
     }
 
     fn record_error(&mut self, id: &str, e: &StoreError) {
